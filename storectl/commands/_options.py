@@ -1,0 +1,66 @@
+"""Options shared by every command that reads a store's configuration (defined once)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+ENV_PANEL = "Configuration"
+
+
+class StatusFormat(StrEnum):
+    """Output formats of offline commands."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
+ProjectOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--project",
+        "-p",
+        help="Store root holding backend/ and storefront/, or the backend folder itself "
+        "(default: the current folder).",
+        show_default=False,
+        rich_help_panel=ENV_PANEL,
+    ),
+]
+EnvFileOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--env-file",
+        "-e",
+        help="Read this dotenv file instead of discovering the store's (repeatable; later wins).",
+        show_default=False,
+        rich_help_panel=ENV_PANEL,
+    ),
+]
+EnvironmentOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--environment",
+        help="Medusa environment: production, staging or test also read backend/.env.<env> "
+        "(default: $NODE_ENV, else development).",
+        show_default=False,
+        rich_help_panel=ENV_PANEL,
+    ),
+]
+IgnoreEnvironmentOpt = Annotated[
+    bool,
+    typer.Option(
+        "--ignore-environment",
+        help="Ignore the process environment: check the files as they are.",
+        rich_help_panel=ENV_PANEL,
+    ),
+]
+StatusFormatOpt = Annotated[
+    StatusFormat,
+    typer.Option("--format", "-f", help="Output format.", case_sensitive=False),
+]
+StrictOpt = Annotated[
+    bool, typer.Option("--strict", help="Treat warnings as failures (exit 1).")
+]

@@ -1,0 +1,43 @@
+"""`storectl status`: which providers are active, what falls back, and the offline lint."""
+
+from __future__ import annotations
+
+import typer
+
+from storectl import config, output
+from storectl.commands._options import (
+    EnvFileOpt,
+    EnvironmentOpt,
+    IgnoreEnvironmentOpt,
+    ProjectOpt,
+    StatusFormat,
+    StatusFormatOpt,
+    StrictOpt,
+)
+from storectl.errors import ExitCode
+from storectl.providers.registry import PROVIDERS
+from storectl.report import build_status
+
+app = typer.Typer()
+
+
+@app.command("status")
+def status(
+    project: ProjectOpt = None,
+    env_file: EnvFileOpt = None,
+    environment: EnvironmentOpt = None,
+    ignore_environment: IgnoreEnvironmentOpt = False,
+    fmt: StatusFormatOpt = StatusFormat.TABLE,
+    strict: StrictOpt = False,
+) -> None:
+    """Show which providers are active, what falls back, and lint the env offline.
+
+    Reads the store's env files the way Medusa does; makes no network call.
+
+    Example: storectl status --project ./my-store --environment production
+    """
+    options = config.EnvOptions(project, tuple(env_file or ()), environment, ignore_environment)
+    report = build_status(config.load(options), PROVIDERS, strict=strict)
+    output.render_status(report, fmt)
+    if not report.ok:
+        raise typer.Exit(ExitCode.FAILED)

@@ -1,0 +1,29 @@
+"""Where a command's env options meet the registry: load the store env with every secret known."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from storectl import env as envmod
+from storectl.providers import registry
+
+
+@dataclass(frozen=True)
+class EnvOptions:
+    """The shared env options of a command, as given on the command line."""
+
+    project: Path | None = None
+    env_files: tuple[Path, ...] = ()
+    environment: str | None = None
+    ignore_environment: bool = False
+
+
+def load(options: EnvOptions) -> envmod.Env:
+    return envmod.load(
+        project=options.project,
+        env_files=options.env_files,
+        environment=options.environment,
+        ignore_environment=options.ignore_environment,
+        secret_names=registry.secret_names(),
+    )

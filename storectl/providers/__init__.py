@@ -1,0 +1,1 @@
+"""Providers: one module per production provider; the registry lists them."""

@@ -1,0 +1,23 @@
+"""The registry: every provider storectl knows, in display order. A new provider is one line here."""
+
+from __future__ import annotations
+
+from storectl.providers import medusa, redis, s3, smtp, stripe
+from storectl.providers.base import Provider
+
+PROVIDERS: tuple[Provider, ...] = (
+    stripe.PROVIDER,
+    s3.PROVIDER,
+    smtp.PROVIDER,
+    redis.PROVIDER,
+    medusa.PROVIDER,
+)
+
+
+def names() -> tuple[str, ...]:
+    return tuple(p.name for p in PROVIDERS)
+
+
+def secret_names() -> frozenset[str]:
+    """Every env var a provider declares secret: the redactor masks these wherever they appear."""
+    return frozenset(name for p in PROVIDERS for name in p.secret_names)

@@ -1,0 +1,144 @@
+"""SMTP mail: active when SMTP_HOST is set (the nodemailer notification provider)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from email.utils import parseaddr
+
+from storectl.env import Env
+from storectl.providers.base import EnvVar, Finding, Provider, Severity, finding
+
+NAME = "smtp"
+DEFAULT_PORT = 587
+IMPLICIT_TLS_PORT = 465
+
+ENV_VARS = (
+    EnvVar("SMTP_HOST", "SMTP server host", required=True),
+    EnvVar("SMTP_PORT", "SMTP server port", default=str(DEFAULT_PORT)),
+    EnvVar("SMTP_USER", "SMTP user name"),
+    EnvVar("SMTP_PASS", "SMTP password", secret=True),
+    EnvVar("SMTP_FROM", "sender address of order mail", required=True),
+    EnvVar("SMTP_SECURE", "true for implicit TLS (port 465), false for STARTTLS", default="false"),
+)
+
+#: Subscribers the store registers: event -> template key (the store document's table).
+SUBSCRIBERS = (
+    ("order.placed", "order-placed"),
+    ("order.fulfillment_delivered", "order-shipped"),
+    ("order.canceled", "order-canceled"),
+)
+
+
+def port(env: Env) -> int | None:
+    """SMTP_PORT as an int (587 when unset), or None when it is not a valid port."""
+    raw = env.value("SMTP_PORT") or str(DEFAULT_PORT)
+    if not raw.isdigit():
+        return None
+    number = int(raw)
+    return number if 1 <= number <= 65535 else None
+
+
+def secure(env: Env) -> bool | None:
+    """SMTP_SECURE as a bool (false when unset), or None when it is neither true nor false."""
+    raw = env.value("SMTP_SECURE") or "false"
+    return {"true": True, "false": False}.get(raw)
+
+
+def valid_address(value: str) -> bool:
+    _name, address = parseaddr(value)
+    local, at, domain = address.rpartition("@")
+    return bool(at and local and domain and " " not in address)
+
+
+def lint(env: Env) -> Iterator[Finding]:
+    if not env.is_set("SMTP_HOST"):
+        return
+    src = env.source
+    number = port(env)
+    if number is None:
+        yield finding(
+            NAME,
+            "port-invalid",
+            Severity.ERROR,
+            "SMTP_PORT is not a port number (1-65535)",
+            hint="set SMTP_PORT=587 (STARTTLS) or SMTP_PORT=465 with SMTP_SECURE=true",
+            source=src("SMTP_PORT"),
+        )
+    tls = secure(env)
+    if tls is None:
+        yield finding(
+            NAME,
+            "secure-invalid",
+            Severity.ERROR,
+            "SMTP_SECURE is neither 'true' nor 'false'",
+            hint="write SMTP_SECURE=true (port 465) or SMTP_SECURE=false (587/25, STARTTLS); "
+            "the value is compared as written, so 'TRUE' or '1' do not turn TLS on",
+            source=src("SMTP_SECURE"),
+        )
+    if number == IMPLICIT_TLS_PORT and tls is False:
+        yield finding(
+            NAME,
+            "tls-port-mismatch",
+            Severity.ERROR,
+            "SMTP_PORT=465 expects TLS from the first byte, but SMTP_SECURE is not true: "
+            "nodemailer waits for a greeting that never comes ('Greeting never received')",
+            hint="set SMTP_SECURE=true, or use SMTP_PORT=587 with STARTTLS",
+            source=src("SMTP_PORT"),
+        )
+    elif tls is True and number in (25, 587):
+        yield finding(
+            NAME,
+            "tls-port-mismatch",
+            Severity.ERROR,
+            f"SMTP_SECURE=true on port {number}, which speaks plain SMTP then STARTTLS: "
+            "the TLS handshake fails ('wrong version number')",
+            hint="set SMTP_SECURE=false to use STARTTLS on this port, or SMTP_PORT=465",
+            source=src("SMTP_SECURE"),
+        )
+    sender = env.value("SMTP_FROM")
+    if not sender:
+        yield finding(
+            NAME,
+            "from-missing",
+            Severity.ERROR,
+            "SMTP_FROM is not set: order mail has no sender",
+            hint="set SMTP_FROM=orders@your-domain (an address your SMTP server may send as)",
+        )
+    elif not valid_address(sender):
+        yield finding(
+            NAME,
+            "from-invalid",
+            Severity.ERROR,
+            "SMTP_FROM is not an email address",
+            hint="write SMTP_FROM=orders@example.com or SMTP_FROM=Shop <orders@example.com>",
+            source=src("SMTP_FROM"),
+        )
+    if env.is_set("SMTP_USER") and not env.is_set("SMTP_PASS"):
+        yield finding(
+            NAME,
+            "user-without-pass",
+            Severity.ERROR,
+            "SMTP_USER is set but SMTP_PASS is not: authentication will fail",
+            hint="set SMTP_PASS, or remove SMTP_USER for a server that needs no login",
+            source=src("SMTP_USER"),
+        )
+    elif env.is_set("SMTP_PASS") and not env.is_set("SMTP_USER"):
+        yield finding(
+            NAME,
+            "pass-without-user",
+            Severity.WARNING,
+            "SMTP_PASS is set but SMTP_USER is not: the password is never used",
+            hint="set SMTP_USER to the login that goes with SMTP_PASS",
+            source=src("SMTP_PASS"),
+        )
+
+
+PROVIDER = Provider(
+    name=NAME,
+    title="SMTP mail",
+    activation="SMTP_HOST",
+    env_vars=ENV_VARS,
+    modules=("@perseidesjs/notification-nodemailer",),
+    fallback="no mail: order-placed, order-shipped and order-canceled are not sent",
+    lint=lint,
+)

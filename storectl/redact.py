@@ -1,0 +1,133 @@
+"""Redaction of secrets: the one place that decides what a secret looks like when printed.
+
+Every renderer and the error boundary pass their text through `scrub()`, which replaces each
+secret value storectl has seen (env values, passwords inside URLs) with its masked form, so a
+secret that slips into an exception message or a finding is still never printed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import quote, unquote, urlsplit
+
+MASK = "****"
+
+# Names whose values are secret even when a provider does not declare them.
+_SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|_PASS$|TOKEN|PRIVATE|_API_KEY$|AUTH)")
+# Prefixes of keys that are shown as prefix + last four characters.
+_KEY_PREFIX = re.compile(r"^(sk|rk|pk|whsec)_(live_|test_)?")
+# Values that are secret whatever the variable is called.
+_SECRET_VALUE = re.compile(r"^(sk_|rk_|whsec_)")
+# Values shorter than this are not scrubbed from free text: replacing "a" everywhere would
+# make every message unreadable, and such a value is not a credential worth the name.
+_MIN_SCRUB = 4
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a variable name says its value is secret (STRIPE_API_KEY, SMTP_PASS, ...)."""
+    return not name.startswith("NEXT_PUBLIC_") and bool(_SECRET_NAME.search(name.upper()))
+
+
+def looks_secret(value: str) -> bool:
+    """Whether a value is a secret by its shape (a Stripe secret or restricted key, a whsec_)."""
+    return bool(_SECRET_VALUE.match(value.strip()))
+
+
+def url_password(value: str) -> str | None:
+    """The password inside a URL's userinfo (`redis://:pw@host`), or None."""
+    if "://" not in value or "@" not in value:
+        return None
+    try:
+        password = urlsplit(value.strip()).password
+    except ValueError:
+        return None
+    return unquote(password) if password else None
+
+
+def mask_url(value: str) -> str:
+    """A URL with its password replaced by the mask: `redis://:****@host:6379`."""
+    stripped = value.strip()
+    scheme, sep, rest = stripped.partition("://")
+    if not sep or "@" not in rest:
+        return value
+    userinfo, _, hostpart = rest.rpartition("@")
+    user, colon, _password = userinfo.partition(":")
+    if not colon:
+        return value
+    return f"{scheme}://{user}:{MASK}@{hostpart}"
+
+
+def mask(value: str) -> str:
+    """The printable form of a secret: keys keep prefix and last four, the rest is masked."""
+    stripped = value.strip()
+    if url_password(stripped) is not None:
+        return mask_url(stripped)
+    match = _KEY_PREFIX.match(stripped)
+    if match:
+        prefix = match.group(0)
+        body = stripped[len(prefix) :]
+        if len(body) >= 12:
+            return f"{prefix}…{body[-4:]}"
+        return f"{prefix}…"
+    return MASK
+
+
+def display(name: str, value: str, *, secret: bool = False) -> str:
+    """How a variable's value is shown: masked when secret, and URLs never with a password."""
+    if secret or is_secret_name(name) or looks_secret(value):
+        return mask(value)
+    if url_password(value) is not None:
+        return mask_url(value)
+    return value
+
+
+class Redactor:
+    """Remembers secret values and scrubs them out of any text."""
+
+    def __init__(self) -> None:
+        self._secrets: dict[str, str] = {}
+
+    def remember(self, value: str, *, masked: str | None = None) -> None:
+        """Treat `value` as secret from now on; also its password part if it is a URL."""
+        value = value.strip()
+        if not value:
+            return
+        password = url_password(value)
+        if password is not None:
+            self._add(password, MASK)
+            self._add(quote(password, safe=""), MASK)
+            if masked is None:
+                masked = mask_url(value)
+            self._add(value, masked)
+            return
+        self._add(value, masked if masked is not None else mask(value))
+
+    def _add(self, secret: str, masked: str) -> None:
+        if len(secret) >= _MIN_SCRUB:
+            self._secrets[secret] = masked
+
+    def remember_all(self, values: Iterable[str]) -> None:
+        for value in values:
+            self.remember(value)
+
+    def scrub(self, text: str) -> str:
+        """`text` with every remembered secret replaced by its masked form."""
+        if not self._secrets or not text:
+            return text
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            if secret in text:
+                text = text.replace(secret, self._secrets[secret])
+        return text
+
+    def clear(self) -> None:
+        self._secrets.clear()
+
+
+#: The process-wide redactor: env loading feeds it, renderers and the error boundary use it.
+REDACTOR = Redactor()
+
+
+def scrub(text: str) -> str:
+    """Scrub remembered secrets out of `text` (see `Redactor.scrub`)."""
+    return REDACTOR.scrub(text)
