@@ -38,7 +38,7 @@ class StorectlGroup(TyperGroup):
         except KeyboardInterrupt:
             output.error("interrupted")
             raise typer.Exit(ExitCode.INTERRUPTED) from None
-        except (typer.Exit, typer.Abort):
+        except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except Exception as exc:  # noqa: BLE001 - the boundary: no traceback for users
             if _debug_enabled(ctx):

@@ -74,7 +74,9 @@ def next_public_secrets(env: Env) -> Iterator[Finding]:
             )
 
 
-def _holds_secrets(env: Env, env_file: EnvFile, *, live_only: bool) -> bool:
+def _secrets_in(env: Env, env_file: EnvFile, *, live_only: bool) -> list[str]:
+    """Names of the vars in `env_file` that hold a literal secret (live ones only if asked)."""
+    names: list[str] = []
     for entry in env_file.entries:
         value = entry.raw.strip()
         if not value or "${" in value:
@@ -89,8 +91,9 @@ def _holds_secrets(env: Env, env_file: EnvFile, *, live_only: bool) -> bool:
             continue
         if live_only and stripe_mode(value) == "test":
             continue
-        return True
-    return False
+        if entry.name not in names:
+            names.append(entry.name)
+    return names
 
 
 def _tracked_by_git(env_file: EnvFile) -> bool:
@@ -113,7 +116,8 @@ def _tracked_by_git(env_file: EnvFile) -> bool:
 def file_hygiene(env: Env) -> Iterator[Finding]:
     """Env files with secrets readable by others, or committed to git."""
     for env_file in env.files:
-        if not env_file.exists or not _holds_secrets(env, env_file, live_only=False):
+        secrets = _secrets_in(env, env_file, live_only=False)
+        if not env_file.exists or not secrets:
             continue
         try:
             mode = env_file.path.stat().st_mode
@@ -123,17 +127,18 @@ def file_hygiene(env: Env) -> Iterator[Finding]:
             yield Finding(
                 "env.file-permissions",
                 Severity.WARNING,
-                f"{env_file.display} holds secrets and can be read by group or others "
-                f"(mode {stat.S_IMODE(mode):04o})",
+                f"{env_file.display} holds secrets ({', '.join(secrets)}) and can be read "
+                f"by group or others (mode {stat.S_IMODE(mode):04o})",
                 hint=f"chmod 600 {env_file.display}",
                 source=env_file.display,
                 provider="env",
             )
-        if _holds_secrets(env, env_file, live_only=True) and _tracked_by_git(env_file):
+        live = _secrets_in(env, env_file, live_only=True)
+        if live and _tracked_by_git(env_file):
             yield Finding(
                 "env.git-tracked-secrets",
                 Severity.ERROR,
-                f"{env_file.display} holds live secrets and is tracked by git",
+                f"{env_file.display} holds live secrets ({', '.join(live)}) and is tracked by git",
                 hint=f"git rm --cached {env_file.display}, add it to .gitignore, "
                 "and rotate the secrets: they are in the history",
                 source=env_file.display,

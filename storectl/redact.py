@@ -14,7 +14,7 @@ from urllib.parse import quote, unquote, urlsplit
 MASK = "****"
 
 # Names whose values are secret even when a provider does not declare them.
-_SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|_PASS$|TOKEN|PRIVATE|_API_KEY$|AUTH)")
+_SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|_PASS$|TOKEN|PRIVATE|_API_KEY$|CREDENTIAL)")
 # Prefixes of keys that are shown as prefix + last four characters.
 _KEY_PREFIX = re.compile(r"^(sk|rk|pk|whsec)_(live_|test_)?")
 # Values that are secret whatever the variable is called.
