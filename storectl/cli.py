@@ -81,7 +81,9 @@ def root(
     ] = False,
     debug: Annotated[
         bool,
-        typer.Option("--debug", help="Show tracebacks (secrets still masked). Also STORECTL_DEBUG=1."),
+        typer.Option(
+            "--debug", help="Show tracebacks (secrets still masked). Also STORECTL_DEBUG=1."
+        ),
     ] = False,
 ) -> None:
     """storectl: check and configure a Medusa v2 store's production providers."""

@@ -1,4 +1,4 @@
-"""Loading a store's dotenv files the way Medusa and Next.js do, remembering where each value came from.
+"""Loading a store's dotenv files as Medusa and Next.js do, remembering where each value came from.
 
 Backend: Medusa >= 2.5 `loadEnv` reads `.env.<env>` then `.env` when the environment is one of
 production, staging or test, else `.env` only; dotenv never overrides a variable already set, so
@@ -69,7 +69,7 @@ class EnvFile:
 
 @dataclass(frozen=True)
 class Env:
-    """The effective configuration: values by name, the files read, and problems found reading them."""
+    """The effective configuration: values by name, the files read, and problems reading them."""
 
     values: Mapping[str, EnvValue]
     files: tuple[EnvFile, ...]
@@ -110,13 +110,13 @@ class Layout:
 
 
 def find_layout(project: Path | None) -> Layout:
-    """Resolve `--project`: a store root with backend/ and storefront/, or a backend folder itself."""
+    """Resolve `--project`: a store root (backend/, storefront/) or a backend folder itself."""
     explicit = project is not None
     root = project if project is not None else Path(".")
     if not root.exists():
         raise ConfigError(
             f"project folder {root} does not exist",
-            hint="pass --project with the store's root (the folder holding backend/ and storefront/)",
+            hint="pass --project with the store's root (the folder with backend/ and storefront/)",
         )
     if not root.is_dir():
         raise ConfigError(f"project {root} is not a folder", hint="pass the store's root folder")
@@ -128,7 +128,7 @@ def find_layout(project: Path | None) -> Layout:
     storefront = root / "storefront"
     if explicit and not backend.is_dir() and not storefront.is_dir():
         raise ConfigError(
-            f"{root} is not a Medusa store: no backend/, storefront/, medusa-config.ts or .env there",
+            f"{root} is not a Medusa store: no backend/, storefront/, medusa-config.ts or .env",
             hint="pass --project with the store's root, or name files with --env-file",
         )
     return Layout(

@@ -31,7 +31,9 @@ def inactive_vars(env: Env, provider: Provider) -> Iterator[Finding]:
     """A provider's companion vars set while its activating var is not: they are ignored."""
     if provider.is_active(env):
         return
-    stray = [v.name for v in provider.env_vars if v.name != provider.activation and env.is_set(v.name)]
+    stray = [
+        v.name for v in provider.env_vars if v.name != provider.activation and env.is_set(v.name)
+    ]
     if stray:
         yield Finding(
             f"{provider.name}.inactive-vars",
@@ -39,7 +41,7 @@ def inactive_vars(env: Env, provider: Provider) -> Iterator[Finding]:
             f"{', '.join(stray)} {'is' if len(stray) == 1 else 'are'} set but "
             f"{provider.activation} is not, so {provider.title} is off and "
             f"{'it is' if len(stray) == 1 else 'they are'} ignored; in use: {provider.fallback}",
-            hint=f"set {provider.activation} to turn {provider.title} on, or remove the unused vars",
+            hint=f"set {provider.activation} to turn {provider.title} on, or remove those vars",
             source=env.source(stray[0]),
             provider=provider.name,
         )
@@ -68,7 +70,7 @@ def next_public_secrets(env: Env) -> Iterator[Finding]:
                 Severity.ERROR,
                 f"{name} holds a secret, and Next.js ships every NEXT_PUBLIC_ variable "
                 "to every visitor's browser",
-                hint="move the secret to a server-side variable, then rotate it: treat it as leaked",
+                hint="move it to a server-side variable, then rotate it: treat it as leaked",
                 source=env.source(name),
                 provider="env",
             )

@@ -33,6 +33,8 @@ def _console(stream: io.TextIOBase | Any) -> Console:
         no_color="NO_COLOR" in os.environ or not is_tty,
         width=None if is_tty else int(os.environ.get("COLUMNS", "0") or 0) or 100,
         highlight=False,
+        markup=False,
+        emoji=False,
         soft_wrap=False,
     )
 
@@ -63,7 +65,8 @@ def error(message: str, hint: str | None = None) -> None:
 
 def to_json(value: Any) -> str:
     """Stable JSON of a result dataclass: keys as documented in README, enums as strings."""
-    data = dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+    is_instance = dataclasses.is_dataclass(value) and not isinstance(value, type)
+    data = dataclasses.asdict(value) if is_instance else value
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -78,11 +81,16 @@ def render_status(report: StatusReport, fmt: StatusFormat) -> None:
 
 
 def _status_table(report: StatusReport) -> None:
+    # markup=False: values come from env files and must print literally, brackets and all.
     console = _console(sys.stdout)
     loaded = [f.path for f in report.files if f.exists]
     console.print(
-        f"environment: [bold]{report.environment}[/]  ·  files: "
-        + (", ".join(loaded) if loaded else "none found (process environment only)")
+        Text.assemble(
+            "environment: ",
+            (report.environment, "bold"),
+            "  ·  files: ",
+            ", ".join(loaded) if loaded else "none found (process environment only)",
+        )
     )
     overview = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     overview.add_column("provider")
@@ -91,22 +99,24 @@ def _status_table(report: StatusReport) -> None:
     for p in report.providers:
         if p.active:
             state = Text("active", style="green")
-            detail = f"{p.activated_by} ({p.activation_source})"
+            detail = Text(f"{p.activated_by} ({p.activation_source})")
         else:
             state = Text("inactive", style="dim")
-            detail = f"{p.activated_by} unset → {p.fallback}"
-        overview.add_row(p.title, state, detail)
+            detail = Text(f"{p.activated_by} unset → {p.fallback}")
+        overview.add_row(Text(p.title), state, detail)
     console.print()
     console.print(overview)
 
     for p in report.providers:
-        shown = [v for v in p.variables if p.active or (v.value is not None and v.source != "default")]
+        shown = [
+            v for v in p.variables if p.active or (v.value is not None and v.source != "default")
+        ]
         if not shown:
             continue
         console.print()
-        heading = f"[bold]{p.title}[/]"
+        heading = Text(p.title, style="bold")
         if p.active and p.modules:
-            heading += f"  [dim]{', '.join(p.modules)}[/]"
+            heading.append(f"  {', '.join(p.modules)}", style="dim")
         console.print(heading)
         table = Table(show_header=False, box=None, pad_edge=False, padding=(0, 2, 0, 2))
         table.add_column("name")
@@ -114,32 +124,36 @@ def _status_table(report: StatusReport) -> None:
         table.add_column("source", style="dim", overflow="fold")
         for v in shown:
             if v.value is None:
-                table.add_row(v.name, Text("unset", style="dim"), "")
+                table.add_row(Text(v.name), Text("unset", style="dim"), Text(""))
             elif v.default_from:
-                table.add_row(v.name, v.value, f"→ {v.default_from} ({v.source})")
+                table.add_row(Text(v.name), Text(v.value), Text(f"→ {v.default_from} ({v.source})"))
             else:
-                table.add_row(v.name, v.value, v.source or "")
+                table.add_row(Text(v.name), Text(v.value), Text(v.source or ""))
         console.print(table)
 
     if report.findings:
         console.print()
-        console.print("[bold]findings[/]")
+        console.print(Text("findings", style="bold"))
         for f in report.findings:
             _finding(console, f)
     s = report.summary
     console.print()
-    verdict = "[green]ok[/]" if report.ok else "[bold red]failed[/]"
     console.print(
-        f"{s.active} active, {s.inactive} inactive · {s.errors} errors, "
-        f"{s.warnings} warnings, {s.info} info · {verdict}"
-        + (" (--strict)" if report.strict else "")
+        Text.assemble(
+            f"{s.active} active, {s.inactive} inactive · {s.errors} errors, "
+            f"{s.warnings} warnings, {s.info} info · ",
+            ("ok", "green") if report.ok else ("failed", "bold red"),
+            " (--strict)" if report.strict else "",
+        )
     )
     _flush(console, sys.stdout)
 
 
 def _finding(console: Console, f: Finding) -> None:
     line = Text("  ")
-    line.append(f"{_SEVERITY_MARK[f.severity]} {f.severity.value:<7}", style=_SEVERITY_STYLE[f.severity])
+    line.append(
+        f"{_SEVERITY_MARK[f.severity]} {f.severity.value:<7}", style=_SEVERITY_STYLE[f.severity]
+    )
     line.append(f" {f.code}", style="bold")
     if f.source:
         line.append(f"  {f.source}", style="dim")

@@ -15,7 +15,17 @@ from typer.testing import CliRunner
 from storectl.cli import app
 
 #: Variables a test may inherit; everything else (STRIPE_API_KEY, NODE_ENV, ...) is removed.
-_KEEP = {"PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT", "CI", "PYTHONPATH", "VIRTUAL_ENV"}
+_KEEP = {
+    "PATH",
+    "HOME",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "SYSTEMROOT",
+    "CI",
+    "PYTHONPATH",
+    "VIRTUAL_ENV",
+}
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -133,7 +133,7 @@ def test_malformed_and_duplicate_lines_are_findings_with_lines(store: Path) -> N
 
 def test_crlf_bom_and_quotes(store: Path) -> None:
     (store / "backend/.env").write_bytes(
-        b'\xef\xbb\xbfSMTP_HOST=mail\r\nSMTP_FROM="Shop <a@b.c>"\r\nSMTP_PASS=\'p=w#x\'\r\n'
+        b"\xef\xbb\xbfSMTP_HOST=mail\r\nSMTP_FROM=\"Shop <a@b.c>\"\r\nSMTP_PASS='p=w#x'\r\n"
     )
     env = load(store)
     assert env.get("SMTP_HOST") == "mail"

@@ -61,6 +61,4 @@ StatusFormatOpt = Annotated[
     StatusFormat,
     typer.Option("--format", "-f", help="Output format.", case_sensitive=False),
 ]
-StrictOpt = Annotated[
-    bool, typer.Option("--strict", help="Treat warnings as failures (exit 1).")
-]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as failures (exit 1).")]

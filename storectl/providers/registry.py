@@ -1,4 +1,4 @@
-"""The registry: every provider storectl knows, in display order. A new provider is one line here."""
+"""The registry: every provider storectl knows, in display order; a new one is one line here."""
 
 from __future__ import annotations
 

@@ -27,7 +27,9 @@ ENV_VARS = (
         "webhook path on the backend",
         default=DEFAULT_WEBHOOK_PATH,
     ),
-    EnvVar("STRIPE_API_BASE", "Stripe API base URL (stripe-mock, proxies)", default=DEFAULT_API_BASE),
+    EnvVar(
+        "STRIPE_API_BASE", "Stripe API base URL (stripe-mock, proxies)", default=DEFAULT_API_BASE
+    ),
 )
 
 
@@ -53,7 +55,7 @@ def lint(env: Env) -> Iterator[Finding]:
             NAME,
             "key-prefix",
             Severity.ERROR,
-            "STRIPE_API_KEY does not look like a Stripe secret key (sk_...) or restricted key (rk_...)",
+            "STRIPE_API_KEY is not a Stripe secret key (sk_...) or restricted key (rk_...)",
             hint="copy the key from Stripe's dashboard: Developers > API keys",
             source=src("STRIPE_API_KEY"),
         )
@@ -76,7 +78,7 @@ def lint(env: Env) -> Iterator[Finding]:
             Severity.WARNING,
             "STRIPE_WEBHOOK_SECRET is not set: Medusa cannot verify Stripe webhooks, "
             "so payments are never marked captured",
-            hint="run 'storectl webhooks register' or copy the endpoint's signing secret (whsec_...)",
+            hint="run 'storectl webhooks register', or copy the endpoint's signing secret",
         )
     elif not secret.startswith("whsec_"):
         yield finding(

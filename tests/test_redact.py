@@ -1,0 +1,63 @@
+"""Redaction: how each kind of secret is shown, and that scrub() catches secrets in free text."""
+
+from __future__ import annotations
+
+import pytest
+
+from storectl.redact import Redactor, display, is_secret_name, mask, mask_url
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("sk_live_51HxYzAbCdEfWXYZ", "sk_live_…WXYZ"),
+        ("rk_test_51HxYzAbCdEf1234", "rk_test_…1234"),
+        ("whsec_0123456789abcdefWXYZ", "whsec_…WXYZ"),
+        ("sk_live_short", "sk_live_…"),
+        ("hunter2-password", "****"),
+        ("redis://:pa55word@redis.example.com:6379/0", "redis://:****@redis.example.com:6379/0"),
+        ("rediss://user:pa55word@host:6380", "rediss://user:****@host:6380"),
+    ],
+)
+def test_mask(value: str, shown: str) -> None:
+    assert mask(value) == shown
+
+
+def test_display_masks_by_name_value_and_url() -> None:
+    assert display("SMTP_PASS", "hunter2-password") == "****"
+    assert display("ANYTHING", "sk_live_51HxYzAbCdEfWXYZ") == "sk_live_…WXYZ"
+    assert display("REDIS_URL", "redis://:pw1234@h:6379") == "redis://:****@h:6379"
+    assert display("SMTP_HOST", "smtp.example.com") == "smtp.example.com"
+    assert display("NEXT_PUBLIC_STRIPE_KEY", "pk_test_123") == "pk_test_123"
+    assert display("S3_REGION", "x", secret=True) == "****"
+
+
+def test_secret_names() -> None:
+    assert is_secret_name("STRIPE_WEBHOOK_SECRET")
+    assert is_secret_name("SMTP_PASS")
+    assert is_secret_name("MEDUSA_ADMIN_PASSWORD")
+    assert is_secret_name("MEDUSA_ADMIN_API_KEY")
+    assert not is_secret_name("AUTH_CORS")
+    assert not is_secret_name("NEXT_PUBLIC_STRIPE_KEY")
+
+
+def test_mask_url_without_password_is_unchanged() -> None:
+    assert mask_url("redis://localhost:6379") == "redis://localhost:6379"
+    assert mask_url("redis://user@host") == "redis://user@host"
+
+
+def test_scrub_replaces_remembered_secrets_and_url_passwords() -> None:
+    redactor = Redactor()
+    redactor.remember("sk_live_51HxYzAbCdEfWXYZ")
+    redactor.remember("redis://:p%40ss word@host:6379")
+    text = "key sk_live_51HxYzAbCdEfWXYZ failed; AUTH p@ss word; url redis://:p%40ss word@host:6379"
+    scrubbed = redactor.scrub(text)
+    assert "51HxYzAbCdEf" not in scrubbed
+    assert "p@ss word" not in scrubbed and "p%40ss" not in scrubbed
+    assert "sk_live_…WXYZ" in scrubbed
+
+
+def test_short_values_are_not_scrubbed_from_text() -> None:
+    redactor = Redactor()
+    redactor.remember("ab")
+    assert redactor.scrub("about") == "about"

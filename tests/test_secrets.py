@@ -1,0 +1,121 @@
+"""The canary test: a distinct canary in every secret variable never reaches any output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run, write
+
+CANARIES = {
+    "STRIPE_API_KEY": "sk_live_CNRYstripeapikey0001",
+    "STRIPE_WEBHOOK_SECRET": "whsec_CNRYwebhooksecret0002",
+    "S3_SECRET_ACCESS_KEY": "CNRYs3secretaccesskey0003",
+    "SMTP_PASS": "CNRYsmtppass0004",
+    "REDIS_URL": "redis://:CNRYredispass0005@redis.example.com:6379",
+    "CACHE_REDIS_URL": "redis://cache:CNRYcachepass0006@cache.example.com:6379",
+    "LOCKING_REDIS_URL": "rediss://:CNRY%2Flockpass0007@lock.example.com:6380",
+    "MEDUSA_ADMIN_PASSWORD": "CNRYadminpassword0008",
+    "MEDUSA_ADMIN_API_KEY": "sk_CNRYadminapikey0009",
+}
+# The part of each canary that must never be printed (keys may show prefix and last four).
+NEEDLES = [
+    "CNRYstripeapikey",
+    "CNRYwebhooksecret",
+    "CNRYs3secretaccesskey",
+    "CNRYsmtppass",
+    "CNRYredispass",
+    "CNRYcachepass",
+    "CNRY%2Flockpass",
+    "CNRY/lockpass",
+    "CNRYadminpassword",
+    "CNRYadminapikey",
+]
+
+
+def _backend(extra: str = "") -> str:
+    lines = [f"{name}={value}" for name, value in CANARIES.items()]
+    lines += [
+        "S3_BUCKET=shop",
+        "SMTP_HOST=smtp.example.com",
+        "SMTP_USER=u",
+        "MEDUSA_BACKEND_URL=http://localhost:9000",
+        "MEDUSA_ADMIN_EMAIL=admin@example.com",
+        # shadowed duplicate: the first value is not effective but is still a secret
+        "SMTP_PASS=CNRYsmtppass0004-older",
+        "SMTP_PASS=CNRYsmtppass0004",
+    ]
+    return "\n".join(lines) + "\n" + extra
+
+
+def _assert_clean(*texts: str) -> None:
+    for text in texts:
+        for needle in NEEDLES:
+            assert needle not in text
+
+
+@pytest.fixture
+def leaky_store(store: Path) -> Path:
+    # Leaks on purpose: secrets in NEXT_PUBLIC_ vars, a readable file, a live/test mix.
+    write(store / "backend/.env", _backend(), mode=0o644)
+    write(
+        store / "storefront/.env.local",
+        f"NEXT_PUBLIC_STRIPE_KEY={CANARIES['STRIPE_API_KEY']}\n"
+        f"NEXT_PUBLIC_SMTP={CANARIES['SMTP_PASS']}\n"
+        f"NEXT_PUBLIC_REDIS={CANARIES['REDIS_URL']}\n",
+    )
+    return store
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+@pytest.mark.parametrize("strict", [False, True])
+def test_status_never_prints_a_canary(leaky_store: Path, fmt: str, strict: bool) -> None:
+    args = ["status", "--project", str(leaky_store), "--format", fmt]
+    result = run(*args, *(["--strict"] if strict else []))
+    assert result.exit_code == 1  # the leaks are lint errors
+    assert "env.next-public-secret" in result.stdout
+    assert "sk_live_…0001" in result.stdout
+    _assert_clean(result.stdout, result.stderr)
+
+
+def test_canaries_from_the_process_environment(store: Path) -> None:
+    env = dict(CANARIES, S3_BUCKET="shop", SMTP_HOST="h", MEDUSA_BACKEND_URL="http://x")
+    result = run("status", "--project", str(store), "-f", "json", env=env)
+    _assert_clean(result.stdout, result.stderr)
+    assert "redis://:****@redis.example.com:6379" in result.stdout
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_error_paths_never_print_a_canary(leaky_store: Path, debug: bool) -> None:
+    env = {"STORECTL_DEBUG": "1"} if debug else {}
+    result = run(
+        "status",
+        "--env-file",
+        str(leaky_store / "backend/.env"),
+        "--env-file",
+        str(leaky_store / "missing.env"),
+        env=env,
+    )
+    assert result.exit_code == 2
+    _assert_clean(result.stdout, result.stderr)
+
+
+def test_internal_error_messages_are_scrubbed(
+    leaky_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash whose message echoes a URL with a password still prints no password."""
+    from storectl import lint
+
+    def explode(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError(
+            f"cannot connect to {CANARIES['REDIS_URL']} with {CANARIES['SMTP_PASS']}"
+        )
+
+    monkeypatch.setattr(lint, "run", explode)
+    for env in ({}, {"STORECTL_DEBUG": "1"}):
+        result = run("status", "--project", str(leaky_store), env=env)
+        assert result.exit_code == 1
+        assert "internal error: RuntimeError" in result.stderr
+        assert ("Traceback" in result.stderr) is bool(env)
+        _assert_clean(result.stdout, result.stderr)
