@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from typing import Annotated, Any
 
 import typer
@@ -51,6 +50,8 @@ class StorectlGroup(TyperGroup):
 
 
 def _print_traceback() -> None:
+    import traceback
+
     sys.stderr.write(scrub("".join(traceback.format_exc())))
 
 

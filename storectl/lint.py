@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-import shutil
 import stat
-import subprocess
 from collections.abc import Iterator, Sequence
 
 from storectl.env import Env, EnvFile
@@ -99,6 +97,9 @@ def _secrets_in(env: Env, env_file: EnvFile, *, live_only: bool) -> list[str]:
 
 
 def _tracked_by_git(env_file: EnvFile) -> bool:
+    import shutil  # lazy: only files holding live secrets get here
+    import subprocess
+
     git = shutil.which("git")
     if git is None:
         return False

@@ -1,57 +1,74 @@
-"""Rendering: the only module that imports rich. Results go to stdout, everything else to stderr.
+"""Rendering: results to stdout, everything else to stderr, every string through `scrub()`.
 
-Every string leaves through `scrub()`, so a secret that reached a message is still masked.
+The human table is plain aligned text with ANSI colour on a TTY (and never with NO_COLOR):
+importing rich costs ~22 ms, a fifth of `storectl status`'s whole run (BENCHMARKS.md), so rich
+is kept for what needs it (live progress) and imported only there.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import io
-import json
 import os
 import sys
-from typing import Any, assert_never
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from collections.abc import Sequence
+from typing import IO, Any, assert_never
 
 from storectl.commands._options import StatusFormat
 from storectl.providers.base import Finding, Severity
 from storectl.redact import scrub
 from storectl.report import StatusReport
 
-_SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+_STYLES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
+_SEVERITY_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _SEVERITY_MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
 
 
-def _console(stream: io.TextIOBase | Any) -> Console:
-    is_tty = bool(getattr(stream, "isatty", lambda: False)())
-    return Console(
-        file=io.StringIO(),
-        force_terminal=is_tty,
-        no_color="NO_COLOR" in os.environ or not is_tty,
-        width=None if is_tty else int(os.environ.get("COLUMNS", "0") or 0) or 100,
-        highlight=False,
-        markup=False,
-        emoji=False,
-        soft_wrap=False,
-    )
+def use_color(stream: IO[str]) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    if "NO_COLOR" in os.environ or os.environ.get("TERM") == "dumb":
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
 
 
-def _flush(console: Console, stream: Any) -> None:
-    buffer = console.file
-    assert isinstance(buffer, io.StringIO)
-    text = "\n".join(line.rstrip() for line in buffer.getvalue().splitlines())
-    stream.write(scrub(text) + "\n")
-    stream.flush()
+class Painter:
+    """Wraps text in ANSI styles, or leaves it alone when colour is off."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, *styles: str) -> str:
+        if not self.enabled or not styles or not text:
+            return text
+        codes = ";".join(_STYLES[s] for s in styles)
+        return f"\x1b[{codes}m{text}\x1b[0m"
 
 
-def write_stdout(text: str) -> None:
-    sys.stdout.write(scrub(text))
-    if not text.endswith("\n"):
-        sys.stdout.write("\n")
-    sys.stdout.flush()
+def columns(
+    rows: Sequence[Sequence[tuple[str, tuple[str, ...]]]], paint: Painter, indent: int = 0
+) -> list[str]:
+    """Align cells (text, styles) into columns; the last column is never padded."""
+    widths: list[int] = []
+    for row in rows:
+        for i, (text, _styles) in enumerate(row[:-1]):
+            if i == len(widths):
+                widths.append(0)
+            widths[i] = max(widths[i], len(text))
+    lines = []
+    for row in rows:
+        cells = [
+            paint(text.ljust(widths[i]) if i < len(row) - 1 else text, *styles)
+            for i, (text, styles) in enumerate(row)
+        ]
+        lines.append((" " * indent + "  ".join(cells)).rstrip())
+    return lines
+
+
+def write(text: str, stream: IO[str] | None = None) -> None:
+    """Write scrubbed text and a final newline."""
+    target = stream if stream is not None else sys.stdout
+    text = scrub(text)
+    target.write(text if text.endswith("\n") else text + "\n")
+    target.flush()
 
 
 def error(message: str, hint: str | None = None) -> None:
@@ -59,12 +76,13 @@ def error(message: str, hint: str | None = None) -> None:
     lines = [f"Error: {message}"]
     if hint:
         lines.append(f"hint: {hint}")
-    sys.stderr.write(scrub("\n".join(lines)) + "\n")
-    sys.stderr.flush()
+    write("\n".join(lines), sys.stderr)
 
 
 def to_json(value: Any) -> str:
     """Stable JSON of a result dataclass: keys as documented in README, enums as strings."""
+    import json  # lazy: only --format json pays for it
+
     is_instance = dataclasses.is_dataclass(value) and not isinstance(value, type)
     data = dataclasses.asdict(value) if is_instance else value
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
@@ -73,39 +91,41 @@ def to_json(value: Any) -> str:
 def render_status(report: StatusReport, fmt: StatusFormat) -> None:
     match fmt:
         case StatusFormat.TABLE:
-            _status_table(report)
+            write(status_table(report, Painter(use_color(sys.stdout))))
         case StatusFormat.JSON:
-            write_stdout(to_json(report))
+            write(to_json(report))
         case _:
             assert_never(fmt)
 
 
-def _status_table(report: StatusReport) -> None:
-    # markup=False: values come from env files and must print literally, brackets and all.
-    console = _console(sys.stdout)
+def status_table(report: StatusReport, paint: Painter) -> str:
     loaded = [f.path for f in report.files if f.exists]
-    console.print(
-        Text.assemble(
-            "environment: ",
-            (report.environment, "bold"),
-            "  ·  files: ",
-            ", ".join(loaded) if loaded else "none found (process environment only)",
-        )
-    )
-    overview = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    overview.add_column("provider")
-    overview.add_column("state")
-    overview.add_column("activated by / falls back to", overflow="fold")
+    out = [
+        f"environment: {paint(report.environment, 'bold')}  ·  files: "
+        + (", ".join(loaded) if loaded else "none found (process environment only)"),
+        "",
+    ]
+    rows: list[list[tuple[str, tuple[str, ...]]]] = [
+        [("provider", ("bold",)), ("state", ("bold",)), ("activated by / falls back to", ("bold",))]
+    ]
     for p in report.providers:
         if p.active:
-            state = Text("active", style="green")
-            detail = Text(f"{p.activated_by} ({p.activation_source})")
+            rows.append(
+                [
+                    (p.title, ()),
+                    ("active", ("green",)),
+                    (f"{p.activated_by} ({p.activation_source})", ()),
+                ]
+            )
         else:
-            state = Text("inactive", style="dim")
-            detail = Text(f"{p.activated_by} unset → {p.fallback}")
-        overview.add_row(Text(p.title), state, detail)
-    console.print()
-    console.print(overview)
+            rows.append(
+                [
+                    (p.title, ()),
+                    ("inactive", ("dim",)),
+                    (f"{p.activated_by} unset → {p.fallback}", ()),
+                ]
+            )
+    out += columns(rows, paint)
 
     for p in report.providers:
         shown = [
@@ -113,51 +133,45 @@ def _status_table(report: StatusReport) -> None:
         ]
         if not shown:
             continue
-        console.print()
-        heading = Text(p.title, style="bold")
+        heading = paint(p.title, "bold")
         if p.active and p.modules:
-            heading.append(f"  {', '.join(p.modules)}", style="dim")
-        console.print(heading)
-        table = Table(show_header=False, box=None, pad_edge=False, padding=(0, 2, 0, 2))
-        table.add_column("name")
-        table.add_column("value", overflow="fold")
-        table.add_column("source", style="dim", overflow="fold")
+            heading += "  " + paint(", ".join(p.modules), "dim")
+        out += ["", heading]
+        var_rows: list[list[tuple[str, tuple[str, ...]]]] = []
         for v in shown:
             if v.value is None:
-                table.add_row(Text(v.name), Text("unset", style="dim"), Text(""))
+                var_rows.append([(v.name, ()), ("unset", ("dim",)), ("", ())])
             elif v.default_from:
-                table.add_row(Text(v.name), Text(v.value), Text(f"→ {v.default_from} ({v.source})"))
+                var_rows.append(
+                    [(v.name, ()), (v.value, ()), (f"→ {v.default_from} ({v.source})", ("dim",))]
+                )
             else:
-                table.add_row(Text(v.name), Text(v.value), Text(v.source or ""))
-        console.print(table)
+                var_rows.append([(v.name, ()), (v.value, ()), (v.source or "", ("dim",))])
+        out += columns(var_rows, paint, indent=2)
 
     if report.findings:
-        console.print()
-        console.print(Text("findings", style="bold"))
+        out += ["", paint("findings", "bold")]
         for f in report.findings:
-            _finding(console, f)
+            out += finding_lines(f, paint)
     s = report.summary
-    console.print()
-    console.print(
-        Text.assemble(
-            f"{s.active} active, {s.inactive} inactive · {s.errors} errors, "
-            f"{s.warnings} warnings, {s.info} info · ",
-            ("ok", "green") if report.ok else ("failed", "bold red"),
-            " (--strict)" if report.strict else "",
-        )
-    )
-    _flush(console, sys.stdout)
+    verdict = paint("ok", "green") if report.ok else paint("failed", "bold", "red")
+    out += [
+        "",
+        f"{s.active} active, {s.inactive} inactive · {s.errors} errors, "
+        f"{s.warnings} warnings, {s.info} info · {verdict}"
+        + (" (--strict)" if report.strict else ""),
+    ]
+    return "\n".join(out)
 
 
-def _finding(console: Console, f: Finding) -> None:
-    line = Text("  ")
-    line.append(
-        f"{_SEVERITY_MARK[f.severity]} {f.severity.value:<7}", style=_SEVERITY_STYLE[f.severity]
+def finding_lines(f: Finding, paint: Painter) -> list[str]:
+    head = "  " + paint(
+        f"{_SEVERITY_MARK[f.severity]} {f.severity.value:<7}", _SEVERITY_STYLE[f.severity]
     )
-    line.append(f" {f.code}", style="bold")
+    head += " " + paint(f.code, "bold")
     if f.source:
-        line.append(f"  {f.source}", style="dim")
-    console.print(line)
-    console.print(Text(f"      {f.message}"))
+        head += "  " + paint(f.source, "dim")
+    lines = [head, f"      {f.message}"]
     if f.hint:
-        console.print(Text(f"      hint: {f.hint}", style="dim"))
+        lines.append(paint(f"      hint: {f.hint}", "dim"))
+    return lines

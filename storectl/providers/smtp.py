@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from email.utils import parseaddr
 
 from storectl.env import Env
 from storectl.providers.base import EnvVar, Finding, Provider, Severity, finding
@@ -45,6 +44,8 @@ def secure(env: Env) -> bool | None:
 
 
 def valid_address(value: str) -> bool:
+    from email.utils import parseaddr  # lazy: 5 ms of start-up, needed only with SMTP on
+
     _name, address = parseaddr(value)
     local, at, domain = address.rpartition("@")
     return bool(at and local and domain and " " not in address)
