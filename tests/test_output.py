@@ -1,0 +1,35 @@
+"""Colour rules of the plain-text renderer: only on a TTY, never with NO_COLOR."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from storectl.output import Painter, columns, use_color
+
+
+class FakeTTY(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_colour_on_a_tty(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert use_color(FakeTTY()) is True
+    assert use_color(io.StringIO()) is False
+
+
+@pytest.mark.parametrize(("name", "value"), [("NO_COLOR", "1"), ("NO_COLOR", ""), ("TERM", "dumb")])
+def test_no_colour_when_asked(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv(name, value)
+    assert use_color(FakeTTY()) is False
+
+
+def test_painter_and_columns() -> None:
+    assert Painter(False)("x", "red") == "x"
+    assert Painter(True)("x", "bold", "red") == "\x1b[1;31mx\x1b[0m"
+    rows = [[("a", ()), ("bb", ()), ("c", ())], [("aaa", ()), ("b", ()), ("", ())]]
+    assert columns(rows, Painter(False), indent=2) == ["  a    bb  c", "  aaa  b"]
