@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from storectl import __version__, output
-from storectl.commands import status
+from storectl.commands import doctor, status
 from storectl.errors import ExitCode, StorectlError
 from storectl.redact import REDACTOR, scrub
 
@@ -65,6 +65,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(status.app)
+app.add_typer(doctor.app)
 
 
 def _version(value: bool) -> None:

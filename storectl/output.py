@@ -11,12 +11,16 @@ import dataclasses
 import os
 import sys
 from collections.abc import Sequence
-from typing import IO, Any, assert_never
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, assert_never
 
-from storectl.commands._options import StatusFormat
-from storectl.providers.base import Finding, Severity
+from storectl.commands._options import DoctorFormat, StatusFormat
+from storectl.providers.base import Check, Finding, Severity, Status
 from storectl.redact import scrub
 from storectl.report import StatusReport
+
+if TYPE_CHECKING:
+    from storectl.doctor import DoctorReport
 
 _STYLES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
 _SEVERITY_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -175,3 +179,202 @@ def finding_lines(f: Finding, paint: Painter) -> list[str]:
     if f.hint:
         lines.append(paint(f"      hint: {f.hint}", "dim"))
     return lines
+
+
+# --- doctor -------------------------------------------------------------------------------------
+
+_STATUS_MARK = {
+    Status.OK: ("✓", "green"),
+    Status.WARN: ("!", "yellow"),
+    Status.FAIL: ("✗", "red"),
+    Status.SKIP: ("–", "dim"),
+    Status.ERROR: ("✗", "red"),
+}
+
+
+def _title(provider: str) -> str:
+    from storectl.providers.registry import PROVIDERS
+
+    titles = {p.name: p.title for p in PROVIDERS}
+    return titles.get(provider, "Env files" if provider == "env" else provider)
+
+
+def render_doctor(report: DoctorReport, fmt: DoctorFormat, output: Path | None = None) -> None:
+    """Render to stdout, or to `output` (atomically) with a one-line summary on stdout."""
+    match fmt:
+        case DoctorFormat.TABLE:
+            text = doctor_table(report, Painter(output is None and use_color(sys.stdout)))
+        case DoctorFormat.JSON:
+            text = to_json(report)
+        case DoctorFormat.JUNIT:
+            text = doctor_junit(report)
+        case DoctorFormat.GITHUB:
+            text = doctor_github(report)
+            append_step_summary(report)
+        case _:
+            assert_never(fmt)
+    if output is None:
+        write(text)
+        return
+    from storectl.fsutil import atomic_write
+
+    text = scrub(text)
+    atomic_write(output, (text if text.endswith("\n") else text + "\n").encode())
+    write(f"{summary_line(report)} · report written to {output}")
+
+
+def summary_line(report: DoctorReport) -> str:
+    s = report.summary
+    verdict = "ok" if report.ok else "failed"
+    return (
+        f"{s.total} checks, {s.fail} failed, {s.warn} warnings, {s.error} errors, "
+        f"{s.skip} skipped in {s.duration_ms / 1000:.1f} s · {verdict}"
+        + (" (--strict)" if report.strict else "")
+    )
+
+
+def _label(check: Check) -> str:
+    return f"{check.check} [{check.target}]" if check.target else check.check
+
+
+def doctor_table(report: DoctorReport, paint: Painter) -> str:
+    out: list[str] = []
+    by_provider: dict[str, list[Check]] = {}
+    for check in report.checks:
+        by_provider.setdefault(check.provider, []).append(check)
+    for provider, checks in by_provider.items():
+        if out:
+            out.append("")
+        out.append(paint(_title(provider), "bold"))
+        rows: list[list[tuple[str, tuple[str, ...]]]] = []
+        notes: dict[int, list[str]] = {}
+        for check in checks:
+            mark, style = _STATUS_MARK[check.status]
+            stage = f"{check.stage.value} " if check.stage else ""
+            duration = f"{check.duration_ms} ms" if check.duration_ms else ""
+            rows.append(
+                [
+                    (mark, (style,)),
+                    (_label(check), ()),
+                    (duration, ("dim",)),
+                    (stage + check.summary, (style,) if check.status is not Status.OK else ()),
+                ]
+            )
+            if check.hint and check.status in (Status.WARN, Status.FAIL, Status.ERROR):
+                notes[len(rows) - 1] = [paint(f"      hint: {check.hint}", "dim")]
+        for index, line in enumerate(columns(rows, paint, indent=2)):
+            out.append(line)
+            out.extend(notes.get(index, []))
+    verdict_style = ("green",) if report.ok else ("bold", "red")
+    out += ["", paint(summary_line(report), *verdict_style)]
+    return "\n".join(out)
+
+
+def doctor_junit(report: DoctorReport) -> str:
+    """JUnit XML: one testcase per check; warnings fail only under --strict."""
+    from xml.etree import ElementTree as ET
+
+    s = report.summary
+    failing = {Status.FAIL} | ({Status.WARN} if report.strict else set())
+    suites = ET.Element("testsuites", name="storectl doctor")
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        name="storectl doctor",
+        tests=str(s.total),
+        failures=str(sum(c.status in failing for c in report.checks)),
+        errors=str(s.error),
+        skipped=str(s.skip),
+        time=f"{s.duration_ms / 1000:.3f}",
+    )
+    for check in report.checks:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"storectl.{check.provider}",
+            name=_label(check),
+            time=f"{check.duration_ms / 1000:.3f}",
+        )
+        detail = f"{check.summary}\nhint: {check.hint}" if check.hint else check.summary
+        if check.status in failing:
+            node = ET.SubElement(
+                case, "failure", message=check.summary, type=(check.stage or "CHECK")
+            )
+            node.text = detail
+        elif check.status is Status.ERROR:
+            node = ET.SubElement(case, "error", message=check.summary, type="ERROR")
+            node.text = detail
+        elif check.status is Status.SKIP:
+            ET.SubElement(case, "skipped", message=check.summary)
+        elif check.status is Status.WARN:
+            ET.SubElement(case, "system-out").text = f"warning: {detail}"
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode")
+
+
+def _gh_escape(text: str, *, prop: bool = False) -> str:
+    """Escape for a workflow command (actions/toolkit's escapeData / escapeProperty)."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def doctor_github(report: DoctorReport) -> str:
+    """`::error`/`::warning` workflow commands, then the summary line."""
+    lines = []
+    for check in report.checks:
+        if check.status in (Status.FAIL, Status.ERROR):
+            level = "error"
+        elif check.status is Status.WARN:
+            level = "warning"
+        else:
+            continue
+        title = _gh_escape(f"storectl {check.provider} {_label(check)}", prop=True)
+        message = check.summary + (f" (hint: {check.hint})" if check.hint else "")
+        stage = f"{check.stage.value}: " if check.stage else ""
+        lines.append(f"::{level} title={title}::{_gh_escape(stage + message)}")
+    lines.append(summary_line(report))
+    return "\n".join(lines)
+
+
+def append_step_summary(report: DoctorReport) -> None:
+    """Append a markdown table to $GITHUB_STEP_SUMMARY when GitHub Actions provides one."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    rows = ["| | provider | check | stage | summary |", "|---|---|---|---|---|"]
+    for check in report.checks:
+        mark = _STATUS_MARK[check.status][0]
+        summary = check.summary.replace("|", "\\|")
+        stage = check.stage.value if check.stage else ""
+        rows.append(f"| {mark} | {check.provider} | {_label(check)} | {stage} | {summary} |")
+    text = "### storectl doctor\n\n" + "\n".join(rows) + f"\n\n{summary_line(report)}\n\n"
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(scrub(text))
+
+
+class Progress:
+    """A one-line progress display on stderr, only when stderr is a terminal."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.pending = list(names)
+        self.total = len(names)
+        self.enabled = bool(names) and sys.stderr.isatty()
+        self._show()
+
+    def _show(self) -> None:
+        if self.enabled:
+            done = self.total - len(self.pending)
+            sys.stderr.write(f"\r\x1b[2Kchecking {' '.join(self.pending)} ({done}/{self.total})")
+            sys.stderr.flush()
+
+    def done(self, name: str) -> None:
+        if name in self.pending:
+            self.pending.remove(name)
+        self._show()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\x1b[2K")
+            sys.stderr.flush()

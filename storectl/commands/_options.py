@@ -62,3 +62,43 @@ StatusFormatOpt = Annotated[
     typer.Option("--format", "-f", help="Output format.", case_sensitive=False),
 ]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as failures (exit 1).")]
+
+
+class DoctorFormat(StrEnum):
+    """Output formats of doctor: human table, JSON, and the two CI formats."""
+
+    TABLE = "table"
+    JSON = "json"
+    JUNIT = "junit"
+    GITHUB = "github"
+
+
+DoctorFormatOpt = Annotated[
+    DoctorFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table; json; junit (JUnit XML, one testcase per check); github (workflow "
+        "annotations, and a summary table in $GITHUB_STEP_SUMMARY).",
+        case_sensitive=False,
+    ),
+]
+TimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        help="Seconds each provider's live checks may take in all.",
+        min=0.1,
+        max=600,
+    ),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write the report to FILE (in --format) instead of stdout; stdout gets a summary.",
+        show_default=False,
+        dir_okay=False,
+    ),
+]

@@ -44,7 +44,54 @@ class EnvVar:
     storefront: bool = False
 
 
+class Status(StrEnum):
+    """Outcome of one live check; `error` is a check that crashed (a storectl bug)."""
+
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "fail"
+    SKIP = "skip"
+    ERROR = "error"
+
+
+class Stage(StrEnum):
+    """Where a failing check broke: the layer the fix belongs to."""
+
+    CONFIG = "CONFIG"
+    DNS = "DNS"
+    CONNECT = "CONNECT"
+    TLS = "TLS"
+    AUTH = "AUTH"
+    PERMISSION = "PERMISSION"
+    NOT_FOUND = "NOT_FOUND"
+    PROTOCOL = "PROTOCOL"
+    TIMEOUT = "TIMEOUT"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One live check's result: SDK and socket errors end up here, never as exceptions."""
+
+    provider: str
+    check: str
+    status: Status
+    summary: str
+    hint: str | None = None
+    stage: Stage | None = None
+    target: str | None = None
+    duration_ms: int = 0
+
+
+@dataclass(frozen=True)
+class ProbeOptions:
+    """What a live probe may do: its time budget, and whether it may write (S3)."""
+
+    timeout: float = 10.0
+    write: bool = True
+
+
 Lint = Callable[["Env"], Iterable[Finding]]
+Probe = Callable[["Env", ProbeOptions], list[Check]]
 
 
 @dataclass(frozen=True)
@@ -58,6 +105,7 @@ class Provider:
     modules: tuple[str, ...]
     fallback: str
     lint: Lint = field(repr=False)
+    probe: Probe | None = field(default=None, repr=False)
 
     def is_active(self, env: Env) -> bool:
         """Active exactly as medusa-config.ts decides: the activating var set and non-blank."""

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from storectl.env import Env
 from storectl.providers._checks import is_loopback, split_url
-from storectl.providers.base import EnvVar, Finding, Provider, Severity, finding
+from storectl.providers._probe import TRUST_HINT, Deadline, Steps, network_stage
+from storectl.providers.base import (
+    Check,
+    EnvVar,
+    Finding,
+    ProbeOptions,
+    Provider,
+    Severity,
+    Stage,
+    Status,
+    finding,
+)
 
 NAME = "redis"
 SCHEMES = ("redis", "rediss", "unix")
@@ -67,6 +79,209 @@ def lint(env: Env) -> Iterator[Finding]:
             )
 
 
+# --- live probe -----------------------------------------------------------------------------
+
+PROBE_PREFIX = "storectl:probe:"
+_UNLOCK = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) "
+    "else return 0 end"
+)
+#: Which roles each var serves; the event bus and workflow engine use REDIS_URL.
+ROLES = {
+    "REDIS_URL": "event bus and workflow engine",
+    "CACHE_REDIS_URL": "cache",
+    "LOCKING_REDIS_URL": "locking",
+}
+
+
+def targets(env: Env) -> dict[str, list[str]]:
+    """Distinct URLs (after defaults) -> the vars that use them, REDIS_URL's first."""
+    found: dict[str, list[str]] = {}
+    for spec in ENV_VARS:
+        url = env.value(spec.name) or (env.value(spec.default_from) if spec.default_from else "")
+        if url:
+            found.setdefault(url, []).append(spec.name)
+    return found
+
+
+def probe(env: Env, options: ProbeOptions) -> list[Check]:
+    deadline = Deadline(options.timeout)
+    checks: list[Check] = []
+    for url, names in targets(env).items():
+        checks += _probe_url(url, names, deadline)
+    return checks
+
+
+def _classify(exc: Exception, url: str) -> tuple[Stage, str, str]:
+    """(stage, summary, hint) for a redis-py or socket error."""
+    from redis import exceptions as rx
+
+    parts = split_url(url)
+    where = f"{parts.hostname}:{parts.port or 6379}" if parts and parts.hostname else url
+    message = str(exc)
+    if isinstance(exc, rx.NoPermissionError):
+        return (
+            Stage.PERMISSION,
+            f"NOPERM: the ACL user may not run this: {message}",
+            "grant the user the commands and keys Medusa needs (ACL SETUSER ... +@all ~*), "
+            "or use a user with full access",
+        )
+    if isinstance(exc, rx.AuthenticationError):
+        if "invalid username-password" in message or "WRONGPASS" in message:
+            return (
+                Stage.AUTH,
+                "WRONGPASS: the user name or password in the URL is wrong",
+                "copy the password (and ACL user, if any) into the URL: redis://user:pass@host:port",
+            )
+        return (
+            Stage.AUTH,
+            "NOAUTH: the server requires a password and the URL has none",
+            "add the password to the URL: redis://:password@host:port",
+        )
+    net = network_stage(exc)
+    if net is not None:
+        stage, reason = net
+        hints = {
+            Stage.DNS: "check the host name in the URL",
+            Stage.CONNECT: f"is Redis running and reachable at {where}?",
+            Stage.TIMEOUT: f"{where} accepted no command in time: a firewall, or not Redis?",
+            Stage.TLS: TRUST_HINT
+            if "certificate" in reason
+            else "this port does not speak TLS: use redis:// here, or the server's TLS port",
+            Stage.PROTOCOL: "is that port a Redis server? A TLS port needs rediss://",
+        }
+        return stage, f"{where}: {reason}", hints.get(stage, f"check {where}")
+    if isinstance(exc, rx.ConnectionError) and "closed" in message.lower():
+        return (
+            Stage.PROTOCOL,
+            f"{where}: the server closed the connection",
+            "is that port a Redis server? A TLS port needs rediss://",
+        )
+    if isinstance(exc, rx.TimeoutError):
+        return Stage.TIMEOUT, f"{where}: no answer in time", f"is {where} a Redis server?"
+    if isinstance(exc, rx.ConnectionError):
+        return Stage.CONNECT, f"{where}: {message}", f"is Redis reachable at {where}?"
+    return Stage.PROTOCOL, f"{where}: unexpected reply: {message}", "is that a Redis server?"
+
+
+def _probe_url(url: str, names: list[str], deadline: Deadline) -> list[Check]:
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    steps = Steps(NAME, names[0])
+    timeout = deadline.remaining()
+    try:
+        client = redis.Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=Retry(NoBackoff(), 0),
+            health_check_interval=0,
+        )
+    except ValueError as exc:
+        steps.fail("connect", Stage.CONFIG, f"the URL is not usable: {exc}", "fix the Redis URL")
+        return steps.checks
+    try:
+        with client:
+            # One socket timeout for every command: a peer that stops answering ends the probe
+            # within it, and doctor's own deadline bounds a peer that answers slowly each time.
+            _connect(client, steps, names)
+            if "REDIS_URL" in names:
+                _policy(client, steps)
+            if "LOCKING_REDIS_URL" in names:
+                _lock(client, steps)
+            if "CACHE_REDIS_URL" in names:
+                _cache(client, steps)
+    except Exception as exc:  # noqa: BLE001 - turned into a result at the provider boundary
+        stage, summary, hint = _classify(exc, url)
+        steps.fail(_current_step(steps, names), stage, summary, hint)
+    return steps.checks
+
+
+def _current_step(steps: Steps, names: list[str]) -> str:
+    """The check that was running when an exception ended the probe."""
+    done = {c.check for c in steps.checks}
+    order = ["connect"]
+    if "REDIS_URL" in names:
+        order.append("maxmemory-policy")
+    if "LOCKING_REDIS_URL" in names:
+        order.append("lock")
+    if "CACHE_REDIS_URL" in names:
+        order.append("cache")
+    return next((name for name in order if name not in done), order[-1])
+
+
+def _connect(client: Any, steps: Steps, names: list[str]) -> None:
+    client.ping()
+    version = client.info("server").get("redis_version", "unknown")
+    shared = f"; also serves {', '.join(names[1:])}" if len(names) > 1 else ""
+    steps.ok("connect", f"PING answered: Redis {version}{shared}")
+
+
+def _policy(client: Any, steps: Steps) -> None:
+    from redis import exceptions as rx
+
+    try:
+        reply = client.config_get("maxmemory-policy")
+    except rx.ResponseError as exc:
+        # Managed Redis (ElastiCache, Upstash, ...) disables or renames CONFIG: not a failure.
+        steps.add(
+            "maxmemory-policy",
+            Status.SKIP,
+            f"unknown: CONFIG GET is not allowed here ({str(exc).split(':')[0]})",
+            hint="check the eviction policy in your provider's console: it must be noeviction",
+        )
+        return
+    policy = reply.get("maxmemory-policy", "unknown")
+    if policy == "noeviction":
+        steps.ok("maxmemory-policy", "noeviction: queued jobs are never evicted")
+    else:
+        steps.warn(
+            "maxmemory-policy",
+            Stage.CONFIG,
+            f"maxmemory-policy is {policy}: under memory pressure Redis evicts keys, and the "
+            "event bus and workflow engine (BullMQ) lose jobs",
+            hint="CONFIG SET maxmemory-policy noeviction (or set it in your provider's console), "
+            "or give the cache its own CACHE_REDIS_URL",
+        )
+
+
+def _lock(client: Any, steps: Steps) -> None:
+    import uuid
+
+    key, token = f"{PROBE_PREFIX}lock:{uuid.uuid4().hex}", uuid.uuid4().hex
+    acquired = client.set(key, token, nx=True, px=10_000)
+    released = client.eval(_UNLOCK, 1, key, token)
+    if acquired and released == 1:
+        steps.ok("lock", "SET NX PX and compare-and-delete round trip")
+    else:
+        steps.fail(
+            "lock",
+            Stage.PROTOCOL,
+            f"lock round trip failed (acquired={bool(acquired)}, released={released})",
+            hint="is this a Redis-compatible server that supports SET NX PX and EVAL?",
+        )
+
+
+def _cache(client: Any, steps: Steps) -> None:
+    import uuid
+
+    key, value = f"{PROBE_PREFIX}cache:{uuid.uuid4().hex}", uuid.uuid4().hex
+    client.set(key, value, ex=30)
+    read = client.get(key)
+    client.delete(key)
+    if read is not None and read.decode() == value:
+        steps.ok("cache", "SET EX / GET / DEL round trip")
+    else:
+        steps.fail(
+            "cache",
+            Stage.PROTOCOL,
+            "the cache round trip read back something else",
+            hint="is another client rewriting storectl:probe:* keys?",
+        )
+
+
 PROVIDER = Provider(
     name=NAME,
     title="Redis",
@@ -81,4 +296,5 @@ PROVIDER = Provider(
     fallback="in-memory event bus and workflow engine (workflow-engine-inmemory); "
     "no cache or locking modules",
     lint=lint,
+    probe=probe,
 )

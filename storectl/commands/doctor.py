@@ -1,0 +1,80 @@
+"""`storectl doctor`: live, concurrent, stage-precise checks of every active provider."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from storectl import config, output
+from storectl.commands._options import (
+    DoctorFormat,
+    DoctorFormatOpt,
+    EnvFileOpt,
+    EnvironmentOpt,
+    IgnoreEnvironmentOpt,
+    OutputOpt,
+    ProjectOpt,
+    StrictOpt,
+    TimeoutOpt,
+)
+from storectl.errors import ExitCode
+from storectl.providers.base import ProbeOptions
+from storectl.providers.registry import PROVIDERS
+
+app = typer.Typer()
+
+ProvidersOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="Comma-separated providers: stripe, s3, smtp, redis, medusa.", show_default=False
+    ),
+]
+
+
+@app.command("doctor")
+def run_doctor(
+    project: ProjectOpt = None,
+    env_file: EnvFileOpt = None,
+    environment: EnvironmentOpt = None,
+    ignore_environment: IgnoreEnvironmentOpt = False,
+    only: ProvidersOpt = None,
+    skip: ProvidersOpt = None,
+    timeout: TimeoutOpt = 10.0,
+    no_write: Annotated[
+        bool,
+        typer.Option(
+            "--no-write", help="Skip the S3 write probe (it puts and deletes one object)."
+        ),
+    ] = False,
+    fmt: DoctorFormatOpt = DoctorFormat.TABLE,
+    output_file: OutputOpt = None,
+    strict: StrictOpt = False,
+) -> None:
+    """Check every active provider live: credentials, TLS, permissions, webhooks, regions.
+
+    Read-only except the S3 write probe (one object under storectl-probe/, always deleted).
+    Exit 0 when nothing failed, 1 when a check failed, 2 on a usage or config error.
+
+    Example: storectl doctor --project ./my-store --only stripe,redis --format json
+    """
+    from storectl import doctor  # its threads and report model are not needed at start-up
+
+    options = config.EnvOptions(project, tuple(env_file or ()), environment, ignore_environment)
+    providers = doctor.select(PROVIDERS, only or (), skip or ())
+    env = config.load(options)
+    progress = output.Progress([p.name for p in providers if p.is_active(env) and p.probe])
+    try:
+        report = doctor.build(
+            env,
+            providers,
+            ProbeOptions(timeout=timeout, write=not no_write),
+            strict=strict,
+            include_env_lint=not only,
+            on_done=progress.done,
+        )
+    finally:
+        progress.close()
+    output.render_doctor(report, fmt, output_file)
+    if not report.ok:
+        raise typer.Exit(ExitCode.FAILED)
