@@ -13,6 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from storectl.cli import app
+from tests.servers.certs import Certs, make_certs
+
+pytest_plugins = ["tests.servers.redis_server"]
 
 #: Variables a test may inherit; everything else (STRIPE_API_KEY, NODE_ENV, ...) is removed.
 _KEEP = {
@@ -71,3 +74,8 @@ def store(tmp_path: Path) -> Path:
     (root / "backend").mkdir(parents=True)
     (root / "storefront").mkdir()
     return root
+
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
+    return make_certs(tmp_path_factory.mktemp("certs"))
