@@ -15,7 +15,11 @@ from typer.testing import CliRunner
 from storectl.cli import app
 from tests.servers.certs import Certs, make_certs
 
-pytest_plugins = ["tests.servers.redis_server", "tests.servers.smtp_server"]
+pytest_plugins = [
+    "tests.servers.redis_server",
+    "tests.servers.smtp_server",
+    "tests.servers.s3_server",
+]
 
 #: Variables a test may inherit; everything else (STRIPE_API_KEY, NODE_ENV, ...) is removed.
 _KEEP = {

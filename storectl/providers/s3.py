@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from storectl.env import Env
 from storectl.providers._checks import is_http_url, split_url
-from storectl.providers.base import EnvVar, Finding, Provider, Severity, finding
+from storectl.providers._probe import TRUST_HINT, Deadline, Steps, network_stage, tls_context
+from storectl.providers.base import (
+    Check,
+    EnvVar,
+    Finding,
+    ProbeOptions,
+    Provider,
+    Severity,
+    Stage,
+    Status,
+    finding,
+)
 
 NAME = "s3"
 
@@ -85,6 +97,240 @@ def lint(env: Env) -> Iterator[Finding]:
             )
 
 
+# --- live probe -----------------------------------------------------------------------------
+
+PROBE_PREFIX = "storectl-probe/"
+#: The ACL Medusa's file-s3 provider puts on every upload.
+MEDUSA_ACL = "public-read"
+
+
+def probe(env: Env, options: ProbeOptions) -> list[Check]:
+    bucket = env.value("S3_BUCKET")
+    steps = Steps(NAME, bucket)
+    missing = [s.name for s in ENV_VARS if s.required and not env.is_set(s.name)]
+    if missing:
+        steps.fail(
+            "bucket",
+            Stage.CONFIG,
+            f"cannot check: {', '.join(missing)} not set",
+            f"set {', '.join(missing)} (see the lint findings)",
+        )
+        return steps.checks
+    deadline = Deadline(options.timeout)
+    try:
+        client = _client(env, deadline)
+        if not _bucket(client, bucket, env, steps):
+            return steps.checks
+        if options.write:
+            _write_probe(client, bucket, env, steps, deadline)
+        else:
+            steps.add("write", Status.SKIP, "--no-write: upload, public read and delete not tried")
+    except Exception as exc:  # noqa: BLE001 - SDK errors end here, as a result
+        step = "write" if any(c.check == "bucket" for c in steps.checks) else "bucket"
+        stage, summary, hint = _classify(exc, env)
+        steps.fail(step, stage, summary, hint)
+    return steps.checks
+
+
+def _client(env: Env, deadline: Deadline) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    endpoint = env.value("S3_ENDPOINT") or None
+    path_style = bool(endpoint) and service(endpoint or "") != "AWS S3"
+    config = Config(
+        connect_timeout=deadline.remaining(),
+        read_timeout=deadline.remaining(),
+        retries={"max_attempts": 1, "mode": "standard"},
+        s3={"addressing_style": "path" if path_style else "auto"},
+    )
+    # A bare botocore session: credentials come from the store's env only, never ~/.aws.
+    session = boto3.session.Session(
+        aws_access_key_id=env.value("S3_ACCESS_KEY_ID"),
+        aws_secret_access_key=env.get("S3_SECRET_ACCESS_KEY") or "",
+        region_name=env.value("S3_REGION"),
+    )
+    return session.client("s3", endpoint_url=endpoint, config=config)
+
+
+def _error(exc: Any) -> tuple[int, str, dict[str, str]]:
+    response = getattr(exc, "response", {}) or {}
+    meta = response.get("ResponseMetadata", {})
+    return (
+        int(meta.get("HTTPStatusCode", 0)),
+        str(response.get("Error", {}).get("Code", "")),
+        meta.get("HTTPHeaders", {}) or {},
+    )
+
+
+def _classify(exc: Exception, env: Env) -> tuple[Stage, str, str]:
+    """(stage, summary, hint) for a botocore or socket error."""
+    from botocore import exceptions as bx
+
+    bucket = env.value("S3_BUCKET")
+    status, code, headers = _error(exc)
+    if code == "InvalidAccessKeyId":
+        return (
+            Stage.AUTH,
+            "InvalidAccessKeyId: the storage does not know S3_ACCESS_KEY_ID",
+            "copy the access key id of an active key (and check S3_ENDPOINT points at the "
+            "right service)",
+        )
+    if code == "SignatureDoesNotMatch":
+        return (
+            Stage.AUTH,
+            "SignatureDoesNotMatch: S3_SECRET_ACCESS_KEY does not belong to S3_ACCESS_KEY_ID",
+            "copy the secret that was shown when the access key was created",
+        )
+    if code == "AccessControlListNotSupported":
+        return (
+            Stage.CONFIG,
+            f"the bucket has ACLs disabled (Object Ownership: bucket owner enforced), and Medusa "
+            f"uploads with ACL {MEDUSA_ACL}",
+            "enable ACLs on the bucket (Object Ownership: bucket owner preferred), or set "
+            "Medusa's file-s3 option acl: false and make the bucket public with a policy",
+        )
+    if code in ("AccessDenied", "AllAccessDisabled") or status == 403:
+        return (
+            Stage.PERMISSION,
+            f"AccessDenied: these credentials may not write to {bucket}",
+            "grant s3:PutObject, s3:PutObjectAcl, s3:GetObject and s3:DeleteObject on "
+            f"arn:aws:s3:::{bucket}/*",
+        )
+    if code in ("NoSuchBucket", "404") or status == 404:
+        return Stage.NOT_FOUND, f"bucket {bucket} does not exist", "check S3_BUCKET and S3_ENDPOINT"
+    region = headers.get("x-amz-bucket-region")
+    if status in (301, 400) and region:
+        return (
+            Stage.CONFIG,
+            f"bucket {bucket} is in region {region}, not {env.value('S3_REGION')}",
+            f"set S3_REGION={region}",
+        )
+    if isinstance(exc, bx.NoCredentialsError | bx.PartialCredentialsError):
+        return Stage.CONFIG, "no credentials", "set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY"
+    net = network_stage(exc)
+    if net is None and isinstance(exc, bx.ConnectTimeoutError | bx.ReadTimeoutError):
+        net = (Stage.TIMEOUT, "no answer in time")
+    if net is None and isinstance(exc, bx.EndpointConnectionError):
+        net = (Stage.CONNECT, "cannot connect")
+    if net is not None:
+        stage, reason = net
+        where = env.value("S3_ENDPOINT") or f"AWS S3 ({env.value('S3_REGION')})"
+        hint = TRUST_HINT if "certificate" in reason else "check S3_ENDPOINT and S3_REGION"
+        return stage, f"{where}: {reason}", hint
+    if code:
+        return Stage.PROTOCOL, f"{code}: {exc}", "see the storage provider's error reference"
+    return Stage.PROTOCOL, f"{type(exc).__name__}: {exc}", "check S3_ENDPOINT"
+
+
+def _bucket(client: Any, bucket: str, env: Env, steps: Steps) -> bool:
+    """HeadBucket; returns whether the write probe should go on."""
+    from botocore.exceptions import ClientError
+
+    try:
+        client.head_bucket(Bucket=bucket)
+    except ClientError as exc:
+        status, _code, _headers = _error(exc)
+        if status != 403:
+            stage, summary, hint = _classify(exc, env)
+            steps.fail("bucket", stage, summary, hint)
+            return False
+        # HEAD answers carry no body: ask again with a GET to learn why (a wrong secret, an
+        # unknown key, or credentials that only lack s3:ListBucket, which Medusa never needs).
+        try:
+            client.get_object(Bucket=bucket, Key=f"{PROBE_PREFIX}does-not-exist")
+        except ClientError as again:
+            stage, summary, hint = _classify(again, env)
+            if stage is Stage.AUTH:
+                steps.fail("bucket", stage, summary, hint)
+                return False
+        steps.warn(
+            "bucket",
+            Stage.PERMISSION,
+            f"HeadBucket on {bucket} is forbidden: the credentials lack s3:ListBucket",
+            "Medusa does not need s3:ListBucket; the write probe below shows what it does need",
+        )
+        return True
+    steps.ok("bucket", f"{bucket} exists and the credentials reach it")
+    return True
+
+
+def _write_probe(client: Any, bucket: str, env: Env, steps: Steps, deadline: Deadline) -> None:
+    import uuid
+
+    key = f"{PROBE_PREFIX}{uuid.uuid4().hex}.txt"
+    body = f"storectl write probe {uuid.uuid4().hex}\n".encode()
+    client.put_object(Bucket=bucket, Key=key, Body=body, ACL=MEDUSA_ACL, ContentType="text/plain")
+    try:
+        steps.ok("write", f"put {key} with ACL {MEDUSA_ACL}, as Medusa uploads")
+        _public_read(env, key, body, steps, deadline)
+    finally:
+        try:
+            client.delete_object(Bucket=bucket, Key=key)
+            steps.ok("cleanup", f"deleted {key}")
+        except Exception as exc:  # noqa: BLE001 - reported, the probe's other results stand
+            stage, summary, _hint = _classify(exc, env)
+            steps.warn(
+                "cleanup",
+                stage,
+                f"could not delete {key}: {summary}",
+                f"delete {key} by hand and grant s3:DeleteObject (Medusa deletes files too)",
+            )
+
+
+def _public_read(env: Env, key: str, body: bytes, steps: Steps, deadline: Deadline) -> None:
+    """Fetch the object anonymously at S3_FILE_URL/<key>, as a shopper's browser would."""
+    import httpx
+
+    url = f"{env.value('S3_FILE_URL').rstrip('/')}/{key}"
+    try:
+        response = httpx.get(
+            url, timeout=deadline.remaining(), follow_redirects=True, verify=tls_context()
+        )
+    except httpx.HTTPError as exc:
+        net = network_stage(exc) or (Stage.CONNECT, str(exc) or type(exc).__name__)
+        steps.fail(
+            "public-read",
+            net[0],
+            f"S3_FILE_URL: {net[1]}",
+            "S3_FILE_URL must be the public base URL of the bucket's files",
+        )
+        return
+    bucket = env.value("S3_BUCKET")
+    if response.status_code == 200 and response.content == body:
+        steps.ok("public-read", "the object is readable anonymously at S3_FILE_URL")
+    elif response.status_code == 200:
+        steps.fail(
+            "public-read",
+            Stage.CONFIG,
+            "S3_FILE_URL answers 200 but serves other content for the probe object",
+            f"point S3_FILE_URL at bucket {bucket}'s public URL",
+        )
+    elif response.status_code in (401, 403):
+        steps.fail(
+            "public-read",
+            Stage.PERMISSION,
+            f"{response.status_code}: uploaded files are not publicly readable: product "
+            "images will not load in the storefront",
+            "allow public reads (turn off Block Public Access for ACLs, or add a bucket policy "
+            "granting s3:GetObject), or serve the files through a CDN and point S3_FILE_URL at it",
+        )
+    elif response.status_code == 404:
+        steps.fail(
+            "public-read",
+            Stage.CONFIG,
+            f"404: S3_FILE_URL does not point at bucket {bucket}",
+            f"set S3_FILE_URL to the base URL of {bucket} (path-style: <endpoint>/{bucket})",
+        )
+    else:
+        steps.fail(
+            "public-read",
+            Stage.PROTOCOL,
+            f"{response.status_code} from S3_FILE_URL for the probe object",
+            "check S3_FILE_URL",
+        )
+
+
 PROVIDER = Provider(
     name=NAME,
     title="S3 file storage",
@@ -93,4 +339,5 @@ PROVIDER = Provider(
     modules=("@medusajs/medusa/file-s3",),
     fallback="local file storage (@medusajs/medusa/file-local)",
     lint=lint,
+    probe=probe,
 )

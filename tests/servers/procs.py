@@ -50,10 +50,12 @@ def require_binary(name: str) -> str:
 
 
 @contextmanager
-def process(argv: Sequence[str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def process(
+    argv: Sequence[str], port: int, log: Path, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     """Run a server until the block ends; fail loudly with its log if it never listens."""
     with open(log, "wb") as out:
-        proc = subprocess.Popen(list(argv), stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(list(argv), stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
         try:
             wait_until(lambda: port_open(port) or proc.poll() is not None, f"{argv[0]} on {port}")
