@@ -19,6 +19,7 @@ pytest_plugins = [
     "tests.servers.redis_server",
     "tests.servers.smtp_server",
     "tests.servers.s3_server",
+    "tests.servers.stripe_server",
 ]
 
 #: Variables a test may inherit; everything else (STRIPE_API_KEY, NODE_ENV, ...) is removed.

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from storectl.env import Env
 from storectl.providers._checks import stripe_mode
-from storectl.providers.base import EnvVar, Finding, Provider, Severity, finding
+from storectl.providers._probe import Deadline, Steps, network_stage
+from storectl.providers.base import (
+    Check,
+    EnvVar,
+    Finding,
+    ProbeOptions,
+    Provider,
+    Severity,
+    Stage,
+    Status,
+    finding,
+)
 
+T = TypeVar("T")
 NAME = "stripe"
 #: The store document's webhook path; a stock Medusa 2.x serves /hooks/payment/stripe_stripe.
 DEFAULT_WEBHOOK_PATH = "/store/webhooks/payment/stripe"
@@ -109,6 +123,327 @@ def lint(env: Env) -> Iterator[Finding]:
         )
 
 
+# --- webhook URL and live probe ---------------------------------------------------------------
+
+#: Events Medusa 2.21's Stripe provider maps (getWebhookActionAndData).
+MEDUSA_EVENTS = (
+    "payment_intent.created",
+    "payment_intent.processing",
+    "payment_intent.canceled",
+    "payment_intent.payment_failed",
+    "payment_intent.requires_action",
+    "payment_intent.amount_capturable_updated",
+    "payment_intent.partially_funded",
+    "payment_intent.succeeded",
+)
+#: The two that change Medusa's state: without them payments are never marked authorized/captured.
+STATE_EVENTS = ("payment_intent.amount_capturable_updated", "payment_intent.succeeded")
+#: Where a stock Medusa 2.x serves Stripe webhooks for a provider registered with id "stripe".
+MEDUSA_HOOK_PATH = "/hooks/payment/stripe_stripe"
+
+
+def webhook_url(env: Env) -> tuple[str | None, str]:
+    """The webhook URL Stripe should call, and where it came from."""
+    if env.is_set("STRIPE_WEBHOOK_URL"):
+        return env.value(
+            "STRIPE_WEBHOOK_URL"
+        ), f"STRIPE_WEBHOOK_URL ({env.source('STRIPE_WEBHOOK_URL')})"
+    path = env.value("STRIPE_WEBHOOK_PATH") or DEFAULT_WEBHOOK_PATH
+    path_from = (
+        f"STRIPE_WEBHOOK_PATH ({env.source('STRIPE_WEBHOOK_PATH')})"
+        if env.is_set("STRIPE_WEBHOOK_PATH")
+        else "the store document's default path"
+    )
+    if not env.is_set("MEDUSA_BACKEND_URL"):
+        return None, "neither STRIPE_WEBHOOK_URL nor MEDUSA_BACKEND_URL is set"
+    base = env.value("MEDUSA_BACKEND_URL").rstrip("/")
+    return (
+        f"{base}/{path.lstrip('/')}",
+        f"MEDUSA_BACKEND_URL ({env.source('MEDUSA_BACKEND_URL')}) + {path_from}",
+    )
+
+
+def same_url(a: str, b: str) -> bool:
+    """URLs equal up to a trailing slash and the case of scheme and host."""
+    from urllib.parse import urlsplit
+
+    def norm(url: str) -> tuple[str, str, str, str]:
+        parts = urlsplit(url.strip())
+        return (parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query)
+
+    return norm(a) == norm(b)
+
+
+def client(env: Env, timeout: float) -> Any:
+    """A StripeClient for the store's key: bounded retries, a timeout, STRIPE_API_BASE honoured."""
+    import stripe
+
+    return stripe.StripeClient(
+        env.value("STRIPE_API_KEY"),
+        base_addresses={"api": env.value("STRIPE_API_BASE") or DEFAULT_API_BASE},
+        max_network_retries=2,
+        http_client=stripe.RequestsClient(timeout=timeout),
+    )
+
+
+def classify(exc: Exception) -> tuple[Stage, str, str]:
+    """(stage, summary, hint) for a stripe-python error."""
+    import stripe
+
+    message = getattr(exc, "user_message", None) or str(exc)
+    if isinstance(exc, stripe.AuthenticationError):
+        if error_code(exc) == "api_key_expired":
+            return (
+                Stage.AUTH,
+                f"Stripe says the key has expired: {message}",
+                "roll a new key in Stripe's dashboard (Developers > API keys) and update "
+                "STRIPE_API_KEY",
+            )
+        return (
+            Stage.AUTH,
+            f"Stripe rejected STRIPE_API_KEY: {message}",
+            "copy the secret key from Stripe's dashboard (Developers > API keys)",
+        )
+    if isinstance(exc, stripe.PermissionError):
+        return (
+            Stage.PERMISSION,
+            f"the restricted key lacks a permission: {message}",
+            "add that permission to the restricted key in Stripe's dashboard",
+        )
+    if isinstance(exc, stripe.RateLimitError):
+        return Stage.PROTOCOL, f"Stripe kept answering 429: {message}", "try again in a minute"
+    if isinstance(exc, stripe.APIConnectionError):
+        net = network_stage(exc)
+        stage, reason = net if net else (Stage.CONNECT, message)
+        base = "STRIPE_API_BASE" if "api.stripe.com" not in message else "the network"
+        return stage, f"cannot reach Stripe: {reason}", f"check {base} and outbound HTTPS"
+    if isinstance(exc, stripe.InvalidRequestError):
+        status = getattr(exc, "http_status", None)
+        stage = Stage.NOT_FOUND if status == 404 else Stage.PROTOCOL
+        return stage, f"Stripe refused the request: {message}", "see Stripe's error message"
+    if isinstance(exc, stripe.StripeError):
+        return (
+            Stage.PROTOCOL,
+            f"Stripe answered with an error: {message}",
+            "if Stripe is fine (status.stripe.com), check STRIPE_API_BASE",
+        )
+    net = network_stage(exc)
+    if net:
+        return net[0], f"cannot reach Stripe: {net[1]}", "check STRIPE_API_BASE and the network"
+    return Stage.PROTOCOL, f"{type(exc).__name__}: {exc}", "check STRIPE_API_BASE"
+
+
+def error_code(exc: Exception) -> str | None:
+    """Stripe's error `code` (stripe-python leaves it unset on some error classes)."""
+    code = getattr(exc, "code", None)
+    if code:
+        return str(code)
+    body = getattr(exc, "json_body", None)
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        found = body["error"].get("code")
+        return str(found) if found else None
+    return None
+
+
+def call(fn: Callable[[], T], deadline: Deadline, attempts: int = 3) -> T:
+    """Call the SDK, retrying 429s a bounded number of times within the deadline.
+
+    stripe-python retries 409, 5xx and connection errors itself, but a 429 only when Stripe
+    adds `Stripe-Should-Retry: true`; rate limits are worth a short wait here too.
+    """
+    import stripe
+
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except stripe.RateLimitError:
+            delay = 0.25 * 2**attempt
+            if attempt == attempts - 1 or deadline.remaining() <= delay:
+                raise
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def list_endpoints(stripe_client: Any, deadline: Deadline) -> list[dict[str, Any]]:
+    """Every webhook endpoint on the account (all pages), as plain dicts."""
+    found: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": 100}
+    while True:
+        page = call(lambda p=params: stripe_client.v1.webhook_endpoints.list(p), deadline)
+        found += [endpoint.to_dict() for endpoint in page.data]
+        if not page.has_more or not page.data:
+            return found
+        params = {"limit": 100, "starting_after": page.data[-1].id}
+
+
+def probe(env: Env, options: ProbeOptions) -> list[Check]:
+    steps = Steps(NAME)
+    deadline = Deadline(options.timeout)
+    stripe_client = client(env, deadline.remaining())
+    step = "key"
+    try:
+        account = _key(stripe_client, steps, deadline)
+        if account is False:
+            return steps.checks
+        step = "mode"
+        live = _mode(stripe_client, env, steps, deadline)
+        if live and isinstance(account, dict) and account.get("charges_enabled") is False:
+            steps.warn(
+                "charges",
+                Stage.CONFIG,
+                "charges_enabled is false: this live account cannot take payments yet",
+                "finish the account's activation in Stripe's dashboard",
+            )
+        step = "webhook"
+        _webhook(stripe_client, env, steps, deadline)
+    except Exception as exc:  # noqa: BLE001 - SDK errors end here, as a result
+        stage, summary, hint = classify(exc)
+        steps.fail(step, stage, summary, hint)
+        return steps.checks
+    secret = env.value("STRIPE_WEBHOOK_SECRET")
+    if secret.startswith("whsec_"):
+        steps.ok(
+            "webhook-secret",
+            "STRIPE_WEBHOOK_SECRET is set (Stripe shows a secret only once: it cannot be "
+            "compared; 'storectl webhooks test' proves the route)",
+        )
+    else:
+        steps.fail(
+            "webhook-secret",
+            Stage.CONFIG,
+            "STRIPE_WEBHOOK_SECRET is " + ("not a whsec_ secret" if secret else "not set"),
+            "run 'storectl webhooks register' (it writes the secret), or copy the endpoint's "
+            "signing secret from Stripe's dashboard",
+        )
+    return steps.checks
+
+
+def _key(stripe_client: Any, steps: Steps, deadline: Deadline) -> dict[str, Any] | None | bool:
+    """GET /v1/account. False: the key does not work; None: a restricted key without the right."""
+    import stripe
+
+    try:
+        account = call(stripe_client.v1.accounts.retrieve_current, deadline)
+    except stripe.PermissionError as exc:
+        message = getattr(exc, "user_message", None) or str(exc)
+        wanted = _permission(message)
+        steps.warn(
+            "key",
+            Stage.PERMISSION,
+            "the restricted key works but may not read the account"
+            + (f" (needs {wanted})" if wanted else ""),
+            "not needed by Medusa; grant it to let storectl check charges_enabled",
+        )
+        return None
+    except stripe.AuthenticationError as exc:
+        stage, summary, hint = classify(exc)
+        steps.fail("key", stage, summary, hint)
+        return False
+    data: dict[str, Any] = account.to_dict()
+    name = ((data.get("settings") or {}).get("dashboard") or {}).get("display_name")
+    label = f"{data.get('id')}" + (f" ({name}, {data.get('country')})" if name else "")
+    steps.ok("key", f"authenticated as {label}")
+    return data
+
+
+def _permission(message: str) -> str | None:
+    """The permission named in Stripe's 403 message ("Having the 'rak_..._read' permission")."""
+    import re
+
+    match = re.search(r"'(rak_[a-z_]+)'", message)
+    return match.group(1) if match else None
+
+
+def _mode(stripe_client: Any, env: Env, steps: Steps, deadline: Deadline) -> bool:
+    """GET /v1/balance for livemode; compare with both keys' prefixes. Returns livemode."""
+    live = bool(call(stripe_client.v1.balance.retrieve, deadline).to_dict().get("livemode"))
+    mode = "live" if live else "test"
+    key_mode = stripe_mode(env.value("STRIPE_API_KEY"))
+    public_mode = stripe_mode(env.value("NEXT_PUBLIC_STRIPE_KEY"))
+    if key_mode and key_mode != mode:
+        steps.fail(
+            "mode",
+            Stage.CONFIG,
+            f"the key says {key_mode} but Stripe answered in {mode} mode",
+            "check STRIPE_API_BASE: it may point at a proxy or mock for another mode",
+        )
+    elif public_mode and public_mode != mode:
+        steps.fail(
+            "mode",
+            Stage.CONFIG,
+            f"Stripe is in {mode} mode but NEXT_PUBLIC_STRIPE_KEY is a {public_mode} key",
+            f"use the {mode} publishable key (pk_{mode}_...) in storefront/.env.local",
+        )
+    else:
+        also = " and NEXT_PUBLIC_STRIPE_KEY agrees" if public_mode else ""
+        steps.ok("mode", f"{mode} mode{also}")
+    return live
+
+
+def _webhook(stripe_client: Any, env: Env, steps: Steps, deadline: Deadline) -> None:
+    expected, origin = webhook_url(env)
+    if expected is None:
+        steps.add(
+            "webhook",
+            Status.SKIP,
+            f"cannot tell which webhook URL to look for: {origin}",
+            hint="set MEDUSA_BACKEND_URL (or STRIPE_WEBHOOK_URL)",
+        )
+        return
+    endpoints = list_endpoints(stripe_client, deadline)
+    matches = [e for e in endpoints if same_url(str(e.get("url", "")), expected)]
+    if not matches:
+        others = ", ".join(str(e.get("url")) for e in endpoints[:3])
+        steps.fail(
+            "webhook",
+            Stage.NOT_FOUND,
+            f"no webhook endpoint for {expected}"
+            + (
+                f" (the account has: {others}{', …' if len(endpoints) > 3 else ''})"
+                if others
+                else ""
+            ),
+            "run 'storectl webhooks register'",
+        )
+        return
+    if len(matches) > 1:
+        steps.warn(
+            "webhook",
+            Stage.CONFIG,
+            f"{len(matches)} endpoints for {expected}: Medusa receives every event "
+            f"{len(matches)} times, and only one signing secret can be in STRIPE_WEBHOOK_SECRET",
+            "run 'storectl webhooks register --prune-duplicates'",
+        )
+        return
+    endpoint = matches[0]
+    enabled = set(endpoint.get("enabled_events") or [])
+    missing = [] if "*" in enabled else [e for e in MEDUSA_EVENTS if e not in enabled]
+    if endpoint.get("status") != "enabled":
+        steps.fail(
+            "webhook",
+            Stage.CONFIG,
+            f"endpoint {endpoint.get('id')} for {expected} is disabled: Stripe sends it nothing",
+            "run 'storectl webhooks register' to enable it",
+        )
+    elif any(e in missing for e in STATE_EVENTS):
+        steps.fail(
+            "webhook",
+            Stage.CONFIG,
+            f"endpoint {endpoint.get('id')} lacks {', '.join(missing)}: payments are never "
+            "marked authorized or captured in Medusa",
+            "run 'storectl webhooks register' to add the missing events",
+        )
+    elif missing:
+        steps.warn(
+            "webhook",
+            Stage.CONFIG,
+            f"endpoint {endpoint.get('id')} lacks {', '.join(missing)}",
+            "run 'storectl webhooks register' to add the missing events",
+        )
+    else:
+        steps.ok("webhook", f"endpoint {endpoint.get('id')} for {expected} is enabled, all events")
+
+
 PROVIDER = Provider(
     name=NAME,
     title="Stripe payments",
@@ -117,4 +452,5 @@ PROVIDER = Provider(
     modules=("@medusajs/medusa/payment-stripe",),
     fallback="no Stripe: only the system payment provider (manual payments)",
     lint=lint,
+    probe=probe,
 )
