@@ -267,13 +267,18 @@ def call(fn: Callable[[], T], deadline: Deadline, attempts: int = 3) -> T:
 def list_endpoints(stripe_client: Any, deadline: Deadline) -> list[dict[str, Any]]:
     """Every webhook endpoint on the account (all pages), as plain dicts."""
     found: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"limit": 100}
+    after: str | None = None
+
+    def next_page() -> Any:
+        params = {"limit": 100, **({"starting_after": after} if after else {})}
+        return stripe_client.v1.webhook_endpoints.list(params)
+
     while True:
-        page = call(lambda p=params: stripe_client.v1.webhook_endpoints.list(p), deadline)
+        page = call(next_page, deadline)
         found += [endpoint.to_dict() for endpoint in page.data]
         if not page.has_more or not page.data:
             return found
-        params = {"limit": 100, "starting_after": page.data[-1].id}
+        after = page.data[-1].id
 
 
 def probe(env: Env, options: ProbeOptions) -> list[Check]:
