@@ -20,6 +20,7 @@ pytest_plugins = [
     "tests.servers.smtp_server",
     "tests.servers.s3_server",
     "tests.servers.stripe_server",
+    "tests.servers.medusa_server",
 ]
 
 #: Variables a test may inherit; everything else (STRIPE_API_KEY, NODE_ENV, ...) is removed.

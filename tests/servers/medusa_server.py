@@ -1,0 +1,376 @@
+"""A local Medusa 2.21 admin API double that follows ../shared/contracts/medusa-2.21-admin.md.
+
+Exact bodies for health, login (both 401 shapes, MFA), secret keys over Basic (and the Bearer
+refusal), regions with `fields` rules and REPLACE semantics for payment_providers, payment
+providers, the webhook route (200 for anything), /store/* without a publishable key, HTML 404s.
+It counts requests.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from base64 import b64decode
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+ADMIN_EMAIL = "admin@example.com"
+ADMIN_PASSWORD = "CNRYmedusa-admin-pass-0001"
+MFA_EMAIL = "mfa@example.com"
+API_KEY = "sk_" + "c0ffee" * 10 + "cafe"  # 64 hex
+STRIPE_PROVIDERS = [
+    "pp_stripe-bancontact_stripe",
+    "pp_stripe-blik_stripe",
+    "pp_stripe-giropay_stripe",
+    "pp_stripe-ideal_stripe",
+    "pp_stripe-oxxo_stripe",
+    "pp_stripe-promptpay_stripe",
+    "pp_stripe-przelewy24_stripe",
+    "pp_stripe_stripe",
+]
+REGION_DEFAULT_FIELDS = (
+    "id",
+    "name",
+    "currency_code",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+    "automatic_taxes",
+    "metadata",
+    "countries",
+)
+
+
+def _provider(provider_id: str) -> dict[str, Any]:
+    return {
+        "id": provider_id,
+        "is_enabled": True,
+        "created_at": "2026-11-26T03:10:00.000Z",
+        "updated_at": "2026-11-26T03:10:00.000Z",
+        "deleted_at": None,
+    }
+
+
+def _region(region_id: str, name: str, currency: str, countries: list[str]) -> dict[str, Any]:
+    return {
+        "id": region_id,
+        "name": name,
+        "currency_code": currency,
+        "created_at": "2026-11-26T03:10:00.000Z",
+        "updated_at": "2026-11-26T03:10:00.000Z",
+        "deleted_at": None,
+        "automatic_taxes": True,
+        "metadata": None,
+        "countries": [
+            {"iso_2": c, "iso_3": c + "x", "num_code": "0", "name": c.upper(), "display_name": c}
+            for c in countries
+        ],
+        "payment_providers": ["pp_system_default"],
+    }
+
+
+@dataclass
+class MedusaState:
+    regions: list[dict[str, Any]] = field(default_factory=list)
+    providers: list[str] = field(default_factory=list)
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tokens: set[str] = field(default_factory=set)
+    requests: list[tuple[str, str, dict[str, list[str]], Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reset(self, regions: int = 2) -> None:
+        with self.lock:
+            self.requests.clear()
+            self.tokens.clear()
+            self.providers = ["pp_system_default", *STRIPE_PROVIDERS]
+            base = [
+                _region("reg_01M8AXNKWBHW5C36H2WC1H72HF", "Europe", "eur", ["fr", "de"]),
+                _region("reg_01M8AXNKXSSYT4HEW6GHB4KPK7", "North America", "usd", ["us", "ca"]),
+            ]
+            extra = [
+                _region(f"reg_01EXTRA{index:018d}", f"Region {index}", "eur", [])
+                for index in range(max(0, regions - 2))
+            ]
+            self.regions = (base + extra)[:regions]
+
+    def count(self, method: str, prefix: str) -> int:
+        return sum(1 for m, p, _q, _b in self.requests if m == method and p.startswith(prefix))
+
+    def region(self, name: str) -> dict[str, Any]:
+        return next(r for r in self.regions if r["name"] == name)
+
+
+class MedusaHandler(BaseHTTPRequestHandler):
+    state: MedusaState
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _send(
+        self, status: int, body: Any, content_type: str = "application/json; charset=utf-8"
+    ) -> None:
+        data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _html_404(self, method: str, path: str) -> None:
+        page = (
+            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>Error</title>\n</head>\n<body>\n<pre>Cannot {method} {path}</pre>\n"
+            "</body>\n</html>\n"
+        )
+        self._send(404, page, "text/html; charset=utf-8")
+
+    def _handle(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        query = parse_qs(parts.query)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        body: Any = None
+        if raw and "json" in (self.headers.get("Content-Type") or ""):
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                self._send(400, {"type": "invalid_data", "message": "Invalid JSON body"})
+                return
+        with self.state.lock:
+            self.state.requests.append((method, parts.path, query, body))
+        self._route(method, parts.path, query, body)
+
+    def _authorized(self) -> bool | None:
+        """True: an admin actor; False: 401 sent already."""
+        header = self.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            token = header[7:]
+            if token.startswith("sk_"):
+                self._send(
+                    401,
+                    {
+                        "message": "A secret API key was passed as a Bearer token. Secret API "
+                        "keys must be sent using HTTP Basic authentication instead "
+                        "(Authorization: Basic <secret-api-key>)."
+                    },
+                )
+                return False
+            if token in self.state.tokens:
+                return True
+        elif header.startswith("Basic "):
+            try:
+                user = b64decode(header[6:]).decode().split(":")[0]
+            except ValueError:
+                user = ""
+            if user == API_KEY:
+                return True
+        self._send(401, {"message": "Unauthorized"})
+        return False
+
+    def _route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> None:
+        if path == "/health" and method == "GET":
+            self._send(200, "OK", "text/html; charset=utf-8")
+        elif path == "/auth/user/emailpass" and method == "POST":
+            self._login(body or {})
+        elif path.startswith("/hooks/payment/") and method == "POST":
+            self._send(200, "OK", "text/plain; charset=utf-8")
+        elif path.startswith("/store/"):
+            self._send(
+                400,
+                {
+                    "type": "not_allowed",
+                    "message": "Publishable API key required in the request header: "
+                    "x-publishable-api-key. You can manage your keys in settings in the "
+                    "dashboard.",
+                },
+            )
+        elif path.startswith("/admin/"):
+            if not self._authorized():
+                return
+            self._admin(method, path, query, body)
+        else:
+            self._html_404(method, path)
+
+    def _login(self, body: dict[str, Any]) -> None:
+        password = body.get("password")
+        if not isinstance(password, str):
+            self._send(401, {"type": "unauthorized", "message": "Password should be a string"})
+        elif body.get("email") == MFA_EMAIL and password == ADMIN_PASSWORD:
+            self._send(200, {"mfa_required": True, "token": secrets.token_hex(16)})
+        elif body.get("email") == ADMIN_EMAIL and password == ADMIN_PASSWORD:
+            token = "eyJ" + secrets.token_hex(24)
+            with self.state.lock:
+                self.state.tokens.add(token)
+            self._send(200, {"token": token})
+        else:
+            self._send(401, {"type": "unauthorized", "message": "Invalid email or password"})
+
+    def _admin(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> None:
+        if path == "/admin/regions" and method == "GET":
+            limit = int(query.get("limit", ["50"])[0])
+            offset = int(query.get("offset", ["0"])[0])
+            page = self.state.regions[offset : offset + limit]
+            shown = [self._fields(r, query) for r in page]
+            self._send(
+                200,
+                {
+                    "regions": shown,
+                    "count": len(self.state.regions),
+                    "offset": offset,
+                    "limit": limit,
+                },
+            )
+        elif path.startswith("/admin/regions/"):
+            region_id = path.rsplit("/", 1)[1]
+            region = next((r for r in self.state.regions if r["id"] == region_id), None)
+            if region is None:
+                quoted = f'"{region_id}"' if method == "POST" else region_id
+                self._send(
+                    404,
+                    {"type": "not_found", "message": f"Region with id {quoted} not found"},
+                )
+            elif method == "GET":
+                self._send(200, {"region": self._fields(region, query)})
+            elif method == "POST":
+                self._update_region(region, query, body)
+            else:
+                self._html_404(method, path)
+        elif path == "/admin/payments/payment-providers" and method == "GET":
+            limit = int(query.get("limit", ["20"])[0])
+            offset = int(query.get("offset", ["0"])[0])
+            items = [{"id": p, "is_enabled": True} for p in self.state.providers]
+            self._send(
+                200,
+                {
+                    "payment_providers": items[offset : offset + limit],
+                    "count": len(items),
+                    "offset": offset,
+                    "limit": limit,
+                },
+            )
+        elif path.startswith("/admin/orders/") and method == "GET":
+            order = self.state.orders.get(path.rsplit("/", 1)[1])
+            if order is None:
+                self._send(
+                    404,
+                    {
+                        "type": "not_found",
+                        "message": f"Order id not found: {path.rsplit('/', 1)[1]}",
+                    },
+                )
+            else:
+                self._send(200, {"order": order})
+        else:
+            self._html_404(method, path)
+
+    def _fields(self, region: dict[str, Any], query: dict[str, list[str]]) -> dict[str, Any]:
+        fields = [f for item in query.get("fields", []) for f in item.split(",") if f]
+        wants_providers = any(
+            f in ("*payment_providers", "payment_providers") or f.startswith("payment_providers.")
+            for f in fields
+        )
+        if fields:
+            plain = [f for f in fields if not f.startswith(("*", "+", "payment_providers"))]
+            shown = {k: region[k] for k in plain if k in region} or {"id": region["id"]}
+            shown.setdefault("id", region["id"])
+        else:
+            shown = {k: region[k] for k in REGION_DEFAULT_FIELDS}
+        if wants_providers:
+            shown["payment_providers"] = [_provider(p) for p in region["payment_providers"]]
+        return shown
+
+    def _update_region(
+        self, region: dict[str, Any], query: dict[str, list[str]], body: Any
+    ) -> None:
+        if not isinstance(body, dict):
+            body = {}
+        allowed = {
+            "name",
+            "currency_code",
+            "countries",
+            "automatic_taxes",
+            "payment_providers",
+            "metadata",
+            "is_tax_inclusive",
+        }
+        unknown = [k for k in body if k not in allowed]
+        if unknown:
+            self._send(
+                400,
+                {
+                    "type": "invalid_data",
+                    "message": "Invalid request: Unrecognized fields: "
+                    + ", ".join(f"'{k}'" for k in unknown),
+                },
+            )
+            return
+        if "payment_providers" in body:
+            providers = body["payment_providers"]
+            if not isinstance(providers, list):
+                self._send(
+                    400,
+                    {
+                        "type": "invalid_data",
+                        "message": "Invalid request: Expected type: 'array' for field "
+                        f"'payment_providers', got: '{providers}'",
+                    },
+                )
+                return
+            unknown_ids = [p for p in providers if p not in self.state.providers]
+            if unknown_ids:
+                self._send(
+                    404,
+                    {
+                        "type": "not_found",
+                        "message": f"Payment providers with ids {', '.join(unknown_ids)} not "
+                        "found or not enabled",
+                    },
+                )
+                return
+            with self.state.lock:
+                region["payment_providers"] = list(dict.fromkeys(providers))  # REPLACES
+        if "name" in body:
+            region["name"] = body["name"]
+        self._send(200, {"region": self._fields(region, query)})
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._handle("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._handle("POST")
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._handle("DELETE")
+
+
+@dataclass(frozen=True)
+class MedusaServer:
+    url: str
+    state: MedusaState
+
+
+@pytest.fixture(scope="session")
+def medusa_session_server() -> Iterator[MedusaServer]:
+    state = MedusaState()
+    state.reset()
+    handler = type("Handler", (MedusaHandler,), {"state": state})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield MedusaServer(f"http://127.0.0.1:{server.server_address[1]}", state)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def medusa_server(medusa_session_server: MedusaServer) -> MedusaServer:
+    """The session's Medusa double, reset to two regions with only pp_system_default."""
+    medusa_session_server.state.reset()
+    return medusa_session_server
