@@ -119,3 +119,48 @@ def test_internal_error_messages_are_scrubbed(
         assert "internal error: RuntimeError" in result.stderr
         assert ("Traceback" in result.stderr) is bool(env)
         _assert_clean(result.stdout, result.stderr)
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "junit", "github"])
+def test_doctor_never_prints_a_canary(leaky_store: Path, fmt: str, tmp_path: Path) -> None:
+    """Every provider active against closed ports: error messages echo hosts, never secrets."""
+    from tests.servers.tcp import tcp_peer
+
+    with tcp_peer("close") as port:
+        pass
+    dead = f"127.0.0.1:{port}"
+    env = {
+        "REDIS_URL": f"redis://:CNRYredispass0005@{dead}",
+        "CACHE_REDIS_URL": f"redis://cache:CNRYcachepass0006@{dead}",
+        "LOCKING_REDIS_URL": f"redis://:CNRY%2Flockpass0007@{dead}",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(port),
+        "SMTP_FROM": "a@b.c",
+        "S3_ENDPOINT": f"http://{dead}",
+        "S3_FILE_URL": f"http://{dead}/shop",
+        "S3_REGION": "us-east-1",
+        "S3_ACCESS_KEY_ID": "AKIAEXAMPLE",
+        "STRIPE_API_BASE": f"http://{dead}",
+        "MEDUSA_BACKEND_URL": f"http://{dead}",
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+    out = tmp_path / "report"
+    for extra, debug in (([], False), (["--output", str(out)], True)):
+        result = run(
+            "doctor",
+            "--project",
+            str(leaky_store),
+            "--format",
+            fmt,
+            "--timeout",
+            "2",
+            *extra,
+            env={**env, **({"STORECTL_DEBUG": "1"} if debug else {})},
+        )
+        assert result.exit_code == 1
+        texts = [result.stdout, result.stderr]
+        if extra:
+            texts.append(out.read_text())
+        if (tmp_path / "summary.md").exists():
+            texts.append((tmp_path / "summary.md").read_text())
+        _assert_clean(*texts)
