@@ -211,7 +211,7 @@ def _doctor_modules(env: dict[str, str], tmp_path: Path) -> set[str]:
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         f"open({str(out)!r}, 'w').write(json.dumps(sorted(sys.modules)))\n"
     )
-    full = {**{k: v for k, v in os.environ.items()}, **env, "PYTHONPATH": str(REPO)}
+    full = {**os.environ, **env, "PYTHONPATH": str(REPO)}
     subprocess.run([sys.executable, "-c", script], env=full, capture_output=True, cwd=tmp_path)
     return {name.split(".")[0] for name in json.loads(out.read_text())}
 
