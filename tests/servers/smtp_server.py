@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -16,6 +17,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.servers.certs import Certs
 from tests.servers.procs import free_port
+
+# aiosmtpd warns about its own internals when an authenticator is used; nothing to act on.
+warnings.filterwarnings("ignore", message="Session.login_data is deprecated")
 
 USER = "shop@example.com"
 PASSWORD = "CNRYsmtp-pass-0001"
