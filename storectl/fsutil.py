@@ -13,7 +13,8 @@ def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
     """Write `data` to a temp file beside `path`, fsync it, and rename it over `path`."""
     folder = path.parent if str(path.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        prefix = f"{path.name}." if path.name.startswith(".") else f".{path.name}."
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
     except OSError as exc:
         raise ConfigError(
             f"cannot write {path}: {exc.strerror}",

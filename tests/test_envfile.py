@@ -1,0 +1,131 @@
+"""Env-file writes: atomic, locked, the rest of the file kept byte for byte, 0600."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from storectl import env as envmod
+from storectl.envfile import set_value
+from tests.conftest import REPO
+
+ORIGINAL = (
+    "# Medusa backend\n"
+    "DATABASE_URL=postgres://localhost/shop  # inline comment\n"
+    "\n"
+    "export STRIPE_WEBHOOK_SECRET='whsec_old'\n"
+    'MULTI="line one\nline two"\n'
+    "   SPACED = value\n"
+    "malformed line here\n"
+    "TRAILING=no-newline"
+)
+
+
+def test_replace_keeps_every_other_byte(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text(ORIGINAL)
+    written = set_value(path, "STRIPE_WEBHOOK_SECRET", "whsec_new123")
+    assert written.replaced and written.line == 4
+    assert path.read_text() == ORIGINAL.replace(
+        "export STRIPE_WEBHOOK_SECRET='whsec_old'", "export STRIPE_WEBHOOK_SECRET=whsec_new123"
+    )
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_append_when_absent_adds_a_newline_first(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text(ORIGINAL)
+    path.chmod(0o644)
+    written = set_value(path, "NEW_KEY", "v")
+    assert not written.replaced
+    assert path.read_text() == ORIGINAL + "\nNEW_KEY=v\n"
+    assert written.line == ORIGINAL.count("\n") + 2
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_last_definition_is_the_one_replaced(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text("A=1\nA=2\nB=3\n")
+    set_value(path, "A", "9")
+    assert path.read_text() == "A=1\nA=9\nB=3\n"
+
+
+def test_crlf_and_bom_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_bytes(b"\xef\xbb\xbfA=1\r\nB=2\r\n")
+    set_value(path, "A", "x")
+    set_value(path, "C", "y")
+    assert path.read_bytes() == b"\xef\xbb\xbfA=x\r\nB=2\r\nC=y\r\n"
+
+
+def test_new_file_is_created_0600(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    set_value(path, "STRIPE_WEBHOOK_SECRET", "whsec_x")
+    assert path.read_text() == "STRIPE_WEBHOOK_SECRET=whsec_x\n"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["plain", "with space", 'quo"te', "hash#tag", "back\\slash", "$dollar", "it's $x", "a\nb"],
+)
+def test_quoted_values_read_back_exactly(tmp_path: Path, value: str) -> None:
+    path = tmp_path / ".env"
+    set_value(path, "K", value)
+    loaded = envmod.load(env_files=[path], process_env={})
+    assert loaded.get("K") == value
+
+
+def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_text("# keep\n")
+    threads = [
+        threading.Thread(target=set_value, args=(path, f"KEY_{i}", str(i))) for i in range(20)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    loaded = envmod.load(env_files=[path], process_env={})
+    assert {f"KEY_{i}": str(i) for i in range(20)} == {
+        k: loaded.get(k) for k in (f"KEY_{i}" for i in range(20))
+    }
+    assert path.read_text().startswith("# keep\n")
+
+
+def test_a_crash_between_write_and_rename_leaves_the_original(tmp_path: Path) -> None:
+    """A process killed after writing the temp file and before the rename: the file is intact."""
+    path = tmp_path / ".env"
+    path.write_text(ORIGINAL)
+    script = (
+        "import os, sys\n"
+        f"sys.path.insert(0, {str(REPO)!r})\n"
+        "from storectl import envfile, fsutil\n"
+        "def crash(*args, **kwargs):\n    os._exit(9)\n"
+        "fsutil.os.replace = crash\n"
+        f"envfile.set_value(__import__('pathlib').Path({str(path)!r}), 'K', 'whsec_new')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert done.returncode == 9
+    assert path.read_text() == ORIGINAL
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name != ".env"]
+    assert all(name.startswith(".env.") and name.endswith(".tmp") for name in leftovers), leftovers
+    assert len(leftovers) == 1  # the complete new file, never renamed into place
+    assert "whsec_new" in (tmp_path / leftovers[0]).read_text()
+
+
+def test_symlinked_env_file_is_written_through(tmp_path: Path) -> None:
+    (tmp_path / "shared").mkdir()
+    real = tmp_path / "shared" / "real.env"
+    real.write_text("A=1\n")
+    link = tmp_path / ".env"
+    os.symlink(real, link)
+    set_value(link, "A", "2")
+    assert link.is_symlink()
+    assert real.read_text() == "A=2\n"
