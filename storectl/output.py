@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, assert_never
 
@@ -378,3 +378,138 @@ class Progress:
         if self.enabled:
             sys.stderr.write("\r\x1b[2K")
             sys.stderr.flush()
+
+
+# --- webhooks and regions ------------------------------------------------------------------------
+
+_Row = list[tuple[str, tuple[str, ...]]]
+
+
+def render(result: Any, fmt: StatusFormat, text: Callable[[Any, Painter], str]) -> None:
+    """A result as JSON, or as the human text `text` makes of it."""
+    match fmt:
+        case StatusFormat.TABLE:
+            write(text(result, Painter(use_color(sys.stdout))))
+        case StatusFormat.JSON:
+            write(to_json(result))
+        case _:
+            assert_never(fmt)
+
+
+def note(message: str) -> None:
+    """A remark for the person running the command: stderr, never mixed into results."""
+    write(f"note: {message}", sys.stderr)
+
+
+def webhook_url_text(result: Any, paint: Painter) -> str:
+    lines = [result.url, paint(f"from {result.source}", "dim")]
+    if result.note:
+        lines.append(paint(f"note: {result.note}", "yellow"))
+    return "\n".join(lines)
+
+
+def webhook_list_text(result: Any, paint: Painter) -> str:
+    if not result.endpoints:
+        return f"no webhook endpoints on this Stripe account (expected: {result.expected_url})"
+    rows: list[_Row] = [
+        [
+            ("", ()),
+            ("id", ("bold",)),
+            ("status", ("bold",)),
+            ("events", ("bold",)),
+            ("url", ("bold",)),
+        ]
+    ]
+    for e in result.endpoints:
+        mark = ("!", ("yellow",)) if e.duplicate else ("✓", ("green",)) if e.matches else ("", ())
+        status_style = ("green",) if e.status == "enabled" else ("red",)
+        rows.append(
+            [mark, (e.id, ()), (e.status, status_style), (str(len(e.events)), ()), (e.url, ())]
+        )
+    lines = columns(rows, paint)
+    lines.append("")
+    lines.append(f"expected URL: {result.expected_url or '(unknown: set MEDUSA_BACKEND_URL)'}")
+    matching = [e for e in result.endpoints if e.matches]
+    if not matching:
+        lines.append(paint("no endpoint matches it: run 'storectl webhooks register'", "red"))
+    elif len(matching) > 1:
+        lines.append(paint(f"{len(matching)} endpoints match it (duplicates)", "yellow"))
+    for e in matching:
+        if e.missing_events:
+            lines.append(paint(f"{e.id} lacks {', '.join(e.missing_events)}", "yellow"))
+    return "\n".join(lines)
+
+
+def register_text(result: Any, paint: Painter) -> str:
+    head = "plan (dry run, nothing changed)" if result.dry_run else "done"
+    lines = [f"webhook URL: {result.url}", paint(f"  from {result.url_source}", "dim")]
+    if not result.actions:
+        lines.append(
+            paint(f"up to date: endpoint {result.endpoint_id} already matches; no change", "green")
+        )
+    else:
+        lines.append(paint(head, "bold"))
+        for action in result.actions:
+            target = action.endpoint_id or "new endpoint"
+            verb = action.kind.value if (action.done or result.dry_run) else f"{action.kind.value}?"
+            lines.append(f"  {verb:7} {target}  {action.reason}")
+    if result.secret_written_to:
+        lines.append(f"STRIPE_WEBHOOK_SECRET written to {result.secret_written_to}")
+    if result.secret:
+        lines.append(f"signing secret: {result.secret}")
+    lines += [paint(f"note: {n}", "yellow") for n in result.notes]
+    return "\n".join(lines)
+
+
+def webhook_test_text(result: Any, paint: Painter) -> str:
+    mark, style = _STATUS_MARK[result.status]
+    stage = f"{result.stage.value} " if result.stage else ""
+    lines = [
+        f"POST {result.url}  (signed {result.event_type} {result.event_id})",
+        paint(f"{mark} {result.http_status}: {stage}{result.summary}", style),
+    ]
+    if result.hint:
+        lines.append(paint(f"hint: {result.hint}", "dim"))
+    return "\n".join(lines)
+
+
+def regions_text(result: Any, paint: Painter) -> str:
+    rows: list[_Row] = [
+        [(h, ("bold",)) for h in ("stripe", "name", "id", "currency", "countries", "providers")]
+    ]
+    for r in result.regions:
+        rows.append(
+            [
+                ("✓", ("green",)) if r.stripe else ("✗", ("red",)),
+                (r.name, ()),
+                (r.id, ("dim",)),
+                (r.currency_code, ()),
+                (",".join(r.countries), ()),
+                (", ".join(r.payment_providers) or "none", ()),
+            ]
+        )
+    with_stripe = sum(r.stripe for r in result.regions)
+    return "\n".join(
+        [
+            *columns(rows, paint),
+            "",
+            f"Stripe enabled in {with_stripe} of {len(result.regions)} regions",
+        ]
+    )
+
+
+def region_changes_text(result: Any, paint: Painter) -> str:
+    head = f"{result.action} {', '.join(result.providers)}" + (
+        " (dry run: nothing changed)" if result.dry_run else ""
+    )
+    lines = [paint(head, "bold")]
+    for change in result.changes:
+        if not change.changed:
+            lines.append(f"  = {change.name}: already {', '.join(change.after) or 'none'}")
+            continue
+        verb = "would change" if result.dry_run else "changed"
+        lines.append(f"  {paint('~', 'yellow')} {change.name}: {verb}")
+        lines.append(f"      before: {', '.join(change.before) or 'none'}")
+        lines.append(f"      after:  {', '.join(change.after) or 'none'}")
+    lines += [paint(f"note: {n}", "yellow") for n in result.notes]
+    return "\n".join(lines)

@@ -102,3 +102,34 @@ OutputOpt = Annotated[
         dir_okay=False,
     ),
 ]
+
+
+RequestTimeoutOpt = Annotated[
+    float,
+    typer.Option("--timeout", help="Seconds the whole command may spend on the network.", min=0.1),
+]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Print the plan; change nothing anywhere.")
+]
+YesOpt = Annotated[
+    bool,
+    typer.Option("--yes", "-y", help="Do it without asking (needed when stdin is not a terminal)."),
+]
+TableJsonOpt = StatusFormatOpt
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Ask before a mutation; never prompt when stdin is not a TTY: there, --yes is required."""
+    import sys
+
+    from storectl.errors import UsageError
+
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError(
+            f"{question.rstrip('?')}: not confirmed",
+            hint="pass --yes to confirm (stdin is not a terminal, so storectl does not ask)",
+        )
+    if not typer.confirm(question, default=False, err=True):
+        raise typer.Abort()

@@ -102,6 +102,44 @@ def _body_message(response: Any) -> str | None:
     return str(data.get("message")) if isinstance(data, dict) and data.get("message") else None
 
 
+def request(http: Any, method: str, url: str, **kwargs: Any) -> Any:
+    """One httpx request; transport failures become a MedusaError with their stage."""
+    import httpx
+
+    where = str(http.base_url).rstrip("/") or url
+    try:
+        return http.request(method, url, **kwargs)
+    except httpx.TimeoutException:
+        raise MedusaError(
+            Stage.TIMEOUT,
+            f"{where} did not answer {method} {url} in time",
+            "is the backend up? Raise --timeout for a slow cold start",
+        ) from None
+    except httpx.HTTPError as exc:
+        net = network_stage(exc)
+        stage, reason = net if net else (Stage.CONNECT, str(exc) or type(exc).__name__)
+        hint = (
+            TRUST_HINT
+            if "certificate" in reason
+            else "check MEDUSA_BACKEND_URL (or STRIPE_WEBHOOK_URL) and that the backend is running"
+        )
+        raise MedusaError(stage, f"{where}: {reason}", hint) from None
+
+
+def post_webhook(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Any:
+    """POST an event to a webhook URL, as Stripe would: no credentials, just the signature."""
+    import httpx
+
+    from storectl import __version__
+
+    with httpx.Client(
+        timeout=timeout,
+        headers={"User-Agent": f"storectl/{__version__}"},
+        verify=tls_context(),
+    ) as http:
+        return request(http, "POST", url, content=body, headers=headers)
+
+
 class Admin:
     """One httpx client per run against the backend: base URL, timeout, User-Agent, auth once."""
 
@@ -128,25 +166,7 @@ class Admin:
 
     def send(self, method: str, url: str, **kwargs: Any) -> Any:
         """One request; transport failures become a MedusaError with their stage."""
-        import httpx
-
-        try:
-            return self.http.request(method, url, **kwargs)
-        except httpx.TimeoutException:
-            raise MedusaError(
-                Stage.TIMEOUT,
-                f"{self.base} did not answer {method} {url} in time",
-                "is the backend up? Raise --timeout for a slow cold start",
-            ) from None
-        except httpx.HTTPError as exc:
-            net = network_stage(exc)
-            stage, reason = net if net else (Stage.CONNECT, str(exc) or type(exc).__name__)
-            hint = (
-                TRUST_HINT
-                if "certificate" in reason
-                else "check MEDUSA_BACKEND_URL and that the backend is running"
-            )
-            raise MedusaError(stage, f"{self.base}: {reason}", hint) from None
+        return request(self.http, method, url, **kwargs)
 
     def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         """An admin API call that must answer 200 with JSON."""
@@ -272,6 +292,19 @@ class Admin:
     def regions(self) -> list[dict[str, Any]]:
         """Every region with its payment providers (they are not in the default fields)."""
         return self.pages("/admin/regions", "regions", {"fields": REGION_FIELDS}, 50)
+
+    def set_payment_providers(self, region_id: str, ids: list[str]) -> dict[str, Any]:
+        """Replace a region's payment providers (the list REPLACES: send the full set)."""
+        data = self.call(
+            "POST",
+            f"/admin/regions/{region_id}",
+            params={"fields": REGION_FIELDS},
+            json={"payment_providers": ids},
+        )
+        region = data.get("region")
+        if not isinstance(region, dict):
+            raise MedusaError(Stage.PROTOCOL, "the region update answered no region", "see the log")
+        return region
 
     def payment_providers(self) -> list[dict[str, Any]]:
         return self.pages("/admin/payments/payment-providers", "payment_providers", {}, 100)

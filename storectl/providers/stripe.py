@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from storectl.env import Env
+from storectl.errors import ConfigError, StorectlError
 from storectl.providers._checks import stripe_mode
 from storectl.providers._probe import Deadline, Steps, network_stage
 from storectl.providers.base import (
@@ -459,3 +460,70 @@ PROVIDER = Provider(
     lint=lint,
     probe=probe,
 )
+
+
+# --- webhook endpoint API (for `storectl webhooks`) --------------------------------------------
+
+
+class StripeApiError(StorectlError):
+    """A Stripe call that failed, classified; raised instead of any stripe-python error."""
+
+    def __init__(self, stage: Stage, message: str, hint: str) -> None:
+        super().__init__(message, hint)
+        self.stage = stage
+
+
+class Api:
+    """The webhook-endpoint calls storectl makes, with stripe-python's errors turned into
+    StripeApiError at this boundary."""
+
+    def __init__(self, env: Env, timeout: float) -> None:
+        if not env.is_set("STRIPE_API_KEY"):
+            raise ConfigError(
+                "STRIPE_API_KEY is not set",
+                hint="set it in the backend env file, or pass --env-file",
+            )
+        self.deadline = Deadline(timeout)
+        self.client = client(env, timeout)
+        self.live = stripe_mode(env.value("STRIPE_API_KEY")) == "live"
+
+    def _do(self, fn: Callable[[], T]) -> T:
+        try:
+            return call(fn, self.deadline)
+        except Exception as exc:  # noqa: BLE001 - every SDK error is classified here
+            stage, summary, hint = classify(exc)
+            raise StripeApiError(stage, summary, hint) from None
+
+    def endpoints(self) -> list[dict[str, Any]]:
+        return self._do(lambda: list_endpoints(self.client, self.deadline))
+
+    def create(self, url: str, events: list[str]) -> dict[str, Any]:
+        """Create an endpoint; the answer is the only one that carries its `secret`."""
+        params = {
+            "url": url,
+            "enabled_events": events,
+            "description": "Medusa payment webhooks (storectl)",
+            "metadata": {"managed_by": "storectl"},
+        }
+        created = self._do(lambda: self.client.v1.webhook_endpoints.create(params))
+        data: dict[str, Any] = created.to_dict()
+        return data
+
+    def update(self, endpoint_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        updated = self._do(lambda: self.client.v1.webhook_endpoints.update(endpoint_id, params))
+        data: dict[str, Any] = updated.to_dict()
+        return data
+
+    def delete(self, endpoint_id: str) -> None:
+        self._do(lambda: self.client.v1.webhook_endpoints.delete(endpoint_id))
+
+
+def sign(payload: bytes, secret: str, timestamp: int) -> str:
+    """A `Stripe-Signature` header: v1 = HMAC-SHA256(key = the whole whsec_ string, t.payload)."""
+    import hashlib
+    import hmac
+
+    digest = hmac.new(
+        secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256
+    ).hexdigest()
+    return f"t={timestamp},v1={digest}"

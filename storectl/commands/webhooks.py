@@ -1,0 +1,204 @@
+"""`storectl webhooks`: the Stripe webhook endpoint: its URL, the account's list, register, test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from storectl import config, output
+from storectl.commands._options import (
+    DryRunOpt,
+    EnvFileOpt,
+    EnvironmentOpt,
+    IgnoreEnvironmentOpt,
+    ProjectOpt,
+    RequestTimeoutOpt,
+    StatusFormat,
+    TableJsonOpt,
+    YesOpt,
+    confirm,
+)
+from storectl.env import Env
+from storectl.errors import ConfigError, ExitCode
+
+app = typer.Typer(
+    name="webhooks",
+    help="The Stripe webhook endpoint Medusa needs: show its URL, list, register, test.",
+    no_args_is_help=True,
+)
+
+UrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        help="Webhook URL (default: STRIPE_WEBHOOK_URL, else backend URL + path).",
+        show_default=False,
+    ),
+]
+
+
+def _expected(env_options: config.EnvOptions, url: str | None) -> tuple[Env, str, str]:
+    from storectl.providers.stripe import webhook_url
+
+    env = config.load(env_options)
+    if url:
+        return env, url, "--url"
+    found, origin = webhook_url(env)
+    if found is None:
+        raise ConfigError(
+            f"no webhook URL: {origin}",
+            hint="set MEDUSA_BACKEND_URL or STRIPE_WEBHOOK_URL, or pass --url",
+        )
+    return env, found, origin
+
+
+@app.command("url")
+def show_url(
+    project: ProjectOpt = None,
+    env_file: EnvFileOpt = None,
+    environment: EnvironmentOpt = None,
+    ignore_environment: IgnoreEnvironmentOpt = False,
+    fmt: TableJsonOpt = StatusFormat.TABLE,
+) -> None:
+    """Print the webhook URL Stripe should call, and where it came from.
+
+    Example: storectl webhooks url --project ./my-store
+    """
+    from storectl import webhooks
+
+    options = config.EnvOptions(project, tuple(env_file or ()), environment, ignore_environment)
+    _env, url, origin = _expected(options, None)
+    output.render(
+        webhooks.WebhookUrl(url, origin, webhooks.url_note(url)), fmt, output.webhook_url_text
+    )
+
+
+@app.command("list")
+def list_endpoints(
+    project: ProjectOpt = None,
+    env_file: EnvFileOpt = None,
+    environment: EnvironmentOpt = None,
+    ignore_environment: IgnoreEnvironmentOpt = False,
+    timeout: RequestTimeoutOpt = 30.0,
+    fmt: TableJsonOpt = StatusFormat.TABLE,
+) -> None:
+    """List every webhook endpoint on the Stripe account; mark the one for this store.
+
+    Example: storectl webhooks list --format json
+    """
+    from storectl import webhooks
+    from storectl.providers import stripe
+
+    env = config.load(
+        config.EnvOptions(project, tuple(env_file or ()), environment, ignore_environment)
+    )
+    expected, _origin = stripe.webhook_url(env)
+    endpoints = stripe.Api(env, timeout).endpoints()
+    views = webhooks.views(endpoints, expected, stripe.MEDUSA_EVENTS)
+    output.render(webhooks.WebhookList(expected, tuple(views)), fmt, output.webhook_list_text)
+
+
+@app.command("register")
+def register(
+    project: ProjectOpt = None,
+    env_file: EnvFileOpt = None,
+    environment: EnvironmentOpt = None,
+    ignore_environment: IgnoreEnvironmentOpt = False,
+    url: UrlOpt = None,
+    events: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated events (default: those Medusa's Stripe provider handles)."
+        ),
+    ] = None,
+    exact: Annotated[
+        bool, typer.Option("--exact", help="Make the events exactly --events (drop extra ones).")
+    ] = False,
+    prune_duplicates: Annotated[
+        bool, typer.Option("--prune-duplicates", help="Delete all but one endpoint for the URL.")
+    ] = False,
+    rotate: Annotated[
+        bool,
+        typer.Option(
+            "--rotate", help="New endpoint and secret, written to disk, then the old one deleted."
+        ),
+    ] = False,
+    write_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-to",
+            help="Env file for STRIPE_WEBHOOK_SECRET (default: the loaded backend file).",
+            dir_okay=False,
+        ),
+    ] = None,
+    show_secret: Annotated[
+        bool, typer.Option("--show-secret", help="Print the new signing secret.")
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Register even if the backend does not serve the URL as a webhook route.",
+        ),
+    ] = False,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    timeout: RequestTimeoutOpt = 30.0,
+    fmt: TableJsonOpt = StatusFormat.TABLE,
+) -> None:
+    """Create or fix the webhook endpoint for this store, and save its signing secret.
+
+    Idempotent: when the endpoint already matches, nothing is written. A new endpoint's
+    secret goes to STRIPE_WEBHOOK_SECRET in the backend env file (atomically, mode 0600).
+
+    Example: storectl webhooks register --project ./my-store --dry-run
+    """
+    from storectl import registration
+
+    options = config.EnvOptions(project, tuple(env_file or ()), environment, ignore_environment)
+    env, target_url, origin = _expected(options, url)
+    request = registration.Request(
+        url=target_url,
+        url_source=origin,
+        events=[e.strip() for e in events.split(",") if e.strip()] if events else None,
+        exact=exact,
+        prune=prune_duplicates,
+        rotate=rotate,
+        write_to=write_to,
+        show_secret=show_secret,
+        force=force,
+        dry_run=dry_run,
+        timeout=timeout,
+    )
+    report = registration.register(env, request, lambda question: confirm(question, yes))
+    output.render(report, fmt, output.register_text)
+    if not report.ok:
+        raise typer.Exit(ExitCode.FAILED)
+
+
+@app.command("test")
+def send_test(
+    project: ProjectOpt = None,
+    env_file: EnvFileOpt = None,
+    environment: EnvironmentOpt = None,
+    ignore_environment: IgnoreEnvironmentOpt = False,
+    url: UrlOpt = None,
+    timeout: RequestTimeoutOpt = 10.0,
+    fmt: TableJsonOpt = StatusFormat.TABLE,
+) -> None:
+    """Send a signed test payment_intent.succeeded event to the webhook URL and classify the answer.
+
+    Medusa verifies the signature after answering 200, so a 2xx proves the route, not the secret.
+
+    Example: storectl webhooks test --project ./my-store
+    """
+    from storectl import registration
+
+    options = config.EnvOptions(project, tuple(env_file or ()), environment, ignore_environment)
+    env, target_url, _origin = _expected(options, url)
+    result = registration.send_test(env, target_url, timeout)
+    output.render(result, fmt, output.webhook_test_text)
+    if result.status.value not in ("ok", "warn"):
+        raise typer.Exit(ExitCode.FAILED)
