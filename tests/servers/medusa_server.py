@@ -82,11 +82,14 @@ class MedusaState:
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     tokens: set[str] = field(default_factory=set)
     requests: list[tuple[str, str, dict[str, list[str]], Any]] = field(default_factory=list)
+    #: raw webhook deliveries: (path, headers, body bytes)
+    hooks: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self, regions: int = 2) -> None:
         with self.lock:
             self.requests.clear()
+            self.hooks.clear()
             self.tokens.clear()
             self.providers = ["pp_system_default", *STRIPE_PROVIDERS]
             base = [
@@ -144,6 +147,8 @@ class MedusaHandler(BaseHTTPRequestHandler):
                 return
         with self.state.lock:
             self.state.requests.append((method, parts.path, query, body))
+            if parts.path.startswith(("/hooks/", "/store/")):
+                self.state.hooks.append((parts.path, dict(self.headers.items()), raw))
         self._route(method, parts.path, query, body)
 
     def _authorized(self) -> bool | None:

@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 from base64 import b64decode
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -57,9 +57,12 @@ class StripeState:
     requests: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     faults: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)  # (path, status)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: called with (method, path) before each request is answered, for ordering assertions
+    observer: Callable[[str, str], None] | None = None
 
     def reset(self) -> None:
         with self.lock:
+            self.observer = None
             self.endpoints.clear()
             self.requests.clear()
             self.faults.clear()
@@ -121,6 +124,8 @@ class StripeHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(length).decode() if length else ""
         params = parse_form(parts.query if method in ("GET", "DELETE") else body)
         state = self.state
+        if state.observer is not None:
+            state.observer(method, parts.path)
         with state.lock:
             state.requests.append((method, parts.path, params))
             fault = next((f for f in state.faults if parts.path.startswith(f[0])), None)
