@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from storectl import __version__, output
-from storectl.commands import doctor, status, webhooks
+from storectl.commands import doctor, regions, status, webhooks
 from storectl.errors import ExitCode, StorectlError
 from storectl.redact import REDACTOR, scrub
 
@@ -67,6 +67,7 @@ app = typer.Typer(
 app.add_typer(status.app)
 app.add_typer(doctor.app)
 app.add_typer(webhooks.app)
+app.add_typer(regions.app)
 
 
 def _version(value: bool) -> None:

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run, write
+from tests.servers.medusa_server import MedusaServer
+from tests.servers.stripe_server import StripeServer
 
 CANARIES = {
     "STRIPE_API_KEY": "sk_live_CNRYstripeapikey0001",
@@ -164,3 +166,46 @@ def test_doctor_never_prints_a_canary(leaky_store: Path, fmt: str, tmp_path: Pat
         if (tmp_path / "summary.md").exists():
             texts.append((tmp_path / "summary.md").read_text())
         _assert_clean(*texts)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["webhooks", "url"],
+        ["webhooks", "list"],
+        ["webhooks", "register", "--force"],
+        ["webhooks", "register", "--rotate", "--force"],
+        ["webhooks", "test"],
+        ["regions", "list"],
+        ["regions", "enable-stripe", "--all", "--yes"],
+        ["regions", "disable-stripe", "--all", "--yes", "--force"],
+    ],
+    ids=" ".join,
+)
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_deploy_commands_never_print_a_secret(
+    store: Path,
+    stripe_server: StripeServer,
+    medusa_server: MedusaServer,
+    command: list[str],
+    fmt: str,
+) -> None:
+    from tests.servers.medusa_server import ADMIN_PASSWORD, API_KEY
+    from tests.servers.stripe_server import TEST_KEY
+
+    write(
+        store / "backend/.env",
+        f"STRIPE_API_KEY={TEST_KEY}\nSTRIPE_API_BASE={stripe_server.url}\n"
+        f"STRIPE_WEBHOOK_SECRET={CANARIES['STRIPE_WEBHOOK_SECRET']}\n"
+        f"MEDUSA_BACKEND_URL={medusa_server.url}\nMEDUSA_ADMIN_API_KEY={API_KEY}\n"
+        f"MEDUSA_ADMIN_PASSWORD={ADMIN_PASSWORD}\n",
+    )
+    for debug in ({}, {"STORECTL_DEBUG": "1"}):
+        result = run(*command, "--project", str(store), "--format", fmt, env=debug)
+        text = result.stdout + result.stderr
+        _assert_clean(text)
+        for secret in (TEST_KEY, API_KEY, ADMIN_PASSWORD):
+            assert secret not in text
+        endpoints = stripe_server.state.endpoints.get("acct_1CNRYtest:test", [])
+        for endpoint in endpoints:
+            assert endpoint["secret"] not in text

@@ -84,11 +84,14 @@ class MedusaState:
     requests: list[tuple[str, str, dict[str, list[str]], Any]] = field(default_factory=list)
     #: raw webhook deliveries: (path, headers, body bytes)
     hooks: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
+    #: injected answers: (method, path prefix, status, body, content type), each used once
+    faults: list[tuple[str, str, int, str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self, regions: int = 2) -> None:
         with self.lock:
             self.requests.clear()
+            self.faults.clear()
             self.hooks.clear()
             self.tokens.clear()
             self.providers = ["pp_system_default", *STRIPE_PROVIDERS]
@@ -149,6 +152,15 @@ class MedusaHandler(BaseHTTPRequestHandler):
             self.state.requests.append((method, parts.path, query, body))
             if parts.path.startswith(("/hooks/", "/store/")):
                 self.state.hooks.append((parts.path, dict(self.headers.items()), raw))
+            fault = next(
+                (f for f in self.state.faults if f[0] == method and parts.path.startswith(f[1])),
+                None,
+            )
+            if fault is not None:
+                self.state.faults.remove(fault)
+        if fault is not None:
+            self._send(fault[2], fault[3], fault[4])
+            return
         self._route(method, parts.path, query, body)
 
     def _authorized(self) -> bool | None:
@@ -275,19 +287,18 @@ class MedusaHandler(BaseHTTPRequestHandler):
             self._html_404(method, path)
 
     def _fields(self, region: dict[str, Any], query: dict[str, list[str]]) -> dict[str, Any]:
+        """Medusa's `fields`: plain names, `*relation` for a whole relation, `rel.field`;
+        unknown names are ignored; payment_providers only when asked for."""
         fields = [f for item in query.get("fields", []) for f in item.split(",") if f]
-        wants_providers = any(
-            f in ("*payment_providers", "payment_providers") or f.startswith("payment_providers.")
-            for f in fields
-        )
-        if fields:
-            plain = [f for f in fields if not f.startswith(("*", "+", "payment_providers"))]
-            shown = {k: region[k] for k in plain if k in region} or {"id": region["id"]}
-            shown.setdefault("id", region["id"])
-        else:
-            shown = {k: region[k] for k in REGION_DEFAULT_FIELDS}
-        if wants_providers:
-            shown["payment_providers"] = [_provider(p) for p in region["payment_providers"]]
+        if not fields:
+            return {k: region[k] for k in REGION_DEFAULT_FIELDS}
+        shown: dict[str, Any] = {"id": region["id"]}
+        for name in fields:
+            key = name.lstrip("*+").split(".")[0]
+            if key == "payment_providers":
+                shown[key] = [_provider(p) for p in region["payment_providers"]]
+            elif key in region:
+                shown[key] = region[key]
         return shown
 
     def _update_region(

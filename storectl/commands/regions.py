@@ -1,0 +1,148 @@
+"""`storectl regions`: list regions and enable or disable Stripe on them via the admin API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from storectl import config, output
+from storectl.commands._options import (
+    DryRunOpt,
+    EnvFileOpt,
+    EnvironmentOpt,
+    IgnoreEnvironmentOpt,
+    ProjectOpt,
+    RequestTimeoutOpt,
+    StatusFormat,
+    TableJsonOpt,
+    YesOpt,
+    confirm,
+)
+
+app = typer.Typer(
+    name="regions",
+    help="Regions and their payment providers, through the Medusa admin API.",
+    no_args_is_help=True,
+)
+
+RegionOpt = Annotated[
+    list[str] | None,
+    typer.Option("--region", "-r", help="Region name or id (repeatable).", show_default=False),
+]
+AllOpt = Annotated[bool, typer.Option("--all", help="Every region.")]
+ProviderOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--provider",
+        help="Payment provider id (repeatable) [default: pp_stripe_stripe; for disable-stripe, "
+        "every pp_stripe* id].",
+        show_default=False,
+    ),
+]
+
+
+@app.command("list")
+def list_regions(
+    project: ProjectOpt = None,
+    env_file: EnvFileOpt = None,
+    environment: EnvironmentOpt = None,
+    ignore_environment: IgnoreEnvironmentOpt = False,
+    timeout: RequestTimeoutOpt = 30.0,
+    fmt: TableJsonOpt = StatusFormat.TABLE,
+) -> None:
+    """List regions with their currency, countries, payment providers and Stripe.
+
+    Example: storectl regions list --project ./my-store
+    """
+    from storectl import region_admin
+
+    env = config.load(
+        config.EnvOptions(project, tuple(env_file or ()), environment, ignore_environment)
+    )
+    output.render(region_admin.list_regions(env, timeout), fmt, output.regions_text)
+
+
+@app.command("enable-stripe")
+def enable_stripe(
+    project: ProjectOpt = None,
+    env_file: EnvFileOpt = None,
+    environment: EnvironmentOpt = None,
+    ignore_environment: IgnoreEnvironmentOpt = False,
+    region: RegionOpt = None,
+    every: AllOpt = False,
+    provider: ProviderOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    timeout: RequestTimeoutOpt = 30.0,
+    fmt: TableJsonOpt = StatusFormat.TABLE,
+) -> None:
+    """Add Stripe to regions' payment providers, keeping the ones they have.
+
+    Regions that already have it get no write. Checks first that the backend has the provider.
+
+    Example: storectl regions enable-stripe --all --dry-run
+    """
+    from storectl import region_admin
+
+    env = config.load(
+        config.EnvOptions(project, tuple(env_file or ()), environment, ignore_environment)
+    )
+    request = region_admin.Request(
+        regions=tuple(region or ()),
+        every=every,
+        providers=tuple(provider or ()),
+        dry_run=dry_run,
+        force=False,
+        timeout=timeout,
+    )
+    report = region_admin.change(
+        env, request, enable=True, confirm=lambda question: confirm(question, yes), warn=output.note
+    )
+    output.render(report, fmt, output.region_changes_text)
+
+
+@app.command("disable-stripe")
+def disable_stripe(
+    project: ProjectOpt = None,
+    env_file: EnvFileOpt = None,
+    environment: EnvironmentOpt = None,
+    ignore_environment: IgnoreEnvironmentOpt = False,
+    region: RegionOpt = None,
+    every: AllOpt = False,
+    provider: ProviderOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Allow leaving a region with no payment provider.")
+    ] = False,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    timeout: RequestTimeoutOpt = 30.0,
+    fmt: TableJsonOpt = StatusFormat.TABLE,
+) -> None:
+    """Remove Stripe from regions' payment providers, keeping the others.
+
+    Refuses to leave a region with no provider unless --force.
+
+    Example: storectl regions disable-stripe --region Europe --dry-run
+    """
+    from storectl import region_admin
+
+    env = config.load(
+        config.EnvOptions(project, tuple(env_file or ()), environment, ignore_environment)
+    )
+    request = region_admin.Request(
+        regions=tuple(region or ()),
+        every=every,
+        providers=tuple(provider or ()),
+        dry_run=dry_run,
+        force=force,
+        timeout=timeout,
+    )
+    report = region_admin.change(
+        env,
+        request,
+        enable=False,
+        confirm=lambda question: confirm(question, yes),
+        warn=output.note,
+    )
+    output.render(report, fmt, output.region_changes_text)
