@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import shutil
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,13 +17,7 @@ from aiosmtpd.controller import Controller  # noqa: E402
 from bench.delayproxy import delayed  # noqa: E402
 from tests.servers import medusa_server, smtp_server, stripe_server  # noqa: E402
 from tests.servers.certs import make_certs  # noqa: E402
-from tests.servers.procs import free_port, process  # noqa: E402
-
-
-def _http(handler: type) -> tuple[ThreadingHTTPServer, int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, int(server.server_address[1])
+from tests.servers.procs import free_port, http_server, process  # noqa: E402
 
 
 @contextmanager
@@ -79,21 +71,19 @@ def peers(folder: Path, delay: float = 0.0) -> Iterator[dict[str, str]]:
         stripe_state = stripe_server.StripeState(
             keys={stripe_server.TEST_KEY: stripe_server.Key("test", "acct_1DEMO")}
         )
-        stripe_http, stripe_port = _http(
-            type("H", (stripe_server.StripeHandler,), {"state": stripe_state})
+        stripe_url = stack.enter_context(
+            http_server(type("H", (stripe_server.StripeHandler,), {"state": stripe_state}))
         )
-        stack.callback(stripe_http.server_close)
-        stack.callback(stripe_http.shutdown)
+        stripe_port = int(stripe_url.rsplit(":", 1)[1])
 
         medusa_state = medusa_server.MedusaState()
         medusa_state.reset()
         for region in medusa_state.regions:
             region["payment_providers"].append("pp_stripe_stripe")
-        medusa_http, medusa_port = _http(
-            type("H", (medusa_server.MedusaHandler,), {"state": medusa_state})
+        medusa_url = stack.enter_context(
+            http_server(type("H", (medusa_server.MedusaHandler,), {"state": medusa_state}))
         )
-        stack.callback(medusa_http.server_close)
-        stack.callback(medusa_http.shutdown)
+        medusa_port = int(medusa_url.rsplit(":", 1)[1])
 
         def front(port: int) -> int:
             return stack.enter_context(delayed(port, delay)) if delay else port

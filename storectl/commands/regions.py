@@ -83,23 +83,8 @@ def enable_stripe(
 
     Example: storectl regions enable-stripe --all --dry-run
     """
-    from storectl import region_admin
-
-    env = config.load(
-        config.EnvOptions(project, tuple(env_file or ()), environment, ignore_environment)
-    )
-    request = region_admin.Request(
-        regions=tuple(region or ()),
-        every=every,
-        providers=tuple(provider or ()),
-        dry_run=dry_run,
-        force=False,
-        timeout=timeout,
-    )
-    report = region_admin.change(
-        env, request, enable=True, confirm=lambda question: confirm(question, yes), warn=output.note
-    )
-    output.render(report, fmt, output.region_changes_text)
+    options = config.EnvOptions(project, tuple(env_file or ()), environment, ignore_environment)
+    _change(options, region, every, provider, False, dry_run, yes, timeout, fmt, enable=True)
 
 
 @app.command("disable-stripe")
@@ -125,11 +110,26 @@ def disable_stripe(
 
     Example: storectl regions disable-stripe --region Europe --dry-run
     """
+    options = config.EnvOptions(project, tuple(env_file or ()), environment, ignore_environment)
+    _change(options, region, every, provider, force, dry_run, yes, timeout, fmt, enable=False)
+
+
+def _change(
+    options: config.EnvOptions,
+    region: list[str] | None,
+    every: bool,
+    provider: list[str] | None,
+    force: bool,
+    dry_run: bool,
+    yes: bool,
+    timeout: float,
+    fmt: StatusFormat,
+    *,
+    enable: bool,
+) -> None:
+    """The body both enable-stripe and disable-stripe share."""
     from storectl import region_admin
 
-    env = config.load(
-        config.EnvOptions(project, tuple(env_file or ()), environment, ignore_environment)
-    )
     request = region_admin.Request(
         regions=tuple(region or ()),
         every=every,
@@ -139,9 +139,9 @@ def disable_stripe(
         timeout=timeout,
     )
     report = region_admin.change(
-        env,
+        config.load(options),
         request,
-        enable=False,
+        enable=enable,
         confirm=lambda question: confirm(question, yes),
         warn=output.note,
     )

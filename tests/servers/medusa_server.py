@@ -14,11 +14,13 @@ import threading
 from base64 import b64decode
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from tests.servers.procs import http_server
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "CNRYmedusa-admin-pass-0001"
@@ -376,13 +378,8 @@ def medusa_session_server() -> Iterator[MedusaServer]:
     state = MedusaState()
     state.reset()
     handler = type("Handler", (MedusaHandler,), {"state": state})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield MedusaServer(f"http://127.0.0.1:{server.server_address[1]}", state)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_server(handler) as url:
+        yield MedusaServer(url, state)
 
 
 @pytest.fixture

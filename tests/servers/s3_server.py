@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import boto3
 import pytest
 
-from tests.servers.procs import free_port, process
+from tests.servers.procs import free_port, http_server, process
 
 BUCKET = "shop"
 REGION = "us-east-1"
@@ -93,10 +92,7 @@ def s3_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Servers]:
     with ExitStack() as stack:
         stack.enter_context(_moto_server(auth_port, folder / "auth.log", auth=True))
         stack.enter_context(_moto_server(open_port, folder / "open.log", auth=False))
-        forbidden = ThreadingHTTPServer(("127.0.0.1", 0), _Forbidden)
-        threading.Thread(target=forbidden.serve_forever, daemon=True).start()
-        stack.callback(forbidden.server_close)
-        stack.callback(forbidden.shutdown)
+        forbidden = stack.enter_context(http_server(_Forbidden))
         auth_endpoint = f"http://127.0.0.1:{auth_port}"
         open_endpoint = f"http://127.0.0.1:{open_port}"
         keys = _setup(auth_endpoint)
@@ -110,6 +106,6 @@ def s3_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Servers]:
         yield S3Servers(
             auth_endpoint,
             open_endpoint,
-            f"http://127.0.0.1:{forbidden.server_address[1]}",
+            forbidden,
             *keys,
         )

@@ -14,11 +14,13 @@ import time
 from base64 import b64decode
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+
+from tests.servers.procs import http_server
 
 MEDUSA_EVENTS = [
     "payment_intent.created",
@@ -392,14 +394,8 @@ def stripe_session_server() -> Iterator[StripeServer]:
         }
     )
     handler = type("Handler", (StripeHandler,), {"state": state})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield StripeServer(f"http://127.0.0.1:{server.server_address[1]}", state)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_server(handler) as url:
+        yield StripeServer(url, state)
 
 
 @pytest.fixture
