@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from storectl import __version__, output
-from storectl.commands import doctor, regions, status, webhooks
+from storectl.commands import doctor, mail, regions, status, webhooks
 from storectl.errors import ExitCode, StorectlError
 from storectl.redact import REDACTOR, scrub
 
@@ -68,6 +68,7 @@ app.add_typer(status.app)
 app.add_typer(doctor.app)
 app.add_typer(webhooks.app)
 app.add_typer(regions.app)
+app.add_typer(mail.app)
 
 
 def _version(value: bool) -> None:

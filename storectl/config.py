@@ -8,6 +8,8 @@ from pathlib import Path
 from storectl import env as envmod
 from storectl.providers import registry
 
+Env = envmod.Env
+
 
 @dataclass(frozen=True)
 class EnvOptions:

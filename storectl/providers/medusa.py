@@ -306,6 +306,22 @@ class Admin:
             raise MedusaError(Stage.PROTOCOL, "the region update answered no region", "see the log")
         return region
 
+    def order(self, order_id: str, fields: str) -> dict[str, Any]:
+        """One order with the given fields (email and currency_code must be asked for)."""
+        order = self.call("GET", f"/admin/orders/{order_id}", params={"fields": fields}).get(
+            "order"
+        )
+        if not isinstance(order, dict):
+            raise MedusaError(
+                Stage.PROTOCOL, f"order {order_id}: no order in the answer", "see the log"
+            )
+        return order
+
+    def orders_since(self, since: str, fields: str) -> list[dict[str, Any]]:
+        """Every order created at or after `since` (ISO date), oldest first."""
+        params = {"fields": fields, "created_at[$gte]": since, "order": "created_at"}
+        return self.pages("/admin/orders", "orders", params, 50)
+
     def payment_providers(self) -> list[dict[str, Any]]:
         return self.pages("/admin/payments/payment-providers", "payment_providers", {}, 100)
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from storectl.env import Env
+from storectl.errors import StorectlError
 from storectl.providers._checks import is_loopback
 from storectl.providers._probe import TRUST_HINT, Deadline, Steps, network_stage, tls_context
 from storectl.providers.base import (
@@ -265,8 +266,18 @@ def _connect_failure(
 
 
 def _session(
-    session: Any, env: Env, host: str, number: int, tls: bool, steps: Steps, deadline: Deadline
+    session: Any,
+    env: Env,
+    host: str,
+    number: int,
+    tls: bool,
+    steps: Steps,
+    deadline: Deadline,
+    *,
+    probe: bool = True,
 ) -> None:
+    """EHLO, TLS and AUTH, each recorded as a check; then (probe=True) MAIL FROM, RSET and QUIT.
+    With probe=False the session is left open, ready to send."""
     import smtplib
     import ssl
 
@@ -306,6 +317,8 @@ def _session(
         else:
             steps.add("auth", Status.SKIP, "no SMTP_USER: the server is used without login")
         step = "sender"
+        if not probe:
+            return
         sender = parseaddr_address(env.value("SMTP_FROM"))
         budget()
         code, reply = session.mail(sender)
@@ -343,6 +356,107 @@ def _session(
         stage, reason = net if net else (Stage.PROTOCOL, str(exc))
         hint = TRUST_HINT if "certificate" in reason else "check SMTP_HOST, SMTP_PORT, SMTP_SECURE"
         steps.fail(step, stage, f"{host}:{number}: {reason}", hint)
+
+
+class SmtpError(StorectlError):
+    """An SMTP failure with the stage it broke at (the same classification as doctor's)."""
+
+    def __init__(self, stage: Stage, message: str, hint: str | None) -> None:
+        super().__init__(message, hint)
+        self.stage = stage
+
+
+def open_session(env: Env, timeout: float) -> Any:
+    """A connected, TLS-protected, authenticated smtplib session, or SmtpError."""
+    host, number, tls = env.value("SMTP_HOST"), port(env), secure(env)
+    if not host:
+        raise SmtpError(Stage.CONFIG, "SMTP_HOST is not set: no mail server", "set SMTP_HOST")
+    if number is None or tls is None:
+        raise SmtpError(
+            Stage.CONFIG, "SMTP_PORT or SMTP_SECURE is invalid", "run 'storectl status'"
+        )
+    steps = Steps(NAME)
+    deadline = Deadline(timeout)
+    session = _connect(host, number, tls, steps, deadline)
+    if session is not None:
+        _session(session, env, host, number, tls, steps, deadline, probe=False)
+    failed = next((c for c in steps.checks if c.status is Status.FAIL), None)
+    if failed is not None or session is None:
+        if session is not None:
+            session.close()
+        assert failed is not None and failed.stage is not None
+        raise SmtpError(failed.stage, failed.summary, failed.hint)
+    session.sock.settimeout(timeout)
+    return session
+
+
+class Mailer:
+    """Many messages over one SMTP session; reconnects once when the server drops it."""
+
+    def __init__(self, env: Env, timeout: float) -> None:
+        self.env = env
+        self.timeout = timeout
+        self.session: Any = None
+        self.connections = 0
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.session is not None:
+            try:
+                self.session.quit()
+            except Exception:  # noqa: BLE001 - closing a session that may already be gone
+                self.session.close()
+            self.session = None
+
+    def send(self, raw: bytes, sender: str, recipient: str) -> str:
+        """Send one message; returns the server's final reply (with its queue id)."""
+        import smtplib
+
+        for attempt in (1, 2):
+            if self.session is None:
+                self.session = open_session(self.env, self.timeout)
+                self.connections += 1
+            try:
+                return self._send_once(raw, sender, recipient)
+            except (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError) as exc:
+                self.session.close()
+                self.session = None
+                if attempt == 2:
+                    net = network_stage(exc)
+                    stage, reason = net if net else (Stage.PROTOCOL, "the server hung up")
+                    raise SmtpError(
+                        stage, f"{reason} while sending, twice", "check the server's limits"
+                    ) from None
+        raise AssertionError("unreachable")
+
+    def _send_once(self, raw: bytes, sender: str, recipient: str) -> str:
+        session = self.session
+        code, reply = session.mail(sender)
+        if code != 250:
+            session.rset()
+            raise SmtpError(
+                Stage.PERMISSION,
+                f"MAIL FROM:<{sender}> refused: {code} {reply.decode(errors='replace')}",
+                "set SMTP_FROM to an address this login may send as",
+            )
+        code, reply = session.rcpt(recipient)
+        if code not in (250, 251):
+            session.rset()
+            raise SmtpError(
+                Stage.PERMISSION,
+                f"RCPT TO:<{recipient}> refused: {code} {reply.decode(errors='replace')}",
+                "check the recipient address",
+            )
+        code, reply = session.data(raw)
+        text = f"{code} {reply.decode(errors='replace')}"
+        if code != 250:
+            raise SmtpError(Stage.PROTOCOL, f"the message was refused: {text}", "see the reply")
+        return text
 
 
 def parseaddr_address(value: str) -> str:

@@ -15,6 +15,7 @@ from base64 import b64decode
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -47,6 +48,72 @@ REGION_DEFAULT_FIELDS = (
     "metadata",
     "countries",
 )
+
+
+CONTRACTS = Path(__file__).resolve().parents[2].parent / "shared" / "contracts"
+#: What the recorded order of ../shared/contracts lacks because nobody asked for it.
+CONTRACT_ORDER_EXTRA = {"email": "jane.doe@example.com", "currency_code": "eur"}
+
+
+def contract_order() -> dict[str, Any]:
+    """The recorded `GET /admin/orders/{id}` body (no fields), plus the two fields it omits."""
+    data = json.loads((CONTRACTS / "medusa-2.21-admin-order-default.json").read_text())
+    return {**data["order"], **CONTRACT_ORDER_EXTRA}
+
+
+def fields_example_order() -> dict[str, Any]:
+    """The contract's order answered with storectl's fields (order #2, EUR 104.80)."""
+    return {
+        "id": "order_01M8AXT4YN42ZN2E4VDJG459CX",
+        "display_id": 2,
+        "status": "pending",
+        "email": "max.mustermann@example.com",
+        "currency_code": "eur",
+        "created_at": "2026-11-26T03:18:59.798Z",
+        "total": 104.8,
+        "subtotal": 104.8,
+        "item_subtotal": 99.8,
+        "tax_total": 0,
+        "shipping_total": 5,
+        "discount_total": 0,
+        "version": 1,
+        "items": [
+            {
+                "id": "ordli_01M8AXT4YPD4Q75HGT9Z8FARX4",
+                "title": "Acceptance Hoodie",
+                "variant_sku": "ACC-HOODIE-M",
+                "quantity": 2,
+                "unit_price": 49.9,
+                "subtotal": 99.8,
+                "total": 99.8,
+            }
+        ],
+        "shipping_methods": [{"name": "Standard", "amount": 5}],
+        "shipping_address": {
+            "id": "ordaddr_01M8AXT4YQ",
+            "company": None,
+            "first_name": "Max",
+            "last_name": "Mustermann",
+            "address_1": "Rue de Rivoli 10",
+            "address_2": None,
+            "city": "Paris",
+            "country_code": "fr",
+            "province": None,
+            "postal_code": "75001",
+            "phone": "+33123456789",
+        },
+        "payment_status": "authorized",
+        "fulfillment_status": "not_fulfilled",
+    }
+
+
+def bulk_order(index: int) -> dict[str, Any]:
+    """Order number `index` of a generated batch (for replays of many orders)."""
+    order = fields_example_order()
+    order["id"] = f"order_01BULK{index:020d}"
+    order["display_id"] = 1000 + index
+    order["created_at"] = f"2026-11-{1 + index % 25:02d}T{index % 24:02d}:00:{index % 60:02d}.000Z"
+    return order
 
 
 def _provider(provider_id: str) -> dict[str, Any]:
@@ -106,6 +173,7 @@ class MedusaState:
                 for index in range(max(0, regions - 2))
             ]
             self.regions = (base + extra)[:regions]
+            self.orders = {o["id"]: o for o in (contract_order(), fields_example_order())}
 
     def count(self, method: str, prefix: str) -> int:
         return sum(1 for m, p, _q, _b in self.requests if m == method and p.startswith(prefix))
@@ -365,6 +433,31 @@ class MedusaHandler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:  # noqa: N802
         self._handle("DELETE")
+
+
+def _order_fields(order: dict[str, Any], query: dict[str, list[str]]) -> dict[str, Any]:
+    """Medusa's fields for orders: without them, no email and no currency_code (contract)."""
+    fields = [f for item in query.get("fields", []) for f in item.split(",") if f]
+    if not fields:
+        return {k: v for k, v in order.items() if k not in CONTRACT_ORDER_EXTRA}
+    shown: dict[str, Any] = {"id": order["id"]}
+    nested: dict[str, list[str]] = {}
+    for name in fields:
+        bare = name.lstrip("*+")
+        key, _, sub = bare.partition(".")
+        if key not in order:
+            continue
+        if sub:
+            nested.setdefault(key, []).append(sub)
+        else:
+            shown[key] = order[key]
+    for key, subs in nested.items():
+        value = order[key]
+        if isinstance(value, list):
+            shown[key] = [{s: item.get(s) for s in ["id", *subs] if s in item} for item in value]
+        elif isinstance(value, dict):
+            shown[key] = {s: value.get(s) for s in subs}
+    return shown
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,197 @@
+"""`storectl mail`: order-mail templates, a test mail, previews, and replays of order events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from storectl import config, output
+from storectl.commands._options import (
+    DryRunOpt,
+    EnvFileOpt,
+    EnvironmentOpt,
+    IgnoreEnvironmentOpt,
+    ProjectOpt,
+    RequestTimeoutOpt,
+    StatusFormat,
+    TableJsonOpt,
+    YesOpt,
+    confirm,
+)
+from storectl.errors import ExitCode
+
+app = typer.Typer(
+    name="mail",
+    help="Order mail: templates, a test mail, previews, and replays of order events.",
+    no_args_is_help=True,
+)
+
+EVENT_HELP = (
+    "order.placed, order.fulfillment_delivered or order.canceled (the store's subscribers); "
+    "delivery.created, Medusa 2.x's real delivery event, is accepted as an alias of "
+    "order.fulfillment_delivered."
+)
+EventArg = Annotated[str, typer.Argument(help=EVENT_HELP, show_default=False)]
+TemplatesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--templates",
+        help="Folder of template overrides (default: $STORECTL_TEMPLATES_DIR); the packaged "
+        "templates fill in the rest.",
+        file_okay=False,
+        show_default=False,
+    ),
+]
+LocaleOpt = Annotated[
+    str, typer.Option("--locale", envvar="STORECTL_LOCALE", help="Locale for amounts (Babel).")
+]
+SampleOpt = Annotated[bool, typer.Option("--sample", help="Use the built-in sample order.")]
+
+
+def _env(
+    project: Path | None, env_file: list[Path] | None, environment: str | None, ignore: bool
+) -> config.Env:
+    return config.load(config.EnvOptions(project, tuple(env_file or ()), environment, ignore))
+
+
+@app.command("templates")
+def list_templates(
+    project: ProjectOpt = None,
+    env_file: EnvFileOpt = None,
+    environment: EnvironmentOpt = None,
+    ignore_environment: IgnoreEnvironmentOpt = False,
+    templates: TemplatesOpt = None,
+    fmt: TableJsonOpt = StatusFormat.TABLE,
+) -> None:
+    """List the mail templates and where each comes from (override or packaged).
+
+    Example: storectl mail templates --templates ./mail-templates
+    """
+    from storectl import replay
+
+    tpl = replay.templates(
+        _env(project, env_file, environment, ignore_environment), templates, "en_US"
+    )
+    result = replay.TemplateList(str(tpl.override) if tpl.override else None, tuple(tpl.list()))
+    output.render(result, fmt, output.templates_text)
+
+
+@app.command("test")
+def send_test(
+    to: Annotated[
+        str, typer.Option("--to", help="Recipient of the test message.", show_default=False)
+    ],
+    project: ProjectOpt = None,
+    env_file: EnvFileOpt = None,
+    environment: EnvironmentOpt = None,
+    ignore_environment: IgnoreEnvironmentOpt = False,
+    timeout: RequestTimeoutOpt = 10.0,
+    fmt: TableJsonOpt = StatusFormat.TABLE,
+) -> None:
+    """Send one plain test message through the store's SMTP server; print its final reply.
+
+    Example: storectl mail test --to me@example.com
+    """
+    from storectl import replay
+
+    env = _env(project, env_file, environment, ignore_environment)
+    output.render(replay.send_test(env, to, timeout), fmt, output.test_mail_text)
+
+
+@app.command("preview")
+def preview(
+    event: EventArg,
+    order: Annotated[
+        str | None, typer.Option("--order", help="Order id to render.", show_default=False)
+    ] = None,
+    sample: SampleOpt = False,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for <template>.html and .txt.", file_okay=False)
+    ] = Path("."),
+    project: ProjectOpt = None,
+    env_file: EnvFileOpt = None,
+    environment: EnvironmentOpt = None,
+    ignore_environment: IgnoreEnvironmentOpt = False,
+    templates: TemplatesOpt = None,
+    locale: LocaleOpt = "en_US",
+    timeout: RequestTimeoutOpt = 30.0,
+    fmt: TableJsonOpt = StatusFormat.TABLE,
+) -> None:
+    """Render an event's mail for an order without sending it: writes the HTML and text parts.
+
+    Example: storectl mail preview order.placed --sample --out /tmp
+    """
+    from storectl import replay
+
+    env = _env(project, env_file, environment, ignore_environment)
+    tpl = replay.templates(env, templates, locale)
+    output.render(
+        replay.preview(env, event, order, sample, out, tpl, timeout), fmt, output.preview_text
+    )
+
+
+@app.command("replay")
+def replay_event(
+    event: EventArg,
+    order: Annotated[
+        list[str] | None, typer.Option("--order", help="Order id (repeatable).", show_default=False)
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="Every order created since DATE (YYYY-MM-DD or ISO 8601).",
+            show_default=False,
+        ),
+    ] = None,
+    sample: SampleOpt = False,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="Send every message here, and only here.", show_default=False),
+    ] = None,
+    to_customer: Annotated[
+        bool,
+        typer.Option(
+            "--to-customer",
+            help="Send to each order's own customer (with a live Stripe key or in production "
+            "this also needs --yes).",
+        ),
+    ] = False,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    project: ProjectOpt = None,
+    env_file: EnvFileOpt = None,
+    environment: EnvironmentOpt = None,
+    ignore_environment: IgnoreEnvironmentOpt = False,
+    templates: TemplatesOpt = None,
+    locale: LocaleOpt = "en_US",
+    timeout: RequestTimeoutOpt = 30.0,
+    fmt: TableJsonOpt = StatusFormat.TABLE,
+) -> None:
+    """Replay an order event: render its mail for each order and send it to --to.
+
+    Many orders go over one SMTP session; one order's failure is reported and the rest go on.
+
+    Example: storectl mail replay order.placed --since 2026-11-01 --to me@example.com
+    """
+    from storectl import replay
+
+    env = _env(project, env_file, environment, ignore_environment)
+    report = replay.replay(
+        env,
+        event=event,
+        order_ids=order or [],
+        since=since,
+        sample=sample,
+        to=to,
+        to_customer=to_customer,
+        dry_run=dry_run,
+        tpl=replay.templates(env, templates, locale),
+        timeout=timeout,
+        confirm=lambda question: confirm(question, yes),
+    )
+    output.render(report, fmt, output.replay_text)
+    if report.failed:
+        raise typer.Exit(ExitCode.FAILED)
