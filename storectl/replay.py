@@ -106,7 +106,7 @@ def send_test(env: Env, to: str, timeout: float) -> TestMail:
         f"Server: {env.value('SMTP_HOST')}:{smtp.port(env)}\n"
     )
     with smtp.Mailer(env, timeout) as mailer:
-        reply = mailer.send(msg.as_bytes(), smtp.parseaddr_address(from_addr), to)
+        reply = mailer.send(msg, smtp.parseaddr_address(from_addr), to)
     return TestMail(to, from_addr, f"{env.value('SMTP_HOST')}:{smtp.port(env)}", reply)
 
 
@@ -293,7 +293,7 @@ def _deliver(
         return Delivery(order_id, order.get("display_id"), recipient, rendered.subject, "planned")
     msg = mail.message(rendered, sender=from_addr, to=recipient, event=event, order_id=order_id)
     try:
-        reply = mailer.send(msg.as_bytes(), envelope_from, recipient)
+        reply = mailer.send(msg, envelope_from, recipient)
     except smtp.SmtpError as exc:
         if exc.stage in (
             Stage.CONNECT,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from email.message import EmailMessage
 from typing import Any
 
 from storectl.env import Env
@@ -413,9 +414,12 @@ class Mailer:
                 self.session.close()
             self.session = None
 
-    def send(self, raw: bytes, sender: str, recipient: str) -> str:
+    def send(self, message: EmailMessage, sender: str, recipient: str) -> str:
         """Send one message; returns the server's final reply (with its queue id)."""
         import smtplib
+
+        # SMTP lines end in CRLF, and smtplib's data() converts only str input, not bytes.
+        raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
 
         for attempt in (1, 2):
             if self.session is None:

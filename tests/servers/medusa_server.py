@@ -342,17 +342,23 @@ class MedusaHandler(BaseHTTPRequestHandler):
                 },
             )
         elif path.startswith("/admin/orders/") and method == "GET":
-            order = self.state.orders.get(path.rsplit("/", 1)[1])
+            order_id = path.rsplit("/", 1)[1]
+            order = self.state.orders.get(order_id)
             if order is None:
-                self._send(
-                    404,
-                    {
-                        "type": "not_found",
-                        "message": f"Order id not found: {path.rsplit('/', 1)[1]}",
-                    },
-                )
+                self._send(404, {"type": "not_found", "message": f"Order id not found: {order_id}"})
             else:
-                self._send(200, {"order": order})
+                self._send(200, {"order": _order_fields(order, query)})
+        elif path == "/admin/orders" and method == "GET":
+            since = query.get("created_at[$gte]", [""])[0]
+            found = sorted(
+                (o for o in self.state.orders.values() if o["created_at"] >= since),
+                key=lambda o: str(o["created_at"]),
+                reverse=query.get("order", [""])[0].startswith("-"),
+            )
+            limit = int(query.get("limit", ["50"])[0])
+            offset = int(query.get("offset", ["0"])[0])
+            page = [_order_fields(o, query) for o in found[offset : offset + limit]]
+            self._send(200, {"orders": page, "count": len(found), "offset": offset, "limit": limit})
         else:
             self._html_404(method, path)
 
