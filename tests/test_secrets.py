@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run, write
+from tests.servers.certs import Certs
 from tests.servers.medusa_server import MedusaServer
+from tests.servers.smtp_server import SmtpServers
 from tests.servers.stripe_server import StripeServer
 
 CANARIES = {
@@ -209,3 +211,33 @@ def test_deploy_commands_never_print_a_secret(
         endpoints = stripe_server.state.endpoints.get("acct_1CNRYtest:test", [])
         for endpoint in endpoints:
             assert endpoint["secret"] not in text
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["mail", "test", "--to", "qa@example.com"],
+        ["mail", "replay", "order.placed", "--sample", "--to", "qa@example.com"],
+        ["mail", "preview", "order.placed", "--sample"],
+    ],
+    ids=" ".join,
+)
+@pytest.mark.parametrize("fmt", ["table", "json"])
+@pytest.mark.parametrize("good_password", [True, False])
+def test_mail_commands_never_print_a_secret(
+    smtp_servers: SmtpServers, certs: Certs, command: list[str], fmt: str, good_password: bool
+) -> None:
+    from tests.servers.smtp_server import PASSWORD, USER
+
+    env = {
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_servers.starttls),
+        "SMTP_USER": USER,
+        "SMTP_PASS": PASSWORD if good_password else CANARIES["SMTP_PASS"],
+        "SMTP_FROM": "Shop <orders@example.com>",
+        "SSL_CERT_FILE": str(certs.ca),
+        "STORECTL_DEBUG": "1",
+    }
+    result = run(*command, "--format", fmt, env=env)
+    _assert_clean(result.stdout, result.stderr)
+    assert PASSWORD not in result.stdout + result.stderr

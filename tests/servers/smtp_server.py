@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import ssl
 import warnings
 from collections.abc import Iterator
@@ -18,8 +19,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from tests.servers.certs import Certs
 from tests.servers.procs import free_port
 
-# aiosmtpd warns about its own internals when an authenticator is used; nothing to act on.
+# aiosmtpd warns (and logs) about its own internals when an authenticator is used.
 warnings.filterwarnings("ignore", message="Session.login_data is deprecated")
+logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 USER = "shop@example.com"
 PASSWORD = "CNRYsmtp-pass-0001"
