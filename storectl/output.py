@@ -1,4 +1,7 @@
-"""Rendering: results to stdout, everything else to stderr, every string through `scrub()`.
+"""Rendering: results to stdout, everything else to stderr, every string scrubbed of secrets.
+
+Results are scrubbed value by value before rendering (`scrub_data`), so no format's syntax can be
+damaged; human text is scrubbed once more as it is written.
 
 The human table is plain aligned text with ANSI colour on a TTY (and never with NO_COLOR):
 importing rich costs ~22 ms, a fifth of `storectl status`'s whole run (BENCHMARKS.md), so rich
@@ -16,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Any, assert_never
 
 from storectl.commands._options import DoctorFormat, StatusFormat
 from storectl.providers.base import Check, Finding, Severity, Status
-from storectl.redact import scrub
+from storectl.redact import scrub, scrub_data
 from storectl.report import StatusReport
 
 if TYPE_CHECKING:
@@ -67,10 +70,12 @@ def columns(
     return lines
 
 
-def write(text: str, stream: IO[str] | None = None) -> None:
-    """Write scrubbed text and a final newline."""
+def write(text: str, stream: IO[str] | None = None, *, structured: bool = False) -> None:
+    """Write text and a final newline; human text is scrubbed here, structured text (JSON, XML,
+    workflow commands) was built from scrubbed values and is left byte for byte."""
     target = stream if stream is not None else sys.stdout
-    text = scrub(text)
+    if not structured:
+        text = scrub(text)
     target.write(text if text.endswith("\n") else text + "\n")
     target.flush()
 
@@ -93,11 +98,12 @@ def to_json(value: Any) -> str:
 
 
 def render_status(report: StatusReport, fmt: StatusFormat) -> None:
+    report = scrub_data(report)
     match fmt:
         case StatusFormat.TABLE:
             write(status_table(report, Painter(use_color(sys.stdout))))
         case StatusFormat.JSON:
-            write(to_json(report))
+            write(to_json(report), structured=True)
         case _:
             assert_never(fmt)
 
@@ -201,6 +207,7 @@ def _title(provider: str) -> str:
 
 def render_doctor(report: DoctorReport, fmt: DoctorFormat, output: Path | None = None) -> None:
     """Render to stdout, or to `output` (atomically) with a one-line summary on stdout."""
+    report = scrub_data(report)
     match fmt:
         case DoctorFormat.TABLE:
             text = doctor_table(report, Painter(output is None and use_color(sys.stdout)))
@@ -213,12 +220,14 @@ def render_doctor(report: DoctorReport, fmt: DoctorFormat, output: Path | None =
             append_step_summary(report)
         case _:
             assert_never(fmt)
+    structured = fmt is not DoctorFormat.TABLE
     if output is None:
-        write(text)
+        write(text, structured=structured)
         return
     from storectl.fsutil import atomic_write
 
-    text = scrub(text)
+    if not structured:
+        text = scrub(text)
     atomic_write(output, (text if text.endswith("\n") else text + "\n").encode())
     write(f"{summary_line(report)} · report written to {output}")
 
@@ -351,7 +360,7 @@ def append_step_summary(report: DoctorReport) -> None:
         rows.append(f"| {mark} | {check.provider} | {_label(check)} | {stage} | {summary} |")
     text = "### storectl doctor\n\n" + "\n".join(rows) + f"\n\n{summary_line(report)}\n\n"
     with open(path, "a", encoding="utf-8") as handle:
-        handle.write(scrub(text))
+        handle.write(text)  # built from the scrubbed report
 
 
 class Progress:
@@ -387,11 +396,12 @@ _Row = list[tuple[str, tuple[str, ...]]]
 
 def render(result: Any, fmt: StatusFormat, text: Callable[[Any, Painter], str]) -> None:
     """A result as JSON, or as the human text `text` makes of it."""
+    result = scrub_data(result)
     match fmt:
         case StatusFormat.TABLE:
             write(text(result, Painter(use_color(sys.stdout))))
         case StatusFormat.JSON:
-            write(to_json(result))
+            write(to_json(result), structured=True)
         case _:
             assert_never(fmt)
 

@@ -7,9 +7,14 @@ secret that slips into an exception message or a finding is still never printed.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
+from enum import Enum
+from typing import TypeVar
 from urllib.parse import quote, unquote, urlsplit
+
+T = TypeVar("T")
 
 MASK = "****"
 
@@ -131,3 +136,23 @@ REDACTOR = Redactor()
 def scrub(text: str) -> str:
     """Scrub remembered secrets out of `text` (see `Redactor.scrub`)."""
     return REDACTOR.scrub(text)
+
+
+def scrub_data(value: T) -> T:
+    """`value` with every string inside it scrubbed: dataclasses, lists, tuples and dicts are
+    rebuilt, enums kept. Scrubbing values (not rendered text) cannot corrupt JSON or XML syntax
+    when a short secret happens to spell `false` or a tag name."""
+    if isinstance(value, Enum):
+        return value
+    if isinstance(value, str):
+        return scrub(value)  # type: ignore[return-value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: scrub_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **changes)
+    if isinstance(value, tuple):
+        return tuple(scrub_data(item) for item in value)  # type: ignore[return-value]
+    if isinstance(value, list):
+        return [scrub_data(item) for item in value]  # type: ignore[return-value]
+    if isinstance(value, dict):
+        return {k: scrub_data(v) for k, v in value.items()}  # type: ignore[return-value]
+    return value

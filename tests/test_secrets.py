@@ -241,3 +241,30 @@ def test_mail_commands_never_print_a_secret(
     result = run(*command, "--format", fmt, env=env)
     _assert_clean(result.stdout, result.stderr)
     assert PASSWORD not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("password", ["true", "false", "null", "testcase", "error"])
+def test_a_secret_that_spells_syntax_cannot_break_structured_output(
+    store: Path, password: str
+) -> None:
+    """Secrets are scrubbed value by value, so JSON, JUnit XML and workflow commands stay valid."""
+    import json
+    from xml.etree import ElementTree as ET
+
+    from tests.servers.tcp import tcp_peer
+
+    with tcp_peer("close") as port:
+        pass
+    write(
+        store / "backend/.env",
+        f"SMTP_HOST=127.0.0.1\nSMTP_PORT={port}\nSMTP_USER=u\nSMTP_PASS={password}\n"
+        "SMTP_FROM=a@b.c\n",
+    )
+    status = run("status", "--project", str(store), "--format", "json")
+    assert json.loads(status.stdout)["strict"] is False
+    doctor = run("doctor", "--project", str(store), "--only", "smtp", "--format", "json")
+    assert json.loads(doctor.stdout)["ok"] is False
+    junit = run("doctor", "--project", str(store), "--only", "smtp", "--format", "junit")
+    assert ET.fromstring(junit.stdout).find("testsuite/testcase") is not None
+    github = run("doctor", "--project", str(store), "--only", "smtp", "--format", "github")
+    assert github.stdout.startswith("::error title=")

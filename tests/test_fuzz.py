@@ -1,0 +1,222 @@
+"""Property-based tests: whatever an env file or a URL holds, storectl answers with 0, 1 or 2,
+never a traceback, and names the file (and line) at fault."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import run
+
+FUZZ = settings(
+    max_examples=int(os.environ.get("STORECTL_FUZZ_EXAMPLES", "350")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+KEYS = st.sampled_from(
+    [
+        "STRIPE_API_KEY",
+        "NEXT_PUBLIC_STRIPE_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+        "S3_BUCKET",
+        "S3_ENDPOINT",
+        "S3_FILE_URL",
+        "SMTP_HOST",
+        "SMTP_PORT",
+        "SMTP_SECURE",
+        "SMTP_FROM",
+        "REDIS_URL",
+        "CACHE_REDIS_URL",
+        "MEDUSA_BACKEND_URL",
+        "A",
+        "B",
+        "NEXT_PUBLIC_X",
+    ]
+)
+VALUES = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(
+        [
+            "${A}",
+            "${B}",
+            "x${A}y",
+            "$A",
+            "\\$A",
+            "${A:-default}",
+            "'single ${A}'",
+            '"double ${B}"',
+            '"unterminated',
+            "sk_live_abc",
+            "pk_test_x",
+            "redis://:pw@host:6379",
+            "redis://host:notaport",
+            "http://",
+            "=",
+            "a=b=c",
+            "#comment",
+            "",
+        ]
+    ),
+)
+
+
+@st.composite
+def env_lines(draw: st.DrawFn) -> str:
+    lines = []
+    for _ in range(draw(st.integers(0, 12))):
+        kind = draw(st.integers(0, 9))
+        if kind == 0:
+            lines.append(draw(st.text(max_size=60)))  # anything at all
+        elif kind == 1:
+            lines.append("# " + draw(st.text(max_size=20)))
+        else:
+            prefix = draw(st.sampled_from(["", "export ", "  ", "export  "]))
+            sep = draw(st.sampled_from(["=", " = ", "="]))
+            lines.append(f"{prefix}{draw(KEYS)}{sep}{draw(VALUES)}")
+    newline = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    bom = draw(st.sampled_from(["", "\ufeff"]))
+    return bom + newline.join(lines) + draw(st.sampled_from(["", newline]))
+
+
+def _check(result_exit: int, stdout: str, stderr: str, path: Path) -> None:
+    assert result_exit in (0, 1, 2), (result_exit, stderr)
+    assert "Traceback" not in stderr
+    assert "internal error" not in stderr
+    if result_exit in (0, 1):
+        data = json.loads(stdout)
+        for finding in data["findings"]:
+            if finding["code"] in (
+                "env.malformed-line",
+                "env.duplicate-key",
+                "env.expansion-cycle",
+            ):
+                assert finding["source"].startswith(f"{path.name}:")
+    else:
+        assert stderr.startswith("Error: ") and str(path) in stderr
+
+
+@FUZZ
+@given(text=env_lines())
+def test_status_on_generated_env_files(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "fuzz.env"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    result = run("status", "--env-file", str(path), "--format", "json", "--ignore-environment")
+    _check(result.exit_code, result.stdout, result.stderr, path)
+
+
+@FUZZ
+@given(data=st.binary(max_size=300))
+def test_status_on_arbitrary_bytes(tmp_path: Path, data: bytes) -> None:
+    path = tmp_path / "bytes.env"
+    path.write_bytes(data)
+    result = run("status", "--env-file", str(path), "--format", "json", "--ignore-environment")
+    _check(result.exit_code, result.stdout, result.stderr, path)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    flags=st.lists(
+        st.sampled_from(
+            [
+                "--strict",
+                "--format",
+                "json",
+                "table",
+                "xml",
+                "--environment",
+                "production",
+                "",
+                "--ignore-environment",
+                "--project",
+                "-e",
+                "--bogus",
+                "-f",
+            ]
+        ),
+        max_size=6,
+    )
+)
+def test_status_on_generated_flags(flags: list[str]) -> None:
+    result = run("status", *flags)
+    assert result.exit_code in (0, 1, 2)
+    assert "Traceback" not in result.stderr
+
+
+@pytest.fixture(scope="module")
+def closed_port() -> int:
+    from tests.servers.tcp import tcp_peer
+
+    with tcp_peer("close") as port:
+        pass
+    return port
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    scheme=st.sampled_from(["redis", "rediss", "unix", "http", "", "redis+sentinel"]),
+    user=st.text(max_size=8),
+    password=st.text(max_size=12),
+    port=st.one_of(st.none(), st.text(max_size=6)),
+    path=st.text(max_size=8),
+)
+def test_doctor_redis_on_generated_urls(
+    tmp_path: Path,
+    closed_port: int,
+    scheme: str,
+    user: str,
+    password: str,
+    port: str | None,
+    path: str,
+) -> None:
+    """Whatever REDIS_URL holds, the host is loopback and the peer is down: a classified result."""
+    port_part = str(closed_port) if port is None else port
+    url = f"{scheme}://{user}:{password}@127.0.0.1:{port_part}/{path}"
+    env_file = tmp_path / "redis.env"
+    # In a file, not the process environment: environment values cannot hold a NUL.
+    env_file.write_text(f"REDIS_URL={url}\n", encoding="utf-8", errors="surrogatepass")
+    result = run(
+        "doctor",
+        "--only",
+        "redis",
+        "--format",
+        "json",
+        "--timeout",
+        "0.5",
+        "--env-file",
+        str(env_file),
+        "--ignore-environment",
+    )
+    assert result.exit_code in (0, 1, 2), result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    if result.exit_code != 2:
+        data = json.loads(result.stdout)  # still valid JSON, whatever the password spells
+        assert all(c["status"] != "error" for c in data["checks"]), data["checks"]
+        if len(password.strip()) >= 4 and "\n" not in url and "\r" not in url:
+            assert all(password.strip() not in text for text in _strings(data))
+
+
+def _strings(value: object) -> list[str]:
+    """Every string inside a JSON document."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def test_a_one_megabyte_line(tmp_path: Path) -> None:
+    path = tmp_path / "big.env"
+    path.write_text("SMTP_HOST=" + "x" * 1_000_000 + "\nREDIS_URL=redis://localhost\n")
+    result = run("status", "--env-file", str(path), "--format", "json")
+    assert result.exit_code in (0, 1)
+    assert json.loads(result.stdout)["summary"]["active"] >= 1
