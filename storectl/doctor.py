@@ -178,6 +178,9 @@ def build(
     ]
     for provider_checks in probe_all(env, providers, options, on_done).values():
         checks.extend(provider_checks)
+    # One block per provider, in registry order (its lint first), the env files' findings last.
+    order = {p.name: index for index, p in enumerate(providers)}
+    checks.sort(key=lambda c: order.get(c.provider, len(order)))
     counts = {status: sum(c.status is status for c in checks) for status in Status}
     return DoctorReport(
         schema_version=SCHEMA_VERSION,
