@@ -32,7 +32,7 @@ class StorectlGroup(TyperGroup):
         except StorectlError as exc:
             if _debug_enabled(ctx):
                 _print_traceback()
-            output.error(exc.message, exc.hint)
+            output.error(exc.message, exc.hint, exc.stage)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             output.error("interrupted")

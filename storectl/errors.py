@@ -21,10 +21,12 @@ class StorectlError(Exception):
 
     exit_code: ExitCode = ExitCode.FAILED
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(self, message: str, hint: str | None = None, stage: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        #: where a failure with the outside world broke (CONNECT, TLS, AUTH, ...), when known
+        self.stage = stage
 
 
 class ConfigError(StorectlError):

@@ -80,9 +80,11 @@ def write(text: str, stream: IO[str] | None = None, *, structured: bool = False)
     target.flush()
 
 
-def error(message: str, hint: str | None = None) -> None:
-    """`Error: ...` and `hint: ...` on stderr, for the CLI boundary."""
+def error(message: str, hint: str | None = None, stage: str | None = None) -> None:
+    """`Error: ...`, `stage: ...` (where a network failure broke) and `hint: ...` on stderr."""
     lines = [f"Error: {message}"]
+    if stage:
+        lines.append(f"stage: {stage}")
     if hint:
         lines.append(f"hint: {hint}")
     write("\n".join(lines), sys.stderr)

@@ -90,8 +90,8 @@ class MedusaError(StorectlError):
     """A failed call to the backend, classified by the stage it broke at."""
 
     def __init__(self, stage: Stage, message: str, hint: str) -> None:
-        super().__init__(message, hint)
-        self.stage = stage
+        super().__init__(message, hint, stage)
+        self.stage: Stage = stage
 
 
 def _body_message(response: Any) -> str | None:

@@ -363,8 +363,8 @@ class SmtpError(StorectlError):
     """An SMTP failure with the stage it broke at (the same classification as doctor's)."""
 
     def __init__(self, stage: Stage, message: str, hint: str | None) -> None:
-        super().__init__(message, hint)
-        self.stage = stage
+        super().__init__(message, hint, stage)
+        self.stage: Stage = stage
 
 
 def open_session(env: Env, timeout: float) -> Any:

@@ -182,7 +182,9 @@ def client(env: Env, timeout: float) -> Any:
     return stripe.StripeClient(
         env.value("STRIPE_API_KEY"),
         base_addresses={"api": env.value("STRIPE_API_BASE") or DEFAULT_API_BASE},
-        max_network_retries=2,
+        # Retries are storectl's own (call()), bounded by the command's deadline: the SDK's
+        # would wait out its timeout once per attempt and sleep in between.
+        max_network_retries=0,
         http_client=stripe.RequestsClient(timeout=timeout),
     )
 
@@ -246,20 +248,31 @@ def error_code(exc: Exception) -> str | None:
     return None
 
 
-def call(fn: Callable[[], T], deadline: Deadline, attempts: int = 3) -> T:
-    """Call the SDK, retrying 429s a bounded number of times within the deadline.
-
-    stripe-python retries 409, 5xx and connection errors itself, but a 429 only when Stripe
-    adds `Stripe-Should-Retry: true`; rate limits are worth a short wait here too.
-    """
+def retryable(exc: Exception) -> bool:
+    """What is worth another try: 409, 429, 5xx, and a refused or reset connection; never a
+    timeout (the next try would wait just as long)."""
     import stripe
 
+    if isinstance(exc, stripe.APIConnectionError):
+        net = network_stage(exc)
+        return net is not None and net[0] is not Stage.TIMEOUT and net[0] is not Stage.DNS
+    status = getattr(exc, "http_status", None)
+    return isinstance(exc, stripe.StripeError) and (
+        status in (409, 429) or (status is not None and status >= 500)
+    )
+
+
+def call(fn: Callable[[], T], deadline: Deadline, attempts: int = 3) -> T:
+    """Call the SDK, retrying what is worth it a bounded number of times within the deadline.
+
+    POSTs carry an idempotency key (see Api.create), so a retried create cannot create twice.
+    """
     for attempt in range(attempts):
         try:
             return fn()
-        except stripe.RateLimitError:
+        except Exception as exc:
             delay = 0.25 * 2**attempt
-            if attempt == attempts - 1 or deadline.remaining() <= delay:
+            if not retryable(exc) or attempt == attempts - 1 or deadline.remaining() <= delay:
                 raise
             time.sleep(delay)
     raise AssertionError("unreachable")
@@ -469,8 +482,8 @@ class StripeApiError(StorectlError):
     """A Stripe call that failed, classified; raised instead of any stripe-python error."""
 
     def __init__(self, stage: Stage, message: str, hint: str) -> None:
-        super().__init__(message, hint)
-        self.stage = stage
+        super().__init__(message, hint, stage)
+        self.stage: Stage = stage
 
 
 class Api:
@@ -499,13 +512,17 @@ class Api:
 
     def create(self, url: str, events: list[str]) -> dict[str, Any]:
         """Create an endpoint; the answer is the only one that carries its `secret`."""
+        import uuid
+
         params = {
             "url": url,
             "enabled_events": events,
             "description": "Medusa payment webhooks (storectl)",
             "metadata": {"managed_by": "storectl"},
         }
-        created = self._do(lambda: self.client.v1.webhook_endpoints.create(params))
+        # One key for every try of this create: Stripe replays the first answer to a retry.
+        options = {"idempotency_key": f"storectl-{uuid.uuid4()}"}
+        created = self._do(lambda: self.client.v1.webhook_endpoints.create(params, options))
         data: dict[str, Any] = created.to_dict()
         return data
 
