@@ -82,6 +82,7 @@ def lint(env: Env) -> Iterator[Finding]:
 # --- admin API client and live probe -----------------------------------------------------------
 
 STRIPE_PROVIDER = "pp_stripe_stripe"
+_RETRY_STATUSES = (429, 502, 503, 504)
 PUBLISHABLE_KEY_REQUIRED = "Publishable API key required"
 REGION_FIELDS = "id,name,currency_code,*countries,*payment_providers"
 
@@ -117,6 +118,8 @@ def request(http: Any, method: str, url: str, **kwargs: Any) -> Any:
         ) from None
     except httpx.HTTPError as exc:
         net = network_stage(exc)
+        if net is None and isinstance(exc, httpx.RemoteProtocolError):
+            net = (Stage.PROTOCOL, f"the server broke the HTTP exchange ({exc})")
         stage, reason = net if net else (Stage.CONNECT, str(exc) or type(exc).__name__)
         hint = (
             TRUST_HINT
@@ -157,6 +160,7 @@ class Admin:
             verify=tls_context(),
         )
         self.auth_mode: str | None = None
+        self.deadline = Deadline(timeout)
 
     def __enter__(self) -> Admin:
         return self
@@ -165,8 +169,23 @@ class Admin:
         self.http.close()
 
     def send(self, method: str, url: str, **kwargs: Any) -> Any:
-        """One request; transport failures become a MedusaError with their stage."""
-        return request(self.http, method, url, **kwargs)
+        """One request; transport failures become a MedusaError with their stage. A GET that
+        meets 429 or a gateway error (502-504) is tried again, twice at most, within the
+        command's deadline: reads are safe to repeat, writes are not repeated."""
+        import time
+
+        for attempt in range(3):
+            response = request(self.http, method, url, **kwargs)
+            delay = 0.25 * 2**attempt
+            if (
+                method != "GET"
+                or response.status_code not in _RETRY_STATUSES
+                or attempt == 2
+                or self.deadline.remaining() <= delay
+            ):
+                return response
+            time.sleep(delay)
+        raise AssertionError("unreachable")
 
     def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         """An admin API call that must answer 200 with JSON."""
