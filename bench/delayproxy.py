@@ -1,4 +1,4 @@
-"""A loopback TCP proxy that delays every chunk it forwards, each way: a slow network, locally.
+"""A loopback TCP proxy that delays every chunk it forwards, each way: a distant network, locally.
 
 Used by the benchmarks to make round trips cost something, so that running checks one after
 another and running them at once differ the way they do against real, remote services.
@@ -13,15 +13,34 @@ from contextlib import contextmanager
 
 
 async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float) -> None:
+    """Forward each chunk `delay` seconds after it arrived, in order: latency, not a slow link
+    (chunks in flight together arrive together, as packets on a real path do)."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+
+    async def release() -> None:
+        try:
+            while True:
+                due, data = await queue.get()
+                if not data:
+                    break
+                await asyncio.sleep(max(0.0, due - loop.time()))
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.close()
+
+    sender = asyncio.create_task(release())
     try:
         while data := await reader.read(65536):
-            await asyncio.sleep(delay)
-            writer.write(data)
-            await writer.drain()
+            queue.put_nowait((loop.time() + delay, data))
     except (ConnectionError, OSError):
         pass
     finally:
-        writer.close()
+        queue.put_nowait((loop.time() + delay, b""))
+        await sender
 
 
 async def _serve(target_port: int, delay: float, ready: asyncio.Future[int]) -> None:

@@ -150,7 +150,13 @@ def _client(env: Env, deadline: Deadline) -> Any:
         aws_secret_access_key=env.get("S3_SECRET_ACCESS_KEY") or "",
         region_name=env.value("S3_REGION"),
     )
-    return session.client("s3", endpoint_url=endpoint, config=config)
+    client = session.client("s3", endpoint_url=endpoint, config=config)
+    # botocore sends PutObject with `Expect: 100-continue`: a round trip to ask whether it may
+    # send a body of a few dozen bytes. The probe's object is tiny; skip the question.
+    from botocore.handlers import add_expect_header
+
+    client.meta.events.unregister("before-call.s3", add_expect_header)
+    return client
 
 
 def _error(exc: Any) -> tuple[int, str, dict[str, str]]:
@@ -279,16 +285,24 @@ def _write_probe(client: Any, bucket: str, env: Env, steps: Steps, deadline: Dea
 
 
 def _public_read(env: Env, key: str, body: bytes, steps: Steps, deadline: Deadline) -> None:
-    """Fetch the object anonymously at S3_FILE_URL/<key>, as a shopper's browser would."""
-    import httpx
+    """Fetch the object anonymously at S3_FILE_URL/<key>, as a shopper's browser would.
+
+    urllib, not httpx: one anonymous GET does not need a client, and httpx's import (~140 ms)
+    would sit on the S3 probe's path, the slowest of doctor's (BENCHMARKS.md)."""
+    import urllib.error
+    import urllib.request
 
     url = f"{env.value('S3_FILE_URL').rstrip('/')}/{key}"
+    request = urllib.request.Request(url, headers={"User-Agent": "storectl"})
     try:
-        response = httpx.get(
-            url, timeout=deadline.remaining(), follow_redirects=True, verify=tls_context()
-        )
-    except httpx.HTTPError as exc:
-        net = network_stage(exc) or (Stage.CONNECT, str(exc) or type(exc).__name__)
+        with urllib.request.urlopen(
+            request, timeout=deadline.remaining(), context=tls_context()
+        ) as answer:
+            status, content = answer.status, answer.read()
+    except urllib.error.HTTPError as exc:
+        status, content = exc.code, b""
+    except (OSError, ValueError) as exc:
+        net = network_stage(exc) or (Stage.CONNECT, str(getattr(exc, "reason", exc)))
         steps.fail(
             "public-read",
             net[0],
@@ -297,25 +311,25 @@ def _public_read(env: Env, key: str, body: bytes, steps: Steps, deadline: Deadli
         )
         return
     bucket = env.value("S3_BUCKET")
-    if response.status_code == 200 and response.content == body:
+    if status == 200 and content == body:
         steps.ok("public-read", "the object is readable anonymously at S3_FILE_URL")
-    elif response.status_code == 200:
+    elif status == 200:
         steps.fail(
             "public-read",
             Stage.CONFIG,
             "S3_FILE_URL answers 200 but serves other content for the probe object",
             f"point S3_FILE_URL at bucket {bucket}'s public URL",
         )
-    elif response.status_code in (401, 403):
+    elif status in (401, 403):
         steps.fail(
             "public-read",
             Stage.PERMISSION,
-            f"{response.status_code}: uploaded files are not publicly readable: product "
+            f"{status}: uploaded files are not publicly readable: product "
             "images will not load in the storefront",
             "allow public reads (turn off Block Public Access for ACLs, or add a bucket policy "
             "granting s3:GetObject), or serve the files through a CDN and point S3_FILE_URL at it",
         )
-    elif response.status_code == 404:
+    elif status == 404:
         steps.fail(
             "public-read",
             Stage.CONFIG,
@@ -326,7 +340,7 @@ def _public_read(env: Env, key: str, body: bytes, steps: Steps, deadline: Deadli
         steps.fail(
             "public-read",
             Stage.PROTOCOL,
-            f"{response.status_code} from S3_FILE_URL for the probe object",
+            f"{status} from S3_FILE_URL for the probe object",
             "check S3_FILE_URL",
         )
 

@@ -277,7 +277,7 @@ def _session(
     *,
     probe: bool = True,
 ) -> None:
-    """EHLO, TLS and AUTH, each recorded as a check; then (probe=True) MAIL FROM, RSET and QUIT.
+    """EHLO, TLS and AUTH, each recorded as a check; then (probe=True) MAIL FROM and QUIT.
     With probe=False the session is left open, ready to send."""
     import smtplib
     import ssl
@@ -333,9 +333,10 @@ def _session(
                 f"MAIL FROM:<{sender}> refused: {code} {text}",
                 "set SMTP_FROM to an address this login may send as (a verified sender or domain)",
             )
-        budget()
-        session.rset()
-        session.quit()
+        # QUIT ends the transaction MAIL FROM opened (no RSET needed), and its reply is not
+        # worth a round trip: send it and hang up.
+        session.send(b"QUIT\r\n")
+        session.close()
     except smtplib.SMTPAuthenticationError as exc:
         reply = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else ""
         steps.fail(
