@@ -34,6 +34,9 @@ def time_once(argv: list[str]) -> float:
 
 
 def main() -> None:
+    # An installed wheel has byte-compiled modules (pip compiles them); a source checkout under
+    # PYTHONDONTWRITEBYTECODE=1 would compile storectl's on every run and measure that instead.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "storectl")], check=True)
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)

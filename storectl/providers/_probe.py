@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-import ssl
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from storectl.providers.base import Check, Stage, Status
+
+if TYPE_CHECKING:
+    import ssl
 
 
 class Deadline:
@@ -85,6 +87,9 @@ def chain(exc: BaseException) -> Iterator[BaseException]:
 
 def network_stage(exc: BaseException) -> tuple[Stage, str] | None:
     """Classify a socket-level failure (however wrapped) into a stage and a short reason."""
+    import socket  # here, not at the top: `storectl status` never needs them (start-up)
+    import ssl
+
     for item in chain(exc):
         if isinstance(item, socket.gaierror):
             return Stage.DNS, "the host name does not resolve"
@@ -111,6 +116,8 @@ def network_stage(exc: BaseException) -> tuple[Stage, str] | None:
 
 def tls_context() -> ssl.SSLContext:
     """Certificate-verifying TLS; honours SSL_CERT_FILE/SSL_CERT_DIR for private CAs."""
+    import ssl
+
     return ssl.create_default_context()
 
 

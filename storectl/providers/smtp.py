@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storectl.env import Env
 from storectl.errors import StorectlError
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 from storectl.providers._checks import is_loopback
 from storectl.providers._probe import TRUST_HINT, Deadline, Steps, network_stage, tls_context
 from storectl.providers.base import (
