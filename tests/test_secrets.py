@@ -9,6 +9,8 @@ import pytest
 from tests.conftest import run, write
 from tests.servers.certs import Certs
 from tests.servers.medusa_server import MedusaServer
+from tests.servers.redis_server import RedisServers
+from tests.servers.s3_server import S3Servers
 from tests.servers.smtp_server import SmtpServers
 from tests.servers.stripe_server import StripeServer
 
@@ -125,122 +127,114 @@ def test_internal_error_messages_are_scrubbed(
         _assert_clean(result.stdout, result.stderr)
 
 
-@pytest.mark.parametrize("fmt", ["table", "json", "junit", "github"])
-def test_doctor_never_prints_a_canary(leaky_store: Path, fmt: str, tmp_path: Path) -> None:
-    """Every provider active against closed ports: error messages echo hosts, never secrets."""
-    from tests.servers.tcp import tcp_peer
-
-    with tcp_peer("close") as port:
-        pass
-    dead = f"127.0.0.1:{port}"
-    env = {
-        "REDIS_URL": f"redis://:CNRYredispass0005@{dead}",
-        "CACHE_REDIS_URL": f"redis://cache:CNRYcachepass0006@{dead}",
-        "LOCKING_REDIS_URL": f"redis://:CNRY%2Flockpass0007@{dead}",
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(port),
-        "SMTP_FROM": "a@b.c",
-        "S3_ENDPOINT": f"http://{dead}",
-        "S3_FILE_URL": f"http://{dead}/shop",
-        "S3_REGION": "us-east-1",
-        "S3_ACCESS_KEY_ID": "AKIAEXAMPLE",
-        "STRIPE_API_BASE": f"http://{dead}",
-        "MEDUSA_BACKEND_URL": f"http://{dead}",
-        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
-    }
-    out = tmp_path / "report"
-    for extra, debug in (([], False), (["--output", str(out)], True)):
-        result = run(
-            "doctor",
-            "--project",
-            str(leaky_store),
-            "--format",
-            fmt,
-            "--timeout",
-            "2",
-            *extra,
-            env={**env, **({"STORECTL_DEBUG": "1"} if debug else {})},
-        )
-        assert result.exit_code == 1
-        texts = [result.stdout, result.stderr]
-        if extra:
-            texts.append(out.read_text())
-        if (tmp_path / "summary.md").exists():
-            texts.append((tmp_path / "summary.md").read_text())
-        _assert_clean(*texts)
+COMMANDS: list[tuple[list[str], list[str]]] = [
+    (["status"], ["table", "json"]),
+    (["doctor", "--timeout", "3"], ["table", "json", "junit", "github"]),
+    (["webhooks", "url"], ["table", "json"]),
+    (["webhooks", "list"], ["table", "json"]),
+    (["webhooks", "register", "--yes", "--force"], ["table", "json"]),
+    (["webhooks", "register", "--rotate", "--yes", "--force"], ["table", "json"]),
+    (["webhooks", "test"], ["table", "json"]),
+    (["regions", "list"], ["table", "json"]),
+    (["regions", "enable-stripe", "--all", "--yes"], ["table", "json"]),
+    (["regions", "disable-stripe", "--all", "--yes", "--force"], ["table", "json"]),
+    (["mail", "templates"], ["table", "json"]),
+    (["mail", "test", "--to", "qa@example.com"], ["table", "json"]),
+    (["mail", "preview", "order.placed", "--sample"], ["table", "json"]),
+    (["mail", "replay", "order.placed", "--sample", "--to", "qa@example.com"], ["table", "json"]),
+]
+CASES = [
+    (command, fmt, path)
+    for command, formats in COMMANDS
+    for fmt in formats
+    for path in ("success", "failure")
+]
 
 
 @pytest.mark.parametrize(
-    "command",
-    [
-        ["webhooks", "url"],
-        ["webhooks", "list"],
-        ["webhooks", "register", "--force"],
-        ["webhooks", "register", "--rotate", "--force"],
-        ["webhooks", "test"],
-        ["regions", "list"],
-        ["regions", "enable-stripe", "--all", "--yes"],
-        ["regions", "disable-stripe", "--all", "--yes", "--force"],
-    ],
-    ids=" ".join,
+    ("command", "fmt", "path"),
+    CASES,
+    ids=[f"{' '.join(c[:2])}-{f}-{p}" for c, f, p in CASES],
 )
-@pytest.mark.parametrize("fmt", ["table", "json"])
-def test_deploy_commands_never_print_a_secret(
+def test_no_secret_in_any_output(
     store: Path,
+    tmp_path: Path,
+    certs: Certs,
+    redis_servers: RedisServers,
+    smtp_servers: SmtpServers,
+    s3_servers: S3Servers,
     stripe_server: StripeServer,
     medusa_server: MedusaServer,
     command: list[str],
     fmt: str,
+    path: str,
 ) -> None:
-    from tests.servers.medusa_server import ADMIN_PASSWORD, API_KEY
+    """Every command, every format, success and failure: with a distinct canary in every
+    secret the peers do not check and the peers' own secrets where they do, no secret reaches
+    stdout, stderr, a --output report, the GitHub step summary, or STORECTL_DEBUG=1 output."""
+    from tests.servers import medusa_server as medusa_peer
+    from tests.servers import redis_server as redis_peer
+    from tests.servers import smtp_server as smtp_peer
     from tests.servers.stripe_server import TEST_KEY
 
-    write(
-        store / "backend/.env",
-        f"STRIPE_API_KEY={TEST_KEY}\nSTRIPE_API_BASE={stripe_server.url}\n"
-        f"STRIPE_WEBHOOK_SECRET={CANARIES['STRIPE_WEBHOOK_SECRET']}\n"
-        f"MEDUSA_BACKEND_URL={medusa_server.url}\nMEDUSA_ADMIN_API_KEY={API_KEY}\n"
-        f"MEDUSA_ADMIN_PASSWORD={ADMIN_PASSWORD}\n",
-    )
-    for debug in ({}, {"STORECTL_DEBUG": "1"}):
-        result = run(*command, "--project", str(store), "--format", fmt, env=debug)
-        text = result.stdout + result.stderr
-        _assert_clean(text)
-        for secret in (TEST_KEY, API_KEY, ADMIN_PASSWORD):
-            assert secret not in text
-        endpoints = stripe_server.state.endpoints.get("acct_1CNRYtest:test", [])
-        for endpoint in endpoints:
-            assert endpoint["secret"] not in text
-
-
-@pytest.mark.parametrize(
-    "command",
-    [
-        ["mail", "test", "--to", "qa@example.com"],
-        ["mail", "replay", "order.placed", "--sample", "--to", "qa@example.com"],
-        ["mail", "preview", "order.placed", "--sample"],
-    ],
-    ids=" ".join,
-)
-@pytest.mark.parametrize("fmt", ["table", "json"])
-@pytest.mark.parametrize("good_password", [True, False])
-def test_mail_commands_never_print_a_secret(
-    smtp_servers: SmtpServers, certs: Certs, command: list[str], fmt: str, good_password: bool
-) -> None:
-    from tests.servers.smtp_server import PASSWORD, USER
-
-    env = {
+    good = path == "success"
+    stripe_key = TEST_KEY if good else CANARIES["STRIPE_API_KEY"]
+    lines = {
+        "STRIPE_API_KEY": stripe_key,
+        "STRIPE_API_BASE": stripe_server.url,
+        "STRIPE_WEBHOOK_SECRET": CANARIES["STRIPE_WEBHOOK_SECRET"],
+        "STRIPE_WEBHOOK_PATH": "/hooks/payment/stripe_stripe",
+        "S3_BUCKET": "shop",
+        "S3_REGION": "us-east-1",
+        "S3_ENDPOINT": s3_servers.open_endpoint if good else s3_servers.auth_endpoint,
+        "S3_FILE_URL": f"{s3_servers.open_endpoint}/shop",
+        "S3_ACCESS_KEY_ID": s3_servers.access_key,
+        "S3_SECRET_ACCESS_KEY": CANARIES["S3_SECRET_ACCESS_KEY"],
         "SMTP_HOST": "127.0.0.1",
         "SMTP_PORT": str(smtp_servers.starttls),
-        "SMTP_USER": USER,
-        "SMTP_PASS": PASSWORD if good_password else CANARIES["SMTP_PASS"],
+        "SMTP_USER": smtp_peer.USER,
+        "SMTP_PASS": smtp_peer.PASSWORD if good else CANARIES["SMTP_PASS"],
         "SMTP_FROM": "Shop <orders@example.com>",
-        "SSL_CERT_FILE": str(certs.ca),
-        "STORECTL_DEBUG": "1",
+        "REDIS_URL": redis_servers.url(redis_peer.PASSWORD if good else "CNRYredispass0005"),
+        "CACHE_REDIS_URL": CANARIES["CACHE_REDIS_URL"].replace(
+            "cache.example.com:6379", f"127.0.0.1:{redis_servers.port}"
+        ),
+        "MEDUSA_BACKEND_URL": medusa_server.url,
+        "MEDUSA_ADMIN_API_KEY": medusa_peer.API_KEY if good else CANARIES["MEDUSA_ADMIN_API_KEY"],
+        "MEDUSA_ADMIN_EMAIL": "admin@example.com",
+        "MEDUSA_ADMIN_PASSWORD": CANARIES["MEDUSA_ADMIN_PASSWORD"],
     }
-    result = run(*command, "--format", fmt, env=env)
-    _assert_clean(result.stdout, result.stderr)
-    assert PASSWORD not in result.stdout + result.stderr
+    write(store / "backend/.env", "".join(f"{k}={v}\n" for k, v in lines.items()))
+    write(store / "storefront/.env.local", "NEXT_PUBLIC_STRIPE_KEY=pk_test_public\n")
+    summary = tmp_path / "summary.md"
+    env = {"SSL_CERT_FILE": str(certs.ca), "GITHUB_STEP_SUMMARY": str(summary)}
+    if not good:
+        env["STORECTL_DEBUG"] = "1"
+    extra = ["--format", fmt, "--project", str(store)]
+    report = tmp_path / "report.out"
+    if command[0] == "doctor":
+        extra += ["--output", str(report)]
+    if command[:2] == ["mail", "preview"]:
+        extra += ["--out", str(tmp_path)]
+    result = run(*command, *extra, env=env)
+    assert "Traceback" not in result.stdout
+    texts = [result.stdout, result.stderr]
+    texts += [p.read_text() for p in (report, summary) if p.exists()]
+    secrets = [
+        *CANARIES.values(),
+        "CNRYredispass0005",
+        redis_peer.PASSWORD,
+        smtp_peer.PASSWORD,
+        medusa_peer.API_KEY,
+        medusa_peer.ADMIN_PASSWORD,
+        TEST_KEY,
+        s3_servers.secret_key,
+        *(e["secret"] for e in stripe_server.state.endpoints.get("acct_1CNRYtest:test", [])),
+    ]
+    _assert_clean(*texts)
+    for text in texts:
+        for secret in secrets:
+            assert secret not in text, (secret, text[:2000])
 
 
 @pytest.mark.parametrize("password", ["true", "false", "null", "testcase", "error"])
