@@ -91,22 +91,7 @@ def peers(folder: Path, delay: float = 0.0) -> Iterator[dict[str, str]]:
         redis_p, smtp_p, s3_p = front(redis_port), front(smtp_port), front(s3_port)
         stripe_p, medusa_p = front(stripe_port), front(medusa_port)
         backend = f"http://127.0.0.1:{medusa_p}"
-        stripe_state.endpoints["acct_1DEMO:test"] = [
-            {
-                "id": "we_demo",
-                "object": "webhook_endpoint",
-                "url": f"{backend}/hooks/payment/stripe_stripe",
-                "enabled_events": list(stripe_server.MEDUSA_EVENTS),
-                "status": "enabled",
-                "api_version": None,
-                "description": None,
-                "metadata": {},
-                "livemode": False,
-                "created": 1700000000,
-                "application": None,
-                "secret": "whsec_demo",
-            }
-        ]
+        stripe_state.seed(f"{backend}/hooks/payment/stripe_stripe", scope="acct_1DEMO:test")
         yield {
             "SSL_CERT_FILE": str(certs.ca),
             "STRIPE_API_KEY": stripe_server.TEST_KEY,

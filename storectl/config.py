@@ -20,6 +20,17 @@ class EnvOptions:
     environment: str | None = None
     ignore_environment: bool = False
 
+    @classmethod
+    def of(
+        cls,
+        project: Path | None,
+        env_files: list[Path] | None,
+        environment: str | None,
+        ignore_environment: bool,
+    ) -> EnvOptions:
+        """From the shared command-line options, as Typer passes them."""
+        return cls(project, tuple(env_files or ()), environment, ignore_environment)
+
 
 def load(options: EnvOptions) -> envmod.Env:
     return envmod.load(

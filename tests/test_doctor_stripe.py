@@ -42,23 +42,7 @@ def add_endpoint(
     status: str = "enabled",
     scope: str = "acct_1CNRYtest:test",
 ) -> None:
-    endpoints = server.state.endpoints.setdefault(scope, [])
-    endpoints.append(
-        {
-            "id": f"we_seed{len(endpoints)}",
-            "object": "webhook_endpoint",
-            "url": url,
-            "enabled_events": events if events is not None else list(MEDUSA_EVENTS),
-            "status": status,
-            "api_version": None,
-            "description": None,
-            "metadata": {},
-            "livemode": scope.endswith(":live"),
-            "created": 1700000000 + len(endpoints),
-            "application": None,
-            "secret": "whsec_seeded",
-        }
-    )
+    server.state.seed(url, events, status, scope)
 
 
 def doctor(env: dict[str, str], *args: str) -> Result:

@@ -26,7 +26,7 @@ from tests.servers.procs import http_server
 from tests.servers.redis_server import RedisServers
 from tests.servers.s3_server import BUCKET, REGION, S3Servers
 from tests.servers.smtp_server import SmtpServers
-from tests.servers.stripe_server import MEDUSA_EVENTS, TEST_KEY, StripeServer
+from tests.servers.stripe_server import TEST_KEY, StripeServer
 from tests.servers.tcp import tcp_peer
 from tests.servers.tlsproxy import tls_proxy
 
@@ -184,22 +184,7 @@ def row_env(
     if proto in ("stripe",):
         hook = "https://shop.example.com/hooks/payment/stripe_stripe"
         if not peers.stripe.state.endpoints.get("acct_1CNRYtest:test"):
-            peers.stripe.state.endpoints["acct_1CNRYtest:test"] = [
-                {
-                    "id": "we_matrix",
-                    "object": "webhook_endpoint",
-                    "url": hook,
-                    "enabled_events": list(MEDUSA_EVENTS),
-                    "status": "enabled",
-                    "api_version": None,
-                    "description": None,
-                    "metadata": {},
-                    "livemode": False,
-                    "created": 1700000000,
-                    "application": None,
-                    "secret": "whsec_matrix",
-                }
-            ]
+            peers.stripe.state.seed(hook)
         env["NEXT_PUBLIC_STRIPE_KEY"] = "pk_test_matrix"
         env["STRIPE_API_KEY"] = TEST_KEY
         env["STRIPE_API_BASE"] = _http_url(port, tls) if port else peers.stripe.url

@@ -15,7 +15,7 @@ from tests.servers.medusa_server import API_KEY, MedusaServer
 from tests.servers.redis_server import RedisServers
 from tests.servers.s3_server import BUCKET, REGION, S3Servers
 from tests.servers.smtp_server import PASSWORD, USER, SmtpServers
-from tests.servers.stripe_server import MEDUSA_EVENTS, TEST_KEY, StripeServer
+from tests.servers.stripe_server import TEST_KEY, StripeServer
 
 
 def readme_commands() -> list[str]:
@@ -47,22 +47,7 @@ def demo_store(
 ) -> Path:
     """A store whose every provider points at a local peer; the current folder is its root."""
     hook = "/hooks/payment/stripe_stripe"
-    stripe_server.state.endpoints["acct_1CNRYtest:test"] = [
-        {
-            "id": "we_readme",
-            "object": "webhook_endpoint",
-            "url": medusa_server.url + hook,
-            "enabled_events": list(MEDUSA_EVENTS),
-            "status": "enabled",
-            "api_version": None,
-            "description": None,
-            "metadata": {},
-            "livemode": False,
-            "created": 1700000000,
-            "application": None,
-            "secret": "whsec_readme",
-        }
-    ]
+    stripe_server.state.seed(medusa_server.url + hook)
     store = tmp_path / "my-store"
     backend = (
         f"STRIPE_API_KEY={TEST_KEY}\nSTRIPE_API_BASE={stripe_server.url}\n"

@@ -55,25 +55,7 @@ def scope(key: str = TEST_KEY) -> str:
 def seed(
     server: StripeServer, url: str, events: list[str], status: str = "enabled", key: str = TEST_KEY
 ) -> str:
-    endpoints = server.state.endpoints.setdefault(scope(key), [])
-    endpoint_id = f"we_seed{len(endpoints)}"
-    endpoints.append(
-        {
-            "id": endpoint_id,
-            "object": "webhook_endpoint",
-            "url": url,
-            "enabled_events": events,
-            "status": status,
-            "api_version": None,
-            "description": None,
-            "metadata": {},
-            "livemode": key.startswith("sk_live"),
-            "created": 1700000000 + len(endpoints),
-            "application": None,
-            "secret": "whsec_seeded",
-        }
-    )
-    return endpoint_id
+    return server.state.seed(url, events, status, scope(key))
 
 
 # --- url --------------------------------------------------------------------------------------

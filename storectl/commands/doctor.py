@@ -60,7 +60,7 @@ def run_doctor(
     """
     from storectl import doctor  # its threads and report model are not needed at start-up
 
-    options = config.EnvOptions(project, tuple(env_file or ()), environment, ignore_environment)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     providers = doctor.select(PROVIDERS, only or (), skip or ())
     env = config.load(options)
     progress = output.Progress([p.name for p in providers if p.is_active(env) and p.probe])

@@ -53,7 +53,7 @@ SampleOpt = Annotated[bool, typer.Option("--sample", help="Use the built-in samp
 def _env(
     project: Path | None, env_file: list[Path] | None, environment: str | None, ignore: bool
 ) -> config.Env:
-    return config.load(config.EnvOptions(project, tuple(env_file or ()), environment, ignore))
+    return config.load(config.EnvOptions.of(project, env_file, environment, ignore))
 
 
 @app.command("templates")

@@ -57,9 +57,7 @@ def list_regions(
     """
     from storectl import region_admin
 
-    env = config.load(
-        config.EnvOptions(project, tuple(env_file or ()), environment, ignore_environment)
-    )
+    env = config.load(config.EnvOptions.of(project, env_file, environment, ignore_environment))
     output.render(region_admin.list_regions(env, timeout), fmt, output.regions_text)
 
 
@@ -83,7 +81,7 @@ def enable_stripe(
 
     Example: storectl regions enable-stripe --all --dry-run
     """
-    options = config.EnvOptions(project, tuple(env_file or ()), environment, ignore_environment)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     _change(options, region, every, provider, False, dry_run, yes, timeout, fmt, enable=True)
 
 
@@ -110,7 +108,7 @@ def disable_stripe(
 
     Example: storectl regions disable-stripe --region Europe --dry-run
     """
-    options = config.EnvOptions(project, tuple(env_file or ()), environment, ignore_environment)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     _change(options, region, every, provider, force, dry_run, yes, timeout, fmt, enable=False)
 
 

@@ -36,7 +36,7 @@ def status(
 
     Example: storectl status --project ./my-store --environment production
     """
-    options = config.EnvOptions(project, tuple(env_file or ()), environment, ignore_environment)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     report = build_status(config.load(options), PROVIDERS, strict=strict)
     output.render_status(report, fmt)
     if not report.ok:

@@ -68,7 +68,7 @@ def show_url(
     """
     from storectl import webhooks
 
-    options = config.EnvOptions(project, tuple(env_file or ()), environment, ignore_environment)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     _env, url, origin = _expected(options, None)
     output.render(
         webhooks.WebhookUrl(url, origin, webhooks.url_note(url)), fmt, output.webhook_url_text
@@ -91,9 +91,7 @@ def list_endpoints(
     from storectl import webhooks
     from storectl.providers import stripe
 
-    env = config.load(
-        config.EnvOptions(project, tuple(env_file or ()), environment, ignore_environment)
-    )
+    env = config.load(config.EnvOptions.of(project, env_file, environment, ignore_environment))
     expected, _origin = stripe.webhook_url(env)
     endpoints = stripe.Api(env, timeout).endpoints()
     views = webhooks.views(endpoints, expected, stripe.MEDUSA_EVENTS)
@@ -157,7 +155,7 @@ def register(
     """
     from storectl import registration
 
-    options = config.EnvOptions(project, tuple(env_file or ()), environment, ignore_environment)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     env, target_url, origin = _expected(options, url)
     request = registration.Request(
         url=target_url,
@@ -196,7 +194,7 @@ def send_test(
     """
     from storectl import registration
 
-    options = config.EnvOptions(project, tuple(env_file or ()), environment, ignore_environment)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     env, target_url, _origin = _expected(options, url)
     result = registration.send_test(env, target_url, timeout)
     output.render(result, fmt, output.webhook_test_text)

@@ -69,6 +69,34 @@ class StripeState:
             self.requests.clear()
             self.faults.clear()
 
+    def seed(
+        self,
+        url: str,
+        events: list[str] | None = None,
+        status: str = "enabled",
+        scope: str = "acct_1CNRYtest:test",
+    ) -> str:
+        """Put an endpoint on the account, as if made in Stripe's dashboard; returns its id."""
+        endpoints = self.endpoints.setdefault(scope, [])
+        endpoint_id = f"we_seed{len(endpoints)}"
+        endpoints.append(
+            {
+                "id": endpoint_id,
+                "object": "webhook_endpoint",
+                "url": url,
+                "enabled_events": list(MEDUSA_EVENTS) if events is None else events,
+                "status": status,
+                "api_version": None,
+                "description": None,
+                "metadata": {},
+                "livemode": scope.endswith(":live"),
+                "created": 1700000000 + len(endpoints),
+                "application": None,
+                "secret": f"whsec_seeded{len(endpoints)}",
+            }
+        )
+        return endpoint_id
+
     def count(self, method: str, prefix: str = "/v1/") -> int:
         return sum(1 for m, p, _ in self.requests if m == method and p.startswith(prefix))
 
