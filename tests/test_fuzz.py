@@ -158,7 +158,7 @@ def closed_port() -> int:
 
 
 @settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     scheme=st.sampled_from(["redis", "rediss", "unix", "http", "", "redis+sentinel"]),
