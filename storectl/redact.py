@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from enum import Enum
 from typing import TypeVar
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote
 
 T = TypeVar("T")
 
@@ -40,14 +40,18 @@ def looks_secret(value: str) -> bool:
 
 
 def url_password(value: str) -> str | None:
-    """The password inside a URL's userinfo (`redis://:pw@host`), or None."""
-    if "://" not in value or "@" not in value:
+    """The password inside a URL's userinfo (`redis://:pw@host`), or None.
+
+    Userinfo is everything between `://` and the last `@`, as `mask_url` reads it: a password
+    holding `/` or `#` makes `urlsplit` see no userinfo at all, and it must still be a secret."""
+    scheme, sep, rest = value.strip().partition("://")
+    if not sep or "@" not in rest:
         return None
-    try:
-        password = urlsplit(value.strip()).password
-    except ValueError:
+    userinfo = rest.rpartition("@")[0]
+    _user, colon, password = userinfo.partition(":")
+    if not colon or not password:
         return None
-    return unquote(password) if password else None
+    return unquote(password)
 
 
 def mask_url(value: str) -> str:

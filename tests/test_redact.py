@@ -61,3 +61,26 @@ def test_short_values_are_not_scrubbed_from_text() -> None:
     redactor = Redactor()
     redactor.remember("ab")
     assert redactor.scrub("about") == "about"
+
+
+@pytest.mark.parametrize(
+    ("url", "password"),
+    [
+        (
+            "redis://:000/@127.0.0.1:6379/",
+            "000/",
+        ),  # found by hypothesis: '/' ends urlsplit's netloc
+        ("redis://u:p#w@host", "p#w"),
+        ("rediss://:p%40ss@host:6380", "p@ss"),
+        ("redis://host:6379", None),
+        ("https://host/path", None),
+    ],
+)
+def test_url_password_reads_userinfo_up_to_the_last_at(url: str, password: str | None) -> None:
+    from storectl.redact import url_password
+
+    assert url_password(url) == password
+    if password is not None:
+        redactor = Redactor()
+        redactor.remember(url)
+        assert password not in redactor.scrub(f"cannot reach {url}")

@@ -19,6 +19,7 @@ from storectl.providers.base import (
     Status,
     finding,
 )
+from storectl.redact import mask_url
 
 NAME = "redis"
 SCHEMES = ("redis", "rediss", "unix")
@@ -117,7 +118,7 @@ def _classify(exc: Exception, url: str) -> tuple[Stage, str, str]:
     from redis import exceptions as rx
 
     parts = split_url(url)
-    where = f"{parts.hostname}:{parts.port or 6379}" if parts and parts.hostname else url
+    where = f"{parts.hostname}:{parts.port or 6379}" if parts and parts.hostname else mask_url(url)
     message = str(exc)
     if isinstance(exc, rx.NoPermissionError):
         return (
