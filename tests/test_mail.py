@@ -398,3 +398,55 @@ def test_bad_since(smtp_servers: SmtpServers, certs: Certs) -> None:
     )
     assert result.exit_code == 2
     assert "YYYY-MM-DD" in result.stderr
+
+
+class DroppingHandler:
+    """Accepts one message per connection, then hangs up, as servers with per-session limits do."""
+
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        import asyncio
+
+        self.messages.append(envelope.content)
+        asyncio.get_running_loop().call_soon(server.transport.close)  # after the reply is sent
+        return f"250 queued as DROP{len(self.messages)}"
+
+
+def test_replay_reconnects_when_the_server_hangs_up(medusa_server: MedusaServer) -> None:
+    from aiosmtpd.controller import Controller
+
+    from tests.servers.procs import free_port
+
+    medusa_server.state.orders = {o["id"]: o for o in (bulk_order(i) for i in range(3))}
+    handler = DroppingHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        env = {
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(port),
+            "SMTP_FROM": "orders@example.com",
+            "MEDUSA_BACKEND_URL": medusa_server.url,
+            "MEDUSA_ADMIN_API_KEY": API_KEY,
+        }
+        result = run(
+            "mail",
+            "replay",
+            "order.placed",
+            "--since",
+            "2026-01-01",
+            "--to",
+            "qa@example.com",
+            "--format",
+            "json",
+            env=env,
+        )
+    finally:
+        controller.stop()
+    assert result.exit_code == 0, result.stdout + result.stderr
+    data = result.json()
+    assert (data["sent"], data["failed"], data["connections"]) == (3, 0, 3)
+    assert len(handler.messages) == 3
