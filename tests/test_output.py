@@ -33,3 +33,23 @@ def test_painter_and_columns() -> None:
     assert Painter(True)("x", "bold", "red") == "\x1b[1;31mx\x1b[0m"
     rows = [[("a", ()), ("bb", ()), ("c", ())], [("aaa", ()), ("b", ()), ("", ())]]
     assert columns(rows, Painter(False), indent=2) == ["  a    bb  c", "  aaa  b"]
+
+
+def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from storectl.output import Progress
+
+    tty = FakeTTY()
+    monkeypatch.setattr("sys.stderr", tty)
+    progress = Progress(["stripe", "redis"])
+    progress.done("stripe")
+    progress.close()
+    shown = tty.getvalue()
+    assert "checking stripe redis (0/2)" in shown and "checking redis (1/2)" in shown
+    assert shown.endswith("\r\x1b[2K")  # the line is cleared: nothing left in the way
+
+    pipe = io.StringIO()
+    monkeypatch.setattr("sys.stderr", pipe)
+    quiet = Progress(["stripe"])
+    quiet.done("stripe")
+    quiet.close()
+    assert pipe.getvalue() == ""
