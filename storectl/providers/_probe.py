@@ -65,8 +65,8 @@ class Steps:
         self.checks.append(result)
         return result
 
-    def ok(self, check: str, summary: str, **kw: str | None) -> Check:
-        return self.add(check, Status.OK, summary, **kw)  # type: ignore[arg-type]
+    def ok(self, check: str, summary: str) -> Check:
+        return self.add(check, Status.OK, summary)
 
     def fail(self, check: str, stage: Stage, summary: str, hint: str | None = None) -> Check:
         return self.add(check, Status.FAIL, summary, hint=hint, stage=stage)

@@ -165,7 +165,7 @@ def _classify(exc: Exception, url: str) -> tuple[Stage, str, str]:
     return Stage.PROTOCOL, f"{where}: unexpected reply: {message}", "is that a Redis server?"
 
 
-def _NO_SETINFO(cls: Any) -> dict[str, None]:  # noqa: N802 - reads as a constant at the call
+def _no_setinfo(cls: Any) -> dict[str, None]:
     """The keyword that turns CLIENT SETINFO off: driver_info=None since redis-py 7.1/8,
     lib_name/lib_version=None before (now deprecated)."""
     import inspect
@@ -194,7 +194,7 @@ def _probe_url(url: str, names: list[str], deadline: Deadline) -> list[Check]:
             retry=Retry(NoBackoff(), 0),
             health_check_interval=0,
             protocol=2,  # no HELLO round trip
-            **_NO_SETINFO(redis.Redis),  # no CLIENT SETINFO round trips
+            **_no_setinfo(redis.Redis),  # no CLIENT SETINFO round trips
         )
     except ValueError as exc:
         steps.fail("connect", Stage.CONFIG, f"the URL is not usable: {exc}", "fix the Redis URL")
