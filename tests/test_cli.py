@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.main import get_command
@@ -19,17 +20,17 @@ HEAVY = ("stripe", "boto3", "botocore", "redis", "jinja2", "httpx")
 
 
 def _commands() -> list[list[str]]:
-    """Every command path, e.g. ['status'] or ['webhooks', 'list']."""
+    """Every command path, e.g. ['status'] or ['webhooks', 'list'] (groups load lazily)."""
     root = get_command(app)
     paths: list[list[str]] = []
 
-    def walk(command: object, prefix: list[str]) -> None:
-        subcommands = getattr(command, "commands", None)
-        if not subcommands:
+    def walk(command: Any, prefix: list[str]) -> None:
+        names = command.list_commands(None) if hasattr(command, "list_commands") else []
+        if not names:
             paths.append(prefix)
             return
-        for name, sub in subcommands.items():
-            walk(sub, [*prefix, name])
+        for name in names:
+            walk(command.get_command(None, name), [*prefix, name])
 
     walk(root, [])
     return paths

@@ -22,7 +22,7 @@ from storectl.errors import ExitCode
 from storectl.providers.base import ProbeOptions
 from storectl.providers.registry import PROVIDERS
 
-app = typer.Typer()
+app = typer.Typer(add_completion=False)
 
 ProvidersOpt = Annotated[
     list[str] | None,

@@ -23,6 +23,7 @@ from storectl.commands._options import (
 from storectl.errors import ExitCode
 
 app = typer.Typer(
+    add_completion=False,
     name="mail",
     help="Order mail: templates, a test mail, previews, and replays of order events.",
     no_args_is_help=True,

@@ -21,6 +21,7 @@ from storectl.commands._options import (
 )
 
 app = typer.Typer(
+    add_completion=False,
     name="regions",
     help="Regions and their payment providers, through the Medusa admin API.",
     no_args_is_help=True,

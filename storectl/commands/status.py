@@ -18,7 +18,7 @@ from storectl.errors import ExitCode
 from storectl.providers.registry import PROVIDERS
 from storectl.report import build_status
 
-app = typer.Typer()
+app = typer.Typer(add_completion=False)
 
 
 @app.command("status")

@@ -24,6 +24,7 @@ from storectl.env import Env
 from storectl.errors import ConfigError, ExitCode
 
 app = typer.Typer(
+    add_completion=False,
     name="webhooks",
     help="The Stripe webhook endpoint Medusa needs: show its URL, list, register, test.",
     no_args_is_help=True,
