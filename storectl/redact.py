@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
 from enum import Enum
 from typing import TypeVar
 from urllib.parse import quote, unquote
@@ -115,10 +114,6 @@ class Redactor:
     def _add(self, secret: str, masked: str) -> None:
         if len(secret) >= _MIN_SCRUB:
             self._secrets[secret] = masked
-
-    def remember_all(self, values: Iterable[str]) -> None:
-        for value in values:
-            self.remember(value)
 
     def scrub(self, text: str) -> str:
         """`text` with every remembered secret replaced by its masked form."""

@@ -37,9 +37,6 @@ class Steps:
         self.checks: list[Check] = []
         self._mark = time.monotonic()
 
-    def restart(self) -> None:
-        self._mark = time.monotonic()
-
     def add(
         self,
         check: str,
