@@ -7,8 +7,8 @@ import signal
 import subprocess
 import sys
 
+from testing.procs import require_binary
 from tests.conftest import REPO
-from tests.servers.procs import require_binary
 
 
 def test_demo_is_green_and_stops_what_it_started() -> None:

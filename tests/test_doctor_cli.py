@@ -12,11 +12,11 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from testing.medusa_server import API_KEY, MedusaServer
+from testing.redis_server import PASSWORD as REDIS_PASSWORD
+from testing.redis_server import RedisServers
+from testing.tcp import tcp_peer
 from tests.conftest import REPO, run, write
-from tests.servers.medusa_server import API_KEY, MedusaServer
-from tests.servers.redis_server import PASSWORD as REDIS_PASSWORD
-from tests.servers.redis_server import RedisServers
-from tests.servers.tcp import tcp_peer
 
 EXAMPLE = REPO / "examples" / "store"
 

@@ -19,16 +19,16 @@ from typing import Any
 
 import pytest
 
+from testing.certs import Certs
+from testing.medusa_server import API_KEY, MedusaServer
+from testing.procs import http_server
+from testing.redis_server import RedisServers
+from testing.s3_server import BUCKET, REGION, S3Servers
+from testing.smtp_server import SmtpServers
+from testing.stripe_server import TEST_KEY, StripeServer
+from testing.tcp import tcp_peer
+from testing.tlsproxy import tls_proxy
 from tests.conftest import REPO, Result, run, write
-from tests.servers.certs import Certs
-from tests.servers.medusa_server import API_KEY, MedusaServer
-from tests.servers.procs import http_server
-from tests.servers.redis_server import RedisServers
-from tests.servers.s3_server import BUCKET, REGION, S3Servers
-from tests.servers.smtp_server import SmtpServers
-from tests.servers.stripe_server import TEST_KEY, StripeServer
-from tests.servers.tcp import tcp_peer
-from tests.servers.tlsproxy import tls_proxy
 
 TIMEOUT = 2.0
 ORDER = "order_01M8AXT4YN42ZN2E4VDJG459CX"

@@ -58,7 +58,9 @@ def run_doctor(
 
     Example: storectl doctor --project ./my-store --only stripe,redis --format json
     """
-    from storectl import doctor  # its threads and report model are not needed at start-up
+    from storectl.doctor import (
+        runner as doctor,  # its threads and report model are not needed at start-up
+    )
 
     options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     providers = doctor.select(PROVIDERS, only or (), skip or ())

@@ -70,7 +70,7 @@ def list_templates(
 
     Example: storectl mail templates --templates ./mail-templates
     """
-    from storectl import replay
+    from storectl.mail import replay
 
     tpl = replay.templates(
         _env(project, env_file, environment, ignore_environment), templates, "en_US"
@@ -95,7 +95,7 @@ def send_test(
 
     Example: storectl mail test --to me@example.com
     """
-    from storectl import replay
+    from storectl.mail import replay
 
     env = _env(project, env_file, environment, ignore_environment)
     output.render(replay.send_test(env, to, timeout), fmt, output.test_mail_text)
@@ -124,7 +124,7 @@ def preview(
 
     Example: storectl mail preview order.placed --sample --out /tmp
     """
-    from storectl import replay
+    from storectl.mail import replay
 
     env = _env(project, env_file, environment, ignore_environment)
     tpl = replay.templates(env, templates, locale)
@@ -177,7 +177,7 @@ def replay_event(
 
     Example: storectl mail replay order.placed --since 2026-11-01 --to me@example.com
     """
-    from storectl import replay
+    from storectl.mail import replay
 
     env = _env(project, env_file, environment, ignore_environment)
     report = replay.replay(

@@ -56,7 +56,7 @@ def list_regions(
 
     Example: storectl regions list --project ./my-store
     """
-    from storectl import region_admin
+    from storectl.regions import admin as region_admin
 
     env = config.load(config.EnvOptions.of(project, env_file, environment, ignore_environment))
     output.render(region_admin.list_regions(env, timeout), fmt, output.regions_text)
@@ -127,7 +127,7 @@ def _change(
     enable: bool,
 ) -> None:
     """The body both enable-stripe and disable-stripe share."""
-    from storectl import region_admin
+    from storectl.regions import admin as region_admin
 
     request = region_admin.Request(
         regions=tuple(region or ()),

@@ -16,7 +16,7 @@ from storectl.commands._options import (
 )
 from storectl.errors import ExitCode
 from storectl.providers.registry import PROVIDERS
-from storectl.report import build_status
+from storectl.status import build_status
 
 app = typer.Typer(add_completion=False)
 

@@ -67,7 +67,7 @@ def show_url(
 
     Example: storectl webhooks url --project ./my-store
     """
-    from storectl import webhooks
+    from storectl.webhooks import plan as webhooks
 
     options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     _env, url, origin = _expected(options, None)
@@ -89,8 +89,8 @@ def list_endpoints(
 
     Example: storectl webhooks list --format json
     """
-    from storectl import webhooks
     from storectl.providers import stripe
+    from storectl.webhooks import plan as webhooks
 
     env = config.load(config.EnvOptions.of(project, env_file, environment, ignore_environment))
     expected, _origin = stripe.webhook_url(env)
@@ -154,7 +154,7 @@ def register(
 
     Example: storectl webhooks register --project ./my-store --dry-run
     """
-    from storectl import registration
+    from storectl.webhooks import register as registration
 
     options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     env, target_url, origin = _expected(options, url)
@@ -193,7 +193,7 @@ def send_test(
 
     Example: storectl webhooks test --project ./my-store
     """
-    from storectl import registration
+    from storectl.webhooks import register as registration
 
     options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     env, target_url, _origin = _expected(options, url)

@@ -7,8 +7,6 @@ from typing import Any
 
 from storectl.env import Env
 from storectl.errors import StorectlError
-from storectl.providers._checks import is_http_url
-from storectl.providers._probe import TRUST_HINT, Deadline, Steps, network_stage, tls_context
 from storectl.providers.base import (
     Check,
     EnvVar,
@@ -20,6 +18,8 @@ from storectl.providers.base import (
     Status,
     finding,
 )
+from storectl.providers.probe import TRUST_HINT, Deadline, Steps, network_stage, tls_context
+from storectl.providers.values import is_http_url
 
 NAME = "medusa"
 

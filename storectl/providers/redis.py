@@ -6,8 +6,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from storectl.env import Env
-from storectl.providers._checks import is_loopback, split_url
-from storectl.providers._probe import TRUST_HINT, Deadline, Steps, network_stage
 from storectl.providers.base import (
     Check,
     EnvVar,
@@ -19,6 +17,8 @@ from storectl.providers.base import (
     Status,
     finding,
 )
+from storectl.providers.probe import TRUST_HINT, Deadline, Steps, network_stage
+from storectl.providers.values import is_loopback, split_url
 from storectl.redact import mask_url
 
 NAME = "redis"

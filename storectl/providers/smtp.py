@@ -10,8 +10,6 @@ from storectl.errors import StorectlError
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
-from storectl.providers._checks import is_loopback
-from storectl.providers._probe import TRUST_HINT, Deadline, Steps, network_stage, tls_context
 from storectl.providers.base import (
     Check,
     EnvVar,
@@ -23,6 +21,8 @@ from storectl.providers.base import (
     Status,
     finding,
 )
+from storectl.providers.probe import TRUST_HINT, Deadline, Steps, network_stage, tls_context
+from storectl.providers.values import is_loopback
 
 NAME = "smtp"
 DEFAULT_PORT = 587

@@ -8,8 +8,6 @@ from typing import Any, TypeVar
 
 from storectl.env import Env
 from storectl.errors import ConfigError, StorectlError
-from storectl.providers._checks import stripe_mode
-from storectl.providers._probe import Deadline, Steps, network_stage
 from storectl.providers.base import (
     Check,
     EnvVar,
@@ -21,6 +19,8 @@ from storectl.providers.base import (
     Status,
     finding,
 )
+from storectl.providers.probe import Deadline, Steps, network_stage
+from storectl.providers.values import stripe_mode
 
 T = TypeVar("T")
 NAME = "stripe"

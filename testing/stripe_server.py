@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tests.servers.procs import http_server
+from testing.procs import http_server
 
 MEDUSA_EVENTS = [
     "payment_intent.created",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from storectl import lint
 from storectl.env import Env
+from storectl.providers import lint
 from storectl.providers.base import Finding, Provider, Severity
 from storectl.redact import display
 

@@ -69,7 +69,7 @@ def packaged_templates() -> Path:
     shipped = importlib.resources.files("storectl") / "templates"
     if shipped.is_dir():
         return Path(str(shipped))
-    return Path(__file__).resolve().parent.parent / "templates"
+    return Path(__file__).resolve().parents[2] / "templates"
 
 
 def money(amount: Any, currency: str, locale: str = "en_US") -> str:

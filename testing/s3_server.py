@@ -14,7 +14,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.servers.procs import free_port, http_server, process
+from testing.procs import free_port, http_server, process
 
 BUCKET = "shop"
 REGION = "us-east-1"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from storectl import regions
 from storectl.env import Env
 from storectl.errors import ConfigError, StorectlError
 from storectl.providers import medusa
+from storectl.regions import plan as regions
 
 
 @dataclass(frozen=True)

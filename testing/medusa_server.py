@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.servers.procs import http_server
+from testing.procs import http_server
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "CNRYmedusa-admin-pass-0001"
@@ -50,7 +50,7 @@ REGION_DEFAULT_FIELDS = (
 )
 
 
-CONTRACTS = Path(__file__).resolve().parents[2].parent / "shared" / "contracts"
+CONTRACTS = Path(__file__).resolve().parents[1].parent / "shared" / "contracts"
 #: What the recorded order of ../shared/contracts lacks because nobody asked for it.
 CONTRACT_ORDER_EXTRA = {"email": "jane.doe@example.com", "currency_code": "eur"}
 

@@ -7,8 +7,8 @@ import stat
 from collections.abc import Iterator, Sequence
 
 from storectl.env import Env, EnvFile
-from storectl.providers._checks import stripe_mode
 from storectl.providers.base import Finding, Provider, Severity
+from storectl.providers.values import stripe_mode
 from storectl.redact import is_secret_name, looks_secret, url_password
 
 _AWS_SECRET = re.compile(r"^[A-Za-z0-9/+]{40}$")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers.certs import Certs
-from tests.servers.procs import free_port, process, require_binary
+from testing.certs import Certs
+from testing.procs import free_port, process, require_binary
 
 PASSWORD = "CNRYredis-sekret-0001"
 LIMITED_PASSWORD = "CNRYredis-limited-0002"

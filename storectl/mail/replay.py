@@ -9,12 +9,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from storectl import mail
 from storectl.env import Env
 from storectl.errors import ConfigError, StorectlError, UsageError
+from storectl.mail import render as mail
 from storectl.providers import medusa, smtp
-from storectl.providers._checks import stripe_mode
 from storectl.providers.base import Stage
+from storectl.providers.values import stripe_mode
 
 
 @dataclass(frozen=True)

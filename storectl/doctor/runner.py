@@ -13,11 +13,11 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from storectl import lint
 from storectl.env import Env
 from storectl.errors import UsageError
+from storectl.providers import lint
 from storectl.providers.base import Check, Finding, ProbeOptions, Provider, Severity, Stage, Status
-from storectl.report import FileState
+from storectl.status import FileState
 
 SCHEMA_VERSION = 1
 #: Extra time doctor gives a probe past --timeout before it reports TIMEOUT itself.

@@ -16,8 +16,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from tests.servers.certs import Certs
-from tests.servers.procs import free_port
+from testing.certs import Certs
+from testing.procs import free_port
 
 # aiosmtpd warns (and logs) about its own internals when an authenticator is used.
 warnings.filterwarnings("ignore", message="Session.login_data is deprecated")

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from storectl import webhooks
 from storectl.env import Env
 from storectl.errors import ConfigError, StorectlError, UsageError
 from storectl.providers import medusa, stripe
 from storectl.providers.base import Stage, Status
 from storectl.redact import REDACTOR
+from storectl.webhooks import plan as webhooks
 
 SECRET_VAR = "STRIPE_WEBHOOK_SECRET"
 _UNREACHABLE = (Stage.CONNECT, Stage.DNS, Stage.TIMEOUT, Stage.TLS)
@@ -90,7 +90,7 @@ def register(env: Env, request: Request, confirm: Callable[[str], None]) -> webh
             if not request.show_secret:
                 REDACTOR.remember(value)
             assert target is not None
-            from storectl.envfile import set_value
+            from storectl.env.write import set_value
 
             set_value(target, SECRET_VAR, value)
 

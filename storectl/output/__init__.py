@@ -20,10 +20,10 @@ from typing import IO, TYPE_CHECKING, Any, assert_never
 from storectl.commands._options import DoctorFormat, StatusFormat
 from storectl.providers.base import Check, Finding, Severity, Status
 from storectl.redact import scrub, scrub_data
-from storectl.report import StatusReport
+from storectl.status import StatusReport
 
 if TYPE_CHECKING:
-    from storectl.doctor import DoctorReport
+    from storectl.doctor.runner import DoctorReport
 
 _STYLES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
 _SEVERITY_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
