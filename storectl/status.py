@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storectl.env import Env
+from storectl.model import FileState, Finding, Severity
 from storectl.providers import lint
-from storectl.providers.base import Finding, Provider, Severity
+from storectl.providers.base import Provider
 from storectl.redact import display
 
 SCHEMA_VERSION = 1
@@ -34,13 +35,6 @@ class ProviderState:
     modules: tuple[str, ...]
     fallback: str | None
     variables: tuple[VarState, ...]
-
-
-@dataclass(frozen=True)
-class FileState:
-    path: str
-    role: str
-    exists: bool
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from storectl.env import Env
 from storectl.errors import UsageError
+from storectl.model import Check, FileState, Finding, Severity, Stage, Status
 from storectl.providers import lint
-from storectl.providers.base import Check, Finding, ProbeOptions, Provider, Severity, Stage, Status
-from storectl.status import FileState
+from storectl.providers.base import ProbeOptions, Provider
 
 SCHEMA_VERSION = 1
 #: Extra time doctor gives a probe past --timeout before it reports TIMEOUT itself.

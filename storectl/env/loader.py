@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from storectl.errors import ConfigError
-from storectl.providers.base import Finding, Severity
+from storectl.model import Finding, Severity
 from storectl.redact import REDACTOR, is_secret_name, looks_secret, url_password
 
 #: Environments for which Medusa's loadEnv reads `.env.<environment>`.

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from storectl.env import Env
-from storectl.errors import ConfigError, StorectlError, UsageError
+from storectl.errors import ConfigError, NetworkError, StorectlError, UsageError
 from storectl.mail import render as mail
+from storectl.model import Stage
 from storectl.providers import medusa, smtp
-from storectl.providers.base import Stage
 from storectl.providers.values import stripe_mode
 
 
@@ -218,7 +218,7 @@ def replay(
             for order_id in order_ids:
                 try:
                     orders.append((order_id, admin.order(order_id, mail.ORDER_FIELDS), None))
-                except medusa.MedusaError as exc:
+                except NetworkError as exc:
                     if exc.stage is not Stage.NOT_FOUND:
                         raise
                     orders.append((order_id, None, exc))
@@ -294,15 +294,8 @@ def _deliver(
     msg = mail.message(rendered, sender=from_addr, to=recipient, event=event, order_id=order_id)
     try:
         reply = mailer.send(msg, envelope_from, recipient)
-    except smtp.SmtpError as exc:
-        if exc.stage in (
-            Stage.CONNECT,
-            Stage.DNS,
-            Stage.TLS,
-            Stage.AUTH,
-            Stage.TIMEOUT,
-            Stage.CONFIG,
-        ):
+    except NetworkError as exc:
+        if exc.unusable or exc.stage in (Stage.AUTH, Stage.CONFIG):
             raise  # the server is unusable: every other order would fail the same way
         return Delivery(
             order_id,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, assert_never
 
 from storectl.commands._options import DoctorFormat, StatusFormat
-from storectl.providers.base import Check, Finding, Severity, Status
+from storectl.model import Check, Finding, Severity, Status
 from storectl.redact import scrub, scrub_data
 from storectl.status import StatusReport
 

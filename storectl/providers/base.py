@@ -4,31 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import TYPE_CHECKING
+
+from storectl.model import Check, Finding
 
 if TYPE_CHECKING:
     from storectl.env import Env
-
-
-class Severity(StrEnum):
-    """How bad a lint finding is; `--strict` promotes warnings to failures."""
-
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One offline lint result: a stable code, what is wrong, how to fix it, and where."""
-
-    code: str
-    severity: Severity
-    message: str
-    hint: str | None = None
-    source: str | None = None
-    provider: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,44 +23,6 @@ class EnvVar:
     default: str | None = None
     default_from: str | None = None
     storefront: bool = False
-
-
-class Status(StrEnum):
-    """Outcome of one live check; `error` is a check that crashed (a storectl bug)."""
-
-    OK = "ok"
-    WARN = "warn"
-    FAIL = "fail"
-    SKIP = "skip"
-    ERROR = "error"
-
-
-class Stage(StrEnum):
-    """Where a failing check broke: the layer the fix belongs to."""
-
-    CONFIG = "CONFIG"
-    DNS = "DNS"
-    CONNECT = "CONNECT"
-    TLS = "TLS"
-    AUTH = "AUTH"
-    PERMISSION = "PERMISSION"
-    NOT_FOUND = "NOT_FOUND"
-    PROTOCOL = "PROTOCOL"
-    TIMEOUT = "TIMEOUT"
-
-
-@dataclass(frozen=True)
-class Check:
-    """One live check's result: SDK and socket errors end up here, never as exceptions."""
-
-    provider: str
-    check: str
-    status: Status
-    summary: str
-    hint: str | None = None
-    stage: Stage | None = None
-    target: str | None = None
-    duration_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -120,15 +63,3 @@ class Provider:
     @property
     def secret_names(self) -> frozenset[str]:
         return frozenset(v.name for v in self.env_vars if v.secret)
-
-
-def finding(
-    provider: str,
-    code: str,
-    severity: Severity,
-    message: str,
-    hint: str | None = None,
-    source: str | None = None,
-) -> Finding:
-    """A Finding whose code is namespaced by its provider (`stripe.live-test-mix`)."""
-    return Finding(f"{provider}.{code}", severity, message, hint, source, provider)

@@ -7,7 +7,8 @@ import stat
 from collections.abc import Iterator, Sequence
 
 from storectl.env import Env, EnvFile
-from storectl.providers.base import Finding, Provider, Severity
+from storectl.model import Finding, Severity
+from storectl.providers.base import Provider
 from storectl.providers.values import stripe_mode
 from storectl.redact import is_secret_name, looks_secret, url_password
 

@@ -6,18 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from storectl.env import Env
-from storectl.errors import StorectlError
-from storectl.providers.base import (
-    Check,
-    EnvVar,
-    Finding,
-    ProbeOptions,
-    Provider,
-    Severity,
-    Stage,
-    Status,
-    finding,
-)
+from storectl.errors import NetworkError
+from storectl.model import Check, Finding, Severity, Stage, Status, finding
+from storectl.providers.base import EnvVar, ProbeOptions, Provider
 from storectl.providers.probe import TRUST_HINT, Deadline, Steps, network_stage, tls_context
 from storectl.providers.values import is_http_url
 
@@ -87,14 +78,6 @@ PUBLISHABLE_KEY_REQUIRED = "Publishable API key required"
 REGION_FIELDS = "id,name,currency_code,*countries,*payment_providers"
 
 
-class MedusaError(StorectlError):
-    """A failed call to the backend, classified by the stage it broke at."""
-
-    def __init__(self, stage: Stage, message: str, hint: str) -> None:
-        super().__init__(message, hint, stage)
-        self.stage: Stage = stage
-
-
 def _body_message(response: Any) -> str | None:
     try:
         data = response.json()
@@ -104,14 +87,14 @@ def _body_message(response: Any) -> str | None:
 
 
 def request(http: Any, method: str, url: str, **kwargs: Any) -> Any:
-    """One httpx request; transport failures become a MedusaError with their stage."""
+    """One httpx request; transport failures become a NetworkError with their stage."""
     import httpx
 
     where = str(http.base_url).rstrip("/") or url
     try:
         return http.request(method, url, **kwargs)
     except httpx.TimeoutException:
-        raise MedusaError(
+        raise NetworkError(
             Stage.TIMEOUT,
             f"{where} did not answer {method} {url} in time",
             "is the backend up? Raise --timeout for a slow cold start",
@@ -126,7 +109,7 @@ def request(http: Any, method: str, url: str, **kwargs: Any) -> Any:
             if "certificate" in reason
             else "check MEDUSA_BACKEND_URL (or STRIPE_WEBHOOK_URL) and that the backend is running"
         )
-        raise MedusaError(stage, f"{where}: {reason}", hint) from None
+        raise NetworkError(stage, f"{where}: {reason}", hint) from None
 
 
 def post_webhook(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Any:
@@ -169,7 +152,7 @@ class Admin:
         self.http.close()
 
     def send(self, method: str, url: str, **kwargs: Any) -> Any:
-        """One request; transport failures become a MedusaError with their stage. A GET that
+        """One request; transport failures become a NetworkError with their stage. A GET that
         meets 429 or a gateway error (502-504) is tried again, twice at most, within the
         command's deadline: reads are safe to repeat, writes are not repeated."""
         import time
@@ -199,25 +182,25 @@ class Admin:
                 data = None
             if isinstance(data, dict):
                 return data
-            raise MedusaError(
+            raise NetworkError(
                 Stage.PROTOCOL,
                 f"{method} {path} answered 200 with {response.headers.get('content-type')}, "
                 "not JSON",
                 "is MEDUSA_BACKEND_URL the backend, not the storefront or a proxy page?",
             )
         if status == 401:
-            raise MedusaError(
+            raise NetworkError(
                 Stage.AUTH,
                 f"the backend refused the admin credentials: {message or 'Unauthorized'}",
                 "check MEDUSA_ADMIN_API_KEY (a secret key, sent as HTTP Basic) or "
                 "MEDUSA_ADMIN_EMAIL/MEDUSA_ADMIN_PASSWORD",
             )
         if status == 403:
-            raise MedusaError(
+            raise NetworkError(
                 Stage.PERMISSION, f"{method} {path}: {message or 'Forbidden'}", "use an admin user"
             )
         if status == 404:
-            raise MedusaError(
+            raise NetworkError(
                 Stage.NOT_FOUND,
                 message or f"{method} {path}: no such route on this backend",
                 "check MEDUSA_BACKEND_URL (a Medusa 2.x backend)"
@@ -225,13 +208,13 @@ class Admin:
                 else "check the id or name",
             )
         if status >= 500:
-            raise MedusaError(
+            raise NetworkError(
                 Stage.PROTOCOL,
                 f"{method} {path}: the backend failed with {status}"
                 + (f": {message}" if message else ""),
                 "see the backend's log",
             )
-        raise MedusaError(
+        raise NetworkError(
             Stage.PROTOCOL,
             f"{method} {path} answered {status}" + (f": {message}" if message else ""),
             "see the backend's log",
@@ -259,7 +242,7 @@ class Admin:
         )
         message = _body_message(response)
         if response.status_code == 401:
-            raise MedusaError(
+            raise NetworkError(
                 Stage.AUTH,
                 f"login as {email} refused: {message or 'Unauthorized'}",
                 "check MEDUSA_ADMIN_EMAIL and MEDUSA_ADMIN_PASSWORD, or use MEDUSA_ADMIN_API_KEY",
@@ -269,21 +252,21 @@ class Admin:
         except ValueError:
             data = None
         if response.status_code != 200 or not isinstance(data, dict):
-            raise MedusaError(
+            raise NetworkError(
                 Stage.PROTOCOL,
                 f"POST /auth/user/emailpass answered {response.status_code}"
                 + (f": {message}" if message else ""),
                 "is MEDUSA_BACKEND_URL a Medusa 2.x backend with the emailpass auth provider?",
             )
         if data.get("mfa_required") or data.get("verification_required"):
-            raise MedusaError(
+            raise NetworkError(
                 Stage.AUTH,
                 f"login as {email} needs a second step (multi-factor or verification)",
                 "create a secret API key (Settings > Secret API Keys) and set MEDUSA_ADMIN_API_KEY",
             )
         token = data.get("token")
         if not isinstance(token, str) or not token:
-            raise MedusaError(Stage.PROTOCOL, "login answered without a token", "see the log")
+            raise NetworkError(Stage.PROTOCOL, "login answered without a token", "see the log")
         from storectl.redact import REDACTOR
 
         REDACTOR.remember(token)
@@ -322,7 +305,9 @@ class Admin:
         )
         region = data.get("region")
         if not isinstance(region, dict):
-            raise MedusaError(Stage.PROTOCOL, "the region update answered no region", "see the log")
+            raise NetworkError(
+                Stage.PROTOCOL, "the region update answered no region", "see the log"
+            )
         return region
 
     def order(self, order_id: str, fields: str) -> dict[str, Any]:
@@ -331,7 +316,7 @@ class Admin:
             "order"
         )
         if not isinstance(order, dict):
-            raise MedusaError(
+            raise NetworkError(
                 Stage.PROTOCOL, f"order {order_id}: no order in the answer", "see the log"
             )
         return order
@@ -457,7 +442,7 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
                 if mode is not None:
                     step = "regions"
                     _regions(admin, steps)
-        except MedusaError as exc:
+        except NetworkError as exc:
             steps.fail(step, exc.stage, exc.message, exc.hint)
     return steps.checks
 

@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from storectl.providers.base import Check, Stage, Status
+from storectl.model import Check, Stage, Status
 
 if TYPE_CHECKING:
     import ssl

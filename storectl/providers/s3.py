@@ -6,17 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from storectl.env import Env
-from storectl.providers.base import (
-    Check,
-    EnvVar,
-    Finding,
-    ProbeOptions,
-    Provider,
-    Severity,
-    Stage,
-    Status,
-    finding,
-)
+from storectl.model import Check, Finding, Severity, Stage, Status, finding
+from storectl.providers.base import EnvVar, ProbeOptions, Provider
 from storectl.providers.probe import TRUST_HINT, Deadline, Steps, network_stage, tls_context
 from storectl.providers.values import is_http_url, split_url
 

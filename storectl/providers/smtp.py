@@ -6,21 +6,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from storectl.env import Env
-from storectl.errors import StorectlError
+from storectl.errors import NetworkError
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
-from storectl.providers.base import (
-    Check,
-    EnvVar,
-    Finding,
-    ProbeOptions,
-    Provider,
-    Severity,
-    Stage,
-    Status,
-    finding,
-)
+from storectl.model import Check, Finding, Severity, Stage, Status, finding
+from storectl.providers.base import EnvVar, ProbeOptions, Provider
 from storectl.providers.probe import TRUST_HINT, Deadline, Steps, network_stage, tls_context
 from storectl.providers.values import is_loopback
 
@@ -362,21 +353,13 @@ def _session(
         steps.fail(step, stage, f"{host}:{number}: {reason}", hint)
 
 
-class SmtpError(StorectlError):
-    """An SMTP failure with the stage it broke at (the same classification as doctor's)."""
-
-    def __init__(self, stage: Stage, message: str, hint: str | None) -> None:
-        super().__init__(message, hint, stage)
-        self.stage: Stage = stage
-
-
 def open_session(env: Env, timeout: float) -> Any:
-    """A connected, TLS-protected, authenticated smtplib session, or SmtpError."""
+    """A connected, TLS-protected, authenticated smtplib session, or NetworkError."""
     host, number, tls = env.value("SMTP_HOST"), port(env), secure(env)
     if not host:
-        raise SmtpError(Stage.CONFIG, "SMTP_HOST is not set: no mail server", "set SMTP_HOST")
+        raise NetworkError(Stage.CONFIG, "SMTP_HOST is not set: no mail server", "set SMTP_HOST")
     if number is None or tls is None:
-        raise SmtpError(
+        raise NetworkError(
             Stage.CONFIG, "SMTP_PORT or SMTP_SECURE is invalid", "run 'storectl status'"
         )
     steps = Steps(NAME)
@@ -389,7 +372,7 @@ def open_session(env: Env, timeout: float) -> Any:
         if session is not None:
             session.close()
         assert failed is not None and failed.stage is not None
-        raise SmtpError(failed.stage, failed.summary, failed.hint)
+        raise NetworkError(failed.stage, failed.summary, failed.hint)
     session.sock.settimeout(timeout)
     return session
 
@@ -436,7 +419,7 @@ class Mailer:
                 if attempt == 2:
                     net = network_stage(exc)
                     stage, reason = net if net else (Stage.PROTOCOL, "the server hung up")
-                    raise SmtpError(
+                    raise NetworkError(
                         stage, f"{reason} while sending, twice", "check the server's limits"
                     ) from None
         raise AssertionError("unreachable")
@@ -446,7 +429,7 @@ class Mailer:
         code, reply = session.mail(sender)
         if code != 250:
             session.rset()
-            raise SmtpError(
+            raise NetworkError(
                 Stage.PERMISSION,
                 f"MAIL FROM:<{sender}> refused: {code} {reply.decode(errors='replace')}",
                 "set SMTP_FROM to an address this login may send as",
@@ -454,7 +437,7 @@ class Mailer:
         code, reply = session.rcpt(recipient)
         if code not in (250, 251):
             session.rset()
-            raise SmtpError(
+            raise NetworkError(
                 Stage.PERMISSION,
                 f"RCPT TO:<{recipient}> refused: {code} {reply.decode(errors='replace')}",
                 "check the recipient address",
@@ -462,7 +445,7 @@ class Mailer:
         code, reply = session.data(raw)
         text = f"{code} {reply.decode(errors='replace')}"
         if code != 250:
-            raise SmtpError(Stage.PROTOCOL, f"the message was refused: {text}", "see the reply")
+            raise NetworkError(Stage.PROTOCOL, f"the message was refused: {text}", "see the reply")
         return text
 
 

@@ -7,18 +7,9 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from storectl.env import Env
-from storectl.errors import ConfigError, StorectlError
-from storectl.providers.base import (
-    Check,
-    EnvVar,
-    Finding,
-    ProbeOptions,
-    Provider,
-    Severity,
-    Stage,
-    Status,
-    finding,
-)
+from storectl.errors import ConfigError, NetworkError
+from storectl.model import Check, Finding, Severity, Stage, Status, finding
+from storectl.providers.base import EnvVar, ProbeOptions, Provider
 from storectl.providers.probe import Deadline, Steps, network_stage
 from storectl.providers.values import stripe_mode
 
@@ -478,17 +469,9 @@ PROVIDER = Provider(
 # --- webhook endpoint API (for `storectl webhooks`) --------------------------------------------
 
 
-class StripeApiError(StorectlError):
-    """A Stripe call that failed, classified; raised instead of any stripe-python error."""
-
-    def __init__(self, stage: Stage, message: str, hint: str) -> None:
-        super().__init__(message, hint, stage)
-        self.stage: Stage = stage
-
-
 class Api:
     """The webhook-endpoint calls storectl makes, with stripe-python's errors turned into
-    StripeApiError at this boundary."""
+    NetworkError at this boundary."""
 
     def __init__(self, env: Env, timeout: float) -> None:
         if not env.is_set("STRIPE_API_KEY"):
@@ -505,7 +488,7 @@ class Api:
             return call(fn, self.deadline)
         except Exception as exc:  # noqa: BLE001 - every SDK error is classified here
             stage, summary, hint = classify(exc)
-            raise StripeApiError(stage, summary, hint) from None
+            raise NetworkError(stage, summary, hint) from None
 
     def endpoints(self) -> list[dict[str, Any]]:
         return self._do(lambda: list_endpoints(self.client, self.deadline))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from storectl.env import Env
-from storectl.providers.base import Stage, Status
+from storectl.model import Stage, Status
 from storectl.providers.stripe import same_url
 
 

@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storectl.env import Env
-from storectl.errors import ConfigError, StorectlError, UsageError
+from storectl.errors import ConfigError, NetworkError, StorectlError, UsageError
+from storectl.model import Status
 from storectl.providers import medusa, stripe
-from storectl.providers.base import Stage, Status
 from storectl.redact import REDACTOR
 from storectl.webhooks import plan as webhooks
 
 SECRET_VAR = "STRIPE_WEBHOOK_SECRET"
-_UNREACHABLE = (Stage.CONNECT, Stage.DNS, Stage.TIMEOUT, Stage.TLS)
 
 
 @dataclass(frozen=True)
@@ -40,8 +39,8 @@ def check_route(env: Env, url: str, force: bool, timeout: float) -> str | None:
     try:
         with medusa.Admin(env, timeout) as admin:
             status, _stage, summary, hint = medusa.probe_webhook_route(admin, url)
-    except medusa.MedusaError as exc:
-        if exc.stage in _UNREACHABLE:
+    except NetworkError as exc:
+        if exc.unusable:
             return f"the backend did not answer ({exc.message}): the webhook route was not checked"
         raise
     if status is Status.FAIL:
