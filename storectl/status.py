@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import assert_never
 
 from storectl.env import Env
 from storectl.model import FileState, Finding, Severity
+from storectl.output import Painter, StatusFormat, columns, to_json, use_color, write
+from storectl.output.color import SEVERITY_MARK, SEVERITY_STYLE
 from storectl.providers import lint
 from storectl.providers.base import Provider
-from storectl.redact import display
+from storectl.redact import display, scrub_data
 
 SCHEMA_VERSION = 1
 
@@ -121,3 +125,97 @@ def build_status(env: Env, providers: Sequence[Provider], *, strict: bool) -> St
             info=sum(f.severity is Severity.INFO for f in findings),
         ),
     )
+
+
+# --- text view ---------------------------------------------------------------------------------
+
+
+def render(report: StatusReport, fmt: StatusFormat) -> None:
+    """The report as a table or as JSON on stdout."""
+    report = scrub_data(report)
+    match fmt:
+        case StatusFormat.TABLE:
+            write(status_table(report, Painter(use_color(sys.stdout))))
+        case StatusFormat.JSON:
+            write(to_json(report), structured=True)
+        case _:
+            assert_never(fmt)
+
+
+def status_table(report: StatusReport, paint: Painter) -> str:
+    loaded = [f.path for f in report.files if f.exists]
+    out = [
+        f"environment: {paint(report.environment, 'bold')}  ·  files: "
+        + (", ".join(loaded) if loaded else "none found (process environment only)"),
+        "",
+    ]
+    rows: list[list[tuple[str, tuple[str, ...]]]] = [
+        [("provider", ("bold",)), ("state", ("bold",)), ("activated by / falls back to", ("bold",))]
+    ]
+    for p in report.providers:
+        if p.active:
+            rows.append(
+                [
+                    (p.title, ()),
+                    ("active", ("green",)),
+                    (f"{p.activated_by} ({p.activation_source})", ()),
+                ]
+            )
+        else:
+            rows.append(
+                [
+                    (p.title, ()),
+                    ("inactive", ("dim",)),
+                    (f"{p.activated_by} unset → {p.fallback}", ()),
+                ]
+            )
+    out += columns(rows, paint)
+
+    for p in report.providers:
+        shown = [
+            v for v in p.variables if p.active or (v.value is not None and v.source != "default")
+        ]
+        if not shown:
+            continue
+        heading = paint(p.title, "bold")
+        if p.active and p.modules:
+            heading += "  " + paint(", ".join(p.modules), "dim")
+        out += ["", heading]
+        var_rows: list[list[tuple[str, tuple[str, ...]]]] = []
+        for v in shown:
+            if v.value is None:
+                var_rows.append([(v.name, ()), ("unset", ("dim",)), ("", ())])
+            elif v.default_from:
+                var_rows.append(
+                    [(v.name, ()), (v.value, ()), (f"→ {v.default_from} ({v.source})", ("dim",))]
+                )
+            else:
+                var_rows.append([(v.name, ()), (v.value, ()), (v.source or "", ("dim",))])
+        out += columns(var_rows, paint, indent=2)
+
+    if report.findings:
+        out += ["", paint("findings", "bold")]
+        for f in report.findings:
+            out += finding_lines(f, paint)
+    s = report.summary
+    verdict = paint("ok", "green") if report.ok else paint("failed", "bold", "red")
+    out += [
+        "",
+        f"{s.active} active, {s.inactive} inactive · {s.errors} errors, "
+        f"{s.warnings} warnings, {s.info} info · {verdict}"
+        + (" (--strict)" if report.strict else ""),
+    ]
+    return "\n".join(out)
+
+
+def finding_lines(f: Finding, paint: Painter) -> list[str]:
+    head = "  " + paint(
+        f"{SEVERITY_MARK[f.severity]} {f.severity.value:<7}", SEVERITY_STYLE[f.severity]
+    )
+    head += " " + paint(f.code, "bold")
+    if f.source:
+        head += "  " + paint(f.source, "dim")
+    lines = [head, f"      {f.message}"]
+    if f.hint:
+        lines.append(paint(f"      hint: {f.hint}", "dim"))
+    return lines

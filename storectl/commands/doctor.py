@@ -8,7 +8,6 @@ import typer
 
 from storectl import config, output
 from storectl.commands._options import (
-    DoctorFormat,
     DoctorFormatOpt,
     EnvFileOpt,
     EnvironmentOpt,
@@ -19,6 +18,7 @@ from storectl.commands._options import (
     TimeoutOpt,
 )
 from storectl.errors import ExitCode
+from storectl.output import DoctorFormat
 from storectl.providers.base import ProbeOptions
 from storectl.providers.registry import PROVIDERS
 
@@ -58,9 +58,9 @@ def run_doctor(
 
     Example: storectl doctor --project ./my-store --only stripe,redis --format json
     """
-    from storectl.doctor import (
-        runner as doctor,  # its threads and report model are not needed at start-up
-    )
+    # its threads, report model and renderers are not needed at start-up
+    from storectl.doctor import runner as doctor
+    from storectl.doctor import view
 
     options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     providers = doctor.select(PROVIDERS, only or (), skip or ())
@@ -77,6 +77,6 @@ def run_doctor(
         )
     finally:
         progress.close()
-    output.render_doctor(report, fmt, output_file)
+    view.render(report, fmt, output_file)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)

@@ -15,12 +15,13 @@ from storectl.commands._options import (
     IgnoreEnvironmentOpt,
     ProjectOpt,
     RequestTimeoutOpt,
-    StatusFormat,
     TableJsonOpt,
     YesOpt,
     confirm,
 )
 from storectl.errors import ExitCode
+from storectl.mail import view
+from storectl.output import StatusFormat
 
 app = typer.Typer(
     add_completion=False,
@@ -76,7 +77,7 @@ def list_templates(
         _env(project, env_file, environment, ignore_environment), templates, "en_US"
     )
     result = replay.TemplateList(str(tpl.override) if tpl.override else None, tuple(tpl.list()))
-    output.render(result, fmt, output.templates_text)
+    output.render(result, fmt, view.templates_text)
 
 
 @app.command("test")
@@ -98,7 +99,7 @@ def send_test(
     from storectl.mail import replay
 
     env = _env(project, env_file, environment, ignore_environment)
-    output.render(replay.send_test(env, to, timeout), fmt, output.test_mail_text)
+    output.render(replay.send_test(env, to, timeout), fmt, view.test_mail_text)
 
 
 @app.command("preview")
@@ -129,7 +130,7 @@ def preview(
     env = _env(project, env_file, environment, ignore_environment)
     tpl = replay.templates(env, templates, locale)
     output.render(
-        replay.preview(env, event, order, sample, out, tpl, timeout), fmt, output.preview_text
+        replay.preview(env, event, order, sample, out, tpl, timeout), fmt, view.preview_text
     )
 
 
@@ -193,6 +194,6 @@ def replay_event(
         timeout=timeout,
         confirm=lambda question: confirm(question, yes),
     )
-    output.render(report, fmt, output.replay_text)
+    output.render(report, fmt, view.replay_text)
     if report.failed:
         raise typer.Exit(ExitCode.FAILED)

@@ -15,13 +15,14 @@ from storectl.commands._options import (
     IgnoreEnvironmentOpt,
     ProjectOpt,
     RequestTimeoutOpt,
-    StatusFormat,
     TableJsonOpt,
     YesOpt,
     confirm,
 )
 from storectl.env import Env
 from storectl.errors import ConfigError, ExitCode
+from storectl.output import StatusFormat
+from storectl.webhooks import view
 
 app = typer.Typer(
     add_completion=False,
@@ -72,7 +73,7 @@ def show_url(
     options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     _env, url, origin = _expected(options, None)
     output.render(
-        webhooks.WebhookUrl(url, origin, webhooks.url_note(url)), fmt, output.webhook_url_text
+        webhooks.WebhookUrl(url, origin, webhooks.url_note(url)), fmt, view.webhook_url_text
     )
 
 
@@ -96,7 +97,7 @@ def list_endpoints(
     expected, _origin = stripe.webhook_url(env)
     endpoints = stripe.Api(env, timeout).endpoints()
     views = webhooks.views(endpoints, expected, stripe.MEDUSA_EVENTS)
-    output.render(webhooks.WebhookList(expected, tuple(views)), fmt, output.webhook_list_text)
+    output.render(webhooks.WebhookList(expected, tuple(views)), fmt, view.webhook_list_text)
 
 
 @app.command("register")
@@ -172,7 +173,7 @@ def register(
         timeout=timeout,
     )
     report = registration.register(env, request, lambda question: confirm(question, yes))
-    output.render(report, fmt, output.register_text)
+    output.render(report, fmt, view.register_text)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)
 
@@ -198,6 +199,6 @@ def send_test(
     options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     env, target_url, _origin = _expected(options, url)
     result = registration.send_test(env, target_url, timeout)
-    output.render(result, fmt, output.webhook_test_text)
+    output.render(result, fmt, view.webhook_test_text)
     if result.status.value not in ("ok", "warn"):
         raise typer.Exit(ExitCode.FAILED)
