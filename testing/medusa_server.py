@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+import time
 from base64 import b64decode
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -155,12 +156,18 @@ class MedusaState:
     hooks: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
     #: injected answers: (method, path prefix, status, body, content type), each used once
     faults: list[tuple[str, str, int, str, str]] = field(default_factory=list)
+    #: headers sent with every injected fault (Retry-After)
+    fault_headers: dict[str, str] = field(default_factory=dict)
+    #: time.monotonic() of each request's arrival, beside `requests`
+    arrivals: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self, regions: int = 2) -> None:
         with self.lock:
             self.requests.clear()
             self.faults.clear()
+            self.fault_headers.clear()
+            self.arrivals.clear()
             self.hooks.clear()
             self.tokens.clear()
             self.providers = ["pp_system_default", *STRIPE_PROVIDERS]
@@ -189,10 +196,16 @@ class MedusaHandler(BaseHTTPRequestHandler):
         pass
 
     def _send(
-        self, status: int, body: Any, content_type: str = "application/json; charset=utf-8"
+        self,
+        status: int,
+        body: Any,
+        content_type: str = "application/json; charset=utf-8",
+        headers: dict[str, str] | None = None,
     ) -> None:
         data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -220,6 +233,7 @@ class MedusaHandler(BaseHTTPRequestHandler):
                 return
         with self.state.lock:
             self.state.requests.append((method, parts.path, query, body))
+            self.state.arrivals.append(time.monotonic())
             if parts.path.startswith(("/hooks/", "/store/")):
                 self.state.hooks.append((parts.path, dict(self.headers.items()), raw))
             fault = next(
@@ -229,7 +243,7 @@ class MedusaHandler(BaseHTTPRequestHandler):
             if fault is not None:
                 self.state.faults.remove(fault)
         if fault is not None:
-            self._send(fault[2], fault[3], fault[4])
+            self._send(fault[2], fault[3], fault[4], dict(self.state.fault_headers))
             return
         self._route(method, parts.path, query, body)
 

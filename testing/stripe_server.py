@@ -58,6 +58,10 @@ class StripeState:
     endpoints: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by account+mode
     requests: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     faults: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)  # (path, status)
+    #: headers sent with every injected fault (Retry-After, Stripe-Should-Retry)
+    fault_headers: dict[str, str] = field(default_factory=dict)
+    #: time.monotonic() of each request's arrival, beside `requests`
+    arrivals: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     #: called with (method, path) before each request is answered, for ordering assertions
     observer: Callable[[str, str], None] | None = None
@@ -68,6 +72,8 @@ class StripeState:
             self.endpoints.clear()
             self.requests.clear()
             self.faults.clear()
+            self.fault_headers.clear()
+            self.arrivals.clear()
 
     def seed(
         self,
@@ -139,9 +145,13 @@ class StripeHandler(BaseHTTPRequestHandler):
             return b64decode(header[6:]).decode().split(":")[0]
         return None
 
-    def _send(self, status: int, body: dict[str, Any]) -> None:
+    def _send(
+        self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Request-Id", f"req_{secrets.token_hex(7)}")
@@ -158,11 +168,12 @@ class StripeHandler(BaseHTTPRequestHandler):
             state.observer(method, parts.path)
         with state.lock:
             state.requests.append((method, parts.path, params))
+            state.arrivals.append(time.monotonic())
             fault = next((f for f in state.faults if parts.path.startswith(f[0])), None)
             if fault is not None:
                 state.faults.remove(fault)
         if fault is not None:
-            self._send(fault[1], fault[2])
+            self._send(fault[1], fault[2], dict(state.fault_headers))
             return
         status, answer = self._route(method, parts.path, params)
         self._send(status, answer)

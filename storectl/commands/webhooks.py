@@ -42,7 +42,7 @@ UrlOpt = Annotated[
 
 
 def _expected(env_options: config.EnvOptions, url: str | None) -> tuple[Env, str, str]:
-    from storectl.providers.stripe import webhook_url
+    from storectl.providers.values import webhook_url
 
     env = config.load(env_options)
     if url:
@@ -90,12 +90,12 @@ def list_endpoints(
 
     Example: storectl webhooks list --format json
     """
-    from storectl.providers import stripe
+    from storectl.providers import stripe, stripe_api, values
     from storectl.webhooks import plan as webhooks
 
     env = config.load(config.EnvOptions.of(project, env_file, environment, ignore_environment))
-    expected, _origin = stripe.webhook_url(env)
-    endpoints = stripe.Api(env, timeout).endpoints()
+    expected, _origin = values.webhook_url(env)
+    endpoints = stripe_api.Api(env, timeout).endpoints()
     views = webhooks.views(endpoints, expected, stripe.MEDUSA_EVENTS)
     output.render(webhooks.WebhookList(expected, tuple(views)), fmt, view.webhook_list_text)
 

@@ -13,7 +13,7 @@ from storectl.env import Env
 from storectl.errors import ConfigError, NetworkError, StorectlError, UsageError
 from storectl.mail import render as mail
 from storectl.model import Stage
-from storectl.providers import medusa, smtp
+from storectl.providers import medusa_api, smtp_mailer
 from storectl.providers.values import stripe_mode
 
 
@@ -99,15 +99,15 @@ def send_test(env: Env, to: str, timeout: float) -> TestMail:
     msg["Subject"] = f"storectl test mail from {store_name(env)}"
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(
-        domain=smtp.parseaddr_address(from_addr).rpartition("@")[2] or None
+        domain=smtp_mailer.parseaddr_address(from_addr).rpartition("@")[2] or None
     )
     msg.set_content(
         "This is a test message sent by storectl through the store's SMTP settings.\n"
-        f"Server: {env.value('SMTP_HOST')}:{smtp.port(env)}\n"
+        f"Server: {env.value('SMTP_HOST')}:{smtp_mailer.port(env)}\n"
     )
-    with smtp.Mailer(env, timeout) as mailer:
-        reply = mailer.send(msg, smtp.parseaddr_address(from_addr), to)
-    return TestMail(to, from_addr, f"{env.value('SMTP_HOST')}:{smtp.port(env)}", reply)
+    with smtp_mailer.SmtpMailer(env, timeout) as mailer:
+        reply = mailer.send(msg, smtp_mailer.parseaddr_address(from_addr), to)
+    return TestMail(to, from_addr, f"{env.value('SMTP_HOST')}:{smtp_mailer.port(env)}", reply)
 
 
 def preview(
@@ -140,13 +140,13 @@ def _fetch_one(env: Env, order_id: str, timeout: float) -> dict[str, Any]:
         return admin.order(order_id, mail.ORDER_FIELDS)
 
 
-def _admin(env: Env, timeout: float) -> medusa.Admin:
+def _admin(env: Env, timeout: float) -> medusa_api.Admin:
     if not env.is_set("MEDUSA_BACKEND_URL"):
         raise ConfigError(
             "MEDUSA_BACKEND_URL is not set: orders come from the admin API",
             hint="set it, or use --sample",
         )
-    admin = medusa.Admin(env, timeout)
+    admin = medusa_api.Admin(env, timeout)
     if admin.login() is None:
         admin.http.close()
         raise ConfigError(
@@ -200,7 +200,7 @@ def replay(
     if to_customer and live and not dry_run:
         confirm("Send replayed mail to REAL customers (live Stripe key or production)?")
     from_addr = sender(env)
-    envelope_from = smtp.parseaddr_address(from_addr)
+    envelope_from = smtp_mailer.parseaddr_address(from_addr)
     name = store_name(env)
     since_iso = parse_since(since) if since is not None else None
 
@@ -225,7 +225,7 @@ def replay(
 
     deliveries: list[Delivery] = []
     connections = 0
-    with smtp.Mailer(env, timeout) as mailer:
+    with smtp_mailer.SmtpMailer(env, timeout) as mailer:
         for order_id, found, problem in orders:
             if found is None:
                 assert problem is not None
@@ -265,7 +265,7 @@ def replay(
 
 
 def _deliver(
-    mailer: smtp.Mailer,
+    mailer: smtp_mailer.Mailer,
     order: dict[str, Any],
     event: str,
     template: str,

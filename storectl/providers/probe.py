@@ -12,22 +12,6 @@ if TYPE_CHECKING:
     import ssl
 
 
-class Deadline:
-    """One time budget for a whole probe, so a chain of slow steps still ends on time."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.end = time.monotonic() + seconds
-
-    def remaining(self, floor: float = 0.05) -> float:
-        """Seconds left for the next operation; never 0, which sockets take as non-blocking."""
-        return max(floor, self.end - time.monotonic())
-
-    @property
-    def expired(self) -> bool:
-        return time.monotonic() >= self.end
-
-
 class Steps:
     """Records a provider's checks, each with the time since the previous one ended."""
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from storectl.env import Env
 from storectl.errors import ConfigError, StorectlError
-from storectl.providers import medusa
+from storectl.providers import medusa_api as medusa
 from storectl.regions import plan as regions
 
 

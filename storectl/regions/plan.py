@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storectl.errors import StorectlError, UsageError
-from storectl.providers.medusa import STRIPE_PROVIDER, provider_ids
+from storectl.providers.medusa_api import STRIPE_PROVIDER, provider_ids
 
 
 @dataclass(frozen=True)

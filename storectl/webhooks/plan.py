@@ -13,7 +13,7 @@ from typing import Any
 
 from storectl.env import Env
 from storectl.model import Stage, Status
-from storectl.providers.stripe import same_url
+from storectl.providers.values import same_url
 
 
 class Kind(StrEnum):
@@ -225,7 +225,7 @@ def url_note(url: str) -> str | None:
     """What to tell a user whose webhook path is the store document's, not Medusa's."""
     from urllib.parse import urlsplit
 
-    from storectl.providers.stripe import DEFAULT_WEBHOOK_PATH, MEDUSA_HOOK_PATH
+    from storectl.providers.values import DEFAULT_WEBHOOK_PATH, MEDUSA_HOOK_PATH
 
     if urlsplit(url).path.rstrip("/") == DEFAULT_WEBHOOK_PATH:
         return (

@@ -10,7 +10,7 @@ from pathlib import Path
 from storectl.env import Env
 from storectl.errors import ConfigError, NetworkError, StorectlError, UsageError
 from storectl.model import Status
-from storectl.providers import medusa, stripe
+from storectl.providers import medusa, medusa_api, stripe, stripe_api, values
 from storectl.redact import REDACTOR
 from storectl.webhooks import plan as webhooks
 
@@ -37,7 +37,7 @@ def check_route(env: Env, url: str, force: bool, timeout: float) -> str | None:
     if not env.is_set("MEDUSA_BACKEND_URL"):
         return "MEDUSA_BACKEND_URL is not set: the webhook route was not checked"
     try:
-        with medusa.Admin(env, timeout) as admin:
+        with medusa_api.Admin(env, timeout) as admin:
             status, _stage, summary, hint = medusa.probe_webhook_route(admin, url)
     except NetworkError as exc:
         if exc.unusable:
@@ -51,7 +51,7 @@ def check_route(env: Env, url: str, force: bool, timeout: float) -> str | None:
 
 
 def register(env: Env, request: Request, confirm: Callable[[str], None]) -> webhooks.RegisterReport:
-    api = stripe.Api(env, request.timeout)
+    api = stripe_api.Api(env, request.timeout)
     if api.live and request.url.startswith("http://"):
         raise UsageError(
             f"{request.url} is http://, and Stripe sends live-mode events only over HTTPS",
@@ -78,7 +78,7 @@ def register(env: Env, request: Request, confirm: Callable[[str], None]) -> webh
         raise ConfigError(
             f"no env file to write {SECRET_VAR} to", hint="pass --write-to backend/.env"
         )
-    matches = [e for e in endpoints if stripe.same_url(str(e.get("url")), request.url)]
+    matches = [e for e in endpoints if values.same_url(str(e.get("url")), request.url)]
     endpoint_id = str(webhooks.keeper(matches, events)["id"]) if matches else None
     secret: str | None = None
     if actions and not request.dry_run:
@@ -130,9 +130,9 @@ def send_test(env: Env, url: str, timeout: float) -> webhooks.WebhookTest:
     event_id, body = webhooks.test_event(now)
     headers = {
         "Content-Type": "application/json",
-        "Stripe-Signature": stripe.sign(body, secret, now),
+        "Stripe-Signature": stripe_api.sign(body, secret, now),
     }
-    response = medusa.post_webhook(url, body, headers, timeout)
+    response = medusa_api.post_webhook(url, body, headers, timeout)
     status, stage, summary, hint = medusa.classify_webhook_route(
         url, response.status_code, response.headers.get("content-type", ""), response.text
     )
