@@ -7,6 +7,7 @@ never answers cannot hold the report hostage.
 
 from __future__ import annotations
 
+import contextvars
 import queue
 import threading
 import time
@@ -121,8 +122,13 @@ def probe_all(
             results[provider.name] = []
         else:
             started[provider.name] = time.monotonic()
+            # Each probe runs in a copy of this context: the run's redactor (a ContextVar)
+            # is the same object there, so what a probe learns (a session token) is masked.
+            context = contextvars.copy_context()
             thread = threading.Thread(
-                target=lambda p=provider: finished.put((p.name, _run_probe(p, env, options))),
+                target=lambda p=provider, c=context: c.run(
+                    lambda: finished.put((p.name, _run_probe(p, env, options)))
+                ),
                 name=f"storectl-probe-{provider.name}",
                 daemon=True,  # a peer that never answers must not keep the process alive
             )

@@ -12,13 +12,13 @@ import io
 import os
 import re
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from storectl.errors import ConfigError
 from storectl.model import Finding, Severity
-from storectl.redact import REDACTOR, is_secret_name, looks_secret, url_password
+from storectl.redact import is_secret_name, looks_secret
 
 #: Environments for which Medusa's loadEnv reads `.env.<environment>`.
 KNOWN_ENVIRONMENTS = ("production", "staging", "test")
@@ -98,6 +98,15 @@ class Env:
     def is_secret(self, name: str) -> bool:
         value = self.get(name) or ""
         return name in self.secret_names or is_secret_name(name) or looks_secret(value)
+
+    def named_values(self) -> Iterator[tuple[str, str]]:
+        """Every (name, value) pair: effective values, and each file's raw entries (a shadowed
+        secret is still a secret): what the run's redactor learns (redact.Redactor.add_env)."""
+        for item in self.values.values():
+            yield item.name, item.value
+        for env_file in self.files:
+            for entry in env_file.entries:
+                yield entry.name, entry.raw
 
 
 @dataclass(frozen=True)
@@ -278,7 +287,6 @@ def load(
         root=root,
         secret_names=frozenset(secret_names),
     )
-    remember_secrets(env)
     return env
 
 
@@ -361,13 +369,3 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
             seen.add(key)
             unique.append(item)
     return unique
-
-
-def remember_secrets(env: Env) -> None:
-    """Feed every secret value (effective or shadowed, in any file) to the redactor."""
-    candidates = [(item.name, item.value) for item in env.values.values()]
-    candidates += [(e.name, e.raw) for f in env.files for e in f.entries]
-    for name, value in candidates:
-        secret = name in env.secret_names or is_secret_name(name) or looks_secret(value)
-        if secret or url_password(value) is not None:
-            REDACTOR.remember(value)

@@ -209,9 +209,9 @@ class Admin:
         token = data.get("token")
         if not isinstance(token, str) or not token:
             raise NetworkError(Stage.PROTOCOL, "login answered without a token", "see the log")
-        from storectl.redact import REDACTOR
+        from storectl import redact
 
-        REDACTOR.remember(token)
+        redact.current().remember(token)  # the run's redactor: never print the session token
 
         # As client auth, not a default header: requests sent with auth=None (the webhook
         # probe, possibly to another host) then carry no admin token.

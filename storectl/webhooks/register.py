@@ -7,11 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from storectl import redact
 from storectl.env import Env
 from storectl.errors import ConfigError, NetworkError, StorectlError, UsageError
 from storectl.model import Status
 from storectl.providers import medusa, medusa_api, stripe, stripe_api, values
-from storectl.redact import REDACTOR
 from storectl.webhooks import plan as webhooks
 
 SECRET_VAR = "STRIPE_WEBHOOK_SECRET"
@@ -87,7 +87,7 @@ def register(env: Env, request: Request, confirm: Callable[[str], None]) -> webh
 
         def save(value: str) -> None:
             if not request.show_secret:
-                REDACTOR.remember(value)
+                redact.current().remember(value)
             assert target is not None
             from storectl.env.write import set_value
 
