@@ -1,4 +1,4 @@
-"""A local Medusa 2.21 admin API double that follows ../shared/contracts/medusa-2.21-admin.md.
+"""A local Medusa 2.21 admin API double that follows testing/fixtures/medusa-2.21-admin.md.
 
 Exact bodies for health, login (both 401 shapes, MFA), secret keys over Basic (and the Bearer
 refusal), regions with `fields` rules and REPLACE semantics for payment_providers, payment
@@ -51,8 +51,9 @@ REGION_DEFAULT_FIELDS = (
 )
 
 
-CONTRACTS = Path(__file__).resolve().parents[1].parent / "shared" / "contracts"
-#: What the recorded order of ../shared/contracts lacks because nobody asked for it.
+#: The recorded contracts, copied into the repo: nothing reads ../shared at run time.
+CONTRACTS = Path(__file__).resolve().parent / "fixtures"
+#: What the recorded order (fixtures/) lacks because nobody asked for it.
 CONTRACT_ORDER_EXTRA = {"email": "jane.doe@example.com", "currency_code": "eur"}
 
 

@@ -1,4 +1,4 @@
-"""A local Stripe API double that follows ../shared/contracts/stripe-api.md.
+"""A local Stripe API double that follows testing/fixtures/stripe-api.md.
 
 Form-encoded requests, JSON answers, Bearer (or Basic) keys, stateful webhook endpoints with
 the secret only in the create response, pagination, Stripe's error bodies, and a queue of
