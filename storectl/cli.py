@@ -85,8 +85,8 @@ def _print_traceback() -> None:
 app = typer.Typer(
     name="storectl",
     cls=StorectlGroup,
-    help="Configure and check the production providers of a Medusa v2 store: "
-    "Stripe, S3, SMTP and Redis.",
+    help="Configure and check the production providers of a Medusa v2 store "
+    "('storectl status' lists them).",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},

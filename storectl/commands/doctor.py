@@ -27,7 +27,8 @@ app = typer.Typer(add_completion=False)
 ProvidersOpt = Annotated[
     list[str] | None,
     typer.Option(
-        help="Comma-separated providers: stripe, s3, smtp, redis, medusa.", show_default=False
+        help=f"Comma-separated providers: {', '.join(p.name for p in PROVIDERS)}.",
+        show_default=False,
     ),
 ]
 

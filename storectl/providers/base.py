@@ -22,7 +22,6 @@ class EnvVar:
     secret: bool = False
     default: str | None = None
     default_from: str | None = None
-    storefront: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,12 +52,6 @@ class Provider:
     def is_active(self, env: Env) -> bool:
         """Active exactly as medusa-config.ts decides: the activating var set and non-blank."""
         return env.is_set(self.activation)
-
-    def var(self, name: str) -> EnvVar:
-        for spec in self.env_vars:
-            if spec.name == name:
-                return spec
-        raise KeyError(name)
 
     @property
     def secret_names(self) -> frozenset[str]:

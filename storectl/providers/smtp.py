@@ -33,13 +33,6 @@ ENV_VARS = (
     EnvVar("SMTP_SECURE", "true for implicit TLS (port 465), false for STARTTLS", default="false"),
 )
 
-#: Subscribers the store registers: event -> template key (the store document's table).
-SUBSCRIBERS = (
-    ("order.placed", "order-placed"),
-    ("order.fulfillment_delivered", "order-shipped"),
-    ("order.canceled", "order-canceled"),
-)
-
 
 def valid_address(value: str) -> bool:
     from email.utils import parseaddr  # lazy: 5 ms of start-up, needed only with SMTP on

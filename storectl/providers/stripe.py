@@ -18,11 +18,7 @@ NAME = "stripe"
 ENV_VARS = (
     EnvVar("STRIPE_API_KEY", "secret or restricted API key (sk_/rk_)", required=True, secret=True),
     EnvVar("STRIPE_WEBHOOK_SECRET", "signing secret of the webhook endpoint (whsec_)", secret=True),
-    EnvVar(
-        "NEXT_PUBLIC_STRIPE_KEY",
-        "publishable key the storefront uses (pk_)",
-        storefront=True,
-    ),
+    EnvVar("NEXT_PUBLIC_STRIPE_KEY", "publishable key the storefront uses (pk_)"),
     EnvVar("STRIPE_WEBHOOK_URL", "full webhook URL, overriding backend URL + path"),
     EnvVar(
         "STRIPE_WEBHOOK_PATH",
