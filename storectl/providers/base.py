@@ -25,6 +25,20 @@ class EnvVar:
 
 
 @dataclass(frozen=True)
+class Endpoint:
+    """Where a provider's server is configured: the env var holding its address, and how an
+    address is written there. Declarative, for tools that point a provider at another server
+    (the fault matrix points it at faulty peers); the probe itself just reads its env."""
+
+    var: str
+    plain: str = "http://{host}:{port}"
+    tls: str = "https://{host}:{port}"
+
+    def address(self, host: str, port: int, tls: bool) -> str:
+        return (self.tls if tls else self.plain).format(host=host, port=port)
+
+
+@dataclass(frozen=True)
 class ProbeOptions:
     """What a live probe may do: its time budget, and whether it may write (S3)."""
 
@@ -48,6 +62,8 @@ class Provider:
     fallback: str
     lint: Lint = field(repr=False)
     probe: Probe | None = field(default=None, repr=False)
+    #: the env var naming its server, when one var does (see Endpoint)
+    endpoint: Endpoint | None = None
 
     def is_active(self, env: Env) -> bool:
         """Active exactly as medusa-config.ts decides: the activating var set and non-blank."""

@@ -8,7 +8,7 @@ from storectl.env import Env
 from storectl.errors import NetworkError
 from storectl.model import Check, Finding, Severity, Stage, Status, finding
 from storectl.net.deadline import Deadline
-from storectl.providers.base import EnvVar, ProbeOptions, Provider
+from storectl.providers.base import Endpoint, EnvVar, ProbeOptions, Provider
 from storectl.providers.medusa_api import (
     PUBLISHABLE_KEY_REQUIRED,
     STRIPE_PROVIDER,
@@ -234,4 +234,5 @@ PROVIDER = Provider(
     fallback="no live backend checks (set MEDUSA_BACKEND_URL to check the running backend)",
     lint=lint,
     probe=probe,
+    endpoint=Endpoint("MEDUSA_BACKEND_URL"),
 )

@@ -8,7 +8,7 @@ from typing import Any
 from storectl.env import Env
 from storectl.model import Check, Finding, Severity, Stage, Status, finding
 from storectl.net.deadline import Deadline
-from storectl.providers.base import EnvVar, ProbeOptions, Provider
+from storectl.providers.base import Endpoint, EnvVar, ProbeOptions, Provider
 from storectl.providers.probe import TRUST_HINT, Steps, network_stage
 from storectl.providers.values import is_loopback, split_url
 from storectl.redact import mask_url
@@ -300,4 +300,5 @@ PROVIDER = Provider(
     "no cache or locking modules",
     lint=lint,
     probe=probe,
+    endpoint=Endpoint("REDIS_URL", "redis://{host}:{port}", "rediss://{host}:{port}"),
 )

@@ -8,7 +8,7 @@ from typing import Any
 from storectl.env import Env
 from storectl.model import Check, Finding, Severity, Stage, Status, finding
 from storectl.net.deadline import Deadline
-from storectl.providers.base import EnvVar, ProbeOptions, Provider
+from storectl.providers.base import Endpoint, EnvVar, ProbeOptions, Provider
 from storectl.providers.probe import TRUST_HINT, Steps, network_stage, tls_context
 from storectl.providers.values import is_http_url, split_url
 
@@ -346,4 +346,5 @@ PROVIDER = Provider(
     fallback="local file storage (@medusajs/medusa/file-local)",
     lint=lint,
     probe=probe,
+    endpoint=Endpoint("S3_ENDPOINT"),
 )

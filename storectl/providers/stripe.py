@@ -8,7 +8,7 @@ from typing import Any
 from storectl.env import Env
 from storectl.model import Check, Finding, Severity, Stage, Status, finding
 from storectl.net.deadline import Deadline
-from storectl.providers.base import EnvVar, ProbeOptions, Provider
+from storectl.providers.base import Endpoint, EnvVar, ProbeOptions, Provider
 from storectl.providers.probe import Steps
 from storectl.providers.stripe_api import DEFAULT_API_BASE, call, classify, client, list_endpoints
 from storectl.providers.values import DEFAULT_WEBHOOK_PATH, same_url, stripe_mode, webhook_url
@@ -301,6 +301,7 @@ PROVIDER = Provider(
     fallback="no Stripe: only the system payment provider (manual payments)",
     lint=lint,
     probe=probe,
+    endpoint=Endpoint("STRIPE_API_BASE"),
 )
 
 
