@@ -10,10 +10,8 @@ so that this is the one policy that counts.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TypeVar
 
 from storectl.net.deadline import Deadline
@@ -26,11 +24,15 @@ ATTEMPTS = 3
 BASE_DELAY = 0.25
 
 
-@dataclass(frozen=True)
 class Again:
-    """Advice to try again: after `after` seconds when the server said so, else backoff."""
+    """Advice to try again: after `after` seconds when the server said so, else backoff.
 
-    after: float | None = None
+    A plain class, not a dataclass: provider modules import this one at start-up (status)."""
+
+    __slots__ = ("after",)
+
+    def __init__(self, after: float | None = None) -> None:
+        self.after = after
 
 
 def header(headers: Mapping[str, str] | None, name: str) -> str | None:
@@ -61,6 +63,8 @@ def retry_after(headers: Mapping[str, str] | None) -> float | None:
 
 def backoff(attempt: int) -> float:
     """Exponential backoff with jitter (half fixed, half random) so clients do not stampede."""
+    import random  # lazy: ~1 ms of start-up, needed only when a call is retried
+
     ceiling = BASE_DELAY * 2.0**attempt
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
