@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import assert_never
 
+from storectl import output
 from storectl.env import Env
 from storectl.model import FileState, Finding, Severity
-from storectl.output import Painter, StatusFormat, columns, to_json, use_color, write
+from storectl.output import Painter, StatusFormat, columns
 from storectl.output.color import SEVERITY_MARK, SEVERITY_STYLE
 from storectl.providers import lint
 from storectl.providers.base import Provider
-from storectl.redact import display, scrub_data
+from storectl.redact import display
 
 SCHEMA_VERSION = 1
 
@@ -132,14 +131,7 @@ def build_status(env: Env, providers: Sequence[Provider], *, strict: bool) -> St
 
 def render(report: StatusReport, fmt: StatusFormat) -> None:
     """The report as a table or as JSON on stdout."""
-    report = scrub_data(report)
-    match fmt:
-        case StatusFormat.TABLE:
-            write(status_table(report, Painter(use_color(sys.stdout))))
-        case StatusFormat.JSON:
-            write(to_json(report), structured=True)
-        case _:
-            assert_never(fmt)
+    output.render(report, fmt, status_table)
 
 
 def status_table(report: StatusReport, paint: Painter) -> str:

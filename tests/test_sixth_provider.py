@@ -137,43 +137,12 @@ def test_a_sixth_provider_is_one_module_and_one_line(tmp_path: Path) -> None:
     assert json.loads(down.stdout)["checks"][0]["stage"] == "CONNECT"
 
     # The layer map and the fault matrix, run in the copy, include the new provider.
-    tests = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-k",
-            "ping or layer",
-            "tests/test_fault_matrix.py",
-            "tests/test_layers.py",
-        ],
-        cwd=copy,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    def pytest(*args: str) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
+        return subprocess.run(argv, cwd=copy, env=env, capture_output=True, text=True, timeout=300)
+
+    tests = pytest("-k", "ping or layer", "tests/test_fault_matrix.py", "tests/test_layers.py")
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
     assert " passed" in tests.stdout and "failed" not in tests.stdout
-    collected = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--collect-only",
-            "-k",
-            "ping",
-            "tests/test_fault_matrix.py",
-        ],
-        cwd=copy,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    collected = pytest("--collect-only", "-k", "ping", "tests/test_fault_matrix.py")
     assert collected.stdout.count("doctor ping") == 13, collected.stdout[-2000:]
