@@ -1,4 +1,4 @@
-"""The result model of `storectl status`: frozen values that every renderer reads."""
+"""`storectl status`: the StatusReport model, its build from the env and registry, its text view."""
 
 from __future__ import annotations
 

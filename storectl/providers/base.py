@@ -1,4 +1,4 @@
-"""The provider model: env var specs, lint findings and provider descriptions (frozen values)."""
+"""The provider model: env var specs, endpoints, probe options and provider descriptions."""
 
 from __future__ import annotations
 

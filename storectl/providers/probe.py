@@ -1,4 +1,4 @@
-"""Shared plumbing of live probes: a deadline, a step recorder, and network-error stages."""
+"""Shared plumbing of live probes: a step recorder, network-error stages, and TLS settings."""
 
 from __future__ import annotations
 
