@@ -1,0 +1,1 @@
+"""Network plumbing shared by every client: deadlines, retries, bounded reads."""
