@@ -635,8 +635,10 @@ def _smtp_classes() -> tuple[type[smtplib.SMTP], type[smtplib.SMTP_SSL]]:
         _pending: bytes
         _pending_sock: socket.socket | None
 
-        def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-            seconds = left(self.deadline, f"connecting to {host}:{port}", timeout)
+        def _get_socket(self, host: str, port: int, timeout: Any) -> socket.socket:
+            # smtplib's default timeout is a sentinel object (the global default): no cap
+            cap = float(timeout) if isinstance(timeout, int | float) else None
+            seconds = left(self.deadline, f"connecting to {host}:{port}", cap)
             sock: socket.socket = super()._get_socket(host, port, seconds)  # type: ignore[misc]
             return sock
 
