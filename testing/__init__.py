@@ -1,0 +1,1 @@
+"""Local peers and harnesses for tests and benchmarks (stdlib only, loopback only)."""

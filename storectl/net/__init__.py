@@ -1,1 +1,1 @@
-"""Network plumbing every client shares: one deadline per command, one retry policy."""
+"""Network plumbing every client shares: one deadline per command, one retry policy, bounded reads."""
