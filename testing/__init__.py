@@ -1,1 +1,1 @@
-"""Local peers and harnesses for tests and benchmarks (stdlib only, loopback only)."""
+"""Local peers for tests, the demo and benchmarks: doubles, real servers, hostile peers."""

@@ -1,1 +1,1 @@
-"""Network plumbing every client shares: one deadline per command, one retry policy, bounded reads."""
+"""Network plumbing every client shares: one deadline, one retry policy, bounded reads."""
