@@ -1,4 +1,4 @@
-"""Differential test: storectl.env_grammar against the real node packages, run by node.
+"""Differential test: storectl.env.grammar against the real node packages, run by node.
 
 testing/node_env pins dotenv 16.6.1, dotenv-expand 11.0.7 and @next/env 15.5.29; scripts/test
 installs them (`npm ci`). One node process answers every case of the session (oracle.js).
@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storectl import env_grammar as g
+from storectl.env import grammar as g
 
 ORACLE = Path(__file__).resolve().parent.parent / "testing" / "node_env"
 
