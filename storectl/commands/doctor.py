@@ -48,6 +48,22 @@ def run_doctor(
             "--no-write", help="Skip the S3 write probe (it puts and deletes one object)."
         ),
     ] = False,
+    storefront_url: Annotated[
+        str | None,
+        typer.Option(
+            "--storefront-url",
+            help="The storefront's URL, for the CORS preflights (default: NEXT_PUBLIC_BASE_URL).",
+            show_default=False,
+        ),
+    ] = None,
+    admin_url: Annotated[
+        str | None,
+        typer.Option(
+            "--admin-url",
+            help="The admin's URL when it is hosted apart from the backend (CORS preflights).",
+            show_default=False,
+        ),
+    ] = None,
     fmt: DoctorFormatOpt = DoctorFormat.TABLE,
     output_file: OutputOpt = None,
     strict: StrictOpt = False,
@@ -71,7 +87,11 @@ def run_doctor(
         report = doctor.build(
             env,
             providers,
-            ProbeOptions(timeout=timeout, write=not no_write),
+            ProbeOptions(
+                timeout=timeout,
+                write=not no_write,
+                settings=_settings(storefront_url=storefront_url, admin_url=admin_url),
+            ),
             strict=strict,
             include_env_lint=not only,
             on_done=progress.done,
@@ -81,3 +101,17 @@ def run_doctor(
     view.render(report, fmt, output_file)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)
+
+
+def _settings(**given: str | None) -> dict[str, str]:
+    """Options passed to the providers by name; an origin must be an http(s) URL."""
+    from storectl.errors import UsageError
+    from storectl.providers.values import is_http_url
+
+    for name, value in given.items():
+        if value is not None and not is_http_url(value):
+            flag = "--" + name.replace("_", "-")
+            raise UsageError(
+                f"{flag} {value!r} is not an http(s) URL", hint=f"write {flag} https://host"
+            )
+    return {name: value for name, value in given.items() if value is not None}
