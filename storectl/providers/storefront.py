@@ -94,7 +94,11 @@ def _configured(env: Env) -> bool:
 
 
 def lint(env: Env) -> Iterator[Finding]:
+    """In development a storefront without a key is simply off (status says so); in
+    production or staging a storefront without one is broken."""
     if not _configured(env):
+        return
+    if not env.is_set(KEY) and env.environment not in ("production", "staging"):
         return
     yield from _key(env)
     yield from _backend_url(env)
@@ -182,13 +186,16 @@ def _backend_url(env: Env) -> Iterator[Finding]:
         return
     parts = split_url(url.value)
     assert parts is not None
+    # NEXT_PUBLIC_ is what visitors' browsers call; the starter's server-only name is called
+    # by the Next.js server, which may run beside the backend.
+    browser = url.var == PUBLIC_URL
+    where = "visitors' browsers" if browser else "the Next.js server (only if it runs beside it)"
     if is_production(env) and is_loopback(parts.hostname):
         yield finding(
             NAME,
             "backend-url-localhost",
-            Severity.ERROR,
-            f"{said} is {url.value} in production: visitors' browsers and the deployed "
-            "storefront cannot reach a backend on localhost",
+            Severity.ERROR if browser else Severity.WARNING,
+            f"{said} is {url.value} in production: only {where} can reach a backend on localhost",
             hint=f"set {url.var} to the backend's public https URL",
             source=url.source,
         )
@@ -196,9 +203,13 @@ def _backend_url(env: Env) -> Iterator[Finding]:
         yield finding(
             NAME,
             "backend-url-http",
-            Severity.ERROR,
-            f"{said} is plain http in production: an https storefront's browser calls are "
-            "blocked as mixed content, and the session cookie is never kept",
+            Severity.ERROR if browser else Severity.WARNING,
+            f"{said} is plain http in production"
+            + (
+                ": an https storefront's calls to it are blocked as mixed content"
+                if browser
+                else ": the storefront's traffic to the backend is readable on the way"
+            ),
             hint=f"use the backend's https URL in {url.var}",
             source=url.source,
         )
