@@ -18,7 +18,14 @@ from pathlib import Path
 
 from storectl.errors import ConfigError
 from storectl.providers.base import Finding, Severity
-from storectl.redact import REDACTOR, is_secret_name, looks_secret, url_password
+from storectl.redact import (
+    REDACTOR,
+    credential_pairs,
+    is_secret_name,
+    looks_secret,
+    remember_credentials,
+    url_password,
+)
 
 #: Environments for which Medusa's loadEnv reads `.env.<environment>`.
 KNOWN_ENVIRONMENTS = ("production", "staging", "test")
@@ -371,3 +378,5 @@ def remember_secrets(env: Env) -> None:
         secret = name in env.secret_names or is_secret_name(name) or looks_secret(value)
         if secret or url_password(value) is not None:
             REDACTOR.remember(value)
+    # Secrets also travel inside payloads built from (user, password): Basic, AUTH PLAIN.
+    remember_credentials(credential_pairs({n: v.value for n, v in env.values.items()}))
