@@ -94,7 +94,7 @@ def url_parseable(value: str) -> bool:
     match = _URL_START.match(stripped)
     if match is None:
         return _SCHEMES_WITHOUT_SLASHES.match(stripped) is None or "@" not in stripped
-    if not match.group("scheme") or match.group("slashes") != "//":
+    if not match.group("scheme") or len(match.group("slashes")) < 2:
         return False
     try:
         parts = urlsplit(stripped)

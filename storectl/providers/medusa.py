@@ -7,7 +7,7 @@ from typing import Any
 
 from storectl.env import Env
 from storectl.errors import StorectlError
-from storectl.providers._checks import is_http_url
+from storectl.providers._checks import is_http_url, url_unparseable
 from storectl.providers._probe import TRUST_HINT, Deadline, Steps, network_stage, tls_context
 from storectl.providers.base import (
     Check,
@@ -34,7 +34,17 @@ ENV_VARS = (
 def lint(env: Env) -> Iterator[Finding]:
     if not env.is_set("MEDUSA_BACKEND_URL"):
         return
-    if not is_http_url(env.value("MEDUSA_BACKEND_URL")):
+    unparseable = url_unparseable(env.value("MEDUSA_BACKEND_URL"))
+    if unparseable is not None:
+        yield finding(
+            NAME,
+            "url-unparseable",
+            Severity.ERROR,
+            f"MEDUSA_BACKEND_URL cannot be parsed: {unparseable}",
+            hint="write it as https://api.example.com (no path)",
+            source=env.source("MEDUSA_BACKEND_URL"),
+        )
+    elif not is_http_url(env.value("MEDUSA_BACKEND_URL")):
         yield finding(
             NAME,
             "url-invalid",
@@ -100,7 +110,11 @@ def _body_message(response: Any) -> str | None:
         data = response.json()
     except ValueError:
         return None
-    return str(data.get("message")) if isinstance(data, dict) and data.get("message") else None
+    if not isinstance(data, dict) or not data.get("message"):
+        return None
+    from storectl.redact import clean_peer_text  # a 401 body may quote the Authorization header
+
+    return clean_peer_text(str(data.get("message")))
 
 
 def request(http: Any, method: str, url: str, **kwargs: Any) -> Any:
@@ -153,6 +167,13 @@ class Admin:
 
         self.env = env
         self.base = env.value("MEDUSA_BACKEND_URL").rstrip("/")
+        if self.base and not is_http_url(self.base):
+            raise MedusaError(
+                Stage.CONFIG,
+                "MEDUSA_BACKEND_URL is not a usable http(s) URL"
+                + (f": {url_unparseable(self.base)}" if url_unparseable(self.base) else ""),
+                "write it as https://api.example.com (see 'storectl status')",
+            )
         self.http = httpx.Client(
             base_url=self.base,
             timeout=timeout,
@@ -426,6 +447,15 @@ def probe_webhook_route(admin: Admin, url: str) -> tuple[Status, Stage | None, s
 def probe(env: Env, options: ProbeOptions) -> list[Check]:
     deadline = Deadline(options.timeout)
     steps = Steps(NAME, env.value("MEDUSA_BACKEND_URL"))
+    if not is_http_url(env.value("MEDUSA_BACKEND_URL")):
+        # httpx would read `:٩٠٠٠` as port 9000 and a typo as a path: never guess the target.
+        steps.fail(
+            "health",
+            Stage.CONFIG,
+            "MEDUSA_BACKEND_URL is not a usable http(s) URL",
+            "fix MEDUSA_BACKEND_URL (see the lint findings)",
+        )
+        return steps.checks
     with Admin(env, deadline.remaining()) as admin:
         step = "health"
         try:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from storectl.env import Env
-from storectl.providers._checks import is_loopback, split_url
+from storectl.providers._checks import is_loopback, split_url, url_unparseable
 from storectl.providers._probe import TRUST_HINT, Deadline, Steps, network_stage
 from storectl.providers.base import (
     Check,
@@ -52,6 +53,18 @@ def lint(env: Env) -> Iterator[Finding]:
         if not env.is_set(spec.name):
             continue
         value = env.value(spec.name)
+        unparseable = url_unparseable(value)
+        if unparseable is not None:
+            yield finding(
+                NAME,
+                "url-unparseable",
+                Severity.ERROR,
+                f"{spec.name} cannot be parsed: {unparseable}",
+                hint="write it as redis://[user:password@]host:6379[/db] (rediss:// for TLS), "
+                "with special characters in the password percent-encoded",
+                source=env.source(spec.name),
+            )
+            continue
         problem = url_problem(value)
         if problem is not None:
             yield finding(
@@ -185,6 +198,16 @@ def _probe_url(url: str, names: list[str], deadline: Deadline) -> list[Check]:
     from redis.retry import Retry
 
     steps = Steps(NAME, names[0])
+    unparseable = url_unparseable(url)
+    if unparseable is not None:
+        # Never hand it to redis-py: its error quotes the misread port, a password's prefix.
+        steps.fail(
+            "connect",
+            Stage.CONFIG,
+            f"{names[0]} cannot be parsed: {unparseable}",
+            "fix the Redis URL (see the lint finding redis.url-unparseable)",
+        )
+        return steps.checks
     timeout = deadline.remaining()
     try:
         client = redis.Redis.from_url(
@@ -197,7 +220,9 @@ def _probe_url(url: str, names: list[str], deadline: Deadline) -> list[Check]:
             **_no_setinfo(redis.Redis),  # no CLIENT SETINFO round trips
         )
     except ValueError as exc:
-        steps.fail("connect", Stage.CONFIG, f"the URL is not usable: {exc}", "fix the Redis URL")
+        # redis-py quotes what it misread ('Port could not be cast ... as 'pw'): drop quotes.
+        reason = re.sub(r"'[^']*'", "'…'", str(exc))
+        steps.fail("connect", Stage.CONFIG, f"the URL is not usable: {reason}", "fix the Redis URL")
         return steps.checks
     lock_key, token = f"{PROBE_PREFIX}lock:{uuid.uuid4().hex}", uuid.uuid4().hex
     cache_key, value = f"{PROBE_PREFIX}cache:{uuid.uuid4().hex}", uuid.uuid4().hex

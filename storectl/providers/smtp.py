@@ -10,7 +10,7 @@ from storectl.errors import StorectlError
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
-from storectl.providers._checks import is_loopback
+from storectl.providers._checks import ascii_number, is_loopback
 from storectl.providers._probe import TRUST_HINT, Deadline, Steps, network_stage, tls_context
 from storectl.providers.base import (
     Check,
@@ -48,7 +48,7 @@ SUBSCRIBERS = (
 def port(env: Env) -> int | None:
     """SMTP_PORT as an int (587 when unset), or None when it is not a valid port."""
     raw = env.value("SMTP_PORT") or str(DEFAULT_PORT)
-    if not raw.isdigit():
+    if not ascii_number(raw):  # isdigit() alone takes '²' (int() then raises) and '٥١٣٧٢'
         return None
     number = int(raw)
     return number if 1 <= number <= 65535 else None
@@ -58,6 +58,14 @@ def secure(env: Env) -> bool | None:
     """SMTP_SECURE as a bool (false when unset), or None when it is neither true nor false."""
     raw = env.value("SMTP_SECURE") or "false"
     return {"true": True, "false": False}.get(raw)
+
+
+def _peer(reply: bytes) -> str:
+    """An SMTP reply as it may enter a result: no control characters, no echoed secret (a 535
+    that quotes the AUTH data back)."""
+    from storectl.redact import clean_peer_text
+
+    return clean_peer_text(reply.decode(errors="replace"))
 
 
 def valid_address(value: str) -> bool:
@@ -73,7 +81,18 @@ def lint(env: Env) -> Iterator[Finding]:
         return
     src = env.source
     number = port(env)
-    if number is None:
+    raw_port = env.value("SMTP_PORT")
+    if number is None and not raw_port.isascii() and all(c.isdigit() for c in raw_port):
+        yield finding(
+            NAME,
+            "port-not-ascii",
+            Severity.ERROR,
+            "SMTP_PORT holds digits other than ASCII 0-9 (superscripts, Arabic-Indic, ...): "
+            "nodemailer and storectl do not read it as a port",
+            hint="retype SMTP_PORT with the digits 0-9, e.g. SMTP_PORT=587",
+            source=src("SMTP_PORT"),
+        )
+    elif number is None:
         yield finding(
             NAME,
             "port-invalid",
@@ -200,7 +219,7 @@ def _connect(host: str, number: int, tls: bool, steps: Steps, deadline: Deadline
         stage, summary, hint = _connect_failure(exc, host, number, tls, deadline)
         steps.fail("connect", stage, summary, hint)
         return None
-    greeting = banner.decode(errors="replace").splitlines()[0] if banner else ""
+    greeting = _peer(banner.splitlines()[0]) if banner else ""
     steps.ok("connect", f"{code} {greeting}".strip() + (" (implicit TLS)" if tls else ""))
     return session
 
@@ -325,7 +344,7 @@ def _session(
         sender = parseaddr_address(env.value("SMTP_FROM"))
         budget()
         code, reply = session.mail(sender)
-        text = reply.decode(errors="replace")
+        text = _peer(reply)
         if code == 250:
             steps.ok("sender", f"MAIL FROM:<{sender}> accepted; no mail sent")
         else:
@@ -340,7 +359,7 @@ def _session(
         session.send(b"QUIT\r\n")
         session.close()
     except smtplib.SMTPAuthenticationError as exc:
-        reply = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else ""
+        reply = _peer(exc.smtp_error) if isinstance(exc.smtp_error, bytes) else ""
         steps.fail(
             "auth",
             Stage.AUTH,
@@ -448,7 +467,7 @@ class Mailer:
             session.rset()
             raise SmtpError(
                 Stage.PERMISSION,
-                f"MAIL FROM:<{sender}> refused: {code} {reply.decode(errors='replace')}",
+                f"MAIL FROM:<{sender}> refused: {code} {_peer(reply)}",
                 "set SMTP_FROM to an address this login may send as",
             )
         code, reply = session.rcpt(recipient)
@@ -456,11 +475,11 @@ class Mailer:
             session.rset()
             raise SmtpError(
                 Stage.PERMISSION,
-                f"RCPT TO:<{recipient}> refused: {code} {reply.decode(errors='replace')}",
+                f"RCPT TO:<{recipient}> refused: {code} {_peer(reply)}",
                 "check the recipient address",
             )
         code, reply = session.data(raw)
-        text = f"{code} {reply.decode(errors='replace')}"
+        text = f"{code} {_peer(reply)}"
         if code != 250:
             raise SmtpError(Stage.PROTOCOL, f"the message was refused: {text}", "see the reply")
         return text
