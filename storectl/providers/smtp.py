@@ -366,6 +366,16 @@ def _session(
             f"{exc.smtp_code} {reply}".strip() + f" for {env.value('SMTP_USER')}",
             "check SMTP_USER and SMTP_PASS (for Gmail and others: an app password or API key)",
         )
+    except UnicodeEncodeError:
+        # smtplib encodes AUTH data as ASCII; nodemailer sends UTF-8 (found by the fuzzer).
+        steps.fail(
+            "auth",
+            Stage.CONFIG,
+            "SMTP_USER or SMTP_PASS holds non-ASCII characters, which Python's smtplib cannot "
+            "send: storectl cannot check this login",
+            "nodemailer sends them as UTF-8, so the store may still log in: prefer an ASCII "
+            "password, or check by placing a test order",
+        )
     except smtplib.SMTPNotSupportedError:
         steps.fail(
             "auth",
