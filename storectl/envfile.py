@@ -73,8 +73,8 @@ def _permissions(path: Path) -> tuple[int, tuple[int, int] | None, str | None]:
             f"removed their access (now {mode & ~_OTHERS:04o})"
         )
         mode &= ~_OTHERS
-    owner = (info.st_uid, info.st_gid)
-    if not _may_chown(*owner):
+    owner: tuple[int, int] | None = (info.st_uid, info.st_gid)
+    if not _may_chown(info.st_uid, info.st_gid):
         # Not root, and the file is another user's (or a group we are not in): the rewritten
         # file will be ours, so the group it names is not the file's group: no access for it.
         owner = None

@@ -318,10 +318,10 @@ def credential_pairs(values: Mapping[str, str]) -> list[tuple[str, str]]:
     if key:
         pairs.append((key, ""))  # Basic base64("key:"): the key is the user, no password
     for value in values.values():
-        password = url_password(value)
+        in_url = url_password(value)
         found = _userinfo(value)
-        if password is not None and found is not None:
-            pairs.append((unquote(found[1].partition(":")[0]), password))
+        if in_url is not None and found is not None:
+            pairs.append((unquote(found[1].partition(":")[0]), in_url))
     return pairs
 
 

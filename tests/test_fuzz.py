@@ -274,7 +274,8 @@ def test_malformed_urls_never_print_any_part_of_the_password(
         alphabet=st.characters(
             # smtplib sends AUTH data as ASCII only (a non-ASCII password is a classified
             # CONFIG failure, see test_doctor_smtp): printable ASCII, every one of them
-            min_codepoint=0x21, max_codepoint=0x7E
+            min_codepoint=0x21,
+            max_codepoint=0x7E,
         ),
         min_size=8,
         max_size=24,
@@ -299,7 +300,13 @@ def test_an_smtp_server_echoing_auth_data_never_shows_the_password(
     servers.capture.echo_auth = True
     try:
         result = run(
-            "doctor", "--only", "smtp", "--format", "json", "--env-file", str(env_file),
+            "doctor",
+            "--only",
+            "smtp",
+            "--format",
+            "json",
+            "--env-file",
+            str(env_file),
             env={"SMTP_PASS": password},
         )
     finally:

@@ -302,7 +302,12 @@ def _assert_no_echo(texts: list[str], secrets: list[str]) -> None:
     for text in texts:
         views = _decoded_views(text)
         for secret in secrets:
-            plain_forms = {secret, json.dumps(secret)[1:-1], quote(secret, safe=""), quote_plus(secret)}
+            plain_forms = {
+                secret,
+                json.dumps(secret)[1:-1],
+                quote(secret, safe=""),
+                quote_plus(secret),
+            }
             for form in plain_forms:
                 assert form not in text, (form, text[:3000])
             # storectl may leave the one base64 character at each end that mixes a
