@@ -392,6 +392,7 @@ MALFORMED = [
     ("redis://:CNRY#malformed0013@127.0.0.1:6379", "'/', '#' or '?'"),
     ("redis://:CNRY?malformed0013@127.0.0.1:6379", "'/', '#' or '?'"),
     ("redis://:CNRYmal:formed0013@127.0.0.1:٦٣٧٩", "ASCII digits"),
+    ("redis://:CNRY[malformed0013@127.0.0.1:6379", "unbalanced"),  # found by hypothesis
 ]
 
 

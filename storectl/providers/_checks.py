@@ -54,7 +54,10 @@ def url_unparseable(value: str) -> str | None:
     netloc = stripped.split("://", 1)[1]
     if url_password(stripped) is not None and re.search(r"[/#?]", netloc.rpartition("@")[0]):
         return "its password holds '/', '#' or '?': percent-encode them (%2F, %23, %3F)"
-    port = _port_text(urlsplit(stripped).netloc)
+    try:
+        port = _port_text(urlsplit(stripped).netloc)
+    except ValueError:  # `[` without `]`: urlsplit's "Invalid IPv6 URL"
+        return "has an unbalanced '[' or ']' (an IPv6 address is written [::1])"
     if port and not ascii_number(port):
         if all(c.isdigit() for c in port):
             return "its port is not written in ASCII digits 0-9"
