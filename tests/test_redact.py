@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from storectl import env as envmod
 from storectl.redact import Redactor, display, is_secret_name, mask, mask_url
 
 
@@ -192,12 +195,54 @@ def test_addresses_are_not_urls(value: str) -> None:
 
 
 def test_clean_peer_text_strips_controls_and_scrubs() -> None:
-    from storectl.redact import REDACTOR, clean_peer_text
+    from storectl.redact import clean_peer_text, scoped
 
-    REDACTOR.remember("CNRYpeer0001")
-    try:
+    with scoped() as run:
+        run.remember("CNRYpeer0001")
         text = "\x1b[31mred\x07 region\tname\r\nline two \x9b CNRYpeer0001 \u202e"
         assert clean_peer_text(text) == "[31mred region\tname line two  **** "
         assert clean_peer_text("a\nb\x1b", newlines=True) == "a\nb"
-    finally:
-        REDACTOR.clear()
+
+
+def _store(tmp_path: Path, name: str, secret: str) -> envmod.Env:
+    folder = tmp_path / name / "backend"
+    folder.mkdir(parents=True)
+    (folder / ".env").write_text(f"STRIPE_API_KEY={secret}\nREDIS_URL=redis://:{name}pw9@h/0\n")
+    return envmod.load(project=tmp_path / name, ignore_environment=True)
+
+
+def test_one_redactor_knows_several_stores(tmp_path: Path) -> None:
+    """A run reading two stores masks both stores' secrets (the fleet case)."""
+    first = _store(tmp_path, "one", "sk_test_" + "1" * 24)
+    second = _store(tmp_path, "two", "sk_test_" + "2" * 24)
+    redactor = Redactor.for_env(first)
+    redactor.add_env(second)
+    text = f"{first.value('STRIPE_API_KEY')} {second.value('STRIPE_API_KEY')} onepw9 twopw9"
+    scrubbed = redactor.scrub(text)
+    for secret in ("1" * 24, "2" * 24, "onepw9", "twopw9"):
+        assert secret not in scrubbed
+
+
+def test_the_redactor_is_scoped_to_one_run() -> None:
+    """No hidden global: what one run learnt is unknown outside it and in the next run."""
+    import storectl.redact as redact_module
+
+    assert not any(isinstance(v, Redactor) for v in vars(redact_module).values())
+    with redact_module.scoped() as run:
+        run.remember("hunter2-secret")
+        assert redact_module.scrub("pw hunter2-secret") == "pw ****"
+    assert redact_module.scrub("pw hunter2-secret") == "pw hunter2-secret"
+    with redact_module.scoped():
+        assert redact_module.scrub("pw hunter2-secret") == "pw hunter2-secret"
+
+
+def test_add_env_learns_the_credential_payloads(tmp_path: Path) -> None:
+    """Loading a store teaches the run's redactor the AUTH PLAIN / Basic payloads it sends."""
+    from base64 import b64encode
+
+    folder = tmp_path / "backend"
+    folder.mkdir()
+    (folder / ".env").write_text("SMTP_USER=shop@example.com\nSMTP_PASS=CNRYpass0001\n")
+    redactor = Redactor.for_env(envmod.load(project=tmp_path, ignore_environment=True))
+    plain = b64encode(b"\0shop@example.com\0CNRYpass0001").decode()
+    assert redactor.scrub(f"535 {plain}") == "535 ****"
