@@ -81,11 +81,29 @@ def store_name(env: Env) -> str:
     return name or address.rpartition("@")[2] or "Our store"
 
 
-def templates(env: Env, folder: Path | None, locale: str) -> mail.Templates:
+def templates(env: Env, folder: Path | None, locale: str | None) -> mail.Templates:
+    """The store's templates; amounts in --locale, else each order's (see Templates)."""
+    from storectl import mail_address
+
     override = folder or (
         Path(env.value("STORECTL_TEMPLATES_DIR")) if env.is_set("STORECTL_TEMPLATES_DIR") else None
     )
-    return mail.Templates(override, locale)
+    if locale is not None and mail_address.valid_locale(locale) is None:
+        raise UsageError(f"--locale {locale!r} is not a locale", hint="use e.g. en_US or de_DE")
+    fallback = None
+    if env.is_set("STORECTL_LOCALE"):
+        fallback = mail_address.valid_locale(env.value("STORECTL_LOCALE"))
+        if fallback is None:
+            raise ConfigError(
+                f"STORECTL_LOCALE={env.value('STORECTL_LOCALE')!r} is not a locale",
+                hint="use a locale such as en_US, de_DE or ja_JP",
+            )
+    return mail.Templates(
+        override,
+        mail_address.valid_locale(locale),
+        fallback_locale=fallback,
+        storefront_url=env.value("STOREFRONT_URL") or None,
+    )
 
 
 def send_test(env: Env, to: str, timeout: float) -> TestMail:
