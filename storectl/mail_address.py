@@ -110,7 +110,7 @@ def address_lines(address: dict[str, Any] | None, locale: str) -> list[str]:
 
 
 def country_name(code: str, locale: str) -> str:
-    """"United States", "Deutschland", "アメリカ合衆国": the territory's name in `locale`."""
+    """ "United States", "Deutschland", "アメリカ合衆国": the territory's name in `locale`."""
     from babel import Locale, UnknownLocaleError
 
     if not code:

@@ -124,7 +124,10 @@ _CHECKS_JS = r"""
     }
     return canvas;
   };
-  const lin = v => { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  const lin = v => {
+    v /= 255;
+    return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+  };
   const lum = c => 0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2]);
   const low = [];
   let checked = 0;
@@ -308,7 +311,9 @@ class Chromium:
             reply = self._read(deadline)
             if reply.get("id") == message["id"]:
                 if "error" in reply:
-                    raise BrowserError(f"Chromium refused {method}: {reply['error'].get('message')}")
+                    raise BrowserError(
+                        f"Chromium refused {method}: {reply['error'].get('message')}"
+                    )
                 result: dict[str, Any] = reply.get("result", {})
                 return result
             if reply.get("method") == "Fetch.requestPaused":
@@ -387,3 +392,23 @@ class Chromium:
             low_contrast=tuple(facts["low_contrast"]),
             screenshot=image,
         )
+
+
+def screenshot(html: str, path: Path, width: int, dark: bool, timeout: float) -> dict[str, Any]:
+    """`mail preview --screenshot`: write the PNG, return what the browser measured."""
+    if not path.parent.is_dir():
+        raise ConfigError(f"{path.parent} is not a folder", hint="name a PNG in an existing folder")
+    with Chromium(timeout=timeout) as browser:
+        report = browser.render(html, width, dark=dark, screenshot=True)
+    assert report.screenshot is not None
+    path.write_bytes(report.screenshot)
+    return {
+        "path": str(path),
+        "width": report.width,
+        "dark": report.dark,
+        "height": report.height,
+        "scroll_width": report.scroll_width,
+        "overflows": report.overflows,
+        "images_without_alt": list(report.images_without_alt),
+        "low_contrast": list(report.low_contrast),
+    }

@@ -85,4 +85,6 @@ def inline_css(html: str) -> str:
     rules stay in a <style> element for the clients that honour them."""
     import css_inline
 
-    return str(css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False).inline(html))
+    return str(
+        css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False).inline(html)
+    )

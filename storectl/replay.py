@@ -56,6 +56,9 @@ class Preview:
     template: str
     subject: str
     files: tuple[str, ...]
+    html_bytes: int = 0
+    #: what Chromium measured for --screenshot (width, dark, overflows, low_contrast, ...)
+    screenshot: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,9 @@ def preview(
     out: Path,
     tpl: mail.Templates,
     timeout: float,
+    shot: tuple[Path, int, bool] | None = None,
 ) -> Preview:
+    """Write the HTML and text parts; with `shot` (PNG, width, dark) also a browser screenshot."""
     canonical = mail.event_name(event)
     if bool(order_id) == sample:
         raise UsageError("pass --order ID or --sample", hint="one of them, not both")
@@ -150,7 +155,14 @@ def preview(
         path = out / f"{template}.{suffix}"
         path.write_text(content, encoding="utf-8")
         files.append(str(path))
-    return Preview(canonical, template, rendered.subject, tuple(files))
+    measured = None
+    if shot is not None:
+        from storectl import mail_browser
+
+        measured = mail_browser.screenshot(rendered.html, *shot, timeout=timeout)
+        files.append(measured["path"])
+    size = len(rendered.html.encode())
+    return Preview(canonical, template, rendered.subject, tuple(files), size, measured)
 
 
 def _fetch_one(env: Env, order_id: str, timeout: float) -> dict[str, Any]:

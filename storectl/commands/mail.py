@@ -131,12 +131,30 @@ def preview(
     ignore_environment: IgnoreEnvironmentOpt = False,
     templates: TemplatesOpt = None,
     locale: LocaleOpt = None,
+    screenshot: Annotated[
+        Path | None,
+        typer.Option(
+            "--screenshot",
+            help="Also render the HTML in headless Chromium and save a full-page PNG here.",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    width: Annotated[
+        int,
+        typer.Option(
+            "--width", min=200, max=2000, help="Screenshot width in CSS pixels (360: a phone)."
+        ),
+    ] = 700,
+    dark: Annotated[
+        bool, typer.Option("--dark", help="Screenshot in the dark colour scheme.")
+    ] = False,
     timeout: RequestTimeoutOpt = 30.0,
     fmt: TableJsonOpt = StatusFormat.TABLE,
 ) -> None:
     """Render an event's mail for an order without sending it: writes the HTML and text parts.
 
-    Example: storectl mail preview order.placed --sample --out /tmp
+    Example: storectl mail preview order.placed --sample --out /tmp --screenshot /tmp/m.png
     """
     from storectl import replay
 
@@ -144,7 +162,18 @@ def preview(
     env = _env(project, env_file, environment, ignore_environment)
     tpl = replay.templates(env, templates, locale)
     output.render(
-        replay.preview(env, event, order, sample, out, tpl, timeout), fmt, output.preview_text
+        replay.preview(
+            env,
+            event,
+            order,
+            sample,
+            out,
+            tpl,
+            timeout,
+            (screenshot, width, dark) if screenshot is not None else None,
+        ),
+        fmt,
+        output.preview_text,
     )
 
 
