@@ -96,6 +96,8 @@ class PageReport:
     images_without_alt: tuple[str, ...]
     text_nodes: int
     low_contrast: tuple[dict[str, Any], ...]
+    #: the text a reader sees (innerText: what display:none hides is not in it)
+    text: str = ""
     screenshot: bytes | None = field(default=None, repr=False)
 
     @property
@@ -162,6 +164,7 @@ _CHECKS_JS = r"""
       .filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.getAttribute('src') || ''),
     text_nodes: checked,
     low_contrast: low,
+    text: document.body.innerText,
   };
 })()
 """.replace("%(min)s", str(MIN_CONTRAST))
@@ -390,6 +393,7 @@ class Chromium:
             images_without_alt=tuple(facts["images_without_alt"]),
             text_nodes=int(facts["text_nodes"]),
             low_contrast=tuple(facts["low_contrast"]),
+            text=str(facts["text"]),
             screenshot=image,
         )
 
