@@ -156,13 +156,21 @@ def test_amounts_and_numbers_follow_the_locale(
 
 
 def test_cli_locale_and_storectl_locale(tmp_path: Path) -> None:
-    by_option = run("mail", "preview", "order.placed", "--sample", "--out", str(tmp_path),
-                    "--locale", "de-DE")  # fmt: skip
+    by_option = run(
+        "mail", "preview", "order.placed", "--sample", "--out", str(tmp_path), "--locale", "de-DE"
+    )
     assert by_option.exit_code == 0, by_option.stderr
     assert "49,90\xa0$" in (tmp_path / "order-placed.txt").read_text()
     # the sample ships to the US: its country beats STORECTL_LOCALE
-    by_env = run("mail", "preview", "order.placed", "--sample", "--out", str(tmp_path),
-                 env={"STORECTL_LOCALE": "de_DE"})  # fmt: skip
+    by_env = run(
+        "mail",
+        "preview",
+        "order.placed",
+        "--sample",
+        "--out",
+        str(tmp_path),
+        env={"STORECTL_LOCALE": "de_DE"},
+    )
     assert by_env.exit_code == 0
     assert "$49.90" in (tmp_path / "order-placed.txt").read_text()
 
@@ -173,8 +181,9 @@ def test_cli_locale_and_storectl_locale(tmp_path: Path) -> None:
 def test_a_bad_locale_is_a_usage_error(
     args: list[str], env: dict[str, str], tmp_path: Path
 ) -> None:
-    result = run("mail", "preview", "order.placed", "--sample", "--out", str(tmp_path), *args,
-                 env=env)  # fmt: skip
+    result = run(
+        "mail", "preview", "order.placed", "--sample", "--out", str(tmp_path), *args, env=env
+    )
     assert result.exit_code == 2
     assert "en_US" in result.stderr and "Traceback" not in result.stderr
 
@@ -257,8 +266,16 @@ def test_replay_of_a_real_order_shows_its_tracking(
         "MEDUSA_ADMIN_API_KEY": API_KEY,
         "STOREFRONT_URL": "https://shop.example.com/",
     }
-    result = run("mail", "preview", "shipment.created", "--order", EXAMPLE_ID,
-                 "--out", str(tmp_path), env=env)  # fmt: skip
+    result = run(
+        "mail",
+        "preview",
+        "shipment.created",
+        "--order",
+        EXAMPLE_ID,
+        "--out",
+        str(tmp_path),
+        env=env,
+    )
     assert result.exit_code == 0, result.stderr
     html = (tmp_path / "order-shipped.html").read_text()
     text = (tmp_path / "order-shipped.txt").read_text()
@@ -287,8 +304,11 @@ def test_the_button_needs_storefront_url_and_survives_without_css(tmp_path: Path
     linked = run("mail", "preview", "order.placed", "--sample", "--out", str(tmp_path), env=env)
     assert linked.exit_code == 0
     html = (tmp_path / "order-placed.html").read_text()
-    button = re.search(r'<td[^>]*bgcolor="#18181b"[^>]*>\s*<a [^>]*href="([^"]+)"[^>]*>\s*'
-                       r'<font color="#ffffff"[^>]*>View your order</font>', html)  # fmt: skip
+    button = re.search(
+        r'<td[^>]*bgcolor="#18181b"[^>]*>\s*<a [^>]*href="([^"]+)"[^>]*>\s*'
+        r'<font color="#ffffff"[^>]*>View your order</font>',
+        html,
+    )
     assert button is not None, "a table cell with bgcolor and a <font> colour: no CSS needed"
     assert button.group(1).endswith("/account/orders/details/order_01SAMPLE00000000000000000")
     assert '<a href="https://shop.example.com"' in html  # the store's name links back
@@ -352,8 +372,16 @@ def test_an_old_style_override_still_renders(tmp_path: Path) -> None:
         "{% block content %}<p>Versandt: #{{ order.display_id }}</p>\n"
         "{{ o.items_table(order) }}\n{{ o.address(order.shipping_address) }}\n{% endblock %}\n",
     )
-    result = run("mail", "preview", "order.fulfillment_delivered", "--sample",
-                 "--templates", str(override), "--out", str(tmp_path))  # fmt: skip
+    result = run(
+        "mail",
+        "preview",
+        "order.fulfillment_delivered",
+        "--sample",
+        "--templates",
+        str(override),
+        "--out",
+        str(tmp_path),
+    )
     assert result.exit_code == 0, result.stderr
     html = (tmp_path / "order-shipped.html").read_text()
     assert "Versandt: #1042" in html and "New York, NY 10118" in html
