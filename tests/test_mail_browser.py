@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from storectl import mail
-from storectl.mail_browser import Chromium, PageReport, find_chromium
+from storectl.mail import render as mail
+from storectl.mail.browser import Chromium, PageReport, find_chromium
 from tests.conftest import REPO, run, write
 
 TEMPLATES = ["order-placed", "order-shipped", "order-delivered", "order-canceled"]

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from storectl import mail
-from storectl.mail_address import address_lines, resolve_locale
+from storectl.mail import render as mail
+from storectl.mail.address import address_lines, resolve_locale
+from testing.medusa_server import API_KEY, MedusaServer, fields_example_order
 from tests.conftest import run, write
-from tests.servers.medusa_server import API_KEY, MedusaServer, fields_example_order
 
 TEMPLATES = ["order-placed", "order-shipped", "order-delivered", "order-canceled"]
 EXAMPLE_ID = "order_01M8AXT4YN42ZN2E4VDJG459CX"

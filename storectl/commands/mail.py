@@ -15,12 +15,13 @@ from storectl.commands._options import (
     IgnoreEnvironmentOpt,
     ProjectOpt,
     RequestTimeoutOpt,
-    StatusFormat,
     TableJsonOpt,
     YesOpt,
     confirm,
 )
 from storectl.errors import ExitCode
+from storectl.mail import view
+from storectl.output import StatusFormat
 
 app = typer.Typer(
     add_completion=False,
@@ -65,7 +66,7 @@ def _env(
 
 def _event_note(event: str) -> None:
     """Tell the user when the event they name is one Medusa 2.x never emits."""
-    from storectl.mail_view import EVENT_NOTES
+    from storectl.mail.helpers import EVENT_NOTES
 
     if event in EVENT_NOTES:
         output.note(EVENT_NOTES[event])
@@ -84,13 +85,13 @@ def list_templates(
 
     Example: storectl mail templates --templates ./mail-templates
     """
-    from storectl import replay
+    from storectl.mail import replay
 
     tpl = replay.templates(
         _env(project, env_file, environment, ignore_environment), templates, "en_US"
     )
     result = replay.TemplateList(str(tpl.override) if tpl.override else None, tuple(tpl.list()))
-    output.render(result, fmt, output.templates_text)
+    output.render(result, fmt, view.templates_text)
 
 
 @app.command("test")
@@ -109,10 +110,10 @@ def send_test(
 
     Example: storectl mail test --to me@example.com
     """
-    from storectl import replay
+    from storectl.mail import replay
 
     env = _env(project, env_file, environment, ignore_environment)
-    output.render(replay.send_test(env, to, timeout), fmt, output.test_mail_text)
+    output.render(replay.send_test(env, to, timeout), fmt, view.test_mail_text)
 
 
 @app.command("preview")
@@ -156,7 +157,7 @@ def preview(
 
     Example: storectl mail preview order.placed --sample --out /tmp --screenshot /tmp/m.png
     """
-    from storectl import replay
+    from storectl.mail import replay
 
     _event_note(event)
     env = _env(project, env_file, environment, ignore_environment)
@@ -173,7 +174,7 @@ def preview(
             (screenshot, width, dark) if screenshot is not None else None,
         ),
         fmt,
-        output.preview_text,
+        view.preview_text,
     )
 
 
@@ -221,7 +222,7 @@ def replay_event(
 
     Example: storectl mail replay order.placed --since 2026-11-01 --to me@example.com
     """
-    from storectl import replay
+    from storectl.mail import replay
 
     _event_note(event)
     env = _env(project, env_file, environment, ignore_environment)
@@ -238,6 +239,6 @@ def replay_event(
         timeout=timeout,
         confirm=lambda question: confirm(question, yes),
     )
-    output.render(report, fmt, output.replay_text)
+    output.render(report, fmt, view.replay_text)
     if report.failed:
         raise typer.Exit(ExitCode.FAILED)
