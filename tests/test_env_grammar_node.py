@@ -1,4 +1,4 @@
-"""Differential test: storectl.env_grammar against the real node packages, run by node.
+"""Differential test: storectl.env.grammar against the real node packages, run by node.
 
 testing/node_env pins dotenv 16.6.1, dotenv-expand 11.0.7 and @next/env 15.5.29; scripts/test
 installs them (`npm ci`). One node process answers every case of the session (oracle.js).
@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storectl import env_grammar as g
+from storectl.env import grammar as g
 
 ORACLE = Path(__file__).resolve().parent.parent / "testing" / "node_env"
 
@@ -137,8 +137,9 @@ def env_file(draw: st.DrawFn) -> bytes:
 
 process_env = st.dictionaries(
     st.sampled_from(["A", "B", "C", "E", "PATH", "D_1", "x-y"]),
-    st.lists(st.sampled_from(["", "v", "$B", "${A}", "\\$A", "pa$$w", "$&", "$C$C", "e f"]), max_size=3)
-    .map("".join),
+    st.lists(
+        st.sampled_from(["", "v", "$B", "${A}", "\\$A", "pa$$w", "$&", "$C$C", "e f"]), max_size=3
+    ).map("".join),
     max_size=3,
 )
 
@@ -199,9 +200,11 @@ def test_next_env_matches_node(
 
 
 @settings(max_examples=500, deadline=None)
-@given(value=st.lists(st.sampled_from(TOKENS + ["'", "`", '"', "\n", "\r", "x"]), max_size=8).map(
-    "".join
-))
+@given(
+    value=st.lists(st.sampled_from(TOKENS + ["'", "`", '"', "\n", "\r", "x"]), max_size=8).map(
+        "".join
+    )
+)
 def test_quote_value_reads_back_unchanged_in_node(oracle: Oracle, value: str) -> None:
     """What the writer puts after NAME= comes back unchanged from dotenv + dotenv-expand."""
     try:
