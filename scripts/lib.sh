@@ -11,7 +11,7 @@ PYTHON=${PYTHON:-python3}
 VENV=.venv
 VENV_PY=$PWD/$VENV/bin/python
 WHEELHOUSE=.cache/wheelhouse
-_SCRIPT=${0#./}
+_SCRIPT=scripts/${0##*/}
 _APT_UPDATED=
 
 say() { printf '%s: %s\n' "$_SCRIPT" "$*" >&2; }

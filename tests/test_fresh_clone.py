@@ -17,17 +17,18 @@ from pathlib import Path
 
 from tests.conftest import REPO
 from tests.servers.procs import require_binary
-from tests.wheelhouse import Wheelhouse, others_can_read, unprivileged, wheelhouse
+from tests.wheelhouse import Wheelhouse, others_can_read, unavailable, unprivileged, wheelhouse
 
 
 def copy_checkout(source: Path, target: Path) -> None:
     """What a clone of the working tree holds: tracked and untracked-but-not-ignored files."""
     listed = subprocess.run(
         ["git", "-C", str(source), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        check=True,
         capture_output=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
+    )
+    if listed.returncode:
+        unavailable(f"{source} is not a git checkout: {listed.stderr.decode().strip()}")
+    for name in filter(None, listed.stdout.decode().split("\0")):
         path = source / name
         if path.is_file() or path.is_symlink():  # a file deleted but not yet committed is skipped
             (target / name).parent.mkdir(parents=True, exist_ok=True)

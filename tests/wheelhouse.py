@@ -38,8 +38,8 @@ class Wheelhouse:
         }
 
 
-def _missing(reason: str) -> None:
-    """A missing wheelhouse skips locally and fails the run under CI=true."""
+def unavailable(reason: str) -> None:
+    """A missing prerequisite (wheelhouse, git checkout) skips locally, fails under CI=true."""
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(reason)
     pytest.skip(reason)
@@ -49,14 +49,14 @@ def wheelhouse() -> Wheelhouse:
     """The current wheelhouse, or skip (fail under CI) saying how to build it."""
     stamp = FOLDER / "STAMP"
     if not stamp.is_file():
-        _missing(f"no wheelhouse at {FOLDER}: ./scripts/test builds it")
+        unavailable(f"no wheelhouse at {FOLDER}: ./scripts/test builds it")
     fields = dict(line.split("=", 1) for line in stamp.read_text().splitlines() if "=" in line)
     digest = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()
     if fields.get("pyproject") != digest:
-        _missing(f"{FOLDER} was built for another pyproject.toml: ./scripts/test rebuilds it")
+        unavailable(f"{FOLDER} was built for another pyproject.toml: ./scripts/test rebuilds it")
     python = fields.get("python", "")
     if not (python and os.access(python, os.X_OK)):
-        _missing(f"{FOLDER} was built for {python or '?'}, which is gone: run ./scripts/test")
+        unavailable(f"{FOLDER} was built for {python or '?'}, which is gone: run ./scripts/test")
     return Wheelhouse(FOLDER, python)
 
 
