@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiosmtpd.controller import Controller  # noqa: E402
 
-from tests.servers import medusa_server, smtp_server  # noqa: E402
-from tests.servers.certs import make_certs  # noqa: E402
-from tests.servers.procs import free_port, http_server  # noqa: E402
+from testing import medusa_server, smtp_server  # noqa: E402
+from testing.certs import make_certs  # noqa: E402
+from testing.procs import free_port, http_server  # noqa: E402
 
 
 def main() -> None:

@@ -15,9 +15,9 @@ sys.path.insert(0, str(ROOT))
 from aiosmtpd.controller import Controller  # noqa: E402
 
 from bench.delayproxy import delayed  # noqa: E402
-from tests.servers import medusa_server, smtp_server, stripe_server  # noqa: E402
-from tests.servers.certs import make_certs  # noqa: E402
-from tests.servers.procs import free_port, http_server, process  # noqa: E402
+from testing import medusa_server, smtp_server, stripe_server  # noqa: E402
+from testing.certs import make_certs  # noqa: E402
+from testing.procs import free_port, http_server, process  # noqa: E402
 
 
 @contextmanager

@@ -68,6 +68,36 @@ need_redis_server() {
   return 1
 }
 
+# need_node_packages: node and the pinned node env loaders (testing/node_env: dotenv,
+# dotenv-expand, @next/env) that tests/test_env_grammar_node.py compares storectl's grammar with.
+# Installs Debian's nodejs/npm as root; `npm ci` into testing/node_env/node_modules (git-ignored),
+# skipped while package-lock.json is unchanged. Returns 1 when they are missing and cannot be
+# installed: the caller decides whether that is fatal (those tests skip, or fail under CI=true).
+NODE_ENV=testing/node_env
+need_node_packages() {
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    if is_root && command -v apt-get >/dev/null 2>&1; then
+      say "node or npm is missing: installing Debian's nodejs and npm"
+      apt_install nodejs npm
+    else
+      say "node or npm is missing; as root: apt-get install nodejs npm"
+      return 1
+    fi
+  fi
+  local stamp=$NODE_ENV/node_modules/.storectl-stamp want
+  want=$(sha256sum "$NODE_ENV/package-lock.json" | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    say "node packages in $NODE_ENV/node_modules up to date (package-lock.json unchanged)"
+    return 0
+  fi
+  say "installing the node packages of $NODE_ENV/package-lock.json (npm ci)"
+  if ! npm ci --prefix "$NODE_ENV" --silent --no-audit --no-fund >&2; then
+    say "npm ci failed in $NODE_ENV: the node differential tests will skip (fail under CI=true)"
+    return 1
+  fi
+  printf '%s\n' "$want" >"$stamp"
+}
+
 # --- the project venv ---------------------------------------------------------------------------
 
 # venv_ready EXTRA: create .venv (or reuse it) and install storectl[EXTRA] editable into it.

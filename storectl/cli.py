@@ -9,9 +9,8 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from storectl import __version__, output
+from storectl import __version__, output, redact
 from storectl.errors import ExitCode, StorectlError
-from storectl.redact import REDACTOR, scrub
 
 
 def _debug_enabled(ctx: Any) -> bool:
@@ -51,7 +50,10 @@ class StorectlGroup(TyperGroup):
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: Any) -> Any:
-        REDACTOR.clear()
+        with redact.scoped():  # one redactor for exactly this run
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except StorectlError as exc:
@@ -77,14 +79,14 @@ class StorectlGroup(TyperGroup):
 def _print_traceback() -> None:
     import traceback
 
-    sys.stderr.write(scrub("".join(traceback.format_exc())))
+    sys.stderr.write(redact.scrub("".join(traceback.format_exc())))
 
 
 app = typer.Typer(
     name="storectl",
     cls=StorectlGroup,
-    help="Configure and check the production providers of a Medusa v2 store: "
-    "Stripe, S3, SMTP and Redis.",
+    help="Configure and check the production providers of a Medusa v2 store "
+    "('storectl status' lists them).",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storectl import env as envmod
+from storectl import redact
 from storectl.providers import registry
 
 Env = envmod.Env
@@ -33,10 +34,13 @@ class EnvOptions:
 
 
 def load(options: EnvOptions) -> envmod.Env:
-    return envmod.load(
+    """Load the store's env, and teach the run's redactor every secret in it."""
+    env = envmod.load(
         project=options.project,
         env_files=options.env_files,
         environment=options.environment,
         ignore_environment=options.ignore_environment,
         secret_names=registry.secret_names(),
     )
+    redact.current().add_env(env)
+    return env

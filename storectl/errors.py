@@ -1,8 +1,12 @@
-"""The StorectlError tree and exit codes: what the CLI boundary turns into `Error:` + `hint:`."""
+"""The StorectlError tree and exit codes: what the CLI boundary turns into `Error:` + `hint:`.
+
+May import storectl.model only."""
 
 from __future__ import annotations
 
 from enum import IntEnum
+
+from storectl.model import UNUSABLE, Stage
 
 
 class ExitCode(IntEnum):
@@ -21,7 +25,7 @@ class StorectlError(Exception):
 
     exit_code: ExitCode = ExitCode.FAILED
 
-    def __init__(self, message: str, hint: str | None = None, stage: str | None = None) -> None:
+    def __init__(self, message: str, hint: str | None = None, stage: Stage | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
@@ -39,3 +43,17 @@ class UsageError(StorectlError):
     """Options that contradict each other or name something that does not exist."""
 
     exit_code = ExitCode.USAGE
+
+
+class NetworkError(StorectlError):
+    """A failed exchange with a provider (Stripe, Medusa, SMTP, ...), classified by the stage it
+    broke at; the one error type clients raise instead of their SDK's or socket's errors."""
+
+    def __init__(self, stage: Stage, message: str, hint: str | None = None) -> None:
+        super().__init__(message, hint, stage)
+        self.stage: Stage = stage
+
+    @property
+    def unusable(self) -> bool:
+        """The server could not be used at all (DNS, CONNECT, TIMEOUT, TLS)."""
+        return self.stage in UNUSABLE

@@ -1,16 +1,23 @@
 """Redaction of secrets: the one place that decides what a secret looks like when printed.
 
 Every renderer and the error boundary pass their text through `scrub()`, which replaces each
-secret value storectl has seen (env values, passwords inside URLs) with its masked form, so a
+secret value the run has seen (env values, passwords inside URLs) with its masked form, so a
 secret that slips into an exception message or a finding is still never printed.
+
+There is no process-wide redactor: the CLI opens one per run (`scoped()`), each loaded store's
+configuration is added to it (`Redactor.add_env`: several stores' secrets at once), and
+renderers and the error boundary read the run's redactor with `current()`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import Enum
-from typing import TypeVar
+from typing import Protocol, TypeVar
 from urllib.parse import quote, unquote
 
 T = TypeVar("T")
@@ -90,11 +97,38 @@ def display(name: str, value: str, *, secret: bool = False) -> str:
     return value
 
 
+class SecretSource(Protocol):
+    """A loaded configuration, as the redactor reads it (storectl.env.Env is one)."""
+
+    @property
+    def secret_names(self) -> frozenset[str]: ...
+
+    def named_values(self) -> Iterable[tuple[str, str]]:
+        """Every (name, value) it holds: effective or shadowed, from any file."""
+        ...
+
+
 class Redactor:
     """Remembers secret values and scrubs them out of any text."""
 
     def __init__(self) -> None:
         self._secrets: dict[str, str] = {}
+
+    @classmethod
+    def for_env(cls, env: SecretSource, secret_names: Iterable[str] = ()) -> Redactor:
+        """A redactor that knows every secret of one loaded configuration."""
+        redactor = cls()
+        redactor.add_env(env, secret_names)
+        return redactor
+
+    def add_env(self, env: SecretSource, secret_names: Iterable[str] = ()) -> None:
+        """Remember every secret value of a store's configuration; call once per store when a
+        run reads several, so that no store's secret can appear anywhere in the report."""
+        names = env.secret_names | frozenset(secret_names)
+        for name, value in env.named_values():
+            secret = name in names or is_secret_name(name) or looks_secret(value)
+            if secret or url_password(value) is not None:
+                self.remember(value)
 
     def remember(self, value: str, *, masked: str | None = None) -> None:
         """Treat `value` as secret from now on; also its password part if it is a URL."""
@@ -124,17 +158,33 @@ class Redactor:
                 text = text.replace(secret, self._secrets[secret])
         return text
 
-    def clear(self) -> None:
-        self._secrets.clear()
+
+#: The redactor of the run in progress (set by `scoped()` for exactly one CLI invocation).
+_RUN: ContextVar[Redactor] = ContextVar("storectl_redactor")
 
 
-#: The process-wide redactor: env loading feeds it, renderers and the error boundary use it.
-REDACTOR = Redactor()
+@contextmanager
+def scoped(redactor: Redactor | None = None) -> Iterator[Redactor]:
+    """Make `redactor` (or a new one) the run's redactor until the block ends."""
+    token = _RUN.set(redactor if redactor is not None else Redactor())
+    try:
+        yield _RUN.get()
+    finally:
+        _RUN.reset(token)
+
+
+def current() -> Redactor:
+    """The run's redactor. Outside a run (library use) a fresh one: nothing is known to hide,
+    and nothing learnt leaks into a later run."""
+    try:
+        return _RUN.get()
+    except LookupError:
+        return Redactor()
 
 
 def scrub(text: str) -> str:
-    """Scrub remembered secrets out of `text` (see `Redactor.scrub`)."""
-    return REDACTOR.scrub(text)
+    """Scrub the run's secrets out of `text` (see `Redactor.scrub`)."""
+    return current().scrub(text)
 
 
 def scrub_data(value: T) -> T:
@@ -144,7 +194,7 @@ def scrub_data(value: T) -> T:
     if isinstance(value, Enum):
         return value
     if isinstance(value, str):
-        return scrub(value)  # type: ignore[return-value]
+        return current().scrub(value)  # type: ignore[return-value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {f.name: scrub_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
         return dataclasses.replace(value, **changes)

@@ -13,14 +13,14 @@ import pytest
 from typer.testing import CliRunner
 
 from storectl.cli import app
-from tests.servers.certs import Certs, make_certs
+from testing.certs import Certs, make_certs
 
 pytest_plugins = [
-    "tests.servers.redis_server",
-    "tests.servers.smtp_server",
-    "tests.servers.s3_server",
-    "tests.servers.stripe_server",
-    "tests.servers.medusa_server",
+    "testing.redis_server",
+    "testing.smtp_server",
+    "testing.s3_server",
+    "testing.stripe_server",
+    "testing.medusa_server",
 ]
 
 #: Variables a test may inherit; everything else (STRIPE_API_KEY, NODE_ENV, ...) is removed.

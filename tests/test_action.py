@@ -20,8 +20,8 @@ import pytest
 import yaml
 
 from storectl import __version__
+from testing.procs import free_port
 from tests.conftest import REPO, run, write
-from tests.servers.procs import free_port
 from tests.wheelhouse import Wheelhouse, wheelhouse
 
 ACTION: dict[str, Any] = yaml.safe_load((REPO / "action.yml").read_text())

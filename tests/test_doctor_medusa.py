@@ -7,16 +7,16 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Result, run
-from tests.servers.medusa_server import (
+from testing.medusa_server import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     API_KEY,
     MFA_EMAIL,
     MedusaServer,
 )
-from tests.servers.stripe_server import TEST_KEY, StripeServer
-from tests.servers.tcp import tcp_peer
+from testing.stripe_server import TEST_KEY, StripeServer
+from testing.tcp import tcp_peer
+from tests.conftest import Result, run
 
 
 def medusa_env(server: MedusaServer, **extra: str) -> dict[str, str]:

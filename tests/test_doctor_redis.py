@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Result, run
-from tests.servers.certs import Certs
-from tests.servers.redis_server import (
+from testing.certs import Certs
+from testing.redis_server import (
     LIMITED_PASSWORD,
     NOCONFIG_PASSWORD,
     PASSWORD,
     RedisServers,
 )
-from tests.servers.tcp import tcp_peer
+from testing.tcp import tcp_peer
+from tests.conftest import Result, run
 
 
 def doctor(env: dict[str, str], *args: str) -> Result:

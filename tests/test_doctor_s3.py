@@ -10,9 +10,9 @@ from botocore.exceptions import ClientError
 
 from storectl import env as envmod
 from storectl.providers import s3
+from testing.s3_server import BUCKET, REGION, S3Servers
+from testing.tcp import tcp_peer
 from tests.conftest import Result, run
-from tests.servers.s3_server import BUCKET, REGION, S3Servers
-from tests.servers.tcp import tcp_peer
 
 
 def s3_env(servers: S3Servers, **extra: str) -> dict[str, str]:

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from testing.certs import Certs
+from testing.smtp_server import PASSWORD, USER, SmtpServers
+from testing.tcp import tcp_peer
 from tests.conftest import Result, run
-from tests.servers.certs import Certs
-from tests.servers.smtp_server import PASSWORD, USER, SmtpServers
-from tests.servers.tcp import tcp_peer
 
 
 def smtp_env(port: int, certs: Certs, **extra: str) -> dict[str, str]:

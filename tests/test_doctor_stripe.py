@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Result, run
-from tests.servers.stripe_server import (
+from testing.stripe_server import (
     EXPIRED_KEY,
     INACTIVE_LIVE_KEY,
     LIVE_KEY,
@@ -17,7 +16,8 @@ from tests.servers.stripe_server import (
     TEST_KEY,
     StripeServer,
 )
-from tests.servers.tcp import tcp_peer
+from testing.tcp import tcp_peer
+from tests.conftest import Result, run
 
 BACKEND = "https://shop.example.com"
 EXPECTED = f"{BACKEND}/store/webhooks/payment/stripe"

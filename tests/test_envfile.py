@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from storectl import env as envmod
-from storectl.envfile import set_value
+from storectl.env.write import set_value
 from tests.conftest import REPO
 
 ORIGINAL = (
@@ -106,7 +106,8 @@ def test_a_crash_between_write_and_rename_leaves_the_original(tmp_path: Path) ->
     script = (
         "import os, sys\n"
         f"sys.path.insert(0, {str(REPO)!r})\n"
-        "from storectl import envfile, fsutil\n"
+        "from storectl import fsutil\n"
+        "from storectl.env import write as envfile\n"
         "def crash(*args, **kwargs):\n    os._exit(9)\n"
         "fsutil.os.replace = crash\n"
         f"envfile.set_value(__import__('pathlib').Path({str(path)!r}), 'K', 'whsec_new')\n"

@@ -19,16 +19,18 @@ from typing import Any
 
 import pytest
 
+from storectl.providers.base import Provider
+from storectl.providers.registry import PROVIDERS
+from testing.certs import Certs
+from testing.medusa_server import API_KEY, MedusaServer
+from testing.procs import http_server
+from testing.redis_server import RedisServers
+from testing.s3_server import BUCKET, REGION, S3Servers
+from testing.smtp_server import SmtpServers
+from testing.stripe_server import TEST_KEY, StripeServer
+from testing.tcp import tcp_peer
+from testing.tlsproxy import tls_proxy
 from tests.conftest import REPO, Result, run, write
-from tests.servers.certs import Certs
-from tests.servers.medusa_server import API_KEY, MedusaServer
-from tests.servers.procs import http_server
-from tests.servers.redis_server import RedisServers
-from tests.servers.s3_server import BUCKET, REGION, S3Servers
-from tests.servers.smtp_server import SmtpServers
-from tests.servers.stripe_server import TEST_KEY, StripeServer
-from tests.servers.tcp import tcp_peer
-from tests.servers.tlsproxy import tls_proxy
 
 TIMEOUT = 2.0
 ORDER = "order_01M8AXT4YN42ZN2E4VDJG459CX"
@@ -37,12 +39,14 @@ TRANSPORT = ["refused", "silent", "close", "tls-to-plain", "plain-to-tls", "untr
 HTTP = ["401", "403", "404", "429-then-ok", "500", "html-body", "truncated-json"]
 FAULTS = TRANSPORT + HTTP
 
+#: Providers whose peers and env this file knows in detail; any other provider in the registry
+#: gets a row from its declared Endpoint (the transport faults that need no healthy peer).
+BESPOKE = ("stripe", "s3", "smtp", "redis", "medusa")
+GENERIC: dict[str, Provider] = {
+    p.name: p for p in PROVIDERS if p.probe is not None and p.name not in BESPOKE and p.endpoint
+}
 ROWS = [
-    "doctor stripe",
-    "doctor s3",
-    "doctor smtp",
-    "doctor redis",
-    "doctor medusa",
+    *(f"doctor {p.name}" for p in PROVIDERS if p.probe is not None),
     "webhooks register",
     "webhooks test",
     "regions enable-stripe",
@@ -60,6 +64,7 @@ PROTOCOL_OF = {
     "regions enable-stripe": "medusa",
     "mail test": "smtp",
     "mail replay": "smtp",
+    **{f"doctor {name}": name for name in GENERIC},
 }
 #: For HTTP faults, the HTTP service a row talks to (mail replay reads orders from Medusa).
 HTTP_SIDE = {**PROTOCOL_OF, "mail replay": "medusa"}
@@ -88,6 +93,12 @@ for row in ROWS:
     EXPECTED[(row, "500")] = (1, "PROTOCOL")
     EXPECTED[(row, "html-body")] = (1, "PROTOCOL")
     EXPECTED[(row, "truncated-json")] = (1, "PROTOCOL")
+NO_PEER = "the matrix knows no healthy peer of this provider (declared by its Endpoint only)"
+for name in GENERIC:
+    for fault in ("tls-to-plain", "plain-to-tls", "untrusted-cert"):
+        EXPECTED[(f"doctor {name}", fault)] = NO_PEER
+    for fault in HTTP:
+        EXPECTED[(f"doctor {name}", fault)] = NO_PEER
 # Where the service's own rules differ:
 EXPECTED[("doctor medusa", "403")] = (1, "PROTOCOL")  # GET /health answered 403: not Medusa's
 EXPECTED[("doctor medusa", "404")] = (1, "PROTOCOL")  # GET /health answered 404
@@ -181,6 +192,12 @@ def row_env(
     env = _base_env(peers)
     proto = PROTOCOL_OF[row]
     t = str(TIMEOUT)
+    if proto in GENERIC:
+        provider = GENERIC[proto]
+        assert provider.endpoint is not None and port is not None
+        env[provider.activation] = "matrix"  # overwritten below when it is the endpoint var
+        env[provider.endpoint.var] = provider.endpoint.address("127.0.0.1", port, tls)
+        return ["doctor", "--only", proto, "-f", "json", "--timeout", t], env
     if proto in ("stripe",):
         hook = "https://shop.example.com/hooks/payment/stripe_stripe"
         if not peers.stripe.state.endpoints.get("acct_1CNRYtest:test"):

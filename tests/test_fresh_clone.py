@@ -1,9 +1,12 @@
 """README's first command from a fresh clone on Debian's own python3 (EXTERNALLY-MANAGED, PEP 668):
-scripts/demo makes .venv/, installs into it, runs green, and a second run reuses it.
+scripts/demo makes .venv/, installs into it, runs green, and a second run reuses it. The clone has
+no sibling shared/ folder: this is also the proof that the repository stands alone (the peers'
+fixtures live in testing/fixtures/, nothing reads ../shared).
 
 Run as nobody (uid 65534) when the suite runs as root, so the unprivileged path is the one tested:
 no apt-get, no writable HOME of its own, a checkout it owns. Installs come from the wheelhouse
 scripts/test builds (no package index). The slowest test of the suite: ~25 s (BENCHMARKS.md).
+Without a wheelhouse (outside CI) a cheaper test runs the clone's demo on this interpreter instead.
 """
 
 from __future__ import annotations
@@ -12,12 +15,24 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
+import pytest
+
+from testing.procs import require_binary
 from tests.conftest import REPO
-from tests.servers.procs import require_binary
-from tests.wheelhouse import Wheelhouse, others_can_read, unavailable, unprivileged, wheelhouse
+from tests.wheelhouse import (
+    Wheelhouse,
+    locate,
+    others_can_read,
+    unavailable,
+    unprivileged,
+    wheelhouse,
+)
+
+WHERE = "import storectl, testing; print(storectl.__file__, testing.__file__)"
 
 
 def copy_checkout(source: Path, target: Path) -> None:
@@ -74,16 +89,15 @@ def demo_env(house: Wheelhouse, folder: Path, redis: str) -> dict[str, str]:
 def test_demo_from_a_fresh_clone_makes_and_reuses_a_venv() -> None:
     house = wheelhouse()
     redis = require_binary("redis-server")
-    shared = REPO.parent / "shared"
     prefix = unprivileged()
-    if prefix and not (others_can_read(house.folder / "STAMP") and others_can_read(shared)):
-        prefix = None  # nobody could not read them: run as ourselves
+    if prefix and not others_can_read(house.folder / "STAMP"):
+        prefix = None  # nobody could not read it: run as ourselves
     folder = Path(tempfile.mkdtemp(prefix="storectl-clone-"))
     try:
         clone = folder / "storectl"
         copy_checkout(REPO, clone)
-        # TEMP: remove once testing/ fixtures land (issue 9)
-        (folder / "shared").symlink_to(shared.resolve())
+        assert not (folder / "shared").exists()
+        assert (clone / "testing" / "fixtures" / "medusa-2.21-admin-order-default.json").is_file()
         (folder / "home").mkdir()
         (folder / "tmp").mkdir()
         if prefix:
@@ -102,6 +116,18 @@ def test_demo_from_a_fresh_clone_makes_and_reuses_a_venv() -> None:
         venv = clone / ".venv"
         assert (venv / "bin" / "storectl").exists()
         assert venv.stat().st_uid == (65534 if prefix else os.geteuid())
+        where = subprocess.run(
+            [str(venv / "bin" / "python"), "-c", WHERE],
+            cwd=clone / "scripts",  # as scripts/demo.py runs: the checkout is not the cwd
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert where.stdout.split() == [
+            str(clone / "storectl" / "__init__.py"),
+            str(clone / "testing" / "__init__.py"),
+        ], where.stdout
 
         second = run_demo(argv, env)
         output = f"as {who}:\n{second.stdout[-3000:]}{second.stderr[-3000:]}"
@@ -112,3 +138,32 @@ def test_demo_from_a_fresh_clone_makes_and_reuses_a_venv() -> None:
         assert "demo: every command succeeded" in second.stdout, output
     finally:
         shutil.rmtree(folder)
+
+
+def test_demo_from_a_clone_without_shared_on_this_python(tmp_path: Path) -> None:
+    """The cheap path, for when the test above cannot run (no wheelhouse, outside CI): the clone's
+    own code, with no sibling shared/, runs the demo green on the current interpreter."""
+    if not isinstance(locate(), str):
+        pytest.skip("the fresh-clone test above proves this and more (a wheelhouse exists)")
+    require_binary("redis-server")
+    clone = tmp_path / "elsewhere" / "storectl"
+    copy_checkout(REPO, clone)
+    assert not (clone.parent / "shared").exists()
+    assert (clone / "testing" / "fixtures" / "medusa-2.21-admin-order-default.json").is_file()
+    env = dict(os.environ, PYTHONPATH=str(clone))  # the clone's code first, not this checkout's
+    where = subprocess.run(
+        [sys.executable, "-c", WHERE],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert where.stdout.split() == [
+        str(clone / "storectl" / "__init__.py"),
+        str(clone / "testing" / "__init__.py"),
+    ], where.stdout
+    demo = run_demo([sys.executable, str(clone / "scripts" / "demo.py")], env)
+    assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+    assert "demo: every command succeeded" in demo.stdout
+    assert "FileNotFoundError" not in demo.stderr

@@ -150,7 +150,7 @@ def test_status_on_generated_flags(flags: list[str]) -> None:
 
 @pytest.fixture(scope="module")
 def closed_port() -> int:
-    from tests.servers.tcp import tcp_peer
+    from testing.tcp import tcp_peer
 
     with tcp_peer("close") as port:
         pass

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from storectl import env as envmod
-from storectl import lint
+from storectl.providers import lint
 from storectl.providers.registry import PROVIDERS, secret_names
 from tests.conftest import run, write
 

@@ -10,19 +10,19 @@ from typing import Any
 
 import pytest
 
-from storectl import mail
 from storectl.errors import ConfigError
-from tests.conftest import run, write
-from tests.servers.certs import Certs
-from tests.servers.medusa_server import (
+from storectl.mail import render as mail
+from testing.certs import Certs
+from testing.medusa_server import (
     API_KEY,
     MedusaServer,
     bulk_order,
     contract_order,
     fields_example_order,
 )
-from tests.servers.smtp_server import PASSWORD, QUEUE_ID, USER, SmtpServers
-from tests.servers.tcp import tcp_peer
+from testing.smtp_server import PASSWORD, QUEUE_ID, USER, SmtpServers
+from testing.tcp import tcp_peer
+from tests.conftest import run, write
 
 TEMPLATES = ["order-placed", "order-shipped", "order-canceled"]
 CONTRACT_ID = "order_01M8AXR7BHB4QS8PA83FZWATZG"
@@ -417,7 +417,7 @@ class DroppingHandler:
 def test_replay_reconnects_when_the_server_hangs_up(medusa_server: MedusaServer) -> None:
     from aiosmtpd.controller import Controller
 
-    from tests.servers.procs import free_port
+    from testing.procs import free_port
 
     medusa_server.state.orders = {o["id"]: o for o in (bulk_order(i) for i in range(3))}
     handler = DroppingHandler()

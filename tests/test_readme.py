@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from testing.certs import Certs
+from testing.medusa_server import API_KEY, MedusaServer
+from testing.redis_server import RedisServers
+from testing.s3_server import BUCKET, REGION, S3Servers
+from testing.smtp_server import PASSWORD, USER, SmtpServers
+from testing.stripe_server import TEST_KEY, StripeServer
 from tests.conftest import REPO, run, write
-from tests.servers.certs import Certs
-from tests.servers.medusa_server import API_KEY, MedusaServer
-from tests.servers.redis_server import RedisServers
-from tests.servers.s3_server import BUCKET, REGION, S3Servers
-from tests.servers.smtp_server import PASSWORD, USER, SmtpServers
-from tests.servers.stripe_server import TEST_KEY, StripeServer
 
 
 def readme_commands() -> list[str]:

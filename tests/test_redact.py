@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from storectl import env as envmod
 from storectl.redact import Redactor, display, is_secret_name, mask, mask_url
 
 
@@ -84,3 +87,35 @@ def test_url_password_reads_userinfo_up_to_the_last_at(url: str, password: str |
         redactor = Redactor()
         redactor.remember(url)
         assert password not in redactor.scrub(f"cannot reach {url}")
+
+
+def _store(tmp_path: Path, name: str, secret: str) -> envmod.Env:
+    folder = tmp_path / name / "backend"
+    folder.mkdir(parents=True)
+    (folder / ".env").write_text(f"STRIPE_API_KEY={secret}\nREDIS_URL=redis://:{name}pw9@h/0\n")
+    return envmod.load(project=tmp_path / name, ignore_environment=True)
+
+
+def test_one_redactor_knows_several_stores(tmp_path: Path) -> None:
+    """A run reading two stores masks both stores' secrets (the fleet case)."""
+    first = _store(tmp_path, "one", "sk_test_" + "1" * 24)
+    second = _store(tmp_path, "two", "sk_test_" + "2" * 24)
+    redactor = Redactor.for_env(first)
+    redactor.add_env(second)
+    text = f"{first.value('STRIPE_API_KEY')} {second.value('STRIPE_API_KEY')} onepw9 twopw9"
+    scrubbed = redactor.scrub(text)
+    for secret in ("1" * 24, "2" * 24, "onepw9", "twopw9"):
+        assert secret not in scrubbed
+
+
+def test_the_redactor_is_scoped_to_one_run() -> None:
+    """No hidden global: what one run learnt is unknown outside it and in the next run."""
+    import storectl.redact as redact_module
+
+    assert not any(isinstance(v, Redactor) for v in vars(redact_module).values())
+    with redact_module.scoped() as run:
+        run.remember("hunter2-secret")
+        assert redact_module.scrub("pw hunter2-secret") == "pw ****"
+    assert redact_module.scrub("pw hunter2-secret") == "pw hunter2-secret"
+    with redact_module.scoped():
+        assert redact_module.scrub("pw hunter2-secret") == "pw hunter2-secret"

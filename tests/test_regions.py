@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from testing.medusa_server import ADMIN_EMAIL, ADMIN_PASSWORD, API_KEY, MedusaServer
+from testing.tcp import tcp_peer
 from tests.conftest import Result, run, write
-from tests.servers.medusa_server import ADMIN_EMAIL, ADMIN_PASSWORD, API_KEY, MedusaServer
-from tests.servers.tcp import tcp_peer
 
 STRIPE = "pp_stripe_stripe"
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from testing.certs import Certs
+from testing.medusa_server import MedusaServer
+from testing.redis_server import RedisServers
+from testing.s3_server import S3Servers
+from testing.smtp_server import SmtpServers
+from testing.stripe_server import StripeServer
 from tests.conftest import run, write
-from tests.servers.certs import Certs
-from tests.servers.medusa_server import MedusaServer
-from tests.servers.redis_server import RedisServers
-from tests.servers.s3_server import S3Servers
-from tests.servers.smtp_server import SmtpServers
-from tests.servers.stripe_server import StripeServer
 
 CANARIES = {
     "STRIPE_API_KEY": "sk_live_CNRYstripeapikey0001",
@@ -111,7 +111,7 @@ def test_internal_error_messages_are_scrubbed(
     leaky_store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A crash whose message echoes a URL with a password still prints no password."""
-    from storectl import lint
+    from storectl.providers import lint
 
     def explode(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError(
@@ -172,10 +172,10 @@ def test_no_secret_in_any_output(
     """Every command, every format, success and failure: with a distinct canary in every
     secret the peers do not check and the peers' own secrets where they do, no secret reaches
     stdout, stderr, a --output report, the GitHub step summary, or STORECTL_DEBUG=1 output."""
-    from tests.servers import medusa_server as medusa_peer
-    from tests.servers import redis_server as redis_peer
-    from tests.servers import smtp_server as smtp_peer
-    from tests.servers.stripe_server import TEST_KEY
+    from testing import medusa_server as medusa_peer
+    from testing import redis_server as redis_peer
+    from testing import smtp_server as smtp_peer
+    from testing.stripe_server import TEST_KEY
 
     good = path == "success"
     stripe_key = TEST_KEY if good else CANARIES["STRIPE_API_KEY"]
@@ -245,7 +245,7 @@ def test_a_secret_that_spells_syntax_cannot_break_structured_output(
     import json
     from xml.etree import ElementTree as ET
 
-    from tests.servers.tcp import tcp_peer
+    from testing.tcp import tcp_peer
 
     with tcp_peer("close") as port:
         pass

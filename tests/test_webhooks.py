@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import stripe as stripe_sdk
 
+from testing.medusa_server import MedusaServer
+from testing.stripe_server import LIVE_KEY, MEDUSA_EVENTS, TEST_KEY, StripeServer
+from testing.tcp import tcp_peer
 from tests.conftest import Result, run, write
-from tests.servers.medusa_server import MedusaServer
-from tests.servers.stripe_server import LIVE_KEY, MEDUSA_EVENTS, TEST_KEY, StripeServer
-from tests.servers.tcp import tcp_peer
 
 BACKEND = "https://shop.example.com"
 HOOK = "/hooks/payment/stripe_stripe"

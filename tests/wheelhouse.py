@@ -12,6 +12,7 @@ import shutil
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -38,26 +39,34 @@ class Wheelhouse:
         }
 
 
-def unavailable(reason: str) -> None:
+def unavailable(reason: str) -> NoReturn:
     """A missing prerequisite (wheelhouse, git checkout) skips locally, fails under CI=true."""
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail(reason)
     pytest.skip(reason)
 
 
-def wheelhouse() -> Wheelhouse:
-    """The current wheelhouse, or skip (fail under CI) saying how to build it."""
+def locate() -> Wheelhouse | str:
+    """The current wheelhouse, or why there is none (and how to build it)."""
     stamp = FOLDER / "STAMP"
     if not stamp.is_file():
-        unavailable(f"no wheelhouse at {FOLDER}: ./scripts/test builds it")
+        return f"no wheelhouse at {FOLDER}: ./scripts/test builds it"
     fields = dict(line.split("=", 1) for line in stamp.read_text().splitlines() if "=" in line)
     digest = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()
     if fields.get("pyproject") != digest:
-        unavailable(f"{FOLDER} was built for another pyproject.toml: ./scripts/test rebuilds it")
+        return f"{FOLDER} was built for another pyproject.toml: ./scripts/test rebuilds it"
     python = fields.get("python", "")
     if not (python and os.access(python, os.X_OK)):
-        unavailable(f"{FOLDER} was built for {python or '?'}, which is gone: run ./scripts/test")
+        return f"{FOLDER} was built for {python or '?'}, which is gone: run ./scripts/test"
     return Wheelhouse(FOLDER, python)
+
+
+def wheelhouse() -> Wheelhouse:
+    """The current wheelhouse, or skip (fail under CI) saying how to build it."""
+    found = locate()
+    if isinstance(found, str):
+        unavailable(found)
+    return found
 
 
 def others_can_read(path: Path) -> bool:

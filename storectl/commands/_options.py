@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from storectl.output.formats import DoctorFormat, StatusFormat
+
 ENV_PANEL = "Configuration"
-
-
-class StatusFormat(StrEnum):
-    """Output formats of offline commands."""
-
-    TABLE = "table"
-    JSON = "json"
 
 
 ProjectOpt = Annotated[
@@ -62,15 +56,6 @@ StatusFormatOpt = Annotated[
     typer.Option("--format", "-f", help="Output format.", case_sensitive=False),
 ]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as failures (exit 1).")]
-
-
-class DoctorFormat(StrEnum):
-    """Output formats of doctor: human table, JSON, and the two CI formats."""
-
-    TABLE = "table"
-    JSON = "json"
-    JUNIT = "junit"
-    GITHUB = "github"
 
 
 DoctorFormatOpt = Annotated[

@@ -8,7 +8,6 @@ import typer
 
 from storectl import config, output
 from storectl.commands._options import (
-    DoctorFormat,
     DoctorFormatOpt,
     EnvFileOpt,
     EnvironmentOpt,
@@ -19,6 +18,7 @@ from storectl.commands._options import (
     TimeoutOpt,
 )
 from storectl.errors import ExitCode
+from storectl.output import DoctorFormat
 from storectl.providers.base import ProbeOptions
 from storectl.providers.registry import PROVIDERS
 
@@ -27,7 +27,8 @@ app = typer.Typer(add_completion=False)
 ProvidersOpt = Annotated[
     list[str] | None,
     typer.Option(
-        help="Comma-separated providers: stripe, s3, smtp, redis, medusa.", show_default=False
+        help=f"Comma-separated providers: {', '.join(p.name for p in PROVIDERS)}.",
+        show_default=False,
     ),
 ]
 
@@ -58,7 +59,9 @@ def run_doctor(
 
     Example: storectl doctor --project ./my-store --only stripe,redis --format json
     """
-    from storectl import doctor  # its threads and report model are not needed at start-up
+    # its threads, report model and renderers are not needed at start-up
+    from storectl.doctor import runner as doctor
+    from storectl.doctor import view
 
     options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     providers = doctor.select(PROVIDERS, only or (), skip or ())
@@ -75,6 +78,6 @@ def run_doctor(
         )
     finally:
         progress.close()
-    output.render_doctor(report, fmt, output_file)
+    view.render(report, fmt, output_file)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)

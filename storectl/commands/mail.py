@@ -15,12 +15,13 @@ from storectl.commands._options import (
     IgnoreEnvironmentOpt,
     ProjectOpt,
     RequestTimeoutOpt,
-    StatusFormat,
     TableJsonOpt,
     YesOpt,
     confirm,
 )
 from storectl.errors import ExitCode
+from storectl.mail import view
+from storectl.output import StatusFormat
 
 app = typer.Typer(
     add_completion=False,
@@ -70,13 +71,13 @@ def list_templates(
 
     Example: storectl mail templates --templates ./mail-templates
     """
-    from storectl import replay
+    from storectl.mail import replay
 
     tpl = replay.templates(
         _env(project, env_file, environment, ignore_environment), templates, "en_US"
     )
     result = replay.TemplateList(str(tpl.override) if tpl.override else None, tuple(tpl.list()))
-    output.render(result, fmt, output.templates_text)
+    output.render(result, fmt, view.templates_text)
 
 
 @app.command("test")
@@ -95,10 +96,10 @@ def send_test(
 
     Example: storectl mail test --to me@example.com
     """
-    from storectl import replay
+    from storectl.mail import replay
 
     env = _env(project, env_file, environment, ignore_environment)
-    output.render(replay.send_test(env, to, timeout), fmt, output.test_mail_text)
+    output.render(replay.send_test(env, to, timeout), fmt, view.test_mail_text)
 
 
 @app.command("preview")
@@ -124,12 +125,12 @@ def preview(
 
     Example: storectl mail preview order.placed --sample --out /tmp
     """
-    from storectl import replay
+    from storectl.mail import replay
 
     env = _env(project, env_file, environment, ignore_environment)
     tpl = replay.templates(env, templates, locale)
     output.render(
-        replay.preview(env, event, order, sample, out, tpl, timeout), fmt, output.preview_text
+        replay.preview(env, event, order, sample, out, tpl, timeout), fmt, view.preview_text
     )
 
 
@@ -177,7 +178,7 @@ def replay_event(
 
     Example: storectl mail replay order.placed --since 2026-11-01 --to me@example.com
     """
-    from storectl import replay
+    from storectl.mail import replay
 
     env = _env(project, env_file, environment, ignore_environment)
     report = replay.replay(
@@ -193,6 +194,6 @@ def replay_event(
         timeout=timeout,
         confirm=lambda question: confirm(question, yes),
     )
-    output.render(report, fmt, output.replay_text)
+    output.render(report, fmt, view.replay_text)
     if report.failed:
         raise typer.Exit(ExitCode.FAILED)

@@ -14,11 +14,12 @@ from storectl.commands._options import (
     IgnoreEnvironmentOpt,
     ProjectOpt,
     RequestTimeoutOpt,
-    StatusFormat,
     TableJsonOpt,
     YesOpt,
     confirm,
 )
+from storectl.output import StatusFormat
+from storectl.regions import view
 
 app = typer.Typer(
     add_completion=False,
@@ -56,10 +57,10 @@ def list_regions(
 
     Example: storectl regions list --project ./my-store
     """
-    from storectl import region_admin
+    from storectl.regions import admin as region_admin
 
     env = config.load(config.EnvOptions.of(project, env_file, environment, ignore_environment))
-    output.render(region_admin.list_regions(env, timeout), fmt, output.regions_text)
+    output.render(region_admin.list_regions(env, timeout), fmt, view.regions_text)
 
 
 @app.command("enable-stripe")
@@ -127,7 +128,7 @@ def _change(
     enable: bool,
 ) -> None:
     """The body both enable-stripe and disable-stripe share."""
-    from storectl import region_admin
+    from storectl.regions import admin as region_admin
 
     request = region_admin.Request(
         regions=tuple(region or ()),
@@ -144,4 +145,4 @@ def _change(
         confirm=lambda question: confirm(question, yes),
         warn=output.note,
     )
-    output.render(report, fmt, output.region_changes_text)
+    output.render(report, fmt, view.region_changes_text)

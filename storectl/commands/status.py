@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from storectl import config, output
+from storectl import config
 from storectl.commands._options import (
     EnvFileOpt,
     EnvironmentOpt,
     IgnoreEnvironmentOpt,
     ProjectOpt,
-    StatusFormat,
     StatusFormatOpt,
     StrictOpt,
 )
 from storectl.errors import ExitCode
+from storectl.output import StatusFormat
 from storectl.providers.registry import PROVIDERS
-from storectl.report import build_status
+from storectl.status import build_status, render
 
 app = typer.Typer(add_completion=False)
 
@@ -38,6 +38,6 @@ def status(
     """
     options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     report = build_status(config.load(options), PROVIDERS, strict=strict)
-    output.render_status(report, fmt)
+    render(report, fmt)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)

@@ -15,13 +15,14 @@ from storectl.commands._options import (
     IgnoreEnvironmentOpt,
     ProjectOpt,
     RequestTimeoutOpt,
-    StatusFormat,
     TableJsonOpt,
     YesOpt,
     confirm,
 )
 from storectl.env import Env
 from storectl.errors import ConfigError, ExitCode
+from storectl.output import StatusFormat
+from storectl.webhooks import view
 
 app = typer.Typer(
     add_completion=False,
@@ -41,7 +42,7 @@ UrlOpt = Annotated[
 
 
 def _expected(env_options: config.EnvOptions, url: str | None) -> tuple[Env, str, str]:
-    from storectl.providers.stripe import webhook_url
+    from storectl.providers.values import webhook_url
 
     env = config.load(env_options)
     if url:
@@ -67,12 +68,12 @@ def show_url(
 
     Example: storectl webhooks url --project ./my-store
     """
-    from storectl import webhooks
+    from storectl.webhooks import plan as webhooks
 
     options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     _env, url, origin = _expected(options, None)
     output.render(
-        webhooks.WebhookUrl(url, origin, webhooks.url_note(url)), fmt, output.webhook_url_text
+        webhooks.WebhookUrl(url, origin, webhooks.url_note(url)), fmt, view.webhook_url_text
     )
 
 
@@ -89,14 +90,14 @@ def list_endpoints(
 
     Example: storectl webhooks list --format json
     """
-    from storectl import webhooks
-    from storectl.providers import stripe
+    from storectl.providers import stripe, stripe_api, values
+    from storectl.webhooks import plan as webhooks
 
     env = config.load(config.EnvOptions.of(project, env_file, environment, ignore_environment))
-    expected, _origin = stripe.webhook_url(env)
-    endpoints = stripe.Api(env, timeout).endpoints()
+    expected, _origin = values.webhook_url(env)
+    endpoints = stripe_api.Api(env, timeout).endpoints()
     views = webhooks.views(endpoints, expected, stripe.MEDUSA_EVENTS)
-    output.render(webhooks.WebhookList(expected, tuple(views)), fmt, output.webhook_list_text)
+    output.render(webhooks.WebhookList(expected, tuple(views)), fmt, view.webhook_list_text)
 
 
 @app.command("register")
@@ -154,7 +155,7 @@ def register(
 
     Example: storectl webhooks register --project ./my-store --dry-run
     """
-    from storectl import registration
+    from storectl.webhooks import register as registration
 
     options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     env, target_url, origin = _expected(options, url)
@@ -172,7 +173,7 @@ def register(
         timeout=timeout,
     )
     report = registration.register(env, request, lambda question: confirm(question, yes))
-    output.render(report, fmt, output.register_text)
+    output.render(report, fmt, view.register_text)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)
 
@@ -193,11 +194,11 @@ def send_test(
 
     Example: storectl webhooks test --project ./my-store
     """
-    from storectl import registration
+    from storectl.webhooks import register as registration
 
     options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     env, target_url, _origin = _expected(options, url)
     result = registration.send_test(env, target_url, timeout)
-    output.render(result, fmt, output.webhook_test_text)
+    output.render(result, fmt, view.webhook_test_text)
     if result.status.value not in ("ok", "warn"):
         raise typer.Exit(ExitCode.FAILED)

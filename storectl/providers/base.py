@@ -1,34 +1,15 @@
-"""The provider model: env var specs, lint findings and provider descriptions (frozen values)."""
+"""The provider model: env var specs, endpoints, probe options and provider descriptions."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import TYPE_CHECKING
+
+from storectl.model import Check, Finding
 
 if TYPE_CHECKING:
     from storectl.env import Env
-
-
-class Severity(StrEnum):
-    """How bad a lint finding is; `--strict` promotes warnings to failures."""
-
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One offline lint result: a stable code, what is wrong, how to fix it, and where."""
-
-    code: str
-    severity: Severity
-    message: str
-    hint: str | None = None
-    source: str | None = None
-    provider: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,45 +22,20 @@ class EnvVar:
     secret: bool = False
     default: str | None = None
     default_from: str | None = None
-    storefront: bool = False
-
-
-class Status(StrEnum):
-    """Outcome of one live check; `error` is a check that crashed (a storectl bug)."""
-
-    OK = "ok"
-    WARN = "warn"
-    FAIL = "fail"
-    SKIP = "skip"
-    ERROR = "error"
-
-
-class Stage(StrEnum):
-    """Where a failing check broke: the layer the fix belongs to."""
-
-    CONFIG = "CONFIG"
-    DNS = "DNS"
-    CONNECT = "CONNECT"
-    TLS = "TLS"
-    AUTH = "AUTH"
-    PERMISSION = "PERMISSION"
-    NOT_FOUND = "NOT_FOUND"
-    PROTOCOL = "PROTOCOL"
-    TIMEOUT = "TIMEOUT"
 
 
 @dataclass(frozen=True)
-class Check:
-    """One live check's result: SDK and socket errors end up here, never as exceptions."""
+class Endpoint:
+    """Where a provider's server is configured: the env var holding its address, and how an
+    address is written there. Declarative, for tools that point a provider at another server
+    (the fault matrix points it at faulty peers); the probe itself just reads its env."""
 
-    provider: str
-    check: str
-    status: Status
-    summary: str
-    hint: str | None = None
-    stage: Stage | None = None
-    target: str | None = None
-    duration_ms: int = 0
+    var: str
+    plain: str = "http://{host}:{port}"
+    tls: str = "https://{host}:{port}"
+
+    def address(self, host: str, port: int, tls: bool) -> str:
+        return (self.tls if tls else self.plain).format(host=host, port=port)
 
 
 @dataclass(frozen=True)
@@ -106,29 +62,13 @@ class Provider:
     fallback: str
     lint: Lint = field(repr=False)
     probe: Probe | None = field(default=None, repr=False)
+    #: the env var naming its server, when one var does (see Endpoint)
+    endpoint: Endpoint | None = None
 
     def is_active(self, env: Env) -> bool:
         """Active exactly as medusa-config.ts decides: the activating var set and non-blank."""
         return env.is_set(self.activation)
 
-    def var(self, name: str) -> EnvVar:
-        for spec in self.env_vars:
-            if spec.name == name:
-                return spec
-        raise KeyError(name)
-
     @property
     def secret_names(self) -> frozenset[str]:
         return frozenset(v.name for v in self.env_vars if v.secret)
-
-
-def finding(
-    provider: str,
-    code: str,
-    severity: Severity,
-    message: str,
-    hint: str | None = None,
-    source: str | None = None,
-) -> Finding:
-    """A Finding whose code is namespaced by its provider (`stripe.live-test-mix`)."""
-    return Finding(f"{provider}.{code}", severity, message, hint, source, provider)

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from storectl.env import Env
-from storectl.errors import StorectlError
-from storectl.providers._checks import is_http_url
-from storectl.providers._probe import TRUST_HINT, Deadline, Steps, network_stage, tls_context
-from storectl.providers.base import (
-    Check,
-    EnvVar,
-    Finding,
-    ProbeOptions,
-    Provider,
-    Severity,
-    Stage,
-    Status,
-    finding,
+from storectl.errors import NetworkError
+from storectl.model import Check, Finding, Severity, Stage, Status, finding
+from storectl.net.deadline import Deadline
+from storectl.providers.base import Endpoint, EnvVar, ProbeOptions, Provider
+from storectl.providers.medusa_api import (
+    PUBLISHABLE_KEY_REQUIRED,
+    STRIPE_PROVIDER,
+    Admin,
+    provider_ids,
 )
+from storectl.providers.probe import Steps
+from storectl.providers.values import is_http_url
 
 NAME = "medusa"
 
@@ -81,275 +78,6 @@ def lint(env: Env) -> Iterator[Finding]:
 
 # --- admin API client and live probe -----------------------------------------------------------
 
-STRIPE_PROVIDER = "pp_stripe_stripe"
-_RETRY_STATUSES = (429, 502, 503, 504)
-PUBLISHABLE_KEY_REQUIRED = "Publishable API key required"
-REGION_FIELDS = "id,name,currency_code,*countries,*payment_providers"
-
-
-class MedusaError(StorectlError):
-    """A failed call to the backend, classified by the stage it broke at."""
-
-    def __init__(self, stage: Stage, message: str, hint: str) -> None:
-        super().__init__(message, hint, stage)
-        self.stage: Stage = stage
-
-
-def _body_message(response: Any) -> str | None:
-    try:
-        data = response.json()
-    except ValueError:
-        return None
-    return str(data.get("message")) if isinstance(data, dict) and data.get("message") else None
-
-
-def request(http: Any, method: str, url: str, **kwargs: Any) -> Any:
-    """One httpx request; transport failures become a MedusaError with their stage."""
-    import httpx
-
-    where = str(http.base_url).rstrip("/") or url
-    try:
-        return http.request(method, url, **kwargs)
-    except httpx.TimeoutException:
-        raise MedusaError(
-            Stage.TIMEOUT,
-            f"{where} did not answer {method} {url} in time",
-            "is the backend up? Raise --timeout for a slow cold start",
-        ) from None
-    except httpx.HTTPError as exc:
-        net = network_stage(exc)
-        if net is None and isinstance(exc, httpx.RemoteProtocolError):
-            net = (Stage.PROTOCOL, f"the server broke the HTTP exchange ({exc})")
-        stage, reason = net if net else (Stage.CONNECT, str(exc) or type(exc).__name__)
-        hint = (
-            TRUST_HINT
-            if "certificate" in reason
-            else "check MEDUSA_BACKEND_URL (or STRIPE_WEBHOOK_URL) and that the backend is running"
-        )
-        raise MedusaError(stage, f"{where}: {reason}", hint) from None
-
-
-def post_webhook(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Any:
-    """POST an event to a webhook URL, as Stripe would: no credentials, just the signature."""
-    import httpx
-
-    from storectl import __version__
-
-    with httpx.Client(
-        timeout=timeout,
-        headers={"User-Agent": f"storectl/{__version__}"},
-        verify=tls_context(),
-    ) as http:
-        return request(http, "POST", url, content=body, headers=headers)
-
-
-class Admin:
-    """One httpx client per run against the backend: base URL, timeout, User-Agent, auth once."""
-
-    def __init__(self, env: Env, timeout: float) -> None:
-        import httpx
-
-        from storectl import __version__
-
-        self.env = env
-        self.base = env.value("MEDUSA_BACKEND_URL").rstrip("/")
-        self.http = httpx.Client(
-            base_url=self.base,
-            timeout=timeout,
-            headers={"User-Agent": f"storectl/{__version__}"},
-            verify=tls_context(),
-        )
-        self.auth_mode: str | None = None
-        self.deadline = Deadline(timeout)
-
-    def __enter__(self) -> Admin:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.http.close()
-
-    def send(self, method: str, url: str, **kwargs: Any) -> Any:
-        """One request; transport failures become a MedusaError with their stage. A GET that
-        meets 429 or a gateway error (502-504) is tried again, twice at most, within the
-        command's deadline: reads are safe to repeat, writes are not repeated."""
-        import time
-
-        for attempt in range(3):
-            response = request(self.http, method, url, **kwargs)
-            delay = 0.25 * 2**attempt
-            if (
-                method != "GET"
-                or response.status_code not in _RETRY_STATUSES
-                or attempt == 2
-                or self.deadline.remaining() <= delay
-            ):
-                return response
-            time.sleep(delay)
-        raise AssertionError("unreachable")
-
-    def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        """An admin API call that must answer 200 with JSON."""
-        response = self.send(method, path, **kwargs)
-        message = _body_message(response)
-        status = response.status_code
-        if status == 200:
-            try:
-                data = response.json()
-            except ValueError:
-                data = None
-            if isinstance(data, dict):
-                return data
-            raise MedusaError(
-                Stage.PROTOCOL,
-                f"{method} {path} answered 200 with {response.headers.get('content-type')}, "
-                "not JSON",
-                "is MEDUSA_BACKEND_URL the backend, not the storefront or a proxy page?",
-            )
-        if status == 401:
-            raise MedusaError(
-                Stage.AUTH,
-                f"the backend refused the admin credentials: {message or 'Unauthorized'}",
-                "check MEDUSA_ADMIN_API_KEY (a secret key, sent as HTTP Basic) or "
-                "MEDUSA_ADMIN_EMAIL/MEDUSA_ADMIN_PASSWORD",
-            )
-        if status == 403:
-            raise MedusaError(
-                Stage.PERMISSION, f"{method} {path}: {message or 'Forbidden'}", "use an admin user"
-            )
-        if status == 404:
-            raise MedusaError(
-                Stage.NOT_FOUND,
-                message or f"{method} {path}: no such route on this backend",
-                "check MEDUSA_BACKEND_URL (a Medusa 2.x backend)"
-                if message is None
-                else "check the id or name",
-            )
-        if status >= 500:
-            raise MedusaError(
-                Stage.PROTOCOL,
-                f"{method} {path}: the backend failed with {status}"
-                + (f": {message}" if message else ""),
-                "see the backend's log",
-            )
-        raise MedusaError(
-            Stage.PROTOCOL,
-            f"{method} {path} answered {status}" + (f": {message}" if message else ""),
-            "see the backend's log",
-        )
-
-    def login(self) -> str | None:
-        """Authenticate with the env's admin credentials; returns how, or None without any."""
-        key = self.env.value("MEDUSA_ADMIN_API_KEY")
-        if key:
-            # Medusa takes secret API keys as HTTP Basic only (Bearer sk_... is refused: contract).
-            import httpx
-
-            self.http.auth = httpx.BasicAuth(key, "")
-            self.call("GET", "/admin/regions", params={"limit": 1, "fields": "id"})
-            self.auth_mode = "secret API key (HTTP Basic)"
-            return self.auth_mode
-        email, password = (
-            self.env.value("MEDUSA_ADMIN_EMAIL"),
-            self.env.get("MEDUSA_ADMIN_PASSWORD"),
-        )
-        if not email or not password:
-            return None
-        response = self.send(
-            "POST", "/auth/user/emailpass", json={"email": email, "password": password}
-        )
-        message = _body_message(response)
-        if response.status_code == 401:
-            raise MedusaError(
-                Stage.AUTH,
-                f"login as {email} refused: {message or 'Unauthorized'}",
-                "check MEDUSA_ADMIN_EMAIL and MEDUSA_ADMIN_PASSWORD, or use MEDUSA_ADMIN_API_KEY",
-            )
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if response.status_code != 200 or not isinstance(data, dict):
-            raise MedusaError(
-                Stage.PROTOCOL,
-                f"POST /auth/user/emailpass answered {response.status_code}"
-                + (f": {message}" if message else ""),
-                "is MEDUSA_BACKEND_URL a Medusa 2.x backend with the emailpass auth provider?",
-            )
-        if data.get("mfa_required") or data.get("verification_required"):
-            raise MedusaError(
-                Stage.AUTH,
-                f"login as {email} needs a second step (multi-factor or verification)",
-                "create a secret API key (Settings > Secret API Keys) and set MEDUSA_ADMIN_API_KEY",
-            )
-        token = data.get("token")
-        if not isinstance(token, str) or not token:
-            raise MedusaError(Stage.PROTOCOL, "login answered without a token", "see the log")
-        from storectl.redact import REDACTOR
-
-        REDACTOR.remember(token)
-
-        # As client auth, not a default header: requests sent with auth=None (the webhook
-        # probe, possibly to another host) then carry no admin token.
-        def bearer(request: Any) -> Any:
-            request.headers["Authorization"] = f"Bearer {token}"
-            return request
-
-        self.http.auth = bearer
-        self.auth_mode = "email and password (JWT)"
-        return self.auth_mode
-
-    def pages(self, path: str, key: str, params: dict[str, Any], limit: int) -> list[Any]:
-        """Every item of a paginated admin list (limit/offset/count)."""
-        items: list[Any] = []
-        while True:
-            data = self.call("GET", path, params={**params, "limit": limit, "offset": len(items)})
-            page = data.get(key) or []
-            items += page
-            if not page or len(items) >= int(data.get("count", 0)):
-                return items
-
-    def regions(self) -> list[dict[str, Any]]:
-        """Every region with its payment providers (they are not in the default fields)."""
-        return self.pages("/admin/regions", "regions", {"fields": REGION_FIELDS}, 50)
-
-    def set_payment_providers(self, region_id: str, ids: list[str]) -> dict[str, Any]:
-        """Replace a region's payment providers (the list REPLACES: send the full set)."""
-        data = self.call(
-            "POST",
-            f"/admin/regions/{region_id}",
-            params={"fields": REGION_FIELDS},
-            json={"payment_providers": ids},
-        )
-        region = data.get("region")
-        if not isinstance(region, dict):
-            raise MedusaError(Stage.PROTOCOL, "the region update answered no region", "see the log")
-        return region
-
-    def order(self, order_id: str, fields: str) -> dict[str, Any]:
-        """One order with the given fields (email and currency_code must be asked for)."""
-        order = self.call("GET", f"/admin/orders/{order_id}", params={"fields": fields}).get(
-            "order"
-        )
-        if not isinstance(order, dict):
-            raise MedusaError(
-                Stage.PROTOCOL, f"order {order_id}: no order in the answer", "see the log"
-            )
-        return order
-
-    def orders_since(self, since: str, fields: str) -> list[dict[str, Any]]:
-        """Every order created at or after `since` (ISO date), oldest first."""
-        params = {"fields": fields, "created_at[$gte]": since, "order": "created_at"}
-        return self.pages("/admin/orders", "orders", params, 50)
-
-    def payment_providers(self) -> list[dict[str, Any]]:
-        return self.pages("/admin/payments/payment-providers", "payment_providers", {}, 100)
-
-
-def provider_ids(region: dict[str, Any]) -> list[str]:
-    return [
-        p["id"] if isinstance(p, dict) else str(p) for p in region.get("payment_providers") or []
-    ]
-
 
 def classify_webhook_route(
     url: str, status: int, content_type: str, text: str
@@ -357,7 +85,7 @@ def classify_webhook_route(
     """What the backend's answer to an unsigned POST says about the webhook route."""
     from urllib.parse import urlsplit
 
-    from storectl.providers.stripe import MEDUSA_HOOK_PATH
+    from storectl.providers.values import MEDUSA_HOOK_PATH
 
     path = urlsplit(url).path
     fix = (
@@ -457,13 +185,13 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
                 if mode is not None:
                     step = "regions"
                     _regions(admin, steps)
-        except MedusaError as exc:
+        except NetworkError as exc:
             steps.fail(step, exc.stage, exc.message, exc.hint)
     return steps.checks
 
 
 def _webhook_route(admin: Admin, env: Env, steps: Steps) -> None:
-    from storectl.providers.stripe import webhook_url
+    from storectl.providers.values import webhook_url
 
     url, _origin = webhook_url(env)
     if url is None:
@@ -506,4 +234,5 @@ PROVIDER = Provider(
     fallback="no live backend checks (set MEDUSA_BACKEND_URL to check the running backend)",
     lint=lint,
     probe=probe,
+    endpoint=Endpoint("MEDUSA_BACKEND_URL"),
 )

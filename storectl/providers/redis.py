@@ -6,19 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from storectl.env import Env
-from storectl.providers._checks import is_loopback, split_url
-from storectl.providers._probe import TRUST_HINT, Deadline, Steps, network_stage
-from storectl.providers.base import (
-    Check,
-    EnvVar,
-    Finding,
-    ProbeOptions,
-    Provider,
-    Severity,
-    Stage,
-    Status,
-    finding,
-)
+from storectl.model import Check, Finding, Severity, Stage, Status, finding
+from storectl.net.deadline import Deadline
+from storectl.providers.base import Endpoint, EnvVar, ProbeOptions, Provider
+from storectl.providers.probe import TRUST_HINT, Steps, network_stage
+from storectl.providers.values import is_loopback, split_url
 from storectl.redact import mask_url
 
 NAME = "redis"
@@ -308,4 +300,5 @@ PROVIDER = Provider(
     "no cache or locking modules",
     lint=lint,
     probe=probe,
+    endpoint=Endpoint("REDIS_URL", "redis://{host}:{port}", "rediss://{host}:{port}"),
 )

@@ -14,10 +14,6 @@ PROVIDERS: tuple[Provider, ...] = (
 )
 
 
-def names() -> tuple[str, ...]:
-    return tuple(p.name for p in PROVIDERS)
-
-
 def secret_names() -> frozenset[str]:
     """Every env var a provider declares secret: the redactor masks these wherever they appear."""
     return frozenset(name for p in PROVIDERS for name in p.secret_names)

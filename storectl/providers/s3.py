@@ -6,19 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from storectl.env import Env
-from storectl.providers._checks import is_http_url, split_url
-from storectl.providers._probe import TRUST_HINT, Deadline, Steps, network_stage, tls_context
-from storectl.providers.base import (
-    Check,
-    EnvVar,
-    Finding,
-    ProbeOptions,
-    Provider,
-    Severity,
-    Stage,
-    Status,
-    finding,
-)
+from storectl.model import Check, Finding, Severity, Stage, Status, finding
+from storectl.net.deadline import Deadline
+from storectl.providers.base import Endpoint, EnvVar, ProbeOptions, Provider
+from storectl.providers.probe import TRUST_HINT, Steps, network_stage, tls_context
+from storectl.providers.values import is_http_url, split_url
 
 NAME = "s3"
 
@@ -354,4 +346,5 @@ PROVIDER = Provider(
     fallback="local file storage (@medusajs/medusa/file-local)",
     lint=lint,
     probe=probe,
+    endpoint=Endpoint("S3_ENDPOINT"),
 )

@@ -2,40 +2,23 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 from storectl.env import Env
-from storectl.errors import ConfigError, StorectlError
-from storectl.providers._checks import stripe_mode
-from storectl.providers._probe import Deadline, Steps, network_stage
-from storectl.providers.base import (
-    Check,
-    EnvVar,
-    Finding,
-    ProbeOptions,
-    Provider,
-    Severity,
-    Stage,
-    Status,
-    finding,
-)
+from storectl.model import Check, Finding, Severity, Stage, Status, finding
+from storectl.net.deadline import Deadline
+from storectl.providers.base import Endpoint, EnvVar, ProbeOptions, Provider
+from storectl.providers.probe import Steps
+from storectl.providers.stripe_api import DEFAULT_API_BASE, call, classify, client, list_endpoints
+from storectl.providers.values import DEFAULT_WEBHOOK_PATH, same_url, stripe_mode, webhook_url
 
-T = TypeVar("T")
 NAME = "stripe"
-#: The store document's webhook path; a stock Medusa 2.x serves /hooks/payment/stripe_stripe.
-DEFAULT_WEBHOOK_PATH = "/store/webhooks/payment/stripe"
-DEFAULT_API_BASE = "https://api.stripe.com"
 
 ENV_VARS = (
     EnvVar("STRIPE_API_KEY", "secret or restricted API key (sk_/rk_)", required=True, secret=True),
     EnvVar("STRIPE_WEBHOOK_SECRET", "signing secret of the webhook endpoint (whsec_)", secret=True),
-    EnvVar(
-        "NEXT_PUBLIC_STRIPE_KEY",
-        "publishable key the storefront uses (pk_)",
-        storefront=True,
-    ),
+    EnvVar("NEXT_PUBLIC_STRIPE_KEY", "publishable key the storefront uses (pk_)"),
     EnvVar("STRIPE_WEBHOOK_URL", "full webhook URL, overriding backend URL + path"),
     EnvVar(
         "STRIPE_WEBHOOK_PATH",
@@ -139,160 +122,6 @@ MEDUSA_EVENTS = (
 )
 #: The two that change Medusa's state: without them payments are never marked authorized/captured.
 STATE_EVENTS = ("payment_intent.amount_capturable_updated", "payment_intent.succeeded")
-#: Where a stock Medusa 2.x serves Stripe webhooks for a provider registered with id "stripe".
-MEDUSA_HOOK_PATH = "/hooks/payment/stripe_stripe"
-
-
-def webhook_url(env: Env) -> tuple[str | None, str]:
-    """The webhook URL Stripe should call, and where it came from."""
-    if env.is_set("STRIPE_WEBHOOK_URL"):
-        return env.value(
-            "STRIPE_WEBHOOK_URL"
-        ), f"STRIPE_WEBHOOK_URL ({env.source('STRIPE_WEBHOOK_URL')})"
-    path = env.value("STRIPE_WEBHOOK_PATH") or DEFAULT_WEBHOOK_PATH
-    path_from = (
-        f"STRIPE_WEBHOOK_PATH ({env.source('STRIPE_WEBHOOK_PATH')})"
-        if env.is_set("STRIPE_WEBHOOK_PATH")
-        else "the store document's default path"
-    )
-    if not env.is_set("MEDUSA_BACKEND_URL"):
-        return None, "neither STRIPE_WEBHOOK_URL nor MEDUSA_BACKEND_URL is set"
-    base = env.value("MEDUSA_BACKEND_URL").rstrip("/")
-    return (
-        f"{base}/{path.lstrip('/')}",
-        f"MEDUSA_BACKEND_URL ({env.source('MEDUSA_BACKEND_URL')}) + {path_from}",
-    )
-
-
-def same_url(a: str, b: str) -> bool:
-    """URLs equal up to a trailing slash and the case of scheme and host."""
-    from urllib.parse import urlsplit
-
-    def norm(url: str) -> tuple[str, str, str, str]:
-        parts = urlsplit(url.strip())
-        return (parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query)
-
-    return norm(a) == norm(b)
-
-
-def client(env: Env, timeout: float) -> Any:
-    """A StripeClient for the store's key: bounded retries, a timeout, STRIPE_API_BASE honoured."""
-    import stripe
-
-    return stripe.StripeClient(
-        env.value("STRIPE_API_KEY"),
-        base_addresses={"api": env.value("STRIPE_API_BASE") or DEFAULT_API_BASE},
-        # Retries are storectl's own (call()), bounded by the command's deadline: the SDK's
-        # would wait out its timeout once per attempt and sleep in between.
-        max_network_retries=0,
-        http_client=stripe.RequestsClient(timeout=timeout),
-    )
-
-
-def classify(exc: Exception) -> tuple[Stage, str, str]:
-    """(stage, summary, hint) for a stripe-python error."""
-    import stripe
-
-    message = getattr(exc, "user_message", None) or str(exc)
-    if isinstance(exc, stripe.AuthenticationError):
-        if error_code(exc) == "api_key_expired":
-            return (
-                Stage.AUTH,
-                f"Stripe says the key has expired: {message}",
-                "roll a new key in Stripe's dashboard (Developers > API keys) and update "
-                "STRIPE_API_KEY",
-            )
-        return (
-            Stage.AUTH,
-            f"Stripe rejected STRIPE_API_KEY: {message}",
-            "copy the secret key from Stripe's dashboard (Developers > API keys)",
-        )
-    if isinstance(exc, stripe.PermissionError):
-        return (
-            Stage.PERMISSION,
-            f"the restricted key lacks a permission: {message}",
-            "add that permission to the restricted key in Stripe's dashboard",
-        )
-    if isinstance(exc, stripe.RateLimitError):
-        return Stage.PROTOCOL, f"Stripe kept answering 429: {message}", "try again in a minute"
-    if isinstance(exc, stripe.APIConnectionError):
-        net = network_stage(exc)
-        stage, reason = net if net else (Stage.CONNECT, message)
-        base = "STRIPE_API_BASE" if "api.stripe.com" not in message else "the network"
-        return stage, f"cannot reach Stripe: {reason}", f"check {base} and outbound HTTPS"
-    if isinstance(exc, stripe.InvalidRequestError):
-        status = getattr(exc, "http_status", None)
-        stage = Stage.NOT_FOUND if status == 404 else Stage.PROTOCOL
-        return stage, f"Stripe refused the request: {message}", "see Stripe's error message"
-    if isinstance(exc, stripe.StripeError):
-        return (
-            Stage.PROTOCOL,
-            f"Stripe answered with an error: {message}",
-            "if Stripe is fine (status.stripe.com), check STRIPE_API_BASE",
-        )
-    net = network_stage(exc)
-    if net:
-        return net[0], f"cannot reach Stripe: {net[1]}", "check STRIPE_API_BASE and the network"
-    return Stage.PROTOCOL, f"{type(exc).__name__}: {exc}", "check STRIPE_API_BASE"
-
-
-def error_code(exc: Exception) -> str | None:
-    """Stripe's error `code` (stripe-python leaves it unset on some error classes)."""
-    code = getattr(exc, "code", None)
-    if code:
-        return str(code)
-    body = getattr(exc, "json_body", None)
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        found = body["error"].get("code")
-        return str(found) if found else None
-    return None
-
-
-def retryable(exc: Exception) -> bool:
-    """What is worth another try: 409, 429, 5xx, and a refused or reset connection; never a
-    timeout (the next try would wait just as long)."""
-    import stripe
-
-    if isinstance(exc, stripe.APIConnectionError):
-        net = network_stage(exc)
-        return net is not None and net[0] is not Stage.TIMEOUT and net[0] is not Stage.DNS
-    status = getattr(exc, "http_status", None)
-    return isinstance(exc, stripe.StripeError) and (
-        status in (409, 429) or (status is not None and status >= 500)
-    )
-
-
-def call(fn: Callable[[], T], deadline: Deadline, attempts: int = 3) -> T:
-    """Call the SDK, retrying what is worth it a bounded number of times within the deadline.
-
-    POSTs carry an idempotency key (see Api.create), so a retried create cannot create twice.
-    """
-    for attempt in range(attempts):
-        try:
-            return fn()
-        except Exception as exc:
-            delay = 0.25 * 2**attempt
-            if not retryable(exc) or attempt == attempts - 1 or deadline.remaining() <= delay:
-                raise
-            time.sleep(delay)
-    raise AssertionError("unreachable")
-
-
-def list_endpoints(stripe_client: Any, deadline: Deadline) -> list[dict[str, Any]]:
-    """Every webhook endpoint on the account (all pages), as plain dicts."""
-    found: list[dict[str, Any]] = []
-    after: str | None = None
-
-    def next_page() -> Any:
-        params = {"limit": 100, **({"starting_after": after} if after else {})}
-        return stripe_client.v1.webhook_endpoints.list(params)
-
-    while True:
-        page = call(next_page, deadline)
-        found += [endpoint.to_dict() for endpoint in page.data]
-        if not page.has_more or not page.data:
-            return found
-        after = page.data[-1].id
 
 
 def probe(env: Env, options: ProbeOptions) -> list[Check]:
@@ -472,75 +301,8 @@ PROVIDER = Provider(
     fallback="no Stripe: only the system payment provider (manual payments)",
     lint=lint,
     probe=probe,
+    endpoint=Endpoint("STRIPE_API_BASE"),
 )
 
 
 # --- webhook endpoint API (for `storectl webhooks`) --------------------------------------------
-
-
-class StripeApiError(StorectlError):
-    """A Stripe call that failed, classified; raised instead of any stripe-python error."""
-
-    def __init__(self, stage: Stage, message: str, hint: str) -> None:
-        super().__init__(message, hint, stage)
-        self.stage: Stage = stage
-
-
-class Api:
-    """The webhook-endpoint calls storectl makes, with stripe-python's errors turned into
-    StripeApiError at this boundary."""
-
-    def __init__(self, env: Env, timeout: float) -> None:
-        if not env.is_set("STRIPE_API_KEY"):
-            raise ConfigError(
-                "STRIPE_API_KEY is not set",
-                hint="set it in the backend env file, or pass --env-file",
-            )
-        self.deadline = Deadline(timeout)
-        self.client = client(env, timeout)
-        self.live = stripe_mode(env.value("STRIPE_API_KEY")) == "live"
-
-    def _do(self, fn: Callable[[], T]) -> T:
-        try:
-            return call(fn, self.deadline)
-        except Exception as exc:  # noqa: BLE001 - every SDK error is classified here
-            stage, summary, hint = classify(exc)
-            raise StripeApiError(stage, summary, hint) from None
-
-    def endpoints(self) -> list[dict[str, Any]]:
-        return self._do(lambda: list_endpoints(self.client, self.deadline))
-
-    def create(self, url: str, events: list[str]) -> dict[str, Any]:
-        """Create an endpoint; the answer is the only one that carries its `secret`."""
-        import uuid
-
-        params = {
-            "url": url,
-            "enabled_events": events,
-            "description": "Medusa payment webhooks (storectl)",
-            "metadata": {"managed_by": "storectl"},
-        }
-        # One key for every try of this create: Stripe replays the first answer to a retry.
-        options = {"idempotency_key": f"storectl-{uuid.uuid4()}"}
-        created = self._do(lambda: self.client.v1.webhook_endpoints.create(params, options))
-        data: dict[str, Any] = created.to_dict()
-        return data
-
-    def update(self, endpoint_id: str, params: dict[str, Any]) -> dict[str, Any]:
-        updated = self._do(lambda: self.client.v1.webhook_endpoints.update(endpoint_id, params))
-        data: dict[str, Any] = updated.to_dict()
-        return data
-
-    def delete(self, endpoint_id: str) -> None:
-        self._do(lambda: self.client.v1.webhook_endpoints.delete(endpoint_id))
-
-
-def sign(payload: bytes, secret: str, timestamp: int) -> str:
-    """A `Stripe-Signature` header: v1 = HMAC-SHA256(key = the whole whsec_ string, t.payload)."""
-    import hashlib
-    import hmac
-
-    digest = hmac.new(
-        secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256
-    ).hexdigest()
-    return f"t={timestamp},v1={digest}"

@@ -1,0 +1,156 @@
+"""Every networked command against hostile peers: wall time and peak memory per child process.
+
+For each command and each peer kind, the providers the command talks to point at a hostile
+peer from testing/hostile.py, and `storectl ... --timeout T` runs in a child process measured
+by testing/measure.py (wall time; peak RSS from os.wait4). Target (issue 10): wall <= T + 1 s
+and peak <= 150 MB. A command still running after --safety seconds is killed (shown as KILLED).
+
+Peer kinds:
+  drip     one byte every 0.5 s (HTTP response, SMTP greeting, Redis bulk reply)
+  endless  a body that never ends (HTTP chunked; SMTP `220-` lines; a 10 GB Redis bulk reply)
+  loop     pagination that never ends (Stripe has_more; Medusa count) -- Stripe/Medusa only
+  bomb     gzip body expanding to 64 MB -- HTTP providers only
+
+Usage: python bench/hostile.py [--timeout 3] [--safety 20] [--kinds drip,endless]
+       [--only "webhooks list,doctor --only smtp"]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from testing import hostile, measure  # noqa: E402
+
+TARGET_MB = 150
+STRIPE_KEY = "sk_test_51HOSTILEbenchkey000000000001"
+MEDUSA_KEY = "sk_hostile_admin_key_0000000001"
+
+#: command -> providers it talks to
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "webhooks list": ("stripe",),
+    "webhooks register --yes --force": ("stripe", "medusa"),
+    "webhooks register --yes": ("stripe", "medusa"),
+    "webhooks test": ("medusa",),
+    "regions list": ("medusa",),
+    "mail test --to qa@example.com": ("smtp",),
+    "mail replay order.placed --since 2026-01-01 --to qa@example.com --yes": ("medusa", "smtp"),
+    "doctor --only stripe": ("stripe",),
+    "doctor --only s3 --no-write": ("s3",),
+    "doctor --only smtp": ("smtp",),
+    "doctor --only redis": ("redis",),
+    "doctor --only medusa": ("medusa",),
+}
+
+PeerFactory = Callable[[], hostile.Peer]
+
+
+def peer_for(kind: str, provider: str) -> PeerFactory | None:
+    """The hostile peer of `kind` for `provider`, or None when that pair makes no sense."""
+    http = provider in ("stripe", "medusa", "s3")
+    table: dict[str, PeerFactory | None] = {
+        "drip": hostile.drip
+        if http
+        else (hostile.drip_smtp if provider == "smtp" else hostile.drip_redis),
+        "endless": hostile.endless_body
+        if http
+        else (hostile.smtp_endless if provider == "smtp" else hostile.redis_endless_bulk),
+        "loop": {"stripe": hostile.stripe_has_more, "medusa": hostile.medusa_endless_count}.get(
+            provider
+        ),
+        "bomb": hostile.gzip_bomb if http else None,
+    }
+    return table[kind]
+
+
+def store_env(ports: dict[str, hostile.Peer], folder: Path) -> dict[str, str]:
+    """A process environment whose providers point at the peers (the rest at nothing)."""
+
+    def url(provider: str) -> str:
+        return ports[provider].url if provider in ports else "http://127.0.0.1:9"
+
+    smtp_port = ports["smtp"].port if "smtp" in ports else 9
+    redis_port = ports["redis"].port if "redis" in ports else 9
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(folder),
+        "PYTHONPATH": str(ROOT),
+        "STRIPE_API_KEY": STRIPE_KEY,
+        "STRIPE_API_BASE": url("stripe"),
+        "STRIPE_WEBHOOK_SECRET": "whsec_hostile000000000000000",
+        "STRIPE_WEBHOOK_PATH": "/hooks/payment/stripe_stripe",
+        "MEDUSA_BACKEND_URL": url("medusa"),
+        "MEDUSA_ADMIN_API_KEY": MEDUSA_KEY,
+        "S3_BUCKET": "shop",
+        "S3_REGION": "us-east-1",
+        "S3_ENDPOINT": url("s3"),
+        "S3_FILE_URL": f"{url('s3')}/shop",
+        "S3_ACCESS_KEY_ID": "AKIAHOSTILE",
+        "S3_SECRET_ACCESS_KEY": "hostile-secret-access-key",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "SMTP_USER": "shop",
+        "SMTP_PASS": "hostile-smtp-password",
+        "SMTP_FROM": "Shop <orders@example.com>",
+        "SMTP_SECURE": "false",
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--timeout", type=float, default=3.0)
+    parser.add_argument("--safety", type=float, default=20.0)
+    parser.add_argument("--kinds", default="drip,endless,loop,bomb")
+    parser.add_argument("--only", default="", help="comma-separated commands (as in the table)")
+    args = parser.parse_args()
+    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    wanted = {c.strip() for c in args.only.split(",") if c.strip()}
+    limit = args.timeout + 1
+    print(
+        f"storectl COMMAND --timeout {args.timeout:g} against hostile peers; "
+        f"target <= {limit:g} s and <= {TARGET_MB} MB; killed after {args.safety:g} s\n"
+    )
+    print("| command | peer | wall | peak RSS | exit | verdict | last line of stderr/stdout |")
+    print("|---|---|---|---|---|---|---|")
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for command, providers in COMMANDS.items():
+            if wanted and command not in wanted:
+                continue
+            for kind in kinds:
+                factories = {p: peer_for(kind, p) for p in providers}
+                if all(f is None for f in factories.values()):
+                    continue
+                with ExitStack() as stack:
+                    peers = {
+                        p: stack.enter_context(f()) for p, f in factories.items() if f is not None
+                    }
+                    env = store_env(peers, folder)
+                    argv = [*command.split(), "--timeout", f"{args.timeout:g}"]
+                    if command.startswith("webhooks register"):
+                        argv += ["--write-to", str(folder / "backend.env")]
+                    done = measure.run(argv, env=env, cwd=folder, timeout=args.safety)
+                ok = not done.killed and done.wall <= limit and done.peak_mb <= TARGET_MB
+                failures += not ok
+                verdict = "ok" if ok else ("KILLED" if done.killed else "over")
+                tail = (done.stderr.strip() or done.stdout.strip()).splitlines()[-1:] or [""]
+                print(
+                    f"| `{command}` | {kind} | {done.wall:.1f} s | {done.peak_mb:.0f} MB | "
+                    f"{done.exit_code} | {verdict} | {tail[0][:90].replace('|', '/')} |",
+                    flush=True,
+                )
+    print(f"\n{failures} over target")
+
+
+if __name__ == "__main__":
+    main()

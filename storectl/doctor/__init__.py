@@ -1,0 +1,1 @@
+"""doctor: select the checks, run them concurrently under one deadline, report."""

@@ -1,0 +1,207 @@
+"""`storectl doctor`: the offline lint plus every active provider's live probe, run concurrently.
+
+Each provider's probe runs in its own daemon thread; doctor waits at most `--timeout` plus a
+half-second margin, and a provider still running then is reported as TIMEOUT, so one peer that
+never answers cannot hold the report hostage.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from storectl.env import Env
+from storectl.errors import UsageError
+from storectl.model import Check, FileState, Finding, Severity, Stage, Status
+from storectl.providers import lint
+from storectl.providers.base import ProbeOptions, Provider
+
+SCHEMA_VERSION = 1
+#: Extra time doctor gives a probe past --timeout before it reports TIMEOUT itself.
+GRACE = 0.5
+
+_FROM_SEVERITY = {
+    Severity.ERROR: Status.FAIL,
+    Severity.WARNING: Status.WARN,
+    Severity.INFO: Status.OK,
+}
+
+
+@dataclass(frozen=True)
+class DoctorSummary:
+    total: int
+    ok: int
+    warn: int
+    fail: int
+    skip: int
+    error: int
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class DoctorReport:
+    schema_version: int
+    ok: bool
+    strict: bool
+    environment: str
+    files: tuple[FileState, ...]
+    checks: tuple[Check, ...]
+    summary: DoctorSummary
+
+
+def select(
+    providers: Sequence[Provider], only: Iterable[str], skip: Iterable[str]
+) -> list[Provider]:
+    """Providers named by --only/--skip (comma lists); an unknown name is a usage error."""
+    names = [p.name for p in providers]
+    wanted = [n.strip() for item in only for n in item.split(",") if n.strip()]
+    unwanted = [n.strip() for item in skip for n in item.split(",") if n.strip()]
+    unknown = sorted(set(wanted + unwanted) - set(names))
+    if unknown:
+        raise UsageError(
+            f"unknown provider {', '.join(unknown)}", hint=f"choose from: {', '.join(names)}"
+        )
+    return [p for p in providers if (not wanted or p.name in wanted) and p.name not in unwanted]
+
+
+def lint_check(item: Finding) -> Check:
+    """A lint finding as a check: errors fail, warnings warn, info is reported as ok."""
+    status = _FROM_SEVERITY[item.severity]
+    return Check(
+        provider=item.provider or "env",
+        check=item.code,
+        status=status,
+        summary=item.message,
+        hint=item.hint,
+        stage=Stage.CONFIG if status is not Status.OK else None,
+        target=item.source,
+    )
+
+
+def _run_probe(provider: Provider, env: Env, options: ProbeOptions) -> list[Check]:
+    assert provider.probe is not None
+    try:
+        return provider.probe(env, options)
+    except Exception as exc:  # noqa: BLE001 - a crashed check is a result, not a crash
+        return [
+            Check(
+                provider.name,
+                "probe",
+                Status.ERROR,
+                f"the check crashed: {type(exc).__name__}: {exc}",
+                hint="this is a bug in storectl: rerun with --debug and report it",
+            )
+        ]
+
+
+def probe_all(
+    env: Env,
+    providers: Sequence[Provider],
+    options: ProbeOptions,
+    on_done: Callable[[str], None] | None = None,
+) -> dict[str, list[Check]]:
+    """Run every active provider's probe at once; inactive ones are skipped with their fallback."""
+    results: dict[str, list[Check]] = {}
+    finished: queue.Queue[tuple[str, list[Check]]] = queue.Queue()
+    started: dict[str, float] = {}
+    for provider in providers:
+        if not provider.is_active(env):
+            results[provider.name] = [
+                Check(
+                    provider.name,
+                    "active",
+                    Status.SKIP,
+                    f"{provider.activation} unset → {provider.fallback}",
+                )
+            ]
+        elif provider.probe is None:
+            results[provider.name] = []
+        else:
+            started[provider.name] = time.monotonic()
+            # Each probe runs in a copy of this context: the run's redactor (a ContextVar)
+            # is the same object there, so what a probe learns (a session token) is masked.
+            context = contextvars.copy_context()
+            thread = threading.Thread(
+                target=lambda p=provider, c=context: c.run(
+                    lambda: finished.put((p.name, _run_probe(p, env, options)))
+                ),
+                name=f"storectl-probe-{provider.name}",
+                daemon=True,  # a peer that never answers must not keep the process alive
+            )
+            thread.start()
+    end = time.monotonic() + options.timeout + GRACE
+    pending = set(started)
+    while pending:
+        try:
+            name, checks = finished.get(timeout=max(0.0, end - time.monotonic()))
+        except queue.Empty:
+            break
+        pending.discard(name)
+        results[name] = checks
+        if on_done is not None:
+            on_done(name)
+    for name in pending:
+        results[name] = [
+            Check(
+                name,
+                "probe",
+                Status.FAIL,
+                f"no answer within {options.timeout:g} s",
+                hint="a peer accepted the connection but never answered: check the host and "
+                "port, or raise --timeout",
+                stage=Stage.TIMEOUT,
+                duration_ms=round((time.monotonic() - started[name]) * 1000),
+            )
+        ]
+    return {p.name: results[p.name] for p in providers if p.name in results}
+
+
+def failed(checks: Sequence[Check], *, strict: bool) -> bool:
+    bad = {Status.FAIL, Status.ERROR} | ({Status.WARN} if strict else set())
+    return any(c.status in bad for c in checks)
+
+
+def build(
+    env: Env,
+    providers: Sequence[Provider],
+    options: ProbeOptions,
+    *,
+    strict: bool,
+    include_env_lint: bool = True,
+    on_done: Callable[[str], None] | None = None,
+) -> DoctorReport:
+    start = time.monotonic()
+    names = {p.name for p in providers}
+    findings = lint.run(env, providers)
+    checks = [
+        lint_check(f)
+        for f in findings
+        if f.provider in names or (include_env_lint and f.provider == "env")
+    ]
+    for provider_checks in probe_all(env, providers, options, on_done).values():
+        checks.extend(provider_checks)
+    # One block per provider, in registry order (its lint first), the env files' findings last.
+    order = {p.name: index for index, p in enumerate(providers)}
+    checks.sort(key=lambda c: order.get(c.provider, len(order)))
+    counts = {status: sum(c.status is status for c in checks) for status in Status}
+    return DoctorReport(
+        schema_version=SCHEMA_VERSION,
+        ok=not failed(checks, strict=strict),
+        strict=strict,
+        environment=env.environment,
+        files=tuple(FileState(f.display, f.role, f.exists) for f in env.files),
+        checks=tuple(checks),
+        summary=DoctorSummary(
+            total=len(checks),
+            ok=counts[Status.OK],
+            warn=counts[Status.WARN],
+            fail=counts[Status.FAIL],
+            skip=counts[Status.SKIP],
+            error=counts[Status.ERROR],
+            duration_ms=round((time.monotonic() - start) * 1000),
+        ),
+    )

@@ -1,0 +1,94 @@
+"""doctor's rendering: the grouped table, and JSON, JUnit and GitHub output of its report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import assert_never
+
+from storectl.doctor.runner import DoctorReport
+from storectl.model import Check, Status
+from storectl.output import DoctorFormat, Painter, columns, label, to_json, use_color, write
+from storectl.output.color import STATUS_MARK
+from storectl.output.github import append_step_summary, workflow_commands
+from storectl.output.junit import junit
+from storectl.redact import scrub, scrub_data
+
+
+def _title(provider: str) -> str:
+    from storectl.providers.registry import PROVIDERS
+
+    titles = {p.name: p.title for p in PROVIDERS}
+    return titles.get(provider, "Env files" if provider == "env" else provider)
+
+
+def render(report: DoctorReport, fmt: DoctorFormat, output: Path | None = None) -> None:
+    """Render to stdout, or to `output` (atomically) with a one-line summary on stdout."""
+    report = scrub_data(report)
+    match fmt:
+        case DoctorFormat.TABLE:
+            text = doctor_table(report, Painter(output is None and use_color(sys.stdout)))
+        case DoctorFormat.JSON:
+            text = to_json(report)
+        case DoctorFormat.JUNIT:
+            text = junit(
+                "storectl doctor", report.checks, report.strict, report.summary.duration_ms
+            )
+        case DoctorFormat.GITHUB:
+            text = workflow_commands(report.checks, summary_line(report))
+            append_step_summary("storectl doctor", report.checks, summary_line(report))
+        case _:
+            assert_never(fmt)
+    structured = fmt is not DoctorFormat.TABLE
+    if output is None:
+        write(text, structured=structured)
+        return
+    from storectl.fsutil import atomic_write
+
+    if not structured:
+        text = scrub(text)
+    atomic_write(output, (text if text.endswith("\n") else text + "\n").encode())
+    write(f"{summary_line(report)} · report written to {output}")
+
+
+def summary_line(report: DoctorReport) -> str:
+    s = report.summary
+    verdict = "ok" if report.ok else "failed"
+    return (
+        f"{s.total} checks, {s.fail} failed, {s.warn} warnings, {s.error} errors, "
+        f"{s.skip} skipped in {s.duration_ms / 1000:.1f} s · {verdict}"
+        + (" (--strict)" if report.strict else "")
+    )
+
+
+def doctor_table(report: DoctorReport, paint: Painter) -> str:
+    out: list[str] = []
+    by_provider: dict[str, list[Check]] = {}
+    for check in report.checks:
+        by_provider.setdefault(check.provider, []).append(check)
+    for provider, checks in by_provider.items():
+        if out:
+            out.append("")
+        out.append(paint(_title(provider), "bold"))
+        rows: list[list[tuple[str, tuple[str, ...]]]] = []
+        notes: dict[int, list[str]] = {}
+        for check in checks:
+            mark, style = STATUS_MARK[check.status]
+            stage = f"{check.stage.value} " if check.stage else ""
+            duration = f"{check.duration_ms} ms" if check.duration_ms else ""
+            rows.append(
+                [
+                    (mark, (style,)),
+                    (label(check), ()),
+                    (duration, ("dim",)),
+                    (stage + check.summary, (style,) if check.status is not Status.OK else ()),
+                ]
+            )
+            if check.hint and check.status in (Status.WARN, Status.FAIL, Status.ERROR):
+                notes[len(rows) - 1] = [paint(f"      hint: {check.hint}", "dim")]
+        for index, line in enumerate(columns(rows, paint, indent=2)):
+            out.append(line)
+            out.extend(notes.get(index, []))
+    verdict_style = ("green",) if report.ok else ("bold", "red")
+    out += ["", paint(summary_line(report), *verdict_style)]
+    return "\n".join(out)

@@ -1,0 +1,29 @@
+"""The store's configuration: dotenv discovery, parsing, precedence and expansion; atomic writes."""
+
+from storectl.env.loader import (
+    ENVIRONMENT_SOURCE,
+    KNOWN_ENVIRONMENTS,
+    Entry,
+    Env,
+    EnvFile,
+    EnvValue,
+    Layout,
+    discover,
+    find_layout,
+    load,
+    parse,
+)
+
+__all__ = [
+    "ENVIRONMENT_SOURCE",
+    "KNOWN_ENVIRONMENTS",
+    "Entry",
+    "Env",
+    "EnvFile",
+    "EnvValue",
+    "Layout",
+    "discover",
+    "find_layout",
+    "load",
+    "parse",
+]

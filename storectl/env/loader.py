@@ -1,0 +1,371 @@
+"""Loading a store's dotenv files as Medusa and Next.js do, remembering where each value came from.
+
+Backend: Medusa >= 2.5 `loadEnv` reads `.env.<env>` then `.env` when the environment is one of
+production, staging or test, else `.env` only; dotenv never overrides a variable already set, so
+the real process environment wins, then `.env.<env>`, then `.env`. Storefront: Next.js reads
+`.env.local` before `.env`. `--env-file` replaces discovery (later files win).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import stat
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from storectl.errors import ConfigError
+from storectl.model import Finding, Severity
+from storectl.redact import is_secret_name, looks_secret
+
+#: Environments for which Medusa's loadEnv reads `.env.<environment>`.
+KNOWN_ENVIRONMENTS = ("production", "staging", "test")
+ENVIRONMENT_SOURCE = "environment"
+
+# ${VAR}, ${VAR:-default}, ${VAR-default} and $VAR, as dotenv-expand reads them; \$ escapes.
+_REFERENCE = re.compile(
+    r"(?P<escape>\\?)\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}"
+    r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
+)
+
+
+@dataclass(frozen=True)
+class EnvValue:
+    """A variable's effective value and where it came from (`backend/.env:12`, `environment`)."""
+
+    name: str
+    value: str
+    source: str
+    raw: str
+    path: Path | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One `KEY=value` line of an env file, before expansion."""
+
+    name: str
+    raw: str
+    line: int
+    single_quoted: bool
+
+
+@dataclass(frozen=True)
+class EnvFile:
+    """A file storectl looked for; `entries` is empty when it does not exist."""
+
+    path: Path
+    display: str
+    role: str
+    exists: bool
+    entries: tuple[Entry, ...] = ()
+
+    def source(self, line: int) -> str:
+        return f"{self.display}:{line}"
+
+
+@dataclass(frozen=True)
+class Env:
+    """The effective configuration: values by name, the files read, and problems reading them."""
+
+    values: Mapping[str, EnvValue]
+    files: tuple[EnvFile, ...]
+    environment: str
+    findings: tuple[Finding, ...] = ()
+    root: Path | None = None
+    secret_names: frozenset[str] = field(default_factory=frozenset)
+
+    def get(self, name: str) -> str | None:
+        item = self.values.get(name)
+        return item.value if item is not None else None
+
+    def is_set(self, name: str) -> bool:
+        """Set and non-blank: how medusa-config.ts guards each provider."""
+        value = self.get(name)
+        return value is not None and value.strip() != ""
+
+    def value(self, name: str) -> str:
+        """The stripped value, or "" when unset."""
+        return (self.get(name) or "").strip()
+
+    def source(self, name: str) -> str | None:
+        item = self.values.get(name)
+        return item.source if item is not None else None
+
+    def is_secret(self, name: str) -> bool:
+        value = self.get(name) or ""
+        return name in self.secret_names or is_secret_name(name) or looks_secret(value)
+
+    def named_values(self) -> Iterator[tuple[str, str]]:
+        """Every (name, value) pair: effective values, and each file's raw entries (a shadowed
+        secret is still a secret): what the run's redactor learns (redact.Redactor.add_env)."""
+        for item in self.values.values():
+            yield item.name, item.value
+        for env_file in self.files:
+            for entry in env_file.entries:
+                yield entry.name, entry.raw
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a store keeps its env files."""
+
+    root: Path
+    backend: Path | None
+    storefront: Path | None
+
+
+def find_layout(project: Path | None) -> Layout:
+    """Resolve `--project`: a store root (backend/, storefront/) or a backend folder itself."""
+    explicit = project is not None
+    root = project if project is not None else Path(".")
+    if not root.exists():
+        raise ConfigError(
+            f"project folder {root} does not exist",
+            hint="pass --project with the store's root (the folder with backend/ and storefront/)",
+        )
+    if not root.is_dir():
+        raise ConfigError(f"project {root} is not a folder", hint="pass the store's root folder")
+    if any((root / name).exists() for name in ("medusa-config.ts", "medusa-config.js", ".env")):
+        sibling = root.resolve().parent / "storefront"
+        storefront = sibling if root.resolve().name == "backend" and sibling.is_dir() else None
+        return Layout(root, root, storefront)
+    backend = root / "backend"
+    storefront = root / "storefront"
+    if explicit and not backend.is_dir() and not storefront.is_dir():
+        raise ConfigError(
+            f"{root} is not a Medusa store: no backend/, storefront/, medusa-config.ts or .env",
+            hint="pass --project with the store's root, or name files with --env-file",
+        )
+    return Layout(
+        root, backend if backend.is_dir() else None, storefront if storefront.is_dir() else None
+    )
+
+
+def discover(layout: Layout, environment: str) -> list[tuple[Path, str]]:
+    """The files Medusa and Next.js would read, highest precedence first, with their role."""
+    found: list[tuple[Path, str]] = []
+    if layout.backend is not None:
+        if environment in KNOWN_ENVIRONMENTS:
+            found.append((layout.backend / f".env.{environment}", "backend"))
+        found.append((layout.backend / ".env", "backend"))
+    if layout.storefront is not None:
+        found.append((layout.storefront / ".env.local", "storefront"))
+        found.append((layout.storefront / ".env", "storefront"))
+    return found
+
+
+def _display(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return str(path.resolve().relative_to(root.resolve()))
+        except ValueError:
+            pass
+    return str(path)
+
+
+def read_text(path: Path, *, explicit: bool) -> str | None:
+    """The file's text; None when a discovered file is absent. Never blocks on a FIFO."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        if explicit:
+            raise ConfigError(
+                f"env file {path} does not exist", hint="check the path given to --env-file"
+            ) from None
+        return None
+    except OSError as exc:
+        raise ConfigError(f"cannot read env file {path}: {exc.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise ConfigError(f"env file {path} is {kind}", hint="--env-file takes a dotenv file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read env file {path}: {exc.strerror}",
+            hint="check the file's permissions (storectl needs to read it)",
+        ) from None
+    # Node reads env files as UTF-8 with replacement characters; a BOM is not part of a key.
+    return data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+
+
+def parse(text: str, display: str) -> tuple[list[Entry], list[Finding]]:
+    """Parse dotenv text with python-dotenv's parser; malformed lines become findings."""
+    from dotenv.parser import parse_stream
+
+    entries: list[Entry] = []
+    findings: list[Finding] = []
+    seen: dict[str, int] = {}
+    for binding in parse_stream(io.StringIO(text)):
+        original = binding.original.string
+        stripped = original.lstrip()
+        line = binding.original.line + original[: len(original) - len(stripped)].count("\n")
+        if binding.error or (binding.key is not None and binding.value is None):
+            first = stripped.splitlines()[0] if stripped else ""
+            what = "has no '='" if binding.key is not None else "is not KEY=value"
+            findings.append(
+                Finding(
+                    "env.malformed-line",
+                    Severity.WARNING,
+                    f"line {line} {what}; Medusa's dotenv ignores it"
+                    + (f" ({len(first)} characters)" if len(first) > 60 else ""),
+                    hint="write it as KEY=value, quote values with spaces or '#', or delete it",
+                    source=f"{display}:{line}",
+                    provider="env",
+                )
+            )
+            continue
+        if binding.key is None or binding.value is None:
+            continue
+        if binding.key in seen:
+            findings.append(
+                Finding(
+                    "env.duplicate-key",
+                    Severity.WARNING,
+                    f"{binding.key} is defined twice in this file (line {seen[binding.key]} and "
+                    f"line {line}); the later one wins",
+                    hint=f"delete one of the two {binding.key} lines",
+                    source=f"{display}:{line}",
+                    provider="env",
+                )
+            )
+        seen[binding.key] = line
+        after = stripped.split("=", 1)[1].lstrip(" \t") if "=" in stripped else ""
+        entries.append(Entry(binding.key, binding.value, line, after.startswith("'")))
+    return entries, findings
+
+
+def load(
+    *,
+    project: Path | None = None,
+    env_files: Sequence[Path] = (),
+    environment: str | None = None,
+    ignore_environment: bool = False,
+    process_env: Mapping[str, str] | None = None,
+    secret_names: Iterable[str] = (),
+) -> Env:
+    """Load the effective env: process environment > backend files > storefront files."""
+    process = dict(os.environ if process_env is None else process_env)
+    if ignore_environment:
+        process = {}
+    env_name = environment or process.get("NODE_ENV") or "development"
+
+    candidates: list[tuple[Path, str, bool]]
+    root: Path | None
+    if env_files:
+        root = Path(".")
+        # Later --env-file wins: highest precedence first.
+        candidates = [(path, "env-file", True) for path in reversed(env_files)]
+    else:
+        layout = find_layout(project)
+        root = layout.root
+        candidates = [(path, role, False) for path, role in discover(layout, env_name)]
+
+    files: list[EnvFile] = []
+    findings: list[Finding] = []
+    for path, role, explicit in candidates:
+        display = _display(path, root)
+        text = read_text(path, explicit=explicit)
+        if text is None:
+            files.append(EnvFile(path, display, role, exists=False))
+            continue
+        entries, problems = parse(text, display)
+        files.append(EnvFile(path, display, role, exists=True, entries=tuple(entries)))
+        findings.extend(problems)
+
+    values, expansion_findings = _resolve(process, files)
+    findings.extend(expansion_findings)
+    env = Env(
+        values=values,
+        files=tuple(files),
+        environment=env_name,
+        findings=tuple(findings),
+        root=root,
+        secret_names=frozenset(secret_names),
+    )
+    return env
+
+
+def _resolve(
+    process: Mapping[str, str], files: Sequence[EnvFile]
+) -> tuple[dict[str, EnvValue], list[Finding]]:
+    """Pick each name's winning definition and expand `${VAR}` references in file values."""
+    winners: dict[str, tuple[EnvFile, Entry]] = {}
+    for env_file in files:  # highest precedence first
+        for entry in env_file.entries:  # within a file, the last definition wins
+            if entry.name in process:
+                continue
+            current = winners.get(entry.name)
+            if current is None or current[0] is env_file:
+                winners[entry.name] = (env_file, entry)
+
+    values: dict[str, EnvValue] = {
+        name: EnvValue(name, value, ENVIRONMENT_SOURCE, value) for name, value in process.items()
+    }
+    findings: list[Finding] = []
+    resolved: dict[str, str] = {}
+
+    def expand(name: str, stack: tuple[str, ...]) -> str:
+        if name in process:
+            return process[name]
+        if name in resolved:
+            return resolved[name]
+        if name not in winners:
+            return ""
+        env_file, entry = winners[name]
+        if entry.single_quoted:
+            resolved[name] = entry.raw
+            return entry.raw
+        if name in stack:
+            cycle = " -> ".join((*stack[stack.index(name) :], name))
+            findings.append(
+                Finding(
+                    "env.expansion-cycle",
+                    Severity.ERROR,
+                    f"{name} refers to itself through {cycle}; it expands to an empty string",
+                    hint="break the cycle: give one of these variables a literal value",
+                    source=env_file.source(entry.line),
+                    provider="env",
+                )
+            )
+            return ""
+
+        def substitute(match: re.Match[str]) -> str:
+            if match.group("escape"):
+                return match.group(0)[1:]
+            ref = match.group("braced") or match.group("bare")
+            value = expand(ref, (*stack, name))
+            default = match.group("default")
+            if default is not None and value == "":
+                return default
+            return value
+
+        value = _REFERENCE.sub(substitute, entry.raw)
+        resolved[name] = value
+        return value
+
+    for name, (env_file, entry) in winners.items():
+        values[name] = EnvValue(
+            name,
+            expand(name, ()),
+            env_file.source(entry.line),
+            entry.raw,
+            env_file.path,
+            entry.line,
+        )
+    return values, _dedupe(findings)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str | None]] = set()
+    unique: list[Finding] = []
+    for item in findings:
+        key = (item.code, item.source)
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+    return unique

@@ -1,0 +1,311 @@
+"""`storectl mail`: test mail, previews and the replay of order events to a safe recipient."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from storectl.env import Env
+from storectl.errors import ConfigError, NetworkError, StorectlError, UsageError
+from storectl.mail import render as mail
+from storectl.model import Stage
+from storectl.providers import medusa_api, smtp_mailer
+from storectl.providers.values import stripe_mode
+
+
+@dataclass(frozen=True)
+class Delivery:
+    order_id: str
+    display_id: Any
+    to: str | None
+    subject: str | None
+    status: str  # sent, failed, planned
+    reply: str | None = None
+    error: str | None = None
+    stage: Stage | None = None
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    event: str
+    template: str
+    dry_run: bool
+    to_customer: bool
+    deliveries: tuple[Delivery, ...]
+    sent: int
+    failed: int
+    connections: int
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class TestMail:
+    to: str
+    sender: str
+    server: str
+    reply: str
+
+
+@dataclass(frozen=True)
+class Preview:
+    event: str
+    template: str
+    subject: str
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TemplateList:
+    override: str | None
+    templates: tuple[mail.TemplateInfo, ...]
+
+
+def sender(env: Env) -> str:
+    value = env.value("SMTP_FROM")
+    if not value:
+        raise ConfigError("SMTP_FROM is not set: mail has no sender", hint="set SMTP_FROM")
+    return value
+
+
+def store_name(env: Env) -> str:
+    """STORECTL_STORE_NAME, else the display name in SMTP_FROM, else its domain."""
+    from email.utils import parseaddr
+
+    if env.is_set("STORECTL_STORE_NAME"):
+        return env.value("STORECTL_STORE_NAME")
+    name, address = parseaddr(env.value("SMTP_FROM"))
+    return name or address.rpartition("@")[2] or "Our store"
+
+
+def templates(env: Env, folder: Path | None, locale: str) -> mail.Templates:
+    override = folder or (
+        Path(env.value("STORECTL_TEMPLATES_DIR")) if env.is_set("STORECTL_TEMPLATES_DIR") else None
+    )
+    return mail.Templates(override, locale)
+
+
+def send_test(env: Env, to: str, timeout: float) -> TestMail:
+    from email.message import EmailMessage
+    from email.utils import formatdate, make_msgid
+
+    from_addr = sender(env)
+    msg = EmailMessage()
+    msg["From"] = from_addr
+    msg["To"] = to
+    msg["Subject"] = f"storectl test mail from {store_name(env)}"
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(
+        domain=smtp_mailer.parseaddr_address(from_addr).rpartition("@")[2] or None
+    )
+    msg.set_content(
+        "This is a test message sent by storectl through the store's SMTP settings.\n"
+        f"Server: {env.value('SMTP_HOST')}:{smtp_mailer.port(env)}\n"
+    )
+    with smtp_mailer.SmtpMailer(env, timeout) as mailer:
+        reply = mailer.send(msg, smtp_mailer.parseaddr_address(from_addr), to)
+    return TestMail(to, from_addr, f"{env.value('SMTP_HOST')}:{smtp_mailer.port(env)}", reply)
+
+
+def preview(
+    env: Env,
+    event: str,
+    order_id: str | None,
+    sample: bool,
+    out: Path,
+    tpl: mail.Templates,
+    timeout: float,
+) -> Preview:
+    canonical = mail.event_name(event)
+    if bool(order_id) == sample:
+        raise UsageError("pass --order ID or --sample", hint="one of them, not both")
+    order = mail.sample_order() if sample else _fetch_one(env, str(order_id), timeout)
+    template = mail.EVENTS[canonical]
+    rendered = tpl.render(template, order, store_name(env))
+    if not out.is_dir():
+        raise ConfigError(f"{out} is not a folder", hint="pass --out with an existing folder")
+    files = []
+    for suffix, content in (("html", rendered.html), ("txt", rendered.text)):
+        path = out / f"{template}.{suffix}"
+        path.write_text(content, encoding="utf-8")
+        files.append(str(path))
+    return Preview(canonical, template, rendered.subject, tuple(files))
+
+
+def _fetch_one(env: Env, order_id: str, timeout: float) -> dict[str, Any]:
+    with _admin(env, timeout) as admin:
+        return admin.order(order_id, mail.ORDER_FIELDS)
+
+
+def _admin(env: Env, timeout: float) -> medusa_api.Admin:
+    if not env.is_set("MEDUSA_BACKEND_URL"):
+        raise ConfigError(
+            "MEDUSA_BACKEND_URL is not set: orders come from the admin API",
+            hint="set it, or use --sample",
+        )
+    admin = medusa_api.Admin(env, timeout)
+    if admin.login() is None:
+        admin.http.close()
+        raise ConfigError(
+            "no admin credentials to read orders",
+            hint="set MEDUSA_ADMIN_API_KEY, or MEDUSA_ADMIN_EMAIL and MEDUSA_ADMIN_PASSWORD",
+        )
+    return admin
+
+
+def parse_since(value: str) -> str:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"--since {value!r} is not a date", hint="use YYYY-MM-DD or an ISO 8601 time"
+        ) from None
+    return parsed.isoformat()
+
+
+def replay(
+    env: Env,
+    *,
+    event: str,
+    order_ids: Sequence[str],
+    since: str | None,
+    sample: bool,
+    to: str | None,
+    to_customer: bool,
+    dry_run: bool,
+    tpl: mail.Templates,
+    timeout: float,
+    confirm: Callable[[str], None],
+    progress: Callable[[Delivery], None] | None = None,
+) -> ReplayReport:
+    """Render the event's template for each order and send it over one SMTP session."""
+    started = time.monotonic()
+    canonical = mail.event_name(event)
+    template = mail.EVENTS[canonical]
+    if sum([bool(order_ids), since is not None, sample]) != 1:
+        raise UsageError(
+            "choose the orders", hint="pass --order ID (repeatable), --since DATE or --sample"
+        )
+    if to and to_customer:
+        raise UsageError("--to and --to-customer exclude each other", hint="use one of them")
+    if not to and not to_customer:
+        raise UsageError(
+            "no recipient: replayed mail goes to --to only",
+            hint="pass --to you@example.com (or --to-customer to mail each order's customer)",
+        )
+    live = stripe_mode(env.value("STRIPE_API_KEY")) == "live" or env.environment == "production"
+    if to_customer and live and not dry_run:
+        confirm("Send replayed mail to REAL customers (live Stripe key or production)?")
+    from_addr = sender(env)
+    envelope_from = smtp_mailer.parseaddr_address(from_addr)
+    name = store_name(env)
+    since_iso = parse_since(since) if since is not None else None
+
+    orders: list[tuple[str, dict[str, Any] | None, StorectlError | None]] = []
+    if sample:
+        example = mail.sample_order()
+        orders.append((str(example["id"]), example, None))
+    else:
+        with _admin(env, timeout) as admin:
+            if since_iso is not None:
+                orders += [
+                    (str(o.get("id")), o, None)
+                    for o in admin.orders_since(since_iso, mail.ORDER_FIELDS)
+                ]
+            for order_id in order_ids:
+                try:
+                    orders.append((order_id, admin.order(order_id, mail.ORDER_FIELDS), None))
+                except NetworkError as exc:
+                    if exc.stage is not Stage.NOT_FOUND:
+                        raise
+                    orders.append((order_id, None, exc))
+
+    deliveries: list[Delivery] = []
+    connections = 0
+    with smtp_mailer.SmtpMailer(env, timeout) as mailer:
+        for order_id, found, problem in orders:
+            if found is None:
+                assert problem is not None
+                item = Delivery(
+                    order_id, None, to, None, "failed", error=problem.message, stage=Stage.NOT_FOUND
+                )
+            else:
+                item = _deliver(
+                    mailer,
+                    found,
+                    canonical,
+                    template,
+                    tpl,
+                    name,
+                    from_addr,
+                    envelope_from,
+                    to,
+                    dry_run,
+                )
+            deliveries.append(item)
+            if progress is not None:
+                progress(item)
+        connections = mailer.connections
+    sent = sum(d.status == "sent" for d in deliveries)
+    failed = sum(d.status == "failed" for d in deliveries)
+    return ReplayReport(
+        event=canonical,
+        template=template,
+        dry_run=dry_run,
+        to_customer=to_customer,
+        deliveries=tuple(deliveries),
+        sent=sent,
+        failed=failed,
+        connections=connections,
+        duration_ms=round((time.monotonic() - started) * 1000),
+    )
+
+
+def _deliver(
+    mailer: smtp_mailer.Mailer,
+    order: dict[str, Any],
+    event: str,
+    template: str,
+    tpl: mail.Templates,
+    name: str,
+    from_addr: str,
+    envelope_from: str,
+    to: str | None,
+    dry_run: bool,
+) -> Delivery:
+    order_id = str(order.get("id"))
+    recipient = to or str(order.get("email") or "")
+    if not recipient:
+        return Delivery(
+            order_id,
+            order.get("display_id"),
+            None,
+            None,
+            "failed",
+            error="the order has no email",
+            stage=Stage.CONFIG,
+        )
+    rendered = tpl.render(template, order, name)
+    if dry_run:
+        return Delivery(order_id, order.get("display_id"), recipient, rendered.subject, "planned")
+    msg = mail.message(rendered, sender=from_addr, to=recipient, event=event, order_id=order_id)
+    try:
+        reply = mailer.send(msg, envelope_from, recipient)
+    except NetworkError as exc:
+        if exc.unusable or exc.stage in (Stage.AUTH, Stage.CONFIG):
+            raise  # the server is unusable: every other order would fail the same way
+        return Delivery(
+            order_id,
+            order.get("display_id"),
+            recipient,
+            rendered.subject,
+            "failed",
+            error=exc.message,
+            stage=exc.stage,
+        )
+    return Delivery(
+        order_id, order.get("display_id"), recipient, rendered.subject, "sent", reply=reply
+    )

@@ -1,0 +1,1 @@
+"""Network plumbing every client shares: one deadline, one retry policy, bounded reads."""

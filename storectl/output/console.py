@@ -1,0 +1,78 @@
+"""The console: results to stdout, everything else (errors, notes, progress) to stderr,
+every human string scrubbed of secrets as it is written."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from typing import IO, TypeVar, assert_never
+
+from storectl.output.color import Painter, use_color
+from storectl.output.formats import StatusFormat
+from storectl.output.json import to_json
+from storectl.redact import scrub, scrub_data
+
+T = TypeVar("T")
+
+
+def write(text: str, stream: IO[str] | None = None, *, structured: bool = False) -> None:
+    """Write text and a final newline; human text is scrubbed here, structured text (JSON, XML,
+    workflow commands) was built from scrubbed values and is left byte for byte."""
+    target = stream if stream is not None else sys.stdout
+    if not structured:
+        text = scrub(text)
+    target.write(text if text.endswith("\n") else text + "\n")
+    target.flush()
+
+
+def error(message: str, hint: str | None = None, stage: str | None = None) -> None:
+    """`Error: ...`, `stage: ...` (where a network failure broke) and `hint: ...` on stderr."""
+    lines = [f"Error: {message}"]
+    if stage:
+        lines.append(f"stage: {stage}")
+    if hint:
+        lines.append(f"hint: {hint}")
+    write("\n".join(lines), sys.stderr)
+
+
+def note(message: str) -> None:
+    """A remark for the person running the command: stderr, never mixed into results."""
+    write(f"note: {message}", sys.stderr)
+
+
+def render(result: T, fmt: StatusFormat, text: Callable[[T, Painter], str]) -> None:
+    """A result as JSON, or as the human text `text` makes of it."""
+    result = scrub_data(result)
+    match fmt:
+        case StatusFormat.TABLE:
+            write(text(result, Painter(use_color(sys.stdout))))
+        case StatusFormat.JSON:
+            write(to_json(result), structured=True)
+        case _:
+            assert_never(fmt)
+
+
+class Progress:
+    """A one-line progress display on stderr, only when stderr is a terminal."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.pending = list(names)
+        self.total = len(names)
+        self.enabled = bool(names) and sys.stderr.isatty()
+        self._show()
+
+    def _show(self) -> None:
+        if self.enabled:
+            done = self.total - len(self.pending)
+            sys.stderr.write(f"\r\x1b[2Kchecking {' '.join(self.pending)} ({done}/{self.total})")
+            sys.stderr.flush()
+
+    def done(self, name: str) -> None:
+        if name in self.pending:
+            self.pending.remove(name)
+        self._show()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\x1b[2K")
+            sys.stderr.flush()

@@ -1,0 +1,52 @@
+"""GitHub Actions output: workflow-command annotations and the step summary table."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from storectl.model import Check, Status
+from storectl.output.color import STATUS_MARK
+from storectl.output.table import label
+
+
+def escape(text: str, *, prop: bool = False) -> str:
+    """Escape for a workflow command (actions/toolkit's escapeData / escapeProperty)."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def workflow_commands(checks: Sequence[Check], summary: str) -> str:
+    """`::error`/`::warning` workflow commands, then the summary line."""
+    lines = []
+    for check in checks:
+        if check.status in (Status.FAIL, Status.ERROR):
+            level = "error"
+        elif check.status is Status.WARN:
+            level = "warning"
+        else:
+            continue
+        title = escape(f"storectl {check.provider} {label(check)}", prop=True)
+        message = check.summary + (f" (hint: {check.hint})" if check.hint else "")
+        stage = f"{check.stage.value}: " if check.stage else ""
+        lines.append(f"::{level} title={title}::{escape(stage + message)}")
+    lines.append(summary)
+    return "\n".join(lines)
+
+
+def append_step_summary(title: str, checks: Sequence[Check], summary: str) -> None:
+    """Append a markdown table to $GITHUB_STEP_SUMMARY when GitHub Actions provides one."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    rows = ["| | provider | check | stage | summary |", "|---|---|---|---|---|"]
+    for check in checks:
+        mark = STATUS_MARK[check.status][0]
+        summary = check.summary.replace("|", "\\|")
+        stage = check.stage.value if check.stage else ""
+        rows.append(f"| {mark} | {check.provider} | {label(check)} | {stage} | {summary} |")
+    text = f"### {title}\n\n" + "\n".join(rows) + f"\n\n{summary}\n\n"
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(text)  # built from scrubbed checks

@@ -1,0 +1,150 @@
+"""Offline lint: every provider's own rules plus the rules that span providers and files."""
+
+from __future__ import annotations
+
+import re
+import stat
+from collections.abc import Iterator, Sequence
+
+from storectl.env import Env, EnvFile
+from storectl.model import Finding, Severity
+from storectl.providers.base import Provider
+from storectl.providers.values import stripe_mode
+from storectl.redact import is_secret_name, looks_secret, url_password
+
+_AWS_SECRET = re.compile(r"^[A-Za-z0-9/+]{40}$")
+
+
+def run(env: Env, providers: Sequence[Provider]) -> list[Finding]:
+    """All findings for `env`: parse problems first, then per provider, then hygiene."""
+    findings = list(env.findings)
+    for provider in providers:
+        findings.extend(provider.lint(env))
+        findings.extend(inactive_vars(env, provider))
+    findings.extend(next_public_secrets(env))
+    findings.extend(file_hygiene(env))
+    return findings
+
+
+def inactive_vars(env: Env, provider: Provider) -> Iterator[Finding]:
+    """A provider's companion vars set while its activating var is not: they are ignored."""
+    if provider.is_active(env):
+        return
+    stray = [
+        v.name for v in provider.env_vars if v.name != provider.activation and env.is_set(v.name)
+    ]
+    if stray:
+        yield Finding(
+            f"{provider.name}.inactive-vars",
+            Severity.WARNING,
+            f"{', '.join(stray)} {'is' if len(stray) == 1 else 'are'} set but "
+            f"{provider.activation} is not, so {provider.title} is off and "
+            f"{'it is' if len(stray) == 1 else 'they are'} ignored; in use: {provider.fallback}",
+            hint=f"set {provider.activation} to turn {provider.title} on, or remove those vars",
+            source=env.source(stray[0]),
+            provider=provider.name,
+        )
+
+
+def _secret_value(env: Env, name: str, value: str) -> bool:
+    """Whether a NEXT_PUBLIC_ value is a secret: by shape, or equal to a secret var's value."""
+    if looks_secret(value) or url_password(value) is not None or _AWS_SECRET.match(value):
+        return True
+    if is_secret_name(name.removeprefix("NEXT_PUBLIC_")):
+        return True
+    return any(
+        item.value.strip() == value
+        for other, item in env.values.items()
+        if other != name and not other.startswith("NEXT_PUBLIC_") and env.is_secret(other)
+    )
+
+
+def next_public_secrets(env: Env) -> Iterator[Finding]:
+    """NEXT_PUBLIC_* is inlined into the browser bundle: a secret there is published."""
+    for name in sorted(env.values):
+        value = env.value(name)
+        if name.startswith("NEXT_PUBLIC_") and value and _secret_value(env, name, value):
+            yield Finding(
+                "env.next-public-secret",
+                Severity.ERROR,
+                f"{name} holds a secret, and Next.js ships every NEXT_PUBLIC_ variable "
+                "to every visitor's browser",
+                hint="move it to a server-side variable, then rotate it: treat it as leaked",
+                source=env.source(name),
+                provider="env",
+            )
+
+
+def _secrets_in(env: Env, env_file: EnvFile, *, live_only: bool) -> list[str]:
+    """Names of the vars in `env_file` that hold a literal secret (live ones only if asked)."""
+    names: list[str] = []
+    for entry in env_file.entries:
+        value = entry.raw.strip()
+        if not value or "${" in value:
+            continue
+        secret = (
+            entry.name in env.secret_names
+            or is_secret_name(entry.name)
+            or looks_secret(value)
+            or url_password(value) is not None
+        )
+        if not secret:
+            continue
+        if live_only and stripe_mode(value) == "test":
+            continue
+        if entry.name not in names:
+            names.append(entry.name)
+    return names
+
+
+def _tracked_by_git(env_file: EnvFile) -> bool:
+    import shutil  # lazy: only files holding live secrets get here
+    import subprocess
+
+    git = shutil.which("git")
+    if git is None:
+        return False
+    try:
+        done = subprocess.run(
+            [git, "ls-files", "--error-unmatch", "--", env_file.path.name],
+            cwd=env_file.path.parent,
+            capture_output=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+def file_hygiene(env: Env) -> Iterator[Finding]:
+    """Env files with secrets readable by others, or committed to git."""
+    for env_file in env.files:
+        secrets = _secrets_in(env, env_file, live_only=False)
+        if not env_file.exists or not secrets:
+            continue
+        try:
+            mode = env_file.path.stat().st_mode
+        except OSError:
+            continue
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            yield Finding(
+                "env.file-permissions",
+                Severity.WARNING,
+                f"{env_file.display} holds secrets ({', '.join(secrets)}) and can be read "
+                f"by group or others (mode {stat.S_IMODE(mode):04o})",
+                hint=f"chmod 600 {env_file.display}",
+                source=env_file.display,
+                provider="env",
+            )
+        live = _secrets_in(env, env_file, live_only=True)
+        if live and _tracked_by_git(env_file):
+            yield Finding(
+                "env.git-tracked-secrets",
+                Severity.ERROR,
+                f"{env_file.display} holds live secrets ({', '.join(live)}) and is tracked by git",
+                hint=f"git rm --cached {env_file.display}, add it to .gitignore, "
+                "and rotate the secrets: they are in the history",
+                source=env_file.display,
+                provider="env",
+            )

@@ -1,0 +1,278 @@
+"""The Medusa admin client: one httpx client per run (base URL, timeout, User-Agent), auth once;
+transport failures become NetworkError, and GETs retry through net/retry.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storectl.env import Env
+from storectl.errors import NetworkError
+from storectl.model import Stage
+from storectl.net import retry
+from storectl.net.deadline import Deadline
+from storectl.providers.probe import TRUST_HINT, network_stage, tls_context
+
+STRIPE_PROVIDER = "pp_stripe_stripe"
+
+
+_RETRY_STATUSES = (429, 502, 503, 504)
+
+
+PUBLISHABLE_KEY_REQUIRED = "Publishable API key required"
+
+
+REGION_FIELDS = "id,name,currency_code,*countries,*payment_providers"
+
+
+def _body_message(response: Any) -> str | None:
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    return str(data.get("message")) if isinstance(data, dict) and data.get("message") else None
+
+
+def request(http: Any, method: str, url: str, **kwargs: Any) -> Any:
+    """One httpx request; transport failures become a NetworkError with their stage."""
+    import httpx
+
+    where = str(http.base_url).rstrip("/") or url
+    try:
+        return http.request(method, url, **kwargs)
+    except httpx.TimeoutException:
+        raise NetworkError(
+            Stage.TIMEOUT,
+            f"{where} did not answer {method} {url} in time",
+            "is the backend up? Raise --timeout for a slow cold start",
+        ) from None
+    except httpx.HTTPError as exc:
+        net = network_stage(exc)
+        if net is None and isinstance(exc, httpx.RemoteProtocolError):
+            net = (Stage.PROTOCOL, f"the server broke the HTTP exchange ({exc})")
+        stage, reason = net if net else (Stage.CONNECT, str(exc) or type(exc).__name__)
+        hint = (
+            TRUST_HINT
+            if "certificate" in reason
+            else "check MEDUSA_BACKEND_URL (or STRIPE_WEBHOOK_URL) and that the backend is running"
+        )
+        raise NetworkError(stage, f"{where}: {reason}", hint) from None
+
+
+def post_webhook(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Any:
+    """POST an event to a webhook URL, as Stripe would: no credentials, just the signature."""
+    import httpx
+
+    from storectl import __version__
+
+    with httpx.Client(
+        timeout=timeout,
+        headers={"User-Agent": f"storectl/{__version__}"},
+        verify=tls_context(),
+    ) as http:
+        return request(http, "POST", url, content=body, headers=headers)
+
+
+class Admin:
+    """One httpx client per run against the backend: base URL, timeout, User-Agent, auth once."""
+
+    def __init__(self, env: Env, timeout: float) -> None:
+        import httpx
+
+        from storectl import __version__
+
+        self.env = env
+        self.base = env.value("MEDUSA_BACKEND_URL").rstrip("/")
+        self.http = httpx.Client(
+            base_url=self.base,
+            timeout=timeout,
+            headers={"User-Agent": f"storectl/{__version__}"},
+            verify=tls_context(),
+        )
+        self.auth_mode: str | None = None
+        self.deadline = Deadline(timeout)
+
+    def __enter__(self) -> Admin:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.http.close()
+
+    def send(self, method: str, url: str, **kwargs: Any) -> Any:
+        """One request; transport failures become a NetworkError with their stage. A GET that
+        meets 429 or a gateway error (502-504) is tried again through the one retry policy
+        (Retry-After honoured) within the command's deadline: reads are safe to repeat, writes
+        are not repeated."""
+
+        def again(response: Any) -> retry.Again | None:
+            if method != "GET" or response.status_code not in _RETRY_STATUSES:
+                return None
+            return retry.Again(retry.retry_after(response.headers))
+
+        return retry.call(
+            lambda: request(self.http, method, url, **kwargs), self.deadline, on_result=again
+        )
+
+    def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """An admin API call that must answer 200 with JSON."""
+        response = self.send(method, path, **kwargs)
+        message = _body_message(response)
+        status = response.status_code
+        if status == 200:
+            try:
+                data = response.json()
+            except ValueError:
+                data = None
+            if isinstance(data, dict):
+                return data
+            raise NetworkError(
+                Stage.PROTOCOL,
+                f"{method} {path} answered 200 with {response.headers.get('content-type')}, "
+                "not JSON",
+                "is MEDUSA_BACKEND_URL the backend, not the storefront or a proxy page?",
+            )
+        if status == 401:
+            raise NetworkError(
+                Stage.AUTH,
+                f"the backend refused the admin credentials: {message or 'Unauthorized'}",
+                "check MEDUSA_ADMIN_API_KEY (a secret key, sent as HTTP Basic) or "
+                "MEDUSA_ADMIN_EMAIL/MEDUSA_ADMIN_PASSWORD",
+            )
+        if status == 403:
+            raise NetworkError(
+                Stage.PERMISSION, f"{method} {path}: {message or 'Forbidden'}", "use an admin user"
+            )
+        if status == 404:
+            raise NetworkError(
+                Stage.NOT_FOUND,
+                message or f"{method} {path}: no such route on this backend",
+                "check MEDUSA_BACKEND_URL (a Medusa 2.x backend)"
+                if message is None
+                else "check the id or name",
+            )
+        if status >= 500:
+            raise NetworkError(
+                Stage.PROTOCOL,
+                f"{method} {path}: the backend failed with {status}"
+                + (f": {message}" if message else ""),
+                "see the backend's log",
+            )
+        raise NetworkError(
+            Stage.PROTOCOL,
+            f"{method} {path} answered {status}" + (f": {message}" if message else ""),
+            "see the backend's log",
+        )
+
+    def login(self) -> str | None:
+        """Authenticate with the env's admin credentials; returns how, or None without any."""
+        key = self.env.value("MEDUSA_ADMIN_API_KEY")
+        if key:
+            # Medusa takes secret API keys as HTTP Basic only (Bearer sk_... is refused: contract).
+            import httpx
+
+            self.http.auth = httpx.BasicAuth(key, "")
+            self.call("GET", "/admin/regions", params={"limit": 1, "fields": "id"})
+            self.auth_mode = "secret API key (HTTP Basic)"
+            return self.auth_mode
+        email, password = (
+            self.env.value("MEDUSA_ADMIN_EMAIL"),
+            self.env.get("MEDUSA_ADMIN_PASSWORD"),
+        )
+        if not email or not password:
+            return None
+        response = self.send(
+            "POST", "/auth/user/emailpass", json={"email": email, "password": password}
+        )
+        message = _body_message(response)
+        if response.status_code == 401:
+            raise NetworkError(
+                Stage.AUTH,
+                f"login as {email} refused: {message or 'Unauthorized'}",
+                "check MEDUSA_ADMIN_EMAIL and MEDUSA_ADMIN_PASSWORD, or use MEDUSA_ADMIN_API_KEY",
+            )
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if response.status_code != 200 or not isinstance(data, dict):
+            raise NetworkError(
+                Stage.PROTOCOL,
+                f"POST /auth/user/emailpass answered {response.status_code}"
+                + (f": {message}" if message else ""),
+                "is MEDUSA_BACKEND_URL a Medusa 2.x backend with the emailpass auth provider?",
+            )
+        if data.get("mfa_required") or data.get("verification_required"):
+            raise NetworkError(
+                Stage.AUTH,
+                f"login as {email} needs a second step (multi-factor or verification)",
+                "create a secret API key (Settings > Secret API Keys) and set MEDUSA_ADMIN_API_KEY",
+            )
+        token = data.get("token")
+        if not isinstance(token, str) or not token:
+            raise NetworkError(Stage.PROTOCOL, "login answered without a token", "see the log")
+        from storectl import redact
+
+        redact.current().remember(token)  # the run's redactor: never print the session token
+
+        # As client auth, not a default header: requests sent with auth=None (the webhook
+        # probe, possibly to another host) then carry no admin token.
+        def bearer(request: Any) -> Any:
+            request.headers["Authorization"] = f"Bearer {token}"
+            return request
+
+        self.http.auth = bearer
+        self.auth_mode = "email and password (JWT)"
+        return self.auth_mode
+
+    def pages(self, path: str, key: str, params: dict[str, Any], limit: int) -> list[Any]:
+        """Every item of a paginated admin list (limit/offset/count)."""
+        items: list[Any] = []
+        while True:
+            data = self.call("GET", path, params={**params, "limit": limit, "offset": len(items)})
+            page = data.get(key) or []
+            items += page
+            if not page or len(items) >= int(data.get("count", 0)):
+                return items
+
+    def regions(self) -> list[dict[str, Any]]:
+        """Every region with its payment providers (they are not in the default fields)."""
+        return self.pages("/admin/regions", "regions", {"fields": REGION_FIELDS}, 50)
+
+    def set_payment_providers(self, region_id: str, ids: list[str]) -> dict[str, Any]:
+        """Replace a region's payment providers (the list REPLACES: send the full set)."""
+        data = self.call(
+            "POST",
+            f"/admin/regions/{region_id}",
+            params={"fields": REGION_FIELDS},
+            json={"payment_providers": ids},
+        )
+        region = data.get("region")
+        if not isinstance(region, dict):
+            raise NetworkError(
+                Stage.PROTOCOL, "the region update answered no region", "see the log"
+            )
+        return region
+
+    def order(self, order_id: str, fields: str) -> dict[str, Any]:
+        """One order with the given fields (email and currency_code must be asked for)."""
+        order = self.call("GET", f"/admin/orders/{order_id}", params={"fields": fields}).get(
+            "order"
+        )
+        if not isinstance(order, dict):
+            raise NetworkError(
+                Stage.PROTOCOL, f"order {order_id}: no order in the answer", "see the log"
+            )
+        return order
+
+    def orders_since(self, since: str, fields: str) -> list[dict[str, Any]]:
+        """Every order created at or after `since` (ISO date), oldest first."""
+        params = {"fields": fields, "created_at[$gte]": since, "order": "created_at"}
+        return self.pages("/admin/orders", "orders", params, 50)
+
+    def payment_providers(self) -> list[dict[str, Any]]:
+        return self.pages("/admin/payments/payment-providers", "payment_providers", {}, 100)
+
+
+def provider_ids(region: dict[str, Any]) -> list[str]:
+    return [
+        p["id"] if isinstance(p, dict) else str(p) for p in region.get("payment_providers") or []
+    ]

@@ -1,0 +1,202 @@
+"""The Stripe client: the only user of stripe-python. Its errors become NetworkError here, and
+every call goes through the one retry policy (net/retry.py) under the command's deadline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from storectl.env import Env
+from storectl.errors import ConfigError, NetworkError
+from storectl.model import Stage
+from storectl.net import retry
+from storectl.net.deadline import Deadline
+from storectl.providers.probe import network_stage
+from storectl.providers.values import stripe_mode
+
+T = TypeVar("T")
+
+
+DEFAULT_API_BASE = "https://api.stripe.com"
+
+
+def client(env: Env, timeout: float) -> Any:
+    """A StripeClient for the store's key: bounded retries, a timeout, STRIPE_API_BASE honoured."""
+    import stripe
+
+    return stripe.StripeClient(
+        env.value("STRIPE_API_KEY"),
+        base_addresses={"api": env.value("STRIPE_API_BASE") or DEFAULT_API_BASE},
+        # Retries are storectl's own (call()), bounded by the command's deadline: the SDK's
+        # would wait out its timeout once per attempt and sleep in between.
+        max_network_retries=0,
+        http_client=stripe.RequestsClient(timeout=timeout),
+    )
+
+
+def classify(exc: Exception) -> tuple[Stage, str, str]:
+    """(stage, summary, hint) for a stripe-python error."""
+    import stripe
+
+    message = getattr(exc, "user_message", None) or str(exc)
+    if isinstance(exc, stripe.AuthenticationError):
+        if error_code(exc) == "api_key_expired":
+            return (
+                Stage.AUTH,
+                f"Stripe says the key has expired: {message}",
+                "roll a new key in Stripe's dashboard (Developers > API keys) and update "
+                "STRIPE_API_KEY",
+            )
+        return (
+            Stage.AUTH,
+            f"Stripe rejected STRIPE_API_KEY: {message}",
+            "copy the secret key from Stripe's dashboard (Developers > API keys)",
+        )
+    if isinstance(exc, stripe.PermissionError):
+        return (
+            Stage.PERMISSION,
+            f"the restricted key lacks a permission: {message}",
+            "add that permission to the restricted key in Stripe's dashboard",
+        )
+    if isinstance(exc, stripe.RateLimitError):
+        return Stage.PROTOCOL, f"Stripe kept answering 429: {message}", "try again in a minute"
+    if isinstance(exc, stripe.APIConnectionError):
+        net = network_stage(exc)
+        stage, reason = net if net else (Stage.CONNECT, message)
+        base = "STRIPE_API_BASE" if "api.stripe.com" not in message else "the network"
+        return stage, f"cannot reach Stripe: {reason}", f"check {base} and outbound HTTPS"
+    if isinstance(exc, stripe.InvalidRequestError):
+        status = getattr(exc, "http_status", None)
+        stage = Stage.NOT_FOUND if status == 404 else Stage.PROTOCOL
+        return stage, f"Stripe refused the request: {message}", "see Stripe's error message"
+    if isinstance(exc, stripe.StripeError):
+        return (
+            Stage.PROTOCOL,
+            f"Stripe answered with an error: {message}",
+            "if Stripe is fine (status.stripe.com), check STRIPE_API_BASE",
+        )
+    net = network_stage(exc)
+    if net:
+        return net[0], f"cannot reach Stripe: {net[1]}", "check STRIPE_API_BASE and the network"
+    return Stage.PROTOCOL, f"{type(exc).__name__}: {exc}", "check STRIPE_API_BASE"
+
+
+def error_code(exc: Exception) -> str | None:
+    """Stripe's error `code` (stripe-python leaves it unset on some error classes)."""
+    code = getattr(exc, "code", None)
+    if code:
+        return str(code)
+    body = getattr(exc, "json_body", None)
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        found = body["error"].get("code")
+        return str(found) if found else None
+    return None
+
+
+def retryable(exc: Exception) -> bool:
+    """What is worth another try: 409, 429, 5xx, and a refused or reset connection; never a
+    timeout (the next try would wait just as long)."""
+    import stripe
+
+    if isinstance(exc, stripe.APIConnectionError):
+        net = network_stage(exc)
+        return net is not None and net[0] is not Stage.TIMEOUT and net[0] is not Stage.DNS
+    status = getattr(exc, "http_status", None)
+    return isinstance(exc, stripe.StripeError) and (
+        status in (409, 429) or (status is not None and status >= 500)
+    )
+
+
+def advice(exc: Exception) -> retry.Again | None:
+    """Stripe's own word first (`Stripe-Should-Retry`), then what is worth another try; wait
+    as long as `Retry-After` says when Stripe sends it."""
+    headers = getattr(exc, "headers", None)
+    should = retry.header(headers, "Stripe-Should-Retry")
+    if should == "false" or (should != "true" and not retryable(exc)):
+        return None
+    return retry.Again(retry.retry_after(headers))
+
+
+def call(fn: Callable[[], T], deadline: Deadline) -> T:
+    """Call the SDK through the one retry policy, within the command's deadline.
+
+    POSTs carry an idempotency key (see Api.create), so a retried create cannot create twice.
+    """
+    return retry.call(fn, deadline, on_error=advice)
+
+
+def list_endpoints(stripe_client: Any, deadline: Deadline) -> list[dict[str, Any]]:
+    """Every webhook endpoint on the account (all pages), as plain dicts."""
+    found: list[dict[str, Any]] = []
+    after: str | None = None
+
+    def next_page() -> Any:
+        params = {"limit": 100, **({"starting_after": after} if after else {})}
+        return stripe_client.v1.webhook_endpoints.list(params)
+
+    while True:
+        page = call(next_page, deadline)
+        found += [endpoint.to_dict() for endpoint in page.data]
+        if not page.has_more or not page.data:
+            return found
+        after = page.data[-1].id
+
+
+class Api:
+    """The webhook-endpoint calls storectl makes, with stripe-python's errors turned into
+    NetworkError at this boundary."""
+
+    def __init__(self, env: Env, timeout: float) -> None:
+        if not env.is_set("STRIPE_API_KEY"):
+            raise ConfigError(
+                "STRIPE_API_KEY is not set",
+                hint="set it in the backend env file, or pass --env-file",
+            )
+        self.deadline = Deadline(timeout)
+        self.client = client(env, timeout)
+        self.live = stripe_mode(env.value("STRIPE_API_KEY")) == "live"
+
+    def _do(self, fn: Callable[[], T]) -> T:
+        try:
+            return call(fn, self.deadline)
+        except Exception as exc:  # noqa: BLE001 - every SDK error is classified here
+            stage, summary, hint = classify(exc)
+            raise NetworkError(stage, summary, hint) from None
+
+    def endpoints(self) -> list[dict[str, Any]]:
+        return self._do(lambda: list_endpoints(self.client, self.deadline))
+
+    def create(self, url: str, events: list[str]) -> dict[str, Any]:
+        """Create an endpoint; the answer is the only one that carries its `secret`."""
+        import uuid
+
+        params = {
+            "url": url,
+            "enabled_events": events,
+            "description": "Medusa payment webhooks (storectl)",
+            "metadata": {"managed_by": "storectl"},
+        }
+        # One key for every try of this create: Stripe replays the first answer to a retry.
+        options = {"idempotency_key": f"storectl-{uuid.uuid4()}"}
+        created = self._do(lambda: self.client.v1.webhook_endpoints.create(params, options))
+        data: dict[str, Any] = created.to_dict()
+        return data
+
+    def update(self, endpoint_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        updated = self._do(lambda: self.client.v1.webhook_endpoints.update(endpoint_id, params))
+        data: dict[str, Any] = updated.to_dict()
+        return data
+
+    def delete(self, endpoint_id: str) -> None:
+        self._do(lambda: self.client.v1.webhook_endpoints.delete(endpoint_id))
+
+
+def sign(payload: bytes, secret: str, timestamp: int) -> str:
+    """A `Stripe-Signature` header: v1 = HMAC-SHA256(key = the whole whsec_ string, t.payload)."""
+    import hashlib
+    import hmac
+
+    digest = hmac.new(
+        secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256
+    ).hexdigest()
+    return f"t={timestamp},v1={digest}"

@@ -1,0 +1,88 @@
+"""Values shared by several providers: URL and key checks, and the Stripe webhook URL that
+both the Stripe and the Medusa probes look for."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING
+from urllib.parse import SplitResult, urlsplit
+
+if TYPE_CHECKING:
+    from storectl.env import Env
+
+
+def split_url(value: str) -> SplitResult | None:
+    """`urlsplit` that returns None instead of raising on a malformed URL or port."""
+    try:
+        parts = urlsplit(value.strip())
+        _ = parts.port
+    except ValueError:
+        return None
+    return parts
+
+
+def is_http_url(value: str) -> bool:
+    parts = split_url(value)
+    return parts is not None and parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def is_loopback(host: str | None) -> bool:
+    """localhost, 127.0.0.0/8 and ::1: traffic that never leaves the machine."""
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def stripe_mode(key: str) -> str | None:
+    """'live' or 'test' from a Stripe key's prefix (sk_, rk_, pk_), else None."""
+    for prefix in ("sk_", "rk_", "pk_"):
+        if key.startswith(prefix + "live_"):
+            return "live"
+        if key.startswith(prefix + "test_"):
+            return "test"
+    return None
+
+
+#: The store document's webhook path; a stock Medusa 2.x serves /hooks/payment/stripe_stripe.
+DEFAULT_WEBHOOK_PATH = "/store/webhooks/payment/stripe"
+
+
+#: Where a stock Medusa 2.x serves Stripe webhooks for a provider registered with id "stripe".
+MEDUSA_HOOK_PATH = "/hooks/payment/stripe_stripe"
+
+
+def webhook_url(env: Env) -> tuple[str | None, str]:
+    """The webhook URL Stripe should call, and where it came from."""
+    if env.is_set("STRIPE_WEBHOOK_URL"):
+        return env.value(
+            "STRIPE_WEBHOOK_URL"
+        ), f"STRIPE_WEBHOOK_URL ({env.source('STRIPE_WEBHOOK_URL')})"
+    path = env.value("STRIPE_WEBHOOK_PATH") or DEFAULT_WEBHOOK_PATH
+    path_from = (
+        f"STRIPE_WEBHOOK_PATH ({env.source('STRIPE_WEBHOOK_PATH')})"
+        if env.is_set("STRIPE_WEBHOOK_PATH")
+        else "the store document's default path"
+    )
+    if not env.is_set("MEDUSA_BACKEND_URL"):
+        return None, "neither STRIPE_WEBHOOK_URL nor MEDUSA_BACKEND_URL is set"
+    base = env.value("MEDUSA_BACKEND_URL").rstrip("/")
+    return (
+        f"{base}/{path.lstrip('/')}",
+        f"MEDUSA_BACKEND_URL ({env.source('MEDUSA_BACKEND_URL')}) + {path_from}",
+    )
+
+
+def same_url(a: str, b: str) -> bool:
+    """URLs equal up to a trailing slash and the case of scheme and host."""
+    from urllib.parse import urlsplit
+
+    def norm(url: str) -> tuple[str, str, str, str]:
+        parts = urlsplit(url.strip())
+        return (parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query)
+
+    return norm(a) == norm(b)

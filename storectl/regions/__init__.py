@@ -1,0 +1,1 @@
+"""regions: plan which regions get Stripe, apply it through the Medusa admin API."""

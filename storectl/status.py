@@ -1,0 +1,213 @@
+"""`storectl status`: the StatusReport model, its build from the env and registry, its text view."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from storectl import output
+from storectl.env import Env
+from storectl.model import FileState, Finding, Severity
+from storectl.output import Painter, StatusFormat, columns
+from storectl.output.color import SEVERITY_MARK, SEVERITY_STYLE
+from storectl.providers import lint
+from storectl.providers.base import Provider
+from storectl.redact import display
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class VarState:
+    """One env var as the provider sees it; `value` is already redacted."""
+
+    name: str
+    value: str | None
+    source: str | None
+    secret: bool
+    default_from: str | None = None
+
+
+@dataclass(frozen=True)
+class ProviderState:
+    name: str
+    title: str
+    active: bool
+    activated_by: str
+    activation_source: str | None
+    modules: tuple[str, ...]
+    fallback: str | None
+    variables: tuple[VarState, ...]
+
+
+@dataclass(frozen=True)
+class Summary:
+    active: int
+    inactive: int
+    errors: int
+    warnings: int
+    info: int
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    schema_version: int
+    ok: bool
+    strict: bool
+    environment: str
+    files: tuple[FileState, ...]
+    providers: tuple[ProviderState, ...]
+    findings: tuple[Finding, ...]
+    summary: Summary
+
+
+def variables(env: Env, provider: Provider) -> tuple[VarState, ...]:
+    """Each var's redacted value; unset vars that default to another show that one's value."""
+    states = []
+    for spec in provider.env_vars:
+        secret = spec.secret or env.is_secret(spec.name)
+        raw = env.get(spec.name)
+        if raw is not None and raw.strip():
+            value: str | None = display(spec.name, raw, secret=secret)
+            states.append(VarState(spec.name, value, env.source(spec.name), secret))
+        elif spec.default_from and env.is_set(spec.default_from):
+            source_name = spec.default_from
+            secret = secret or env.is_secret(source_name)
+            value = display(source_name, env.value(source_name), secret=secret)
+            states.append(
+                VarState(spec.name, value, env.source(source_name), secret, spec.default_from)
+            )
+        elif spec.default is not None:
+            states.append(VarState(spec.name, spec.default, "default", secret))
+        else:
+            states.append(VarState(spec.name, None, None, secret))
+    return tuple(states)
+
+
+def provider_state(env: Env, provider: Provider) -> ProviderState:
+    active = provider.is_active(env)
+    return ProviderState(
+        name=provider.name,
+        title=provider.title,
+        active=active,
+        activated_by=provider.activation,
+        activation_source=env.source(provider.activation) if active else None,
+        modules=provider.modules,
+        fallback=None if active else provider.fallback,
+        variables=variables(env, provider),
+    )
+
+
+def failed(findings: Sequence[Finding], *, strict: bool) -> bool:
+    """Errors fail; warnings fail too under --strict."""
+    bad = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
+    return any(f.severity in bad for f in findings)
+
+
+def build_status(env: Env, providers: Sequence[Provider], *, strict: bool) -> StatusReport:
+    findings = tuple(lint.run(env, providers))
+    states = tuple(provider_state(env, p) for p in providers)
+    active = sum(s.active for s in states)
+    return StatusReport(
+        schema_version=SCHEMA_VERSION,
+        ok=not failed(findings, strict=strict),
+        strict=strict,
+        environment=env.environment,
+        files=tuple(FileState(f.display, f.role, f.exists) for f in env.files),
+        providers=states,
+        findings=findings,
+        summary=Summary(
+            active=active,
+            inactive=len(states) - active,
+            errors=sum(f.severity is Severity.ERROR for f in findings),
+            warnings=sum(f.severity is Severity.WARNING for f in findings),
+            info=sum(f.severity is Severity.INFO for f in findings),
+        ),
+    )
+
+
+# --- text view ---------------------------------------------------------------------------------
+
+
+def render(report: StatusReport, fmt: StatusFormat) -> None:
+    """The report as a table or as JSON on stdout."""
+    output.render(report, fmt, status_table)
+
+
+def status_table(report: StatusReport, paint: Painter) -> str:
+    loaded = [f.path for f in report.files if f.exists]
+    out = [
+        f"environment: {paint(report.environment, 'bold')}  ·  files: "
+        + (", ".join(loaded) if loaded else "none found (process environment only)"),
+        "",
+    ]
+    rows: list[list[tuple[str, tuple[str, ...]]]] = [
+        [("provider", ("bold",)), ("state", ("bold",)), ("activated by / falls back to", ("bold",))]
+    ]
+    for p in report.providers:
+        if p.active:
+            rows.append(
+                [
+                    (p.title, ()),
+                    ("active", ("green",)),
+                    (f"{p.activated_by} ({p.activation_source})", ()),
+                ]
+            )
+        else:
+            rows.append(
+                [
+                    (p.title, ()),
+                    ("inactive", ("dim",)),
+                    (f"{p.activated_by} unset → {p.fallback}", ()),
+                ]
+            )
+    out += columns(rows, paint)
+
+    for p in report.providers:
+        shown = [
+            v for v in p.variables if p.active or (v.value is not None and v.source != "default")
+        ]
+        if not shown:
+            continue
+        heading = paint(p.title, "bold")
+        if p.active and p.modules:
+            heading += "  " + paint(", ".join(p.modules), "dim")
+        out += ["", heading]
+        var_rows: list[list[tuple[str, tuple[str, ...]]]] = []
+        for v in shown:
+            if v.value is None:
+                var_rows.append([(v.name, ()), ("unset", ("dim",)), ("", ())])
+            elif v.default_from:
+                var_rows.append(
+                    [(v.name, ()), (v.value, ()), (f"→ {v.default_from} ({v.source})", ("dim",))]
+                )
+            else:
+                var_rows.append([(v.name, ()), (v.value, ()), (v.source or "", ("dim",))])
+        out += columns(var_rows, paint, indent=2)
+
+    if report.findings:
+        out += ["", paint("findings", "bold")]
+        for f in report.findings:
+            out += finding_lines(f, paint)
+    s = report.summary
+    verdict = paint("ok", "green") if report.ok else paint("failed", "bold", "red")
+    out += [
+        "",
+        f"{s.active} active, {s.inactive} inactive · {s.errors} errors, "
+        f"{s.warnings} warnings, {s.info} info · {verdict}"
+        + (" (--strict)" if report.strict else ""),
+    ]
+    return "\n".join(out)
+
+
+def finding_lines(f: Finding, paint: Painter) -> list[str]:
+    head = "  " + paint(
+        f"{SEVERITY_MARK[f.severity]} {f.severity.value:<7}", SEVERITY_STYLE[f.severity]
+    )
+    head += " " + paint(f.code, "bold")
+    if f.source:
+        head += "  " + paint(f.source, "dim")
+    lines = [head, f"      {f.message}"]
+    if f.hint:
+        lines.append(paint(f"      hint: {f.hint}", "dim"))
+    return lines

@@ -1,0 +1,1 @@
+"""webhooks: plan the Stripe endpoint Medusa needs, register it, test it."""

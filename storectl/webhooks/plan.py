@@ -1,0 +1,280 @@
+"""Reconciling the Stripe webhook endpoint with the store's config: plan, then apply.
+
+Idempotent: when the endpoint already matches, the plan is empty and no write call is made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from storectl.env import Env
+from storectl.model import Stage, Status
+from storectl.providers.values import same_url
+
+
+class Kind(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True)
+class Action:
+    """One write the reconcile makes (or, with --dry-run, would make)."""
+
+    kind: Kind
+    url: str
+    endpoint_id: str | None = None
+    events: tuple[str, ...] = ()
+    enable: bool = False
+    reason: str = ""
+    done: bool = False
+
+
+@dataclass(frozen=True)
+class EndpointView:
+    """An endpoint as `webhooks list` shows it."""
+
+    id: str
+    url: str
+    status: str
+    events: tuple[str, ...]
+    matches: bool
+    duplicate: bool
+    missing_events: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RegisterReport:
+    url: str
+    url_source: str
+    dry_run: bool
+    actions: tuple[Action, ...]
+    endpoint_id: str | None
+    secret_written_to: str | None
+    secret: str | None
+    notes: tuple[str, ...]
+    ok: bool
+
+
+def missing(endpoint: dict[str, Any], events: Sequence[str]) -> list[str]:
+    enabled = set(endpoint.get("enabled_events") or [])
+    return [] if "*" in enabled else [e for e in events if e not in enabled]
+
+
+def views(
+    endpoints: Sequence[dict[str, Any]], url: str | None, events: Sequence[str]
+) -> list[EndpointView]:
+    matching = [e for e in endpoints if url and same_url(str(e.get("url")), url)]
+    return [
+        EndpointView(
+            id=str(e.get("id")),
+            url=str(e.get("url")),
+            status=str(e.get("status")),
+            events=tuple(e.get("enabled_events") or ()),
+            matches=e in matching,
+            duplicate=e in matching and len(matching) > 1,
+            missing_events=tuple(missing(e, events)) if e in matching else (),
+        )
+        for e in endpoints
+    ]
+
+
+def keeper(matches: Sequence[dict[str, Any]], events: Sequence[str]) -> dict[str, Any]:
+    """Which endpoint to keep: enabled first, then fewest missing events, then the oldest."""
+    return min(
+        matches,
+        key=lambda e: (e.get("status") != "enabled", len(missing(e, events)), e.get("created", 0)),
+    )
+
+
+def plan(
+    endpoints: Sequence[dict[str, Any]],
+    url: str,
+    events: Sequence[str],
+    *,
+    exact: bool = False,
+    prune: bool = False,
+    rotate: bool = False,
+) -> tuple[list[Action], list[str]]:
+    """The writes that make Stripe match: (actions, notes for the user)."""
+    matches = [e for e in endpoints if same_url(str(e.get("url")), url)]
+    notes: list[str] = []
+    if not matches:
+        return [
+            Action(Kind.CREATE, url, events=tuple(events), reason="no endpoint for this URL")
+        ], notes
+    keep = keeper(matches, events)
+    extras = [e for e in matches if e is not keep]
+    actions: list[Action] = []
+    if rotate:
+        actions.append(
+            Action(Kind.CREATE, url, events=tuple(events), reason="--rotate: a new signing secret")
+        )
+        actions += [
+            Action(Kind.DELETE, url, endpoint_id=str(e["id"]), reason="--rotate: the old endpoint")
+            for e in matches
+        ]
+        return actions, notes
+    if extras and not prune:
+        notes.append(
+            f"{len(matches)} endpoints for {url}: Medusa receives every event "
+            f"{len(matches)} times; rerun with --prune-duplicates to keep one"
+        )
+    enabled = set(keep.get("enabled_events") or [])
+    if exact:
+        target = list(events)
+        changed_events = set(target) != enabled
+    else:
+        target = (
+            [*keep.get("enabled_events", []), *missing(keep, events)]
+            if "*" not in enabled
+            else ["*"]
+        )
+        changed_events = bool(missing(keep, events))
+    disabled = keep.get("status") != "enabled"
+    if changed_events or disabled:
+        reasons = []
+        if disabled:
+            reasons.append("enable it")
+        if changed_events:
+            added = [e for e in target if e not in enabled]
+            removed = [e for e in enabled if e not in target]
+            if added:
+                reasons.append(f"add {', '.join(added)}")
+            if removed:
+                reasons.append(f"remove {', '.join(removed)}")
+        actions.append(
+            Action(
+                Kind.UPDATE,
+                url,
+                endpoint_id=str(keep["id"]),
+                events=tuple(target) if changed_events else (),
+                enable=disabled,
+                reason="; ".join(reasons),
+            )
+        )
+    if prune:
+        actions += [
+            Action(Kind.DELETE, url, endpoint_id=str(e["id"]), reason="duplicate endpoint")
+            for e in extras
+        ]
+    return actions, notes
+
+
+def apply(
+    api: Any, actions: Sequence[Action], save_secret: Callable[[str], None]
+) -> tuple[list[Action], str | None, str | None]:
+    """Run the actions in order (creates before deletes, so an endpoint always exists).
+
+    Returns (actions marked done, the kept or created endpoint id, the new secret if any)."""
+    done: list[Action] = []
+    endpoint_id: str | None = None
+    secret: str | None = None
+    for action in sorted(actions, key=lambda a: a.kind is Kind.DELETE):
+        if action.kind is Kind.CREATE:
+            created = api.create(action.url, list(action.events))
+            endpoint_id, secret = str(created["id"]), created.get("secret")
+            if secret:
+                save_secret(str(secret))  # on disk before any old endpoint is deleted
+            action = replace(action, endpoint_id=endpoint_id)
+        elif action.kind is Kind.UPDATE:
+            params: dict[str, Any] = {}
+            if action.events:
+                params["enabled_events"] = list(action.events)
+            if action.enable:
+                params["disabled"] = False
+            api.update(str(action.endpoint_id), params)
+            endpoint_id = action.endpoint_id
+        else:
+            api.delete(str(action.endpoint_id))
+        done.append(replace(action, done=True))
+    return done, endpoint_id, secret
+
+
+@dataclass(frozen=True)
+class WebhookUrl:
+    url: str
+    source: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class WebhookList:
+    expected_url: str | None
+    endpoints: tuple[EndpointView, ...]
+
+
+@dataclass(frozen=True)
+class WebhookTest:
+    url: str
+    event_type: str
+    event_id: str
+    http_status: int
+    status: Status
+    stage: Stage | None
+    summary: str
+    hint: str | None
+
+
+def url_note(url: str) -> str | None:
+    """What to tell a user whose webhook path is the store document's, not Medusa's."""
+    from urllib.parse import urlsplit
+
+    from storectl.providers.values import DEFAULT_WEBHOOK_PATH, MEDUSA_HOOK_PATH
+
+    if urlsplit(url).path.rstrip("/") == DEFAULT_WEBHOOK_PATH:
+        return (
+            f"this is the store document's path; a stock Medusa 2.x backend serves Stripe "
+            f"webhooks at {MEDUSA_HOOK_PATH} (set STRIPE_WEBHOOK_PATH) unless the store adds a "
+            "custom route: 'storectl doctor' checks which"
+        )
+    return None
+
+
+def secret_target(env: Env, write_to: Path | None) -> Path | None:
+    """The env file that receives STRIPE_WEBHOOK_SECRET: --write-to, else the loaded file that
+    defines it, else the highest-precedence backend file storectl read (or would create)."""
+    if write_to is not None:
+        return write_to
+    defined = env.values.get("STRIPE_WEBHOOK_SECRET")
+    if defined is not None and defined.path is not None:
+        return defined.path
+    backend = [f for f in env.files if f.role in ("backend", "env-file")]
+    existing = [f for f in backend if f.exists]
+    if existing:
+        return existing[0].path
+    return backend[-1].path if backend else None
+
+
+def test_event(now: int) -> tuple[str, bytes]:
+    """A synthetic payment_intent.succeeded event, as Stripe would send it."""
+    import json
+    import secrets
+
+    event_id = f"evt_storectl_{secrets.token_hex(8)}"
+    event = {
+        "id": event_id,
+        "object": "event",
+        "api_version": "2024-06-20",
+        "created": now,
+        "livemode": False,
+        "pending_webhooks": 1,
+        "type": "payment_intent.succeeded",
+        "data": {
+            "object": {
+                "id": f"pi_storectl_{secrets.token_hex(8)}",
+                "object": "payment_intent",
+                "amount": 0,
+                "amount_received": 0,
+                "currency": "usd",
+                "status": "succeeded",
+                "metadata": {"storectl_test": "true"},
+            }
+        },
+    }
+    return event_id, json.dumps(event, separators=(",", ":")).encode()

@@ -1,0 +1,83 @@
+"""The webhooks commands' human text (JSON comes from the same dataclasses)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from storectl.output import Painter, Row, columns
+from storectl.output.color import STATUS_MARK
+
+if TYPE_CHECKING:
+    from storectl.webhooks.plan import RegisterReport, WebhookList, WebhookTest, WebhookUrl
+
+
+def webhook_url_text(result: WebhookUrl, paint: Painter) -> str:
+    lines = [result.url, paint(f"from {result.source}", "dim")]
+    if result.note:
+        lines.append(paint(f"note: {result.note}", "yellow"))
+    return "\n".join(lines)
+
+
+def webhook_list_text(result: WebhookList, paint: Painter) -> str:
+    if not result.endpoints:
+        return f"no webhook endpoints on this Stripe account (expected: {result.expected_url})"
+    rows: list[Row] = [
+        [
+            ("", ()),
+            ("id", ("bold",)),
+            ("status", ("bold",)),
+            ("events", ("bold",)),
+            ("url", ("bold",)),
+        ]
+    ]
+    for e in result.endpoints:
+        mark = ("!", ("yellow",)) if e.duplicate else ("✓", ("green",)) if e.matches else ("", ())
+        status_style = ("green",) if e.status == "enabled" else ("red",)
+        rows.append(
+            [mark, (e.id, ()), (e.status, status_style), (str(len(e.events)), ()), (e.url, ())]
+        )
+    lines = columns(rows, paint)
+    lines.append("")
+    lines.append(f"expected URL: {result.expected_url or '(unknown: set MEDUSA_BACKEND_URL)'}")
+    matching = [e for e in result.endpoints if e.matches]
+    if not matching:
+        lines.append(paint("no endpoint matches it: run 'storectl webhooks register'", "red"))
+    elif len(matching) > 1:
+        lines.append(paint(f"{len(matching)} endpoints match it (duplicates)", "yellow"))
+    for e in matching:
+        if e.missing_events:
+            lines.append(paint(f"{e.id} lacks {', '.join(e.missing_events)}", "yellow"))
+    return "\n".join(lines)
+
+
+def register_text(result: RegisterReport, paint: Painter) -> str:
+    head = "plan (dry run, nothing changed)" if result.dry_run else "done"
+    lines = [f"webhook URL: {result.url}", paint(f"  from {result.url_source}", "dim")]
+    if not result.actions:
+        lines.append(
+            paint(f"up to date: endpoint {result.endpoint_id} already matches; no change", "green")
+        )
+    else:
+        lines.append(paint(head, "bold"))
+        for action in result.actions:
+            target = action.endpoint_id or "new endpoint"
+            verb = action.kind.value if (action.done or result.dry_run) else f"{action.kind.value}?"
+            lines.append(f"  {verb:7} {target}  {action.reason}")
+    if result.secret_written_to:
+        lines.append(f"STRIPE_WEBHOOK_SECRET written to {result.secret_written_to}")
+    if result.secret:
+        lines.append(f"signing secret: {result.secret}")
+    lines += [paint(f"note: {n}", "yellow") for n in result.notes]
+    return "\n".join(lines)
+
+
+def webhook_test_text(result: WebhookTest, paint: Painter) -> str:
+    mark, style = STATUS_MARK[result.status]
+    stage = f"{result.stage.value} " if result.stage else ""
+    lines = [
+        f"POST {result.url}  (signed {result.event_type} {result.event_id})",
+        paint(f"{mark} {result.http_status}: {stage}{result.summary}", style),
+    ]
+    if result.hint:
+        lines.append(paint(f"hint: {result.hint}", "dim"))
+    return "\n".join(lines)

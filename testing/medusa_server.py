@@ -1,0 +1,503 @@
+"""A local Medusa 2.21 admin API double that follows testing/fixtures/medusa-2.21-admin.md.
+
+Exact bodies for health, login (both 401 shapes, MFA), secret keys over Basic (and the Bearer
+refusal), regions with `fields` rules and REPLACE semantics for payment_providers, payment
+providers, the webhook route (200 for anything), /store/* without a publishable key, HTML 404s.
+It counts requests.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+from base64 import b64decode
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from testing.procs import http_server
+
+ADMIN_EMAIL = "admin@example.com"
+ADMIN_PASSWORD = "CNRYmedusa-admin-pass-0001"
+MFA_EMAIL = "mfa@example.com"
+API_KEY = "sk_" + "c0ffee" * 10 + "cafe"  # 64 hex
+STRIPE_PROVIDERS = [
+    "pp_stripe-bancontact_stripe",
+    "pp_stripe-blik_stripe",
+    "pp_stripe-giropay_stripe",
+    "pp_stripe-ideal_stripe",
+    "pp_stripe-oxxo_stripe",
+    "pp_stripe-promptpay_stripe",
+    "pp_stripe-przelewy24_stripe",
+    "pp_stripe_stripe",
+]
+REGION_DEFAULT_FIELDS = (
+    "id",
+    "name",
+    "currency_code",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+    "automatic_taxes",
+    "metadata",
+    "countries",
+)
+
+
+#: The recorded contracts, copied into the repo: nothing reads ../shared at run time.
+CONTRACTS = Path(__file__).resolve().parent / "fixtures"
+#: What the recorded order (fixtures/) lacks because nobody asked for it.
+CONTRACT_ORDER_EXTRA = {"email": "jane.doe@example.com", "currency_code": "eur"}
+
+
+def contract_order() -> dict[str, Any]:
+    """The recorded `GET /admin/orders/{id}` body (no fields), plus the two fields it omits."""
+    data = json.loads((CONTRACTS / "medusa-2.21-admin-order-default.json").read_text())
+    return {**data["order"], **CONTRACT_ORDER_EXTRA}
+
+
+def fields_example_order() -> dict[str, Any]:
+    """The contract's order answered with storectl's fields (order #2, EUR 104.80)."""
+    return {
+        "id": "order_01M8AXT4YN42ZN2E4VDJG459CX",
+        "display_id": 2,
+        "status": "pending",
+        "email": "max.mustermann@example.com",
+        "currency_code": "eur",
+        "created_at": "2026-11-26T03:18:59.798Z",
+        "total": 104.8,
+        "subtotal": 104.8,
+        "item_subtotal": 99.8,
+        "tax_total": 0,
+        "shipping_total": 5,
+        "discount_total": 0,
+        "version": 1,
+        "items": [
+            {
+                "id": "ordli_01M8AXT4YPD4Q75HGT9Z8FARX4",
+                "title": "Acceptance Hoodie",
+                "variant_sku": "ACC-HOODIE-M",
+                "quantity": 2,
+                "unit_price": 49.9,
+                "subtotal": 99.8,
+                "total": 99.8,
+            }
+        ],
+        "shipping_methods": [{"name": "Standard", "amount": 5}],
+        "shipping_address": {
+            "id": "ordaddr_01M8AXT4YQ",
+            "company": None,
+            "first_name": "Max",
+            "last_name": "Mustermann",
+            "address_1": "Rue de Rivoli 10",
+            "address_2": None,
+            "city": "Paris",
+            "country_code": "fr",
+            "province": None,
+            "postal_code": "75001",
+            "phone": "+33123456789",
+        },
+        "payment_status": "authorized",
+        "fulfillment_status": "not_fulfilled",
+    }
+
+
+def bulk_order(index: int) -> dict[str, Any]:
+    """Order number `index` of a generated batch (for replays of many orders)."""
+    order = fields_example_order()
+    order["id"] = f"order_01BULK{index:020d}"
+    order["display_id"] = 1000 + index
+    order["created_at"] = f"2026-11-{1 + index % 25:02d}T{index % 24:02d}:00:{index % 60:02d}.000Z"
+    return order
+
+
+def _provider(provider_id: str) -> dict[str, Any]:
+    return {
+        "id": provider_id,
+        "is_enabled": True,
+        "created_at": "2026-11-26T03:10:00.000Z",
+        "updated_at": "2026-11-26T03:10:00.000Z",
+        "deleted_at": None,
+    }
+
+
+def _region(region_id: str, name: str, currency: str, countries: list[str]) -> dict[str, Any]:
+    return {
+        "id": region_id,
+        "name": name,
+        "currency_code": currency,
+        "created_at": "2026-11-26T03:10:00.000Z",
+        "updated_at": "2026-11-26T03:10:00.000Z",
+        "deleted_at": None,
+        "automatic_taxes": True,
+        "metadata": None,
+        "countries": [
+            {"iso_2": c, "iso_3": c + "x", "num_code": "0", "name": c.upper(), "display_name": c}
+            for c in countries
+        ],
+        "payment_providers": ["pp_system_default"],
+    }
+
+
+@dataclass
+class MedusaState:
+    regions: list[dict[str, Any]] = field(default_factory=list)
+    providers: list[str] = field(default_factory=list)
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tokens: set[str] = field(default_factory=set)
+    requests: list[tuple[str, str, dict[str, list[str]], Any]] = field(default_factory=list)
+    #: raw webhook deliveries: (path, headers, body bytes)
+    hooks: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
+    #: injected answers: (method, path prefix, status, body, content type), each used once
+    faults: list[tuple[str, str, int, str, str]] = field(default_factory=list)
+    #: headers sent with every injected fault (Retry-After)
+    fault_headers: dict[str, str] = field(default_factory=dict)
+    #: time.monotonic() of each request's arrival, beside `requests`
+    arrivals: list[float] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def reset(self, regions: int = 2) -> None:
+        with self.lock:
+            self.requests.clear()
+            self.faults.clear()
+            self.fault_headers.clear()
+            self.arrivals.clear()
+            self.hooks.clear()
+            self.tokens.clear()
+            self.providers = ["pp_system_default", *STRIPE_PROVIDERS]
+            base = [
+                _region("reg_01M8AXNKWBHW5C36H2WC1H72HF", "Europe", "eur", ["fr", "de"]),
+                _region("reg_01M8AXNKXSSYT4HEW6GHB4KPK7", "North America", "usd", ["us", "ca"]),
+            ]
+            extra = [
+                _region(f"reg_01EXTRA{index:018d}", f"Region {index}", "eur", [])
+                for index in range(max(0, regions - 2))
+            ]
+            self.regions = (base + extra)[:regions]
+            self.orders = {o["id"]: o for o in (contract_order(), fields_example_order())}
+
+    def count(self, method: str, prefix: str) -> int:
+        return sum(1 for m, p, _q, _b in self.requests if m == method and p.startswith(prefix))
+
+    def region(self, name: str) -> dict[str, Any]:
+        return next(r for r in self.regions if r["name"] == name)
+
+
+class MedusaHandler(BaseHTTPRequestHandler):
+    state: MedusaState
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _send(
+        self,
+        status: int,
+        body: Any,
+        content_type: str = "application/json; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _html_404(self, method: str, path: str) -> None:
+        page = (
+            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>Error</title>\n</head>\n<body>\n<pre>Cannot {method} {path}</pre>\n"
+            "</body>\n</html>\n"
+        )
+        self._send(404, page, "text/html; charset=utf-8")
+
+    def _handle(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        query = parse_qs(parts.query)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        body: Any = None
+        if raw and "json" in (self.headers.get("Content-Type") or ""):
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                self._send(400, {"type": "invalid_data", "message": "Invalid JSON body"})
+                return
+        with self.state.lock:
+            self.state.requests.append((method, parts.path, query, body))
+            self.state.arrivals.append(time.monotonic())
+            if parts.path.startswith(("/hooks/", "/store/")):
+                self.state.hooks.append((parts.path, dict(self.headers.items()), raw))
+            fault = next(
+                (f for f in self.state.faults if f[0] == method and parts.path.startswith(f[1])),
+                None,
+            )
+            if fault is not None:
+                self.state.faults.remove(fault)
+        if fault is not None:
+            self._send(fault[2], fault[3], fault[4], dict(self.state.fault_headers))
+            return
+        self._route(method, parts.path, query, body)
+
+    def _authorized(self) -> bool | None:
+        """True: an admin actor; False: 401 sent already."""
+        header = self.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            token = header[7:]
+            if token.startswith("sk_"):
+                self._send(
+                    401,
+                    {
+                        "message": "A secret API key was passed as a Bearer token. Secret API "
+                        "keys must be sent using HTTP Basic authentication instead "
+                        "(Authorization: Basic <secret-api-key>)."
+                    },
+                )
+                return False
+            if token in self.state.tokens:
+                return True
+        elif header.startswith("Basic "):
+            try:
+                user = b64decode(header[6:]).decode().split(":")[0]
+            except ValueError:
+                user = ""
+            if user == API_KEY:
+                return True
+        self._send(401, {"message": "Unauthorized"})
+        return False
+
+    def _route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> None:
+        if path == "/health" and method == "GET":
+            self._send(200, "OK", "text/html; charset=utf-8")
+        elif path == "/auth/user/emailpass" and method == "POST":
+            self._login(body or {})
+        elif path.startswith("/hooks/payment/") and method == "POST":
+            self._send(200, "OK", "text/plain; charset=utf-8")
+        elif path.startswith("/store/"):
+            self._send(
+                400,
+                {
+                    "type": "not_allowed",
+                    "message": "Publishable API key required in the request header: "
+                    "x-publishable-api-key. You can manage your keys in settings in the "
+                    "dashboard.",
+                },
+            )
+        elif path.startswith("/admin/"):
+            if not self._authorized():
+                return
+            self._admin(method, path, query, body)
+        else:
+            self._html_404(method, path)
+
+    def _login(self, body: dict[str, Any]) -> None:
+        password = body.get("password")
+        if not isinstance(password, str):
+            self._send(401, {"type": "unauthorized", "message": "Password should be a string"})
+        elif body.get("email") == MFA_EMAIL and password == ADMIN_PASSWORD:
+            self._send(200, {"mfa_required": True, "token": secrets.token_hex(16)})
+        elif body.get("email") == ADMIN_EMAIL and password == ADMIN_PASSWORD:
+            token = "eyJ" + secrets.token_hex(24)
+            with self.state.lock:
+                self.state.tokens.add(token)
+            self._send(200, {"token": token})
+        else:
+            self._send(401, {"type": "unauthorized", "message": "Invalid email or password"})
+
+    def _admin(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> None:
+        if path == "/admin/regions" and method == "GET":
+            limit = int(query.get("limit", ["50"])[0])
+            offset = int(query.get("offset", ["0"])[0])
+            page = self.state.regions[offset : offset + limit]
+            shown = [self._fields(r, query) for r in page]
+            self._send(
+                200,
+                {
+                    "regions": shown,
+                    "count": len(self.state.regions),
+                    "offset": offset,
+                    "limit": limit,
+                },
+            )
+        elif path.startswith("/admin/regions/"):
+            region_id = path.rsplit("/", 1)[1]
+            region = next((r for r in self.state.regions if r["id"] == region_id), None)
+            if region is None:
+                quoted = f'"{region_id}"' if method == "POST" else region_id
+                self._send(
+                    404,
+                    {"type": "not_found", "message": f"Region with id {quoted} not found"},
+                )
+            elif method == "GET":
+                self._send(200, {"region": self._fields(region, query)})
+            elif method == "POST":
+                self._update_region(region, query, body)
+            else:
+                self._html_404(method, path)
+        elif path == "/admin/payments/payment-providers" and method == "GET":
+            limit = int(query.get("limit", ["20"])[0])
+            offset = int(query.get("offset", ["0"])[0])
+            items = [{"id": p, "is_enabled": True} for p in self.state.providers]
+            self._send(
+                200,
+                {
+                    "payment_providers": items[offset : offset + limit],
+                    "count": len(items),
+                    "offset": offset,
+                    "limit": limit,
+                },
+            )
+        elif path.startswith("/admin/orders/") and method == "GET":
+            order_id = path.rsplit("/", 1)[1]
+            order = self.state.orders.get(order_id)
+            if order is None:
+                self._send(404, {"type": "not_found", "message": f"Order id not found: {order_id}"})
+            else:
+                self._send(200, {"order": _order_fields(order, query)})
+        elif path == "/admin/orders" and method == "GET":
+            since = query.get("created_at[$gte]", [""])[0]
+            found = sorted(
+                (o for o in self.state.orders.values() if o["created_at"] >= since),
+                key=lambda o: str(o["created_at"]),
+                reverse=query.get("order", [""])[0].startswith("-"),
+            )
+            limit = int(query.get("limit", ["50"])[0])
+            offset = int(query.get("offset", ["0"])[0])
+            page = [_order_fields(o, query) for o in found[offset : offset + limit]]
+            self._send(200, {"orders": page, "count": len(found), "offset": offset, "limit": limit})
+        else:
+            self._html_404(method, path)
+
+    def _fields(self, region: dict[str, Any], query: dict[str, list[str]]) -> dict[str, Any]:
+        """Medusa's `fields`: plain names, `*relation` for a whole relation, `rel.field`;
+        unknown names are ignored; payment_providers only when asked for."""
+        fields = [f for item in query.get("fields", []) for f in item.split(",") if f]
+        if not fields:
+            return {k: region[k] for k in REGION_DEFAULT_FIELDS}
+        shown: dict[str, Any] = {"id": region["id"]}
+        for name in fields:
+            key = name.lstrip("*+").split(".")[0]
+            if key == "payment_providers":
+                shown[key] = [_provider(p) for p in region["payment_providers"]]
+            elif key in region:
+                shown[key] = region[key]
+        return shown
+
+    def _update_region(
+        self, region: dict[str, Any], query: dict[str, list[str]], body: Any
+    ) -> None:
+        if not isinstance(body, dict):
+            body = {}
+        allowed = {
+            "name",
+            "currency_code",
+            "countries",
+            "automatic_taxes",
+            "payment_providers",
+            "metadata",
+            "is_tax_inclusive",
+        }
+        unknown = [k for k in body if k not in allowed]
+        if unknown:
+            self._send(
+                400,
+                {
+                    "type": "invalid_data",
+                    "message": "Invalid request: Unrecognized fields: "
+                    + ", ".join(f"'{k}'" for k in unknown),
+                },
+            )
+            return
+        if "payment_providers" in body:
+            providers = body["payment_providers"]
+            if not isinstance(providers, list):
+                self._send(
+                    400,
+                    {
+                        "type": "invalid_data",
+                        "message": "Invalid request: Expected type: 'array' for field "
+                        f"'payment_providers', got: '{providers}'",
+                    },
+                )
+                return
+            unknown_ids = [p for p in providers if p not in self.state.providers]
+            if unknown_ids:
+                self._send(
+                    404,
+                    {
+                        "type": "not_found",
+                        "message": f"Payment providers with ids {', '.join(unknown_ids)} not "
+                        "found or not enabled",
+                    },
+                )
+                return
+            with self.state.lock:
+                region["payment_providers"] = list(dict.fromkeys(providers))  # REPLACES
+        if "name" in body:
+            region["name"] = body["name"]
+        self._send(200, {"region": self._fields(region, query)})
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._handle("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._handle("POST")
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._handle("DELETE")
+
+
+def _order_fields(order: dict[str, Any], query: dict[str, list[str]]) -> dict[str, Any]:
+    """Medusa's fields for orders: without them, no email and no currency_code (contract)."""
+    fields = [f for item in query.get("fields", []) for f in item.split(",") if f]
+    if not fields:
+        return {k: v for k, v in order.items() if k not in CONTRACT_ORDER_EXTRA}
+    shown: dict[str, Any] = {"id": order["id"]}
+    nested: dict[str, list[str]] = {}
+    for name in fields:
+        bare = name.lstrip("*+")
+        key, _, sub = bare.partition(".")
+        if key not in order:
+            continue
+        if sub:
+            nested.setdefault(key, []).append(sub)
+        else:
+            shown[key] = order[key]
+    for key, subs in nested.items():
+        value = order[key]
+        if isinstance(value, list):
+            shown[key] = [{s: item.get(s) for s in ["id", *subs] if s in item} for item in value]
+        elif isinstance(value, dict):
+            shown[key] = {s: value.get(s) for s in subs}
+    return shown
+
+
+@dataclass(frozen=True)
+class MedusaServer:
+    url: str
+    state: MedusaState
+
+
+@pytest.fixture(scope="session")
+def medusa_session_server() -> Iterator[MedusaServer]:
+    state = MedusaState()
+    state.reset()
+    handler = type("Handler", (MedusaHandler,), {"state": state})
+    with http_server(handler) as url:
+        yield MedusaServer(url, state)
+
+
+@pytest.fixture
+def medusa_server(medusa_session_server: MedusaServer) -> MedusaServer:
+    """The session's Medusa double, reset to two regions with only pp_system_default."""
+    medusa_session_server.state.reset()
+    return medusa_session_server

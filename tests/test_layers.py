@@ -1,0 +1,168 @@
+"""Every import under storectl/ follows the written layer map (docs/ARCHITECTURE.md), with no
+circles: module level, inside functions and under TYPE_CHECKING alike."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+#: Room -> the rooms it may import (besides itself). Arrows point down only:
+#: commands -> capabilities -> providers -> env -> redact/net/fsutil -> errors -> model.
+#: `storectl` is the package root (its version string); `output` sits beside redact.
+LOW = frozenset({"storectl.model", "storectl.errors"})
+BASE = LOW | {"storectl.redact", "storectl.fsutil", "storectl.net", "storectl"}
+CAPABILITY = BASE | {"storectl.env", "storectl.providers", "storectl.output"}
+LAYERS: Mapping[str, frozenset[str]] = {
+    "storectl": frozenset(),
+    "storectl.model": frozenset(),
+    "storectl.errors": frozenset({"storectl.model"}),
+    "storectl.redact": LOW,
+    "storectl.fsutil": LOW,
+    "storectl.net": LOW,
+    "storectl.output": LOW | {"storectl.redact", "storectl.fsutil"},
+    "storectl.env": BASE,
+    "storectl.providers": BASE | {"storectl.env"},
+    "storectl.status": CAPABILITY,
+    "storectl.doctor": CAPABILITY,
+    "storectl.webhooks": CAPABILITY,
+    "storectl.regions": CAPABILITY,
+    "storectl.mail": CAPABILITY,
+    "storectl.config": BASE | {"storectl.env", "storectl.providers"},
+    "storectl.commands": CAPABILITY
+    | {
+        "storectl.config",
+        "storectl.status",
+        "storectl.doctor",
+        "storectl.webhooks",
+        "storectl.regions",
+        "storectl.mail",
+    },
+    "storectl.cli": BASE | {"storectl.output", "storectl.commands"},
+    "storectl.__main__": frozenset({"storectl.cli"}),
+}
+
+
+def module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def room(module: str) -> str:
+    """The longest key of LAYERS that is the module or a package holding it."""
+    parts = module.split(".")
+    for end in range(len(parts), 0, -1):
+        candidate = ".".join(parts[:end])
+        if candidate in LAYERS:
+            return candidate
+    raise KeyError(f"{module} is in no room of the layer map: add it to LAYERS")
+
+
+def imports(source: str, module: str, is_package: bool) -> Iterator[tuple[int, str]]:
+    """(line, imported storectl module) for every import statement, wherever it stands."""
+    package = module if is_package else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            for alias in node.names:
+                # `from storectl.providers import stripe` may name a submodule: resolved later
+                yield node.lineno, f"{base}.{alias.name}"
+
+
+def violations(files: Mapping[str, tuple[str, bool]]) -> list[str]:
+    """Every import that breaks the layer map, and every circle between modules."""
+    found: dict[str, None] = {}  # ordered, one line per import statement
+    graph: dict[str, set[str]] = {}
+    for module, (source, is_package) in files.items():
+        here = room(module)
+        for line, name in imports(source, module, is_package):
+            if not (name == "storectl" or name.startswith("storectl.")):
+                continue
+            # `from a.b import c`: the submodule a.b.c when there is one, else a.b itself
+            target = name if name in files or name in LAYERS else name.rpartition(".")[0]
+            there = room(target)
+            graph.setdefault(module, set()).add(target if target in files else there)
+            if there != here and there not in LAYERS[here]:
+                found[f"{module}:{line} imports {target} ({here} -> {there})"] = None
+    return [*found, *(f"import circle: {' -> '.join(c)}" for c in circles(graph))]
+
+
+def circles(graph: Mapping[str, set[str]]) -> list[list[str]]:
+    found: list[list[str]] = []
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for target in sorted(graph.get(node, ())):
+            if target == node:
+                continue
+            if state.get(target) == 1:
+                found.append([*path[path.index(target) :], target])
+            elif target not in state:
+                visit(target, [*path, target])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    return found
+
+
+def package_files(root: Path) -> dict[str, tuple[str, bool]]:
+    return {
+        module_name(path, root): (path.read_text(), path.name == "__init__.py")
+        for path in sorted((root / "storectl").rglob("*.py"))
+    }
+
+
+def test_every_import_follows_the_layer_map() -> None:
+    files = package_files(REPO)
+    assert len(files) > 30  # the walk found the package
+    assert violations(files) == []
+
+
+@pytest.mark.parametrize(
+    ("module", "source", "expected"),
+    [
+        ("storectl.model", "from storectl.providers import registry\n", "storectl.providers"),
+        ("storectl.env.loader", "def f():\n    from storectl.doctor import runner\n", "doctor"),
+        (
+            "storectl.output.json",
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+            "    from storectl.commands._options import StatusFormat\n",
+            "storectl.commands",
+        ),
+        ("storectl.errors", "from storectl import env\n", "storectl.env"),
+    ],
+)
+def test_an_upward_import_fails(module: str, source: str, expected: str) -> None:
+    """The checker is not vacuous: an upward import anywhere in a module is reported."""
+    files = package_files(REPO)
+    files[module] = (source, False)
+    found = violations(files)
+    assert any(module in v and expected in v for v in found), found
+
+
+def test_a_circle_inside_a_room_fails() -> None:
+    files = package_files(REPO)
+    files["storectl.providers.a"] = ("from storectl.providers import b\n", False)
+    files["storectl.providers.b"] = ("def f():\n    from storectl.providers import a\n", False)
+    found = violations(files)
+    assert any(v.startswith("import circle") and "storectl.providers.a" in v for v in found)
+
+
+def test_a_module_outside_the_map_fails() -> None:
+    with pytest.raises(KeyError, match="no room"):
+        room("storectl_extra.thing")
