@@ -68,6 +68,26 @@ need_redis_server() {
   return 1
 }
 
+# need_chromium: Debian's chromium (and a font) for the real-browser mail tests
+# (tests/test_mail_browser.py) and `mail preview --screenshot`; STORECTL_CHROMIUM names another
+# binary; any Chromium storectl finds on PATH (storectl/mail/browser.py CANDIDATES) will do.
+# Returns 1 when it is missing and cannot be installed (not root): those tests skip, or fail
+# under CI=true.
+need_chromium() {
+  if [ -n "${STORECTL_CHROMIUM:-}" ]; then return 0; fi
+  local name
+  for name in chromium chromium-browser google-chrome google-chrome-stable; do
+    if command -v "$name" >/dev/null 2>&1; then return 0; fi
+  done
+  if is_root && command -v apt-get >/dev/null 2>&1; then
+    say "chromium is missing: installing Debian's chromium and fonts-dejavu-core"
+    apt_install chromium fonts-dejavu-core
+    return 0
+  fi
+  say "chromium is missing; as root: apt-get install chromium fonts-dejavu-core (or set STORECTL_CHROMIUM)"
+  return 1
+}
+
 # need_node_packages: node and the pinned node env loaders (testing/node_env: dotenv,
 # dotenv-expand, @next/env) that tests/test_env_grammar_node.py compares storectl's grammar with.
 # Installs Debian's nodejs/npm as root; `npm ci` into testing/node_env/node_modules (git-ignored),
