@@ -64,6 +64,9 @@ class Provider:
     probe: Probe | None = field(default=None, repr=False)
     #: the env var naming its server, when one var does (see Endpoint)
     endpoint: Endpoint | None = None
+    #: its probe reads only its own `env_vars`: stores with the same values can share one run
+    #: (storectl/fleet/share.py); False for probes that read a store's own settings
+    shareable: bool = False
 
     def is_active(self, env: Env) -> bool:
         """Active exactly as medusa-config.ts decides: the activating var set and non-blank."""

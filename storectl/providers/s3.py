@@ -347,4 +347,5 @@ PROVIDER = Provider(
     lint=lint,
     probe=probe,
     endpoint=Endpoint("S3_ENDPOINT"),
+    shareable=True,  # reads only its own variables
 )
