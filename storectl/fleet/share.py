@@ -12,7 +12,7 @@ from concurrent.futures import Future
 
 from storectl.env import Env
 from storectl.model import Check
-from storectl.providers.base import ProbeOptions, Provider
+from storectl.providers.base import Probe, ProbeOptions, Provider
 
 Key = tuple[object, ...]
 
@@ -41,7 +41,7 @@ class SharedProbes:
             for p in providers
         ]
 
-    def _probe_of(self, provider: Provider) -> object:
+    def _probe_of(self, provider: Provider) -> Probe:
         inner = provider.probe
         assert inner is not None
 

@@ -38,9 +38,7 @@ class Adapter(Generic[R]):
 
 def problem_checks(result: StoreResult[R]) -> list[Check]:
     """A store's own problems (unreadable env, inactive required provider, timeout) as checks."""
-    return [
-        Check("store", "store", Status.FAIL, p.message, hint=p.hint) for p in result.problems
-    ]
+    return [Check("store", "store", Status.FAIL, p.message, hint=p.hint) for p in result.problems]
 
 
 def check_lines(checks: Sequence[Check], paint: Painter, verbose: bool) -> list[str]:
@@ -113,17 +111,19 @@ def render(
     report = scrub_data(report)
     match fmt:
         case DoctorFormat.TABLE:
-            text = table(report, adapter, Painter(output is None and use_color(sys.stdout)), verbose)
+            text = table(
+                report, adapter, Painter(output is None and use_color(sys.stdout)), verbose
+            )
         case DoctorFormat.JSON:
             text = to_json(report)
         case DoctorFormat.JUNIT:
-            suites = [
-                (r.name, _all_checks(r, adapter), r.duration_ms) for r in report.stores
-            ]
+            suites = [(r.name, _all_checks(r, adapter), r.duration_ms) for r in report.stores]
             text = junit_suites(f"storectl {adapter.title}", suites, strict)
         case DoctorFormat.GITHUB:
             parts = [
-                workflow_commands(_all_checks(r, adapter), _store_summary(r, adapter), f"{r.name}: ")
+                workflow_commands(
+                    _all_checks(r, adapter), _store_summary(r, adapter), f"{r.name}: "
+                )
                 for r in report.stores
             ]
             text = "\n".join([*parts, summary_line(report)])

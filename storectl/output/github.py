@@ -53,7 +53,9 @@ def append_step_summary(title: str, checks: Sequence[Check], summary: str) -> No
         handle.write(text)  # built from scrubbed checks
 
 
-def append_fleet_summary(title: str, rows: Sequence[tuple[bool, str, str, str]], summary: str) -> None:
+def append_fleet_summary(
+    title: str, rows: Sequence[tuple[bool, str, str, str]], summary: str
+) -> None:
     """Append one markdown row per store (ok, name, environment, result) to the step summary."""
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if not path:
