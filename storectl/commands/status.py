@@ -24,7 +24,7 @@ from storectl.errors import ExitCode
 from storectl.fleet.view import Adapter
 from storectl.output import DoctorFormat, Painter, StatusFormat
 from storectl.providers.registry import PROVIDERS
-from storectl.status import StatusReport, build_status, finding_lines, render
+from storectl.status import StatusReport, build_status, finding_lines, render, status_table
 
 app = typer.Typer(add_completion=False)
 
@@ -86,9 +86,11 @@ def _adapter() -> Adapter[StatusReport]:
         )
 
     def lines(report: StatusReport, paint: Painter, verbose: bool) -> list[str]:
+        if verbose:  # everything: the store's whole status table
+            return [f"    {line}".rstrip() for line in status_table(report, paint).splitlines()[:-2]]
         out = []
         for f in report.findings:
-            if verbose or f.severity is not Severity.INFO:
+            if f.severity is not Severity.INFO:
                 out += ["  " + line for line in finding_lines(f, paint)]
         return out
 
