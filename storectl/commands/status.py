@@ -87,7 +87,9 @@ def _adapter() -> Adapter[StatusReport]:
 
     def lines(report: StatusReport, paint: Painter, verbose: bool) -> list[str]:
         if verbose:  # everything: the store's whole status table
-            return [f"    {line}".rstrip() for line in status_table(report, paint).splitlines()[:-2]]
+            return [
+                f"    {line}".rstrip() for line in status_table(report, paint).splitlines()[:-2]
+            ]
         out = []
         for f in report.findings:
             if f.severity is not Severity.INFO:
