@@ -14,7 +14,7 @@ import pytest
 
 from testing import hostile
 from testing.medusa_server import API_KEY, MedusaServer
-from testing.redis_server import PASSWORD, RedisServers
+from testing.redis_server import RedisServers
 from testing.stripe_server import EXPIRED_KEY, TEST_KEY, StripeServer
 from tests.conftest import run, write
 

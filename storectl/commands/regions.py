@@ -9,6 +9,7 @@ import typer
 from storectl import config, output
 from storectl.commands import _fleet
 from storectl.commands._options import (
+    DEFAULT_JOBS,
     DryRunOpt,
     EnvFileOpt,
     EnvironmentOpt,
@@ -68,7 +69,7 @@ def list_regions(
     fleet: FleetOpt = None,
     store: StoreOpt = None,
     tag: TagOpt = None,
-    jobs: JobsOpt = 16,
+    jobs: JobsOpt = DEFAULT_JOBS,
     fail_fast: FailFastOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:

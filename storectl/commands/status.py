@@ -7,6 +7,7 @@ import typer
 from storectl import config
 from storectl.commands import _fleet
 from storectl.commands._options import (
+    DEFAULT_JOBS,
     EnvFileOpt,
     EnvironmentsOpt,
     FailFastOpt,
@@ -40,7 +41,7 @@ def status(
     fleet: FleetOpt = None,
     store: StoreOpt = None,
     tag: TagOpt = None,
-    jobs: JobsOpt = 16,
+    jobs: JobsOpt = DEFAULT_JOBS,
     fail_fast: FailFastOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:

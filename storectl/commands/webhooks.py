@@ -10,6 +10,7 @@ import typer
 from storectl import config, output
 from storectl.commands import _fleet
 from storectl.commands._options import (
+    DEFAULT_JOBS,
     DryRunOpt,
     EnvFileOpt,
     EnvironmentOpt,
@@ -167,7 +168,7 @@ def register(
     fleet: FleetOpt = None,
     store: StoreOpt = None,
     tag: TagOpt = None,
-    jobs: JobsOpt = 16,
+    jobs: JobsOpt = DEFAULT_JOBS,
     fail_fast: FailFastOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:

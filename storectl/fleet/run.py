@@ -22,9 +22,6 @@ from storectl.providers.registry import PROVIDERS
 
 R = TypeVar("R")
 
-#: Stores at once by default: a store spends its time waiting on the network, not the CPU,
-#: and each already runs its providers' probes in parallel.
-DEFAULT_JOBS = 16
 #: Slack per store past --timeout (doctor's own grace, rendering, thread start-up).
 SLACK = 1.0
 
