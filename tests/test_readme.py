@@ -76,6 +76,12 @@ def demo_store(
     write(tmp_path / "deploy/prod.env", backend + "NEXT_PUBLIC_STRIPE_KEY=pk_test_readme\n")
     for region in medusa_server.state.regions:
         region["payment_providers"].append("pp_stripe_stripe")
+    # the "Many stores" fleet file, as the README shows it
+    fleet = re.search(r"```toml\n(.*?)```", (REPO / "README.md").read_text(), flags=re.S)
+    assert fleet is not None
+    write(tmp_path / "storectl.toml", fleet.group(1))
+    write(store / "backend/.env.production", "")
+    write(store / "backend/.env.staging", "")
     monkeypatch.setenv("SSL_CERT_FILE", str(certs.ca))
     monkeypatch.chdir(tmp_path)
     return store
@@ -86,9 +92,8 @@ def test_readme_example(demo_store: Path, command: str) -> None:
     argv = shlex.split(command)[1:]
     argv = [a.replace("/tmp", str(demo_store)) if a == "/tmp" else a for a in argv]
     # Lines without --project or --env-file run from the store's root, as a deploy script would.
-    os.chdir(
-        demo_store if "--project" not in argv and "--env-file" not in argv else demo_store.parent
-    )
+    beside = "--project" in argv or "--env-file" in argv or "--fleet" in argv
+    os.chdir(demo_store.parent if beside else demo_store)
     result = run(*argv, env={"SSL_CERT_FILE": os.environ["SSL_CERT_FILE"]})
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     assert result.exit_code == 0, f"{command}\n{result.stdout}\n{result.stderr}"

@@ -70,6 +70,9 @@ class Provider:
     #: reads its backend URL with or without a key): its own lint then reports what is
     #: missing, and the generic "set but ignored" warning would be wrong
     companions_need_activation: bool = True
+    #: its probe reads only its own `env_vars`: stores with the same values can share one run
+    #: (storectl/fleet/share.py); False for probes that read a store's own settings
+    shareable: bool = False
 
     def is_active(self, env: Env) -> bool:
         """Active exactly as medusa-config.ts decides: the activating var set and non-blank."""
