@@ -106,7 +106,7 @@ def fleet_peers(folder: Path, stores: int, delay: float) -> Iterator[list[dict[s
         )
         medusa_state = medusa_server.MedusaState()
         medusa_state.reset()
-        medusa_state.api_keys = {admin_key(i) for i in range(stores)}
+        medusa_state.secret_keys = {admin_key(i) for i in range(stores)}
         for region in medusa_state.regions:
             region["payment_providers"].append("pp_stripe_stripe")
         medusa_url = stack.enter_context(

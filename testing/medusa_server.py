@@ -201,7 +201,7 @@ class MedusaState:
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     tokens: set[str] = field(default_factory=set)
     #: more secret API keys accepted besides API_KEY (one per store in bench/fleet.py)
-    api_keys: set[str] = field(default_factory=set)
+    secret_keys: set[str] = field(default_factory=set)
     requests: list[tuple[str, str, dict[str, list[str]], Any]] = field(default_factory=list)
     #: raw webhook deliveries: (path, headers, body bytes)
     hooks: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
@@ -372,7 +372,7 @@ class MedusaHandler(BaseHTTPRequestHandler):
                 user = b64decode(header[6:]).decode().split(":")[0]
             except ValueError:
                 user = ""
-            if user == API_KEY or user in self.state.api_keys:
+            if user == API_KEY or user in self.state.secret_keys:
                 return True
         echo = ""
         if self.state.echo:  # the header as sent, and its payload at the other two alignments

@@ -32,7 +32,13 @@ class SharedProbes:
             {v.name for v in provider.env_vars}
             | {v.default_from for v in provider.env_vars if v.default_from}
         )
-        return (provider.name, options, tuple((name, env.get(name)) for name in names))
+        # settings is a mapping (unhashable): its sorted items stand in for it
+        settings = tuple(sorted(options.settings.items()))
+        return (
+            provider.name,
+            (options.timeout, options.write, settings),
+            tuple((name, env.get(name)) for name in names),
+        )
 
     def wrap(self, providers: Sequence[Provider]) -> list[Provider]:
         """`providers` with each shareable probe going through this cache."""
