@@ -172,7 +172,16 @@ def register(
         dry_run=dry_run,
         timeout=timeout,
     )
-    report = registration.register(env, request, lambda question: confirm(question, yes))
+    try:
+        report = registration.register(env, request, lambda question: confirm(question, yes))
+    except registration.SecretNotSaved as lost:
+        import os
+        import sys
+
+        github = os.environ.get("GITHUB_ACTIONS") == "true"
+        sys.stderr.write(view.secret_once(lost.secret, lost.endpoint_id, github))
+        sys.stderr.flush()
+        raise
     output.render(report, fmt, view.register_text)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)
