@@ -118,3 +118,24 @@ def confirm(question: str, yes: bool) -> None:
         )
     if not typer.confirm(question, default=False, err=True):
         raise typer.Abort()
+
+
+AllowEmptyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-empty",
+        help="Go on when no env file is found and no provider variable is set "
+        "(default: that is an error, exit 2).",
+        rich_help_panel=ENV_PANEL,
+    ),
+]
+RequireOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--require",
+        help="Comma-separated providers that must be active (exit 1 if one is not), "
+        "e.g. stripe,s3,smtp,redis.",
+        envvar="STORECTL_REQUIRE",
+        show_default=False,
+    ),
+]

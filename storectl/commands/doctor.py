@@ -8,17 +8,20 @@ import typer
 
 from storectl import config, output
 from storectl.commands._options import (
+    AllowEmptyOpt,
     DoctorFormatOpt,
     EnvFileOpt,
     EnvironmentOpt,
     IgnoreEnvironmentOpt,
     OutputOpt,
     ProjectOpt,
+    RequireOpt,
     StrictOpt,
     TimeoutOpt,
 )
 from storectl.errors import ExitCode
 from storectl.output import DoctorFormat
+from storectl.providers import registry
 from storectl.providers.base import ProbeOptions
 from storectl.providers.registry import PROVIDERS
 
@@ -39,6 +42,7 @@ def run_doctor(
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     only: ProvidersOpt = None,
     skip: ProvidersOpt = None,
     timeout: TimeoutOpt = 10.0,
@@ -51,6 +55,7 @@ def run_doctor(
     fmt: DoctorFormatOpt = DoctorFormat.TABLE,
     output_file: OutputOpt = None,
     strict: StrictOpt = False,
+    require: RequireOpt = None,
 ) -> None:
     """Check every active provider live: credentials, TLS, permissions, webhooks, regions.
 
@@ -63,8 +68,9 @@ def run_doctor(
     from storectl.doctor import runner as doctor
     from storectl.doctor import view
 
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     providers = doctor.select(PROVIDERS, only or (), skip or ())
+    required = registry.provider_names(require or (), "--require")
     env = config.load(options)
     progress = output.Progress([p.name for p in providers if p.is_active(env) and p.probe])
     try:
@@ -75,6 +81,7 @@ def run_doctor(
             strict=strict,
             include_env_lint=not only,
             on_done=progress.done,
+            required=required,
         )
     finally:
         progress.close()

@@ -8,6 +8,7 @@ import typer
 
 from storectl import config, output
 from storectl.commands._options import (
+    AllowEmptyOpt,
     DryRunOpt,
     EnvFileOpt,
     EnvironmentOpt,
@@ -50,6 +51,7 @@ def list_regions(
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     timeout: RequestTimeoutOpt = 30.0,
     fmt: TableJsonOpt = StatusFormat.TABLE,
 ) -> None:
@@ -59,7 +61,9 @@ def list_regions(
     """
     from storectl.regions import admin as region_admin
 
-    env = config.load(config.EnvOptions.of(project, env_file, environment, ignore_environment))
+    env = config.load(
+        config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
+    )
     output.render(region_admin.list_regions(env, timeout), fmt, view.regions_text)
 
 
@@ -69,6 +73,7 @@ def enable_stripe(
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     region: RegionOpt = None,
     every: AllOpt = False,
     provider: ProviderOpt = None,
@@ -83,7 +88,7 @@ def enable_stripe(
 
     Example: storectl regions enable-stripe --all --dry-run
     """
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     _change(options, region, every, provider, False, dry_run, yes, timeout, fmt, enable=True)
 
 
@@ -93,6 +98,7 @@ def disable_stripe(
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     region: RegionOpt = None,
     every: AllOpt = False,
     provider: ProviderOpt = None,
@@ -110,7 +116,7 @@ def disable_stripe(
 
     Example: storectl regions disable-stripe --region Europe --dry-run
     """
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     _change(options, region, every, provider, force, dry_run, yes, timeout, fmt, enable=False)
 
 

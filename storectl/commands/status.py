@@ -6,15 +6,18 @@ import typer
 
 from storectl import config
 from storectl.commands._options import (
+    AllowEmptyOpt,
     EnvFileOpt,
     EnvironmentOpt,
     IgnoreEnvironmentOpt,
     ProjectOpt,
+    RequireOpt,
     StatusFormatOpt,
     StrictOpt,
 )
 from storectl.errors import ExitCode
 from storectl.output import StatusFormat
+from storectl.providers import registry
 from storectl.providers.registry import PROVIDERS
 from storectl.status import build_status, render
 
@@ -27,8 +30,10 @@ def status(
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     fmt: StatusFormatOpt = StatusFormat.TABLE,
     strict: StrictOpt = False,
+    require: RequireOpt = None,
 ) -> None:
     """Show which providers are active, what falls back, and lint the env offline.
 
@@ -36,8 +41,9 @@ def status(
 
     Example: storectl status --project ./my-store --environment production
     """
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
-    report = build_status(config.load(options), PROVIDERS, strict=strict)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
+    required = registry.provider_names(require or (), "--require")
+    report = build_status(config.load(options), PROVIDERS, strict=strict, required=required)
     render(report, fmt)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)

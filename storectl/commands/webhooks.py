@@ -9,6 +9,7 @@ import typer
 
 from storectl import config, output
 from storectl.commands._options import (
+    AllowEmptyOpt,
     DryRunOpt,
     EnvFileOpt,
     EnvironmentOpt,
@@ -62,6 +63,7 @@ def show_url(
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     fmt: TableJsonOpt = StatusFormat.TABLE,
 ) -> None:
     """Print the webhook URL Stripe should call, and where it came from.
@@ -70,7 +72,7 @@ def show_url(
     """
     from storectl.webhooks import plan as webhooks
 
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     _env, url, origin = _expected(options, None)
     output.render(
         webhooks.WebhookUrl(url, origin, webhooks.url_note(url)), fmt, view.webhook_url_text
@@ -83,6 +85,7 @@ def list_endpoints(
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     timeout: RequestTimeoutOpt = 30.0,
     fmt: TableJsonOpt = StatusFormat.TABLE,
 ) -> None:
@@ -93,7 +96,9 @@ def list_endpoints(
     from storectl.providers import stripe, stripe_api, values
     from storectl.webhooks import plan as webhooks
 
-    env = config.load(config.EnvOptions.of(project, env_file, environment, ignore_environment))
+    env = config.load(
+        config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
+    )
     expected, _origin = values.webhook_url(env)
     endpoints = stripe_api.Api(env, timeout).endpoints()
     views = webhooks.views(endpoints, expected, stripe.MEDUSA_EVENTS)
@@ -106,6 +111,7 @@ def register(
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     url: UrlOpt = None,
     events: Annotated[
         str | None,
@@ -157,7 +163,7 @@ def register(
     """
     from storectl.webhooks import register as registration
 
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     env, target_url, origin = _expected(options, url)
     request = registration.Request(
         url=target_url,
@@ -193,6 +199,7 @@ def send_test(
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     url: UrlOpt = None,
     timeout: RequestTimeoutOpt = 10.0,
     fmt: TableJsonOpt = StatusFormat.TABLE,
@@ -205,7 +212,7 @@ def send_test(
     """
     from storectl.webhooks import register as registration
 
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     env, target_url, _origin = _expected(options, url)
     result = registration.send_test(env, target_url, timeout)
     output.render(result, fmt, view.webhook_test_text)

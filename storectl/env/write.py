@@ -28,11 +28,11 @@ class Written:
     line: int
 
 
-#: Folders this process holds locked (by device and inode), with how deep: `locked` is
-#: reentrant, so `webhooks register` can hold the folder from list to write and still call
-#: `set_value` (a second flock on a new descriptor would wait for ourselves).
-_HELD: dict[tuple[int, int], int] = {}
-_HELD_GUARD = threading.Lock()
+#: Folders this thread holds locked (by device and inode), with how deep: `locked` is
+#: reentrant within a thread, so `webhooks register` can hold the folder from list to write and
+#: still call `set_value` (a second flock on a new descriptor would wait for ourselves). Other
+#: threads take the flock like any other process.
+_HELD = threading.local()
 
 
 @contextmanager
@@ -45,26 +45,21 @@ def locked(folder: Path) -> Iterator[None]:
         raise ConfigError(f"cannot lock {folder}: {exc.strerror}") from None
     info = os.fstat(fd)
     ident = (info.st_dev, info.st_ino)
-    with _HELD_GUARD:
-        depth = _HELD.get(ident, 0)
-        if depth:
-            _HELD[ident] = depth + 1
-    if depth:
+    held: dict[tuple[int, int], int] = _HELD.__dict__.setdefault("folders", {})
+    if held.get(ident):
         os.close(fd)
+        held[ident] += 1
         try:
             yield
         finally:
-            with _HELD_GUARD:
-                _HELD[ident] -= 1
+            held[ident] -= 1
         return
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        with _HELD_GUARD:
-            _HELD[ident] = 1
+        held[ident] = 1
         yield
     finally:
-        with _HELD_GUARD:
-            _HELD.pop(ident, None)
+        held.pop(ident, None)
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
 
