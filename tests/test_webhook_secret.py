@@ -70,7 +70,7 @@ def test_dry_run_reports_an_unwritable_target_too(store: Path, stripe_server: St
 def disk_full(monkeypatch: pytest.MonkeyPatch) -> None:
     """The write fails at the last moment, as on a full disk (not knowable in advance)."""
 
-    def fail(path: Path, data: bytes, *, mode: int | None = None) -> None:
+    def fail(path: Path, data: bytes, **_options: object) -> None:
         raise ConfigError(f"cannot write {path}: No space left on device")
 
     monkeypatch.setattr("storectl.env.write.atomic_write", fail)

@@ -11,6 +11,7 @@ from storectl.model import Stage
 from storectl.net import retry
 from storectl.net.deadline import Deadline
 from storectl.providers.probe import TRUST_HINT, network_stage, tls_context
+from storectl.providers.values import is_http_url, url_unparseable
 
 STRIPE_PROVIDER = "pp_stripe_stripe"
 
@@ -29,7 +30,11 @@ def _body_message(response: Any) -> str | None:
         data = response.json()
     except ValueError:
         return None
-    return str(data.get("message")) if isinstance(data, dict) and data.get("message") else None
+    if not isinstance(data, dict) or not data.get("message"):
+        return None
+    from storectl.redact import clean_peer_text  # a 401 body may quote the Authorization header
+
+    return clean_peer_text(str(data.get("message")))
 
 
 def request(http: Any, method: str, url: str, **kwargs: Any) -> Any:
@@ -82,6 +87,13 @@ class Admin:
 
         self.env = env
         self.base = env.value("MEDUSA_BACKEND_URL").rstrip("/")
+        if self.base and not is_http_url(self.base):
+            raise NetworkError(
+                Stage.CONFIG,
+                "MEDUSA_BACKEND_URL is not a usable http(s) URL"
+                + (f": {url_unparseable(self.base)}" if url_unparseable(self.base) else ""),
+                "write it as https://api.example.com (see 'storectl status')",
+            )
         self.http = httpx.Client(
             base_url=self.base,
             timeout=timeout,

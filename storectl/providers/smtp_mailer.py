@@ -10,7 +10,7 @@ from storectl.errors import NetworkError
 from storectl.model import Stage, Status
 from storectl.net.deadline import Deadline
 from storectl.providers.probe import TRUST_HINT, Steps, network_stage, tls_context
-from storectl.providers.values import is_loopback
+from storectl.providers.values import ascii_number, is_loopback
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -25,7 +25,7 @@ IMPLICIT_TLS_PORT = 465
 def port(env: Env) -> int | None:
     """SMTP_PORT as an int (587 when unset), or None when it is not a valid port."""
     raw = env.value("SMTP_PORT") or str(DEFAULT_PORT)
-    if not raw.isdigit():
+    if not ascii_number(raw):  # isdigit() alone takes '²' (int() then raises) and '٥١٣٧٢'
         return None
     number = int(raw)
     return number if 1 <= number <= 65535 else None
@@ -35,6 +35,14 @@ def secure(env: Env) -> bool | None:
     """SMTP_SECURE as a bool (false when unset), or None when it is neither true nor false."""
     raw = env.value("SMTP_SECURE") or "false"
     return {"true": True, "false": False}.get(raw)
+
+
+def _peer(reply: bytes) -> str:
+    """An SMTP reply as it may enter a result: no control characters, no echoed secret (a 535
+    that quotes the AUTH data back)."""
+    from storectl.redact import clean_peer_text
+
+    return clean_peer_text(reply.decode(errors="replace"))
 
 
 #: smtplib tries these in this order among what the server offers.
@@ -64,7 +72,7 @@ def _connect(host: str, number: int, tls: bool, steps: Steps, deadline: Deadline
         stage, summary, hint = _connect_failure(exc, host, number, tls, deadline)
         steps.fail("connect", stage, summary, hint)
         return None
-    greeting = banner.decode(errors="replace").splitlines()[0] if banner else ""
+    greeting = _peer(banner.splitlines()[0]) if banner else ""
     steps.ok("connect", f"{code} {greeting}".strip() + (" (implicit TLS)" if tls else ""))
     return session
 
@@ -189,7 +197,7 @@ def _session(
         sender = parseaddr_address(env.value("SMTP_FROM"))
         budget()
         code, reply = session.mail(sender)
-        text = reply.decode(errors="replace")
+        text = _peer(reply)
         if code == 250:
             steps.ok("sender", f"MAIL FROM:<{sender}> accepted; no mail sent")
         else:
@@ -204,12 +212,22 @@ def _session(
         session.send(b"QUIT\r\n")
         session.close()
     except smtplib.SMTPAuthenticationError as exc:
-        reply = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else ""
+        reply = _peer(exc.smtp_error) if isinstance(exc.smtp_error, bytes) else ""
         steps.fail(
             "auth",
             Stage.AUTH,
             f"{exc.smtp_code} {reply}".strip() + f" for {env.value('SMTP_USER')}",
             "check SMTP_USER and SMTP_PASS (for Gmail and others: an app password or API key)",
+        )
+    except UnicodeEncodeError:
+        # smtplib encodes AUTH data as ASCII; nodemailer sends UTF-8 (found by the fuzzer).
+        steps.fail(
+            "auth",
+            Stage.CONFIG,
+            "SMTP_USER or SMTP_PASS holds non-ASCII characters, which Python's smtplib cannot "
+            "send: storectl cannot check this login",
+            "nodemailer sends them as UTF-8, so the store may still log in: prefer an ASCII "
+            "password, or check by placing a test order",
         )
     except smtplib.SMTPNotSupportedError:
         steps.fail(
@@ -318,7 +336,7 @@ class SmtpMailer:
             session.rset()
             raise NetworkError(
                 Stage.PERMISSION,
-                f"MAIL FROM:<{sender}> refused: {code} {reply.decode(errors='replace')}",
+                f"MAIL FROM:<{sender}> refused: {code} {_peer(reply)}",
                 "set SMTP_FROM to an address this login may send as",
             )
         code, reply = session.rcpt(recipient)
@@ -326,11 +344,11 @@ class SmtpMailer:
             session.rset()
             raise NetworkError(
                 Stage.PERMISSION,
-                f"RCPT TO:<{recipient}> refused: {code} {reply.decode(errors='replace')}",
+                f"RCPT TO:<{recipient}> refused: {code} {_peer(reply)}",
                 "check the recipient address",
             )
         code, reply = session.data(raw)
-        text = f"{code} {reply.decode(errors='replace')}"
+        text = f"{code} {_peer(reply)}"
         if code != 250:
             raise NetworkError(Stage.PROTOCOL, f"the message was refused: {text}", "see the reply")
         return text

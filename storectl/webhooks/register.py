@@ -83,13 +83,17 @@ def _lock_folder(target: Path | None) -> Path | None:
     return folder if folder.is_dir() else None
 
 
-def save_secret(target: Path, secret: str, endpoint_id: str) -> None:
-    """Write the secret and the endpoint it belongs to; any failure raises SecretNotSaved."""
+def save_secret(target: Path, secret: str, endpoint_id: str) -> list[str]:
+    """Write the secret and the endpoint it belongs to; any failure raises SecretNotSaved.
+    Returns what the writes had to say (a mode or owner that was changed)."""
     from storectl.env.write import set_value
 
     try:
-        set_value(target, SECRET_VAR, secret)
-        set_value(target, ENDPOINT_VAR, endpoint_id)
+        written = [
+            set_value(target, SECRET_VAR, secret),
+            set_value(target, ENDPOINT_VAR, endpoint_id),
+        ]
+        return [w.note for w in written if w.note]
     except StorectlError as exc:
         raise SecretNotSaved(secret, endpoint_id, target, exc.message) from None
     except (OSError, RuntimeError) as exc:
@@ -216,7 +220,9 @@ def _register(
             if not request.show_secret:
                 redact.current().remember(value)
             assert target is not None
-            save_secret(target, value, created_id)
+            for note in save_secret(target, value, created_id):
+                if note not in notes:
+                    notes.append(note)
 
         actions, endpoint_id, secret = webhooks.apply(api, actions, save)
         if secret and env.source(SECRET_VAR) == "environment":
