@@ -110,6 +110,7 @@ def test_environment_option_and_process_environment(store: Path) -> None:
         "-f",
         "json",
         "--ignore-environment",
+        "--allow-empty",  # development reads backend/.env only, and there is none
         env={"REDIS_URL": "redis://env:6379"},
     ).json()
     assert next(p for p in data["providers"] if p["name"] == "redis")["active"] is False

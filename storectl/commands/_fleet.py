@@ -33,6 +33,8 @@ class Selection:
     ignore_environment: bool
     names: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    #: --allow-empty: a store with no configuration is checked anyway, not failed
+    allow_empty: bool = False
 
     @classmethod
     def of(
@@ -44,6 +46,7 @@ class Selection:
         ignore_environment: bool,
         names: list[str] | None = None,
         tags: list[str] | None = None,
+        allow_empty: bool = False,
     ) -> Selection:
         return cls(
             fleet,
@@ -53,12 +56,17 @@ class Selection:
             ignore_environment,
             tuple(names or ()),
             tuple(tags or ()),
+            allow_empty,
         )
 
     def options(self, store: Store) -> config.EnvOptions:
         """One store's env options."""
         return config.EnvOptions(
-            store.project, store.env_files, store.environment, self.ignore_environment
+            store.project,
+            store.env_files,
+            store.environment,
+            self.ignore_environment,
+            self.allow_empty,
         )
 
 

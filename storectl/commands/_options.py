@@ -194,3 +194,22 @@ VerboseOpt = Annotated[
         rich_help_panel=FLEET_PANEL,
     ),
 ]
+AllowEmptyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-empty",
+        help="Go on when no env file is found and no provider variable is set "
+        "(default: that is an error, exit 2).",
+        rich_help_panel=ENV_PANEL,
+    ),
+]
+RequireOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--require",
+        help="Comma-separated providers that must be active (exit 1 if one is not), "
+        "e.g. stripe,s3,smtp,redis.",
+        envvar="STORECTL_REQUIRE",
+        show_default=False,
+    ),
+]

@@ -10,6 +10,7 @@ from storectl import config, output
 from storectl.commands import _fleet
 from storectl.commands._options import (
     DEFAULT_JOBS,
+    AllowEmptyOpt,
     DoctorFormatOpt,
     EnvFileOpt,
     EnvironmentsOpt,
@@ -19,6 +20,7 @@ from storectl.commands._options import (
     JobsOpt,
     OutputOpt,
     ProjectsOpt,
+    RequireOpt,
     StoreOpt,
     StrictOpt,
     TagOpt,
@@ -27,6 +29,7 @@ from storectl.commands._options import (
 )
 from storectl.errors import ExitCode
 from storectl.output import DoctorFormat
+from storectl.providers import registry
 from storectl.providers.base import ProbeOptions
 from storectl.providers.registry import PROVIDERS
 
@@ -47,6 +50,7 @@ def run_doctor(
     env_file: EnvFileOpt = None,
     environment: EnvironmentsOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     only: ProvidersOpt = None,
     skip: ProvidersOpt = None,
     timeout: TimeoutOpt = 10.0,
@@ -81,6 +85,7 @@ def run_doctor(
     jobs: JobsOpt = DEFAULT_JOBS,
     fail_fast: FailFastOpt = False,
     verbose: VerboseOpt = False,
+    require: RequireOpt = None,
 ) -> None:
     """Check every active provider live: credentials, TLS, permissions, webhooks, regions.
 
@@ -97,9 +102,10 @@ def run_doctor(
     from storectl.doctor import view
 
     selection = _fleet.Selection.of(
-        fleet, project, env_file, environment, ignore_environment, store, tag
+        fleet, project, env_file, environment, ignore_environment, store, tag, allow_empty
     )
     providers = doctor.select(PROVIDERS, only or (), skip or ())
+    required = registry.provider_names(require or (), "--require")
     probe_options = ProbeOptions(
         timeout=timeout,
         write=not no_write,
@@ -115,7 +121,12 @@ def run_doctor(
             selection,
             chosen,
             lambda _store, env: doctor.build(
-                env, shared_providers, probe_options, strict=strict, include_env_lint=not only
+                env,
+                shared_providers,
+                probe_options,
+                strict=strict,
+                include_env_lint=not only,
+                required=required,
             ),
             lambda report: report.ok,
             _adapter(),
@@ -139,6 +150,7 @@ def run_doctor(
             strict=strict,
             include_env_lint=not only,
             on_done=progress.done,
+            required=required,
         )
     finally:
         progress.close()

@@ -10,6 +10,7 @@ from storectl import config, output
 from storectl.commands import _fleet
 from storectl.commands._options import (
     DEFAULT_JOBS,
+    AllowEmptyOpt,
     DryRunOpt,
     EnvFileOpt,
     EnvironmentOpt,
@@ -64,6 +65,7 @@ def list_regions(
     env_file: EnvFileOpt = None,
     environment: EnvironmentsOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     timeout: RequestTimeoutOpt = 30.0,
     fmt: TableJsonOpt = StatusFormat.TABLE,
     fleet: FleetOpt = None,
@@ -82,7 +84,7 @@ def list_regions(
     from storectl.regions import admin as region_admin
 
     selection = _fleet.Selection.of(
-        fleet, project, env_file, environment, ignore_environment, store, tag
+        fleet, project, env_file, environment, ignore_environment, store, tag, allow_empty
     )
     chosen = _fleet.stores(selection)
     if len(chosen) > 1:
@@ -125,6 +127,7 @@ def enable_stripe(
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     region: RegionOpt = None,
     every: AllOpt = False,
     provider: ProviderOpt = None,
@@ -139,7 +142,7 @@ def enable_stripe(
 
     Example: storectl regions enable-stripe --all --dry-run
     """
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     _change(options, region, every, provider, False, dry_run, yes, timeout, fmt, enable=True)
 
 
@@ -149,6 +152,7 @@ def disable_stripe(
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     region: RegionOpt = None,
     every: AllOpt = False,
     provider: ProviderOpt = None,
@@ -166,7 +170,7 @@ def disable_stripe(
 
     Example: storectl regions disable-stripe --region Europe --dry-run
     """
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     _change(options, region, every, provider, force, dry_run, yes, timeout, fmt, enable=False)
 
 

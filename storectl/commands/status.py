@@ -8,6 +8,7 @@ from storectl import config
 from storectl.commands import _fleet
 from storectl.commands._options import (
     DEFAULT_JOBS,
+    AllowEmptyOpt,
     EnvFileOpt,
     EnvironmentsOpt,
     FailFastOpt,
@@ -15,6 +16,7 @@ from storectl.commands._options import (
     IgnoreEnvironmentOpt,
     JobsOpt,
     ProjectsOpt,
+    RequireOpt,
     StatusFormatOpt,
     StoreOpt,
     StrictOpt,
@@ -24,6 +26,7 @@ from storectl.commands._options import (
 from storectl.errors import ExitCode
 from storectl.fleet.view import Adapter
 from storectl.output import DoctorFormat, Painter, StatusFormat
+from storectl.providers import registry
 from storectl.providers.registry import PROVIDERS
 from storectl.status import StatusReport, build_status, finding_lines, render, status_table
 
@@ -36,6 +39,7 @@ def status(
     env_file: EnvFileOpt = None,
     environment: EnvironmentsOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     fmt: StatusFormatOpt = StatusFormat.TABLE,
     strict: StrictOpt = False,
     fleet: FleetOpt = None,
@@ -44,6 +48,7 @@ def status(
     jobs: JobsOpt = DEFAULT_JOBS,
     fail_fast: FailFastOpt = False,
     verbose: VerboseOpt = False,
+    require: RequireOpt = None,
 ) -> None:
     """Show which providers are active, what falls back, and lint the env offline.
 
@@ -52,14 +57,15 @@ def status(
     Example: storectl status --project ./my-store --environment production
     """
     selection = _fleet.Selection.of(
-        fleet, project, env_file, environment, ignore_environment, store, tag
+        fleet, project, env_file, environment, ignore_environment, store, tag, allow_empty
     )
+    required = registry.provider_names(require or (), "--require")
     chosen = _fleet.stores(selection)
     if len(chosen) > 1:
         _fleet.run(
             selection,
             chosen,
-            lambda _store, env: build_status(env, PROVIDERS, strict=strict),
+            lambda _store, env: build_status(env, PROVIDERS, strict=strict, required=required),
             lambda report: report.ok,
             _adapter(),
             DoctorFormat(fmt.value),
@@ -69,7 +75,9 @@ def status(
             verbose=verbose,
         )
         return
-    report = build_status(config.load(selection.options(chosen[0])), PROVIDERS, strict=strict)
+    report = build_status(
+        config.load(selection.options(chosen[0])), PROVIDERS, strict=strict, required=required
+    )
     render(report, fmt)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)

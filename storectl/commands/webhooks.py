@@ -11,6 +11,7 @@ from storectl import config, output
 from storectl.commands import _fleet
 from storectl.commands._options import (
     DEFAULT_JOBS,
+    AllowEmptyOpt,
     DryRunOpt,
     EnvFileOpt,
     EnvironmentOpt,
@@ -80,6 +81,7 @@ def show_url(
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     fmt: TableJsonOpt = StatusFormat.TABLE,
 ) -> None:
     """Print the webhook URL Stripe should call, and where it came from.
@@ -88,7 +90,7 @@ def show_url(
     """
     from storectl.webhooks import plan as webhooks
 
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     _env, url, origin = _expected(options, None)
     output.render(
         webhooks.WebhookUrl(url, origin, webhooks.url_note(url)), fmt, view.webhook_url_text
@@ -101,6 +103,7 @@ def list_endpoints(
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     timeout: RequestTimeoutOpt = 30.0,
     fmt: TableJsonOpt = StatusFormat.TABLE,
 ) -> None:
@@ -111,7 +114,9 @@ def list_endpoints(
     from storectl.providers import stripe, stripe_api, values
     from storectl.webhooks import plan as webhooks
 
-    env = config.load(config.EnvOptions.of(project, env_file, environment, ignore_environment))
+    env = config.load(
+        config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
+    )
     expected, _origin = values.webhook_url(env)
     endpoints = stripe_api.Api(env, timeout).endpoints()
     views = webhooks.views(endpoints, expected, stripe.MEDUSA_EVENTS)
@@ -124,6 +129,7 @@ def register(
     env_file: EnvFileOpt = None,
     environment: EnvironmentsOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     url: UrlOpt = None,
     events: Annotated[
         str | None,
@@ -184,7 +190,7 @@ def register(
     from storectl.webhooks import register as registration
 
     selection = _fleet.Selection.of(
-        fleet, project, env_file, environment, ignore_environment, store, tag
+        fleet, project, env_file, environment, ignore_environment, store, tag, allow_empty
     )
     chosen = _fleet.stores(selection)
     if len(chosen) > 1:
@@ -233,7 +239,16 @@ def register(
     options = selection.options(chosen[0])
     env, target_url, origin = _expected(options, url)
     request = request_for(target_url, origin)
-    report = registration.register(env, request, lambda question: confirm(question, yes))
+    try:
+        report = registration.register(env, request, lambda question: confirm(question, yes))
+    except registration.SecretNotSaved as lost:
+        import os
+        import sys
+
+        github = os.environ.get("GITHUB_ACTIONS") == "true"
+        sys.stderr.write(view.secret_once(lost.secret, lost.endpoint_id, github))
+        sys.stderr.flush()
+        raise
     output.render(report, fmt, view.register_text)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)
@@ -245,6 +260,7 @@ def send_test(
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     url: UrlOpt = None,
     timeout: RequestTimeoutOpt = 10.0,
     fmt: TableJsonOpt = StatusFormat.TABLE,
@@ -257,7 +273,7 @@ def send_test(
     """
     from storectl.webhooks import register as registration
 
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     env, target_url, _origin = _expected(options, url)
     result = registration.send_test(env, target_url, timeout)
     output.render(result, fmt, view.webhook_test_text)
