@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from testing.redis_server import RedisServers
 from testing.s3_server import BUCKET, REGION, S3Servers
 from testing.smtp_server import PASSWORD, USER, SmtpServers
 from testing.stripe_server import TEST_KEY, StripeServer
+from testing.tlsproxy import tls_proxy
 from tests.conftest import REPO, run, write
 
 
@@ -47,7 +49,7 @@ def demo_store(
     stripe_server: StripeServer,
     medusa_server: MedusaServer,
     monkeypatch: pytest.MonkeyPatch,
-) -> Path:
+) -> Iterator[Path]:
     """A store whose every provider points at a local peer; the current folder is its root."""
     hook = "/hooks/payment/stripe_stripe"
     stripe_server.state.seed(medusa_server.url + hook)
@@ -80,11 +82,19 @@ def demo_store(
     fleet = re.search(r"```toml\n(.*?)```", (REPO / "README.md").read_text(), flags=re.S)
     assert fleet is not None
     write(tmp_path / "storectl.toml", fleet.group(1))
-    write(store / "backend/.env.production", "")
     write(store / "backend/.env.staging", "")
     monkeypatch.setenv("SSL_CERT_FILE", str(certs.ca))
     monkeypatch.chdir(tmp_path)
-    return store
+    # Production is served over https, as it must be: the backend's session cookie is Secure
+    # there, and over plain http the admin could never log in (doctor fails that).
+    medusa_server.state.production = True
+    port = int(medusa_server.url.rsplit(":", 1)[1])
+    with tls_proxy(port, str(certs.cert), str(certs.key)) as tls_port:
+        https = f"MEDUSA_BACKEND_URL=https://localhost:{tls_port}\n"
+        stripe_server.state.seed(f"https://localhost:{tls_port}{hook}")
+        write(store / "backend/.env.production", https)
+        write(store / "storefront/.env.production.local", https)
+        yield store
 
 
 @pytest.mark.parametrize("command", readme_commands())
