@@ -58,7 +58,9 @@ def test_lines_count_crlf_and_lone_cr() -> None:
 
 
 def test_quote_kinds_and_escapes() -> None:
-    got = {b.name: (b.value, b.quote) for b in g.parse("S='a\\nb'\nD=\"a\\nb\"\nB=`a'\"b`\nU=a\\nb")}
+    got = {
+        b.name: (b.value, b.quote) for b in g.parse("S='a\\nb'\nD=\"a\\nb\"\nB=`a'\"b`\nU=a\\nb")
+    }
     assert got == {
         "S": ("a\\nb", "'"),
         "D": ("a\nb", '"'),
