@@ -14,8 +14,10 @@ from storectl.commands._options import (
     IgnoreEnvironmentOpt,
     OutputOpt,
     ProjectOpt,
+    SinceOpt,
     StrictOpt,
     TimeoutOpt,
+    parse_since,
 )
 from storectl.errors import ExitCode
 from storectl.output import DoctorFormat
@@ -45,9 +47,12 @@ def run_doctor(
     no_write: Annotated[
         bool,
         typer.Option(
-            "--no-write", help="Skip the S3 write probe (it puts and deletes one object)."
+            "--no-write",
+            help="Skip the write probes: S3 (one object) and the backend's upload (one file), "
+            "each deleted right after.",
         ),
     ] = False,
+    since: SinceOpt = "7d",
     fmt: DoctorFormatOpt = DoctorFormat.TABLE,
     output_file: OutputOpt = None,
     strict: StrictOpt = False,
@@ -63,6 +68,7 @@ def run_doctor(
     from storectl.doctor import runner as doctor
     from storectl.doctor import view
 
+    since_seconds = parse_since(since)
     options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     providers = doctor.select(PROVIDERS, only or (), skip or ())
     env = config.load(options)
@@ -71,7 +77,7 @@ def run_doctor(
         report = doctor.build(
             env,
             providers,
-            ProbeOptions(timeout=timeout, write=not no_write),
+            ProbeOptions(timeout=timeout, write=not no_write, since=since_seconds),
             strict=strict,
             include_env_lint=not only,
             on_done=progress.done,

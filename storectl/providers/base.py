@@ -38,12 +38,18 @@ class Endpoint:
         return (self.tls if tls else self.plain).format(host=host, port=port)
 
 
+#: How far back `doctor --since` looks by default: a week of payments and events.
+DEFAULT_SINCE = 7 * 24 * 3600.0
+
+
 @dataclass(frozen=True)
 class ProbeOptions:
-    """What a live probe may do: its time budget, and whether it may write (S3)."""
+    """What a live probe may do: its time budget, whether it may write (the S3 and upload
+    probes), and how far back the payment and delivery checks look (seconds)."""
 
     timeout: float = 10.0
     write: bool = True
+    since: float = DEFAULT_SINCE
 
 
 Lint = Callable[["Env"], Iterable[Finding]]
