@@ -268,3 +268,74 @@ def test_mail_recorded_info_and_partial(peers: tuple[StripeServer, MedusaServer]
     assert mail["status"] == "warn"
     assert mail["summary"].startswith("1 of the last 2 orders have no order-placed notification")
     assert "jane.doe@example.com" not in result.stdout
+
+
+# --- storectl payments --------------------------------------------------------------------------
+
+
+def test_payments_lists_resend_lines(peers: tuple[StripeServer, MedusaServer]) -> None:
+    stripe, medusa = peers
+    settle(stripe, medusa, 3)
+    now = int(time.time())
+    lost = stripe.state.add_intent("succeeded", "payses_lost", created=now - 7200, amount=2599)
+    event = stripe.state.add_event("payment_intent.succeeded", lost)
+    stripe.state.add_event("payment_intent.created", lost)
+    held = stripe.state.add_intent("requires_capture", "payses_held", created=now - 600)
+    held_event = stripe.state.add_event("payment_intent.amount_capturable_updated", held)
+    endpoint = stripe.state.endpoints["acct_1CNRYtest:test"][0]["id"]
+    env = env_for(stripe, medusa)
+    result = run("payments", "--format", "json", env=env)
+    assert result.exit_code == 1, result.stdout + result.stderr
+    data = result.json()
+    assert data["compared"] == 5 and data["total_out_of_sync"] == 2
+    assert data["webhook_endpoint"] == endpoint
+    first, second = data["out_of_sync"]
+    assert first["intent_id"] == held["id"] and first["event_id"] == held_event["id"]
+    assert second == {
+        "intent_id": lost["id"],
+        "status": "succeeded",
+        "amount": 2599,
+        "currency": "eur",
+        "created": second["created"],
+        "session_id": "payses_lost",
+        "payment_id": None,
+        "problem": "captured in Stripe, no payment in Medusa",
+        "event_type": "payment_intent.succeeded",
+        "event_id": event["id"],
+        "resend": f"stripe events resend {event['id']} --webhook-endpoint {endpoint}",
+    }
+    assert "jane.doe@example.com" not in result.stdout
+    # read-only on both sides
+    assert stripe.state.count("POST") == stripe.state.count("DELETE") == 0
+    assert medusa.state.count("POST", "/admin/") == medusa.state.count("DELETE", "/admin/") == 0
+    table = run("payments", "--limit", "1", env=env)
+    assert table.exit_code == 1
+    assert f"stripe events resend {held_event['id']} --webhook-endpoint {endpoint}" in table.stdout
+    assert "… and 1 more (--limit)" in table.stdout
+    assert "2 out of sync:" in table.stdout
+
+
+def test_payments_all_in_sync(peers: tuple[StripeServer, MedusaServer]) -> None:
+    stripe, medusa = peers
+    settle(stripe, medusa, 2)
+    result = run("payments", env=env_for(stripe, medusa))
+    assert result.exit_code == 0, result.stderr
+    assert "2 settled Stripe payments compared" in result.stdout
+    assert "all in sync with Medusa" in result.stdout
+    assert stripe.state.count("GET", "/v1/events") == 0  # nothing to look up
+
+
+def test_payments_needs_admin(stripe_server: StripeServer) -> None:
+    env = {"STRIPE_API_KEY": TEST_KEY, "STRIPE_API_BASE": stripe_server.url}
+    result = run("payments", env=env)
+    assert result.exit_code == 2
+    assert "the Medusa admin API is needed" in result.stderr and "hint:" in result.stderr
+
+
+def test_payments_stripe_refusal_is_a_clean_error(peers: tuple[StripeServer, MedusaServer]) -> None:
+    stripe, medusa = peers
+    env = env_for(stripe, medusa, STRIPE_API_KEY="sk_test_51CNRYunknownkey00000000009")
+    result = run("payments", env=env)
+    assert result.exit_code == 1
+    assert "Stripe rejected STRIPE_API_KEY" in result.stderr
+    assert "Traceback" not in result.stderr and "CNRYunknownkey" not in result.stderr
