@@ -332,9 +332,7 @@ class MedusaHandler(BaseHTTPRequestHandler):
             self._send(200, "OK", "text/html; charset=utf-8")
         elif path == "/auth/user/emailpass" and method == "POST":
             self._login(body or {})
-        elif path.startswith("/static/") or (
-            method == "GET" and self._file_path(path) is not None
-        ):
+        elif path.startswith("/static/") or (method == "GET" and self._file_path(path) is not None):
             self._static(method, path)
         elif path.startswith("/hooks/payment/") and method == "POST":
             self._send(200, "OK", "text/plain; charset=utf-8")
@@ -380,8 +378,8 @@ class MedusaHandler(BaseHTTPRequestHandler):
         if path.startswith("/admin/uploads/") and method == "DELETE":
             file_id = path.rsplit("/", 1)[1]
             with self.state.lock:
-                found = self.state.files.pop(file_id, None)
-            if found is None:
+                removed = self.state.files.pop(file_id, None)
+            if removed is None:
                 self._send(
                     404, {"type": "not_found", "message": f"File with id: {file_id} not found"}
                 )
@@ -477,7 +475,8 @@ class MedusaHandler(BaseHTTPRequestHandler):
             wanted = [
                 v
                 for key, values in query.items()
-                if key == name or (key.startswith(f"{name}[") and key[len(name) + 1 :-1].isdigit())
+                if key == name
+                or (key.startswith(f"{name}[") and key[len(name) + 1 : -1].isdigit())
                 or key == f"{name}[]"
                 for v in values
             ]
@@ -523,7 +522,8 @@ class MedusaHandler(BaseHTTPRequestHandler):
             name = part.get_filename() or "file"
             file_id = f"{int(time.time() * 1000)}-{name}"
             with self.state.lock:
-                self.state.files[file_id] = part.get_payload(decode=True) or b""
+                payload = part.get_payload(decode=True)
+                self.state.files[file_id] = payload if isinstance(payload, bytes) else b""
             uploaded.append({"id": file_id, "url": f"{self.state.file_url}/{file_id}"})
         if not uploaded:
             self._send(400, {"type": "invalid_data", "message": "No files were uploaded"})

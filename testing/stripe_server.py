@@ -291,7 +291,7 @@ class StripeHandler(BaseHTTPRequestHandler):
             endpoint_id = path.rsplit("/", 1)[1]
             return self._one(scope, key, method, endpoint_id, params)
         if path == "/v1/payment_intents" and method == "GET":
-            return self._objects("/v1/payment_intents", self.state.intents, key, params, {})
+            return self._objects("/v1/payment_intents", self.state.intents, key, params, set())
         if path == "/v1/events" and method == "GET":
             return self._objects(
                 "/v1/events",

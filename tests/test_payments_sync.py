@@ -54,7 +54,9 @@ def settle(
 
 
 @pytest.fixture
-def peers(stripe_server: StripeServer, medusa_server: MedusaServer) -> tuple[StripeServer, MedusaServer]:
+def peers(
+    stripe_server: StripeServer, medusa_server: MedusaServer
+) -> tuple[StripeServer, MedusaServer]:
     stripe_server.state.seed(f"{medusa_server.url}{HOOK}")
     return stripe_server, medusa_server
 
@@ -71,9 +73,11 @@ def test_in_sync_250_intents_counts_requests(peers: tuple[StripeServer, MedusaSe
     assert sync["summary"].startswith("250 payments compared, all in sync (the last 7 d")
     # 252 intents = 3 Stripe pages; 250 sessions = 3 admin requests (100 ids each)
     assert stripe.state.count("GET", "/v1/payment_intents") == 3
-    assert medusa.state.count("GET", "/admin/payments") - medusa.state.count(
-        "GET", "/admin/payments/payment-providers"
-    ) == 3
+    assert (
+        medusa.state.count("GET", "/admin/payments")
+        - medusa.state.count("GET", "/admin/payments/payment-providers")
+        == 3
+    )
     pages = [q for m, p, q, _b in medusa.state.requests if p == "/admin/payments"]
     assert [len(q["payment_session_id"]) for q in pages] == [100, 100, 50]
     assert found["stripe.deliveries"]["status"] == "ok"
@@ -128,12 +132,14 @@ def test_processing_warns(peers: tuple[StripeServer, MedusaServer]) -> None:
 def test_since_limits_the_window(peers: tuple[StripeServer, MedusaServer]) -> None:
     stripe, medusa = peers
     stripe.state.add_intent("succeeded", "payses_old", created=int(time.time()) - 3 * 86400)
-    assert checks(doctor(env_for(stripe, medusa), "--since", "1d"))["stripe.payments-sync"][
-        "status"
-    ] == "ok"
-    assert checks(doctor(env_for(stripe, medusa), "--since", "4d"))["stripe.payments-sync"][
-        "status"
-    ] == "fail"
+    assert (
+        checks(doctor(env_for(stripe, medusa), "--since", "1d"))["stripe.payments-sync"]["status"]
+        == "ok"
+    )
+    assert (
+        checks(doctor(env_for(stripe, medusa), "--since", "4d"))["stripe.payments-sync"]["status"]
+        == "fail"
+    )
     query = [q for m, p, q in stripe.state.requests if p == "/v1/payment_intents"][-1]
     assert abs(int(query["created"]["gte"]) - (time.time() - 4 * 86400)) < 60
 
@@ -167,8 +173,9 @@ def test_undelivered_events_fail_after_an_hour(peers: tuple[StripeServer, Medusa
     deliveries = checks(doctor(env_for(stripe, medusa)))["stripe.deliveries"]
     assert deliveries["status"] == "fail"
     assert deliveries["summary"].startswith("2 payment events undelivered for over an hour")
-    assert "oldest evt_3CNRY0000000000000000000 (payment_intent.succeeded, 2 h ago" in (
-        deliveries["summary"]
+    assert (
+        "oldest evt_3CNRY0000000000000000000 (payment_intent.succeeded, 2 h ago"
+        in (deliveries["summary"])
     )
     query = [q for m, p, q in stripe.state.requests if p == "/v1/events"][-1]
     assert query["delivery_success"] == "false"

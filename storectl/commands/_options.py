@@ -138,9 +138,7 @@ def parse_since(value: str) -> float:
 
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd])\s*", value or "")
     if not match or float(match.group(1)) <= 0:
-        raise UsageError(
-            f"--since {value!r} is not a duration", hint="write it as 30m, 24h or 7d"
-        )
+        raise UsageError(f"--since {value!r} is not a duration", hint="write it as 30m, 24h or 7d")
     seconds = float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
     if seconds > 365 * 86400:
         raise UsageError(f"--since {value} is more than a year", hint="use at most 365d")

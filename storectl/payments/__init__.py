@@ -1,1 +1,1 @@
-"""`storectl payments`: the payments Stripe settled that Medusa never recorded, and how to resend them."""
+"""`storectl payments`: what Stripe settled and Medusa never recorded, and how to resend it."""

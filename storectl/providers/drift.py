@@ -77,10 +77,14 @@ def _multipart(name: str, body: bytes) -> tuple[bytes, str]:
 
     boundary = f"storectl{secrets.token_hex(12)}"
     data = (
-        f"--{boundary}\r\n"
-        f'Content-Disposition: form-data; name="files"; filename="{name}"\r\n'
-        "Content-Type: text/plain\r\n\r\n"
-    ).encode() + body + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f"--{boundary}\r\n"
+            f'Content-Disposition: form-data; name="files"; filename="{name}"\r\n'
+            "Content-Type: text/plain\r\n\r\n"
+        ).encode()
+        + body
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return data, f"multipart/form-data; boundary={boundary}"
 
 
@@ -150,21 +154,31 @@ def _fetch(client: Admin, url: str) -> int:
 
 
 def _notifications(client: Admin, steps: Steps) -> None:
-    orders = client.call(
-        "GET",
-        "/admin/orders",
-        params={"fields": "id,display_id,created_at", "order": "-created_at", "limit": RECENT_ORDERS},
-    ).get("orders") or []
+    orders = (
+        client.call(
+            "GET",
+            "/admin/orders",
+            params={
+                "fields": "id,display_id,created_at",
+                "order": "-created_at",
+                "limit": RECENT_ORDERS,
+            },
+        ).get("orders")
+        or []
+    )
     if not orders:
         steps.ok("mail-recorded", "no orders yet: order mail not checked")
         return
     without: list[Any] = []
     for order in orders:
-        found = client.call(
-            "GET",
-            "/admin/notifications",
-            params={"resource_id": str(order.get("id")), "limit": 20},
-        ).get("notifications") or []
+        found = (
+            client.call(
+                "GET",
+                "/admin/notifications",
+                params={"resource_id": str(order.get("id")), "limit": 20},
+            ).get("notifications")
+            or []
+        )
         if not any(_is_order_placed(n) for n in found if isinstance(n, dict)):
             without.append(order.get("display_id") or order.get("id"))
     if len(without) == len(orders):

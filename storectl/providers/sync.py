@@ -165,7 +165,9 @@ def payments_by_session(
             if isinstance(payment, dict) and payment.get("payment_session_id"):
                 key = str(payment["payment_session_id"])
                 # a captured payment wins over an uncaptured one for the same session
-                if key not in found or (payment.get("captured_at") and not found[key].get("captured_at")):
+                if key not in found or (
+                    payment.get("captured_at") and not found[key].get("captured_at")
+                ):
                     found[key] = payment
     return found
 
@@ -203,7 +205,9 @@ class Comparison:
 
 def compare(stripe: Any, client: Admin, since: int, deadline: Deadline) -> Comparison:
     """Stripe's intents since `since` (unix) against Medusa's payments for their sessions."""
-    intents, truncated = stripe_list(stripe, "payment_intents", {"created": {"gte": since}}, deadline)
+    intents, truncated = stripe_list(
+        stripe, "payment_intents", {"created": {"gte": since}}, deadline
+    )
     with_session = [i for i in intents if (i.get("metadata") or {}).get("session_id")]
     settled = [i for i in with_session if i.get("status") in SETTLED]
     sessions = list(dict.fromkeys(str(i["metadata"]["session_id"]) for i in settled))
@@ -312,12 +316,8 @@ def payments_check(
                 "but not in Medusa"
             )
         if authorized:
-            parts.append(
-                f"{len(authorized)} authorized in Stripe but unknown to Medusa"
-            )
-        never = " and ".join(
-            dict.fromkeys(o.event_type for o in result.out_of_sync)
-        )
+            parts.append(f"{len(authorized)} authorized in Stripe but unknown to Medusa")
+        never = " and ".join(dict.fromkeys(o.event_type for o in result.out_of_sync))
         steps.fail(
             "payments-sync",
             Stage.CONFIG,
@@ -464,8 +464,8 @@ def out_of_sync(
         with admin(env, deadline) as client:
             client.login()
             result = compare(stripe, client, since, deadline)
-        endpoint = webhook_endpoint(env, stripe, deadline) if result.out_of_sync else Endpoint(
-            None, None
+        endpoint = (
+            webhook_endpoint(env, stripe, deadline) if result.out_of_sync else Endpoint(None, None)
         )
         events = event_ids(stripe, since, result.out_of_sync, deadline)
     except (ConfigError, NetworkError):
