@@ -104,6 +104,15 @@ def failure(exc: Exception) -> tuple[Stage, str, str]:
             exc.message,
             "raise --timeout, or check what answers at STRIPE_API_BASE / MEDUSA_BACKEND_URL",
         )
+    from storectl.providers.probe import chain
+
+    broken = next((e for e in chain(exc) if type(e).__name__ == "RemoteProtocolError"), None)
+    if broken is not None:  # the bounded transport's peer closed mid-exchange
+        return (
+            Stage.PROTOCOL,
+            f"the server broke the HTTP exchange ({broken})",
+            "check STRIPE_API_BASE: is it Stripe's API (or a proxy to it)?",
+        )
     return classify(exc)
 
 
