@@ -13,7 +13,7 @@ import secrets
 import threading
 import time
 from base64 import b64decode
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -169,6 +169,9 @@ class MedusaState:
     notifications: list[dict[str, Any]] = field(default_factory=list)
     #: where uploads appear: the local file provider's URL (contract), or an S3_FILE_URL
     file_url: str = "http://localhost:9000/static"
+    #: a file provider behind the uploads (S3): called with (id, bytes) on upload, (id, None)
+    #: on delete, as Medusa's file-s3 puts and deletes objects
+    file_store: Callable[[str, bytes | None], None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self, regions: int = 2) -> None:
@@ -184,6 +187,7 @@ class MedusaState:
             self.files.clear()
             self.notifications.clear()
             self.file_url = "http://localhost:9000/static"
+            self.file_store = None
             self.providers = ["pp_system_default", *STRIPE_PROVIDERS]
             base = [
                 _region("reg_01M8AXNKWBHW5C36H2WC1H72HF", "Europe", "eur", ["fr", "de"]),
@@ -201,6 +205,22 @@ class MedusaState:
 
     def region(self, name: str) -> dict[str, Any]:
         return next(r for r in self.regions if r["name"] == name)
+
+    def store_in_s3(self, endpoint: str, bucket: str, file_url: str, **credentials: str) -> None:
+        """Uploads go to this S3 bucket (public-read) and appear under `file_url`, as with
+        Medusa's file-s3 provider."""
+        import boto3
+
+        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **credentials)
+
+        def store(file_id: str, data: bytes | None) -> None:
+            if data is None:
+                client.delete_object(Bucket=bucket, Key=file_id)
+            else:
+                client.put_object(Bucket=bucket, Key=file_id, Body=data, ACL="public-read")
+
+        self.file_url = file_url.rstrip("/")
+        self.file_store = store
 
     def add_payment(
         self,
@@ -379,6 +399,8 @@ class MedusaHandler(BaseHTTPRequestHandler):
             file_id = path.rsplit("/", 1)[1]
             with self.state.lock:
                 removed = self.state.files.pop(file_id, None)
+            if removed is not None and self.state.file_store is not None:
+                self.state.file_store(file_id, None)
             if removed is None:
                 self._send(
                     404, {"type": "not_found", "message": f"File with id: {file_id} not found"}
@@ -524,6 +546,8 @@ class MedusaHandler(BaseHTTPRequestHandler):
             with self.state.lock:
                 payload = part.get_payload(decode=True)
                 self.state.files[file_id] = payload if isinstance(payload, bytes) else b""
+            if self.state.file_store is not None:
+                self.state.file_store(file_id, self.state.files[file_id])
             uploaded.append({"id": file_id, "url": f"{self.state.file_url}/{file_id}"})
         if not uploaded:
             self._send(400, {"type": "invalid_data", "message": "No files were uploaded"})
