@@ -38,7 +38,14 @@ def test_health_and_api_key(medusa_server: MedusaServer) -> None:
     assert result.exit_code == 0, result.stdout
     checks = by_check(result)
     # then what the running backend loaded (tests/test_payments_sync.py)
-    assert list(checks) == ["health", "admin-auth", "files-loaded", "mail-recorded"]
+    assert list(checks) == [
+        "health",
+        "admin-auth",
+        "cors-auth-admin",
+        "cors-admin",
+        "files-loaded",
+        "mail-recorded",
+    ]
     assert checks["admin-auth"]["summary"] == "secret API key (HTTP Basic) accepted"
     assert API_KEY not in result.stdout
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storectl.providers import medusa, redis, s3, smtp, stripe
+from storectl.providers import medusa, redis, s3, smtp, storefront, stripe
 from storectl.providers.base import Provider
 
 PROVIDERS: tuple[Provider, ...] = (
@@ -11,6 +11,7 @@ PROVIDERS: tuple[Provider, ...] = (
     smtp.PROVIDER,
     redis.PROVIDER,
     medusa.PROVIDER,
+    storefront.PROVIDER,
 )
 
 
