@@ -205,3 +205,19 @@ def scrub_data(value: T) -> T:
     if isinstance(value, dict):
         return {k: scrub_data(v) for k, v in value.items()}  # type: ignore[return-value]
     return value
+
+
+# C0 and C1 control characters, DEL, and the bidi overrides that reorder what a terminal shows.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_NO_NEWLINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_peer_text(text: str, *, newlines: bool = False) -> str:
+    """Text a server sent (an SMTP reply, an error body, a region name), fit to enter a result:
+    control characters (ESC, BEL, C0/C1) removed so no terminal escape reaches the user's
+    terminal, tabs and (when `newlines`) newlines kept, and every remembered secret scrubbed,
+    since peers echo credentials back (a 401 body quoting the Authorization header)."""
+    pattern = _CONTROL if newlines else _CONTROL_NO_NEWLINE
+    if not newlines:
+        text = text.replace("\r\n", " ").replace("\n", " ")
+    return scrub(pattern.sub("", text))

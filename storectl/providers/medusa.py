@@ -154,7 +154,7 @@ def probe_webhook_route(admin: Admin, url: str) -> tuple[Status, Stage | None, s
 def probe(env: Env, options: ProbeOptions) -> list[Check]:
     deadline = Deadline(options.timeout)
     steps = Steps(NAME, env.value("MEDUSA_BACKEND_URL"))
-    with Admin(env, deadline.remaining()) as admin:
+    with Admin(env, deadline.remaining(), deadline) as admin:
         step = "health"
         try:
             response = admin.send("GET", "/health")
