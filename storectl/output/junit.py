@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 
 from storectl.model import Check, Status
 from storectl.output.table import label
+
+#: Characters XML 1.0 does not allow (a peer's ESC or BEL would make the file unparseable).
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """`text` without the characters XML 1.0 forbids; ElementTree escapes the rest."""
+    return _NOT_XML.sub("", text)
 
 
 def junit(name: str, checks: Sequence[Check], strict: bool, duration_ms: int) -> str:
@@ -31,20 +40,19 @@ def junit(name: str, checks: Sequence[Check], strict: bool, duration_ms: int) ->
             suite,
             "testcase",
             classname=f"storectl.{check.provider}",
-            name=label(check),
+            name=xml_text(label(check)),
             time=f"{check.duration_ms / 1000:.3f}",
         )
-        detail = f"{check.summary}\nhint: {check.hint}" if check.hint else check.summary
+        summary = xml_text(check.summary)
+        detail = xml_text(f"{check.summary}\nhint: {check.hint}" if check.hint else check.summary)
         if check.status in failing:
-            node = ET.SubElement(
-                case, "failure", message=check.summary, type=(check.stage or "CHECK")
-            )
+            node = ET.SubElement(case, "failure", message=summary, type=(check.stage or "CHECK"))
             node.text = detail
         elif check.status is Status.ERROR:
-            node = ET.SubElement(case, "error", message=check.summary, type="ERROR")
+            node = ET.SubElement(case, "error", message=summary, type="ERROR")
             node.text = detail
         elif check.status is Status.SKIP:
-            ET.SubElement(case, "skipped", message=check.summary)
+            ET.SubElement(case, "skipped", message=summary)
         elif check.status is Status.WARN:
             ET.SubElement(case, "system-out").text = f"warning: {detail}"
     ET.indent(suites)
