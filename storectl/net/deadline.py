@@ -1,9 +1,11 @@
 """One time budget for a whole command, so a chain of slow steps still ends on time.
 
-The CLI opens one slot per run (`scoped()`); the first client that asks for a deadline
-(`for_command(timeout)`) starts it, and every later client of the same run shares it: a
-command that talks to Stripe and then to the backend spends one --timeout in all, not one
-each. Outside a run (a library call, a test) `for_command` just starts a fresh Deadline.
+The CLI opens one slot per run (`scoped()`, which notes when the command started); the first
+client that asks for a deadline (`for_command(timeout)`) sets it to that start + timeout (so
+the SDK imports count too: the command ends within --timeout plus exit), and every later
+client of the same run shares it: a command that talks to Stripe and then to the backend
+spends one --timeout in all, not one each. Outside a run (a library call, a test)
+`for_command` just starts a fresh Deadline.
 """
 
 from __future__ import annotations
@@ -34,10 +36,11 @@ class Deadline:
 class _Slot:
     """The run's deadline, started by its first network call."""
 
-    __slots__ = ("deadline",)
+    __slots__ = ("deadline", "start")
 
     def __init__(self) -> None:
         self.deadline: Deadline | None = None
+        self.start = time.monotonic()
 
 
 _run: ContextVar[_Slot | None] = ContextVar("storectl_run_deadline", default=None)
@@ -54,10 +57,11 @@ def scoped() -> Iterator[None]:
 
 
 def for_command(seconds: float) -> Deadline:
-    """The run's one deadline: started now with `seconds` if no client has started it yet."""
+    """The run's one deadline: the command's start + `seconds`, fixed by the first client."""
     slot = _run.get()
     if slot is None:
         return Deadline(seconds)
     if slot.deadline is None:
         slot.deadline = Deadline(seconds)
+        slot.deadline.end = slot.start + seconds
     return slot.deadline
