@@ -9,8 +9,13 @@ from pathlib import Path
 from storectl.errors import ConfigError
 
 
-def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
-    """Write `data` to a temp file beside `path`, fsync it, and rename it over `path`."""
+def atomic_write(
+    path: Path, data: bytes, *, mode: int | None = None, owner: tuple[int, int] | None = None
+) -> None:
+    """Write `data` to a temp file beside `path`, fsync it, and rename it over `path`.
+
+    `owner` (uid, gid) is given to the temp file before the rename, so a file owned by a
+    service user stays that user's even when root rewrites it."""
     folder = path.parent if str(path.parent) else Path(".")
     try:
         prefix = f"{path.name}." if path.name.startswith(".") else f".{path.name}."
@@ -25,8 +30,10 @@ def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if owner is not None:
+            os.chown(tmp, *owner)
         if mode is not None:
-            os.chmod(tmp, mode)
+            os.chmod(tmp, mode)  # after chown, which may clear set-id bits
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import Enum
@@ -45,32 +45,92 @@ def looks_secret(value: str) -> bool:
     return bool(_SECRET_VALUE.match(value.strip()))
 
 
+# A URL's start as a user writes it: an optional scheme, then up to three slashes. A value
+# counts as URL-like only when it has a scheme followed by "/" or starts with ":" (a URL whose
+# scheme was forgotten, `:pw@host:6379`); `mailto:` and `Name <a@b>` never match.
+_URL_START = re.compile(r"^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*):(?P<slashes>/{1,3})|(?=:))")
+_SCHEMES_WITHOUT_SLASHES = re.compile(r"^(redis|rediss|postgres|postgresql|mysql|amqp|mongodb)s?:")
+
+
+def _userinfo(value: str) -> tuple[str, str, str] | None:
+    """(scheme part, userinfo, after the last `@`) of a URL-like value holding `@`, else None.
+
+    Userinfo is everything between the scheme (and its slashes) and the LAST `@`: a password
+    holding `/`, `#`, `?` or `@` makes `urlsplit` misread it, and it must still be found."""
+    stripped = value.strip()
+    if "@" not in stripped:
+        return None
+    match = _URL_START.match(stripped)
+    if match is None:
+        # `redis:pw@host`: a known scheme without its slashes is still a URL with a password.
+        known = _SCHEMES_WITHOUT_SLASHES.match(stripped)
+        if known is None:
+            return None
+        match_end = known.end()
+    else:
+        match_end = match.end()
+    head, rest = stripped[:match_end], stripped[match_end:]
+    userinfo, _, hostpart = rest.rpartition("@")
+    if not userinfo:
+        return None
+    return head, userinfo, hostpart
+
+
 def url_password(value: str) -> str | None:
     """The password inside a URL's userinfo (`redis://:pw@host`), or None.
 
-    Userinfo is everything between `://` and the last `@`, as `mask_url` reads it: a password
-    holding `/` or `#` makes `urlsplit` see no userinfo at all, and it must still be a secret."""
-    scheme, sep, rest = value.strip().partition("://")
-    if not sep or "@" not in rest:
+    Also for URLs that cannot be parsed (`:pw@host:6379`, `redis:/:pw@host`, a password
+    holding `/` or `#`): those are secrets too, and must be masked wherever they appear."""
+    parts = _userinfo(value)
+    if parts is None:
         return None
-    userinfo = rest.rpartition("@")[0]
-    _user, colon, password = userinfo.partition(":")
+    _user, colon, password = parts[1].partition(":")
     if not colon or not password:
         return None
     return unquote(password)
 
 
-def mask_url(value: str) -> str:
-    """A URL with its password replaced by the mask: `redis://:****@host:6379`."""
+def url_parseable(value: str) -> bool:
+    """Whether a URL-like value reads the same to `urlsplit` (and so to redis-py, httpx and
+    Medusa) as to us: `scheme://`, an ASCII port, and the whole userinfo inside the netloc.
+    Values that are not URL-like at all (no `scheme:/`, no leading `:`) count as parseable."""
+    from urllib.parse import urlsplit
+
     stripped = value.strip()
-    scheme, sep, rest = stripped.partition("://")
-    if not sep or "@" not in rest:
+    match = _URL_START.match(stripped)
+    if match is None:
+        return _SCHEMES_WITHOUT_SLASHES.match(stripped) is None or "@" not in stripped
+    if not match.group("scheme") or len(match.group("slashes")) < 2:
+        return False
+    try:
+        parts = urlsplit(stripped)
+        port_text = parts.netloc.rpartition("@")[2].rpartition("]")[2].partition(":")[2]
+        if port_text and not (port_text.isascii() and port_text.isdigit()):
+            return False
+        _ = parts.port
+    except ValueError:
+        return False
+    found = _userinfo(stripped)
+    if found is not None and parts.netloc.rpartition("@")[0] != found[1]:
+        return False  # `/`, `#` or `?` inside the password: urlsplit cut the netloc short
+    return True
+
+
+def mask_url(value: str) -> str:
+    """A URL with its password replaced by the mask: `redis://:****@host:6379`.
+
+    A URL that cannot be parsed is masked from after its scheme to its last `@`
+    (`redis:/****@host`, `****@host:6379`): which part is the password is then a guess."""
+    parts = _userinfo(value)
+    if parts is None:
         return value
-    userinfo, _, hostpart = rest.rpartition("@")
+    head, userinfo, hostpart = parts
     user, colon, _password = userinfo.partition(":")
     if not colon:
         return value
-    return f"{scheme}://{user}:{MASK}@{hostpart}"
+    if not url_parseable(value):
+        return f"{head}{MASK}@{hostpart}"
+    return f"{head}{user}:{MASK}@{hostpart}"
 
 
 def mask(value: str) -> str:
@@ -97,6 +157,47 @@ def display(name: str, value: str, *, secret: bool = False) -> str:
     return value
 
 
+def _json_escaped(text: str) -> set[str]:
+    """How `text` reads inside a JSON string: `\\"`, `\\\\`, `\\uXXXX` for control and
+    non-ASCII characters (or not), `\\/` (some encoders), and JSON inside JSON."""
+    import json
+
+    once = {json.dumps(text)[1:-1], json.dumps(text, ensure_ascii=False)[1:-1]}
+    forms = set(once)
+    for form in once:
+        forms.add(form.replace("/", "\\/"))
+        forms.add(json.dumps(form)[1:-1])
+    return forms
+
+
+def _url_encoded(text: str) -> set[str]:
+    """How `text` reads in a URL or a form body: quote (with and without `/` safe), quote_plus."""
+    from urllib.parse import quote_plus
+
+    return {quote(text, safe=""), quote(text), quote_plus(text), quote_plus(text, safe="")}
+
+
+def base64_forms(payload: bytes) -> set[str]:
+    """The base64 of `payload` alone (padded and not), and the characters that only its bytes
+    decide when it sits at each of the three byte offsets inside longer base64 text (an
+    Authorization header, an echoed AUTH line): whatever comes before or after it."""
+    from base64 import b64encode
+
+    whole = b64encode(payload).decode("ascii")
+    forms = {whole, whole.rstrip("=")}
+    for shift in range(3):
+        encoded = b64encode(b"\0" * shift + payload).decode("ascii")
+        first = -(-8 * shift // 6)  # the first character with no bit of the filler
+        last = 8 * (shift + len(payload)) // 6  # past the last character wholly inside
+        forms.add(encoded[first:last])
+    return forms
+
+
+#: Derived forms (base64 fragments, encodings) shorter than this are not scrubbed: four
+#: base64 characters of an unrelated word would be masked in ordinary text.
+_MIN_DERIVED = 6
+
+
 class SecretSource(Protocol):
     """A loaded configuration, as the redactor reads it (storectl.env.Env is one)."""
 
@@ -104,12 +205,14 @@ class SecretSource(Protocol):
     def secret_names(self) -> frozenset[str]: ...
 
     def named_values(self) -> Iterable[tuple[str, str]]:
-        """Every (name, value) it holds: effective or shadowed, from any file."""
+        """Every (name, value) it holds: the effective values first, then shadowed ones."""
         ...
 
 
 class Redactor:
-    """Remembers secret values and scrubs them out of any text."""
+    """Remembers secret values and scrubs them out of any text, in every form they travel in:
+    as written, URL-encoded, JSON-escaped, and base64 (alone, and inside the HTTP Basic, AUTH
+    PLAIN and AUTH LOGIN payloads that `remember_credentials` is told about)."""
 
     def __init__(self) -> None:
         self._secrets: dict[str, str] = {}
@@ -125,10 +228,15 @@ class Redactor:
         """Remember every secret value of a store's configuration; call once per store when a
         run reads several, so that no store's secret can appear anywhere in the report."""
         names = env.secret_names | frozenset(secret_names)
+        effective: dict[str, str] = {}
         for name, value in env.named_values():
+            effective.setdefault(name, value)  # effective values come first
             secret = name in names or is_secret_name(name) or looks_secret(value)
             if secret or url_password(value) is not None:
                 self.remember(value)
+        # Secrets also travel inside payloads built from (user, password): Basic, AUTH PLAIN.
+        for user, password in credential_pairs(effective):
+            self.remember_credentials(user, password)
 
     def remember(self, value: str, *, masked: str | None = None) -> None:
         """Treat `value` as secret from now on; also its password part if it is a URL."""
@@ -137,17 +245,56 @@ class Redactor:
             return
         password = url_password(value)
         if password is not None:
-            self._add(password, MASK)
-            self._add(quote(password, safe=""), MASK)
+            self._add_forms(password, MASK)
+            raw = _userinfo(value)
+            if raw is not None:
+                userinfo = raw[1]
+                self._add(userinfo.partition(":")[2], MASK)  # as written: encoded or not
+                if not url_parseable(value):
+                    self._add(userinfo, MASK)  # which part is the password is only a guess
             if masked is None:
                 masked = mask_url(value)
             self._add(value, masked)
             return
-        self._add(value, masked if masked is not None else mask(value))
+        self._add_forms(value, masked if masked is not None else mask(value))
 
-    def _add(self, secret: str, masked: str) -> None:
-        if len(secret) >= _MIN_SCRUB:
-            self._secrets[secret] = masked
+    def remember_credentials(self, user: str, password: str) -> None:
+        """Treat `password` as secret, and the credential payloads built from the pair: HTTP
+        Basic `user:password`, AUTH PLAIN `\\0user\\0password` and AUTH LOGIN (each alone),
+        in base64 at every alignment. The user name alone stays readable, unless the password
+        is empty: then the user is the secret (Medusa's API key goes as Basic `key:`)."""
+        secret = password if password.strip() else user
+        if not secret.strip():
+            return
+        self.remember(secret)
+        raw_user, raw_password = user.encode(), password.encode()
+        payloads = (
+            raw_user + b":" + raw_password,
+            b"\0" + raw_user + b"\0" + raw_password,
+            raw_user + b"\0" + raw_user + b"\0" + raw_password,
+        )
+        for payload in payloads:
+            for form in base64_forms(payload):
+                self._add(form, MASK, derived=True)
+
+    def _add_forms(self, secret: str, masked: str) -> None:
+        """The secret itself (shown as `masked`) and its encoded forms (URL, JSON, base64)."""
+        self._add(secret, masked)
+        if len(secret) < _MIN_SCRUB:
+            return
+        for form in (_url_encoded(secret) | _json_escaped(secret)) - {secret}:
+            self._add(form, MASK, derived=True)
+        for form in base64_forms(secret.encode()):
+            self._add(form, MASK, derived=True)
+
+    def _add(self, secret: str, masked: str, *, derived: bool = False) -> None:
+        """Remember one form; a derived form is longer to be worth it, and never replaces a
+        value's own mask (`sk_live_…0001` stays readable as such)."""
+        if len(secret) < (_MIN_DERIVED if derived else _MIN_SCRUB):
+            return
+        if derived and secret in self._secrets:
+            return
+        self._secrets[secret] = masked
 
     def scrub(self, text: str) -> str:
         """`text` with every remembered secret replaced by its masked form."""
@@ -187,6 +334,51 @@ def scrub(text: str) -> str:
     return current().scrub(text)
 
 
+# C0 and C1 control characters, DEL, and the bidi overrides that reorder what a terminal shows.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_NO_NEWLINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_peer_text(text: str, *, newlines: bool = False) -> str:
+    """Text a server sent (an SMTP reply, an error body, a region name), fit to enter a result:
+    control characters (ESC, BEL, C0/C1) removed so no terminal escape reaches the user's
+    terminal, tabs and (when `newlines`) newlines kept, and every remembered secret scrubbed,
+    since peers echo credentials back (a 401 body quoting the Authorization header)."""
+    pattern = _CONTROL if newlines else _CONTROL_NO_NEWLINE
+    if not newlines:
+        text = text.replace("\r\n", " ").replace("\n", " ")
+    return scrub(pattern.sub("", text))
+
+
+#: Which variables travel together as (user, password): the user name goes into the payloads
+#: the peer receives (HTTP Basic, AUTH PLAIN), so the redactor must know both.
+_CREDENTIAL_PAIRS = (
+    ("SMTP_USER", "SMTP_PASS"),
+    ("MEDUSA_ADMIN_EMAIL", "MEDUSA_ADMIN_PASSWORD"),
+    ("S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"),
+    ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"),
+)
+
+
+def credential_pairs(values: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(user, password) pairs the store's configuration sends: SMTP and Medusa logins, S3 keys,
+    MEDUSA_ADMIN_API_KEY as Basic `key:` (an empty password), and a URL's `user:password`."""
+    pairs: list[tuple[str, str]] = []
+    for user_name, password_name in _CREDENTIAL_PAIRS:
+        password = values.get(password_name, "").strip()
+        if password:
+            pairs.append((values.get(user_name, "").strip(), password))
+    key = values.get("MEDUSA_ADMIN_API_KEY", "").strip()
+    if key:
+        pairs.append((key, ""))  # Basic base64("key:"): the key is the user, no password
+    for value in values.values():
+        in_url = url_password(value)
+        found = _userinfo(value)
+        if in_url is not None and found is not None:
+            pairs.append((unquote(found[1].partition(":")[0]), in_url))
+    return pairs
+
+
 def scrub_data(value: T) -> T:
     """`value` with every string inside it scrubbed: dataclasses, lists, tuples and dicts are
     rebuilt, enums kept. Scrubbing values (not rendered text) cannot corrupt JSON or XML syntax
@@ -205,19 +397,3 @@ def scrub_data(value: T) -> T:
     if isinstance(value, dict):
         return {k: scrub_data(v) for k, v in value.items()}  # type: ignore[return-value]
     return value
-
-
-# C0 and C1 control characters, DEL, and the bidi overrides that reorder what a terminal shows.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_CONTROL_NO_NEWLINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def clean_peer_text(text: str, *, newlines: bool = False) -> str:
-    """Text a server sent (an SMTP reply, an error body, a region name), fit to enter a result:
-    control characters (ESC, BEL, C0/C1) removed so no terminal escape reaches the user's
-    terminal, tabs and (when `newlines`) newlines kept, and every remembered secret scrubbed,
-    since peers echo credentials back (a 401 body quoting the Authorization header)."""
-    pattern = _CONTROL if newlines else _CONTROL_NO_NEWLINE
-    if not newlines:
-        text = text.replace("\r\n", " ").replace("\n", " ")
-    return scrub(pattern.sub("", text))

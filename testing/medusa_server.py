@@ -161,6 +161,8 @@ class MedusaState:
     fault_headers: dict[str, str] = field(default_factory=dict)
     #: time.monotonic() of each request's arrival, beside `requests`
     arrivals: list[float] = field(default_factory=list)
+    #: a backend whose 401s quote the request back (its Authorization header, its login body)
+    echo: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self, regions: int = 2) -> None:
@@ -171,6 +173,7 @@ class MedusaState:
             self.arrivals.clear()
             self.hooks.clear()
             self.tokens.clear()
+            self.echo = False
             self.providers = ["pp_system_default", *STRIPE_PROVIDERS]
             base = [
                 _region("reg_01M8AXNKWBHW5C36H2WC1H72HF", "Europe", "eur", ["fr", "de"]),
@@ -272,7 +275,17 @@ class MedusaHandler(BaseHTTPRequestHandler):
                 user = ""
             if user == API_KEY:
                 return True
-        self._send(401, {"message": "Unauthorized"})
+        echo = ""
+        if self.state.echo:  # the header as sent, and its payload at the other two alignments
+            from base64 import b64encode
+
+            try:
+                raw = b64decode(header[6:])
+            except ValueError:
+                raw = header.encode()
+            shifted = [b64encode(pad + raw).decode() for pad in (b"x", b"xy")]
+            echo = f": {header} " + " ".join(shifted)
+        self._send(401, {"message": f"Unauthorized{echo}"})
         return False
 
     def _route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> None:
@@ -311,7 +324,8 @@ class MedusaHandler(BaseHTTPRequestHandler):
                 self.state.tokens.add(token)
             self._send(200, {"token": token})
         else:
-            self._send(401, {"type": "unauthorized", "message": "Invalid email or password"})
+            echo = f" in {json.dumps(body)}" if self.state.echo else ""
+            self._send(401, {"type": "unauthorized", "message": f"Invalid email or password{echo}"})
 
     def _admin(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> None:
         if path == "/admin/regions" and method == "GET":

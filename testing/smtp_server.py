@@ -34,6 +34,8 @@ class Capture:
 
     messages: list[tuple[str, list[str], Message]] = field(default_factory=list)
     connections: int = 0
+    #: a server that quotes the AUTH data back in its 535 (base64 at every alignment)
+    echo_auth: bool = False
 
     async def handle_EHLO(  # noqa: N802 - aiosmtpd's hook name
         self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
@@ -63,6 +65,14 @@ def authenticator(
         and auth_data.login == USER.encode()
         and auth_data.password == PASSWORD.encode()
     )
+    if not ok and getattr(server.event_handler, "echo_auth", False):
+        from base64 import b64encode
+
+        login, password = auth_data.login, auth_data.password
+        plain = b"\0" + login + b"\0" + password  # AUTH PLAIN's payload
+        echoes = [plain, password, b"x" + plain + b"y", b"xy" + password, login + b":" + password]
+        quoted = " ".join(b64encode(echo).decode() for echo in echoes)
+        return AuthResult(success=False, handled=False, message=f"535 5.7.8 bad auth {quoted}")
     return AuthResult(success=ok, handled=False)
 
 

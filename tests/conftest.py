@@ -63,8 +63,14 @@ class Result:
 def run(*args: str, env: Mapping[str, str] | None = None) -> Result:
     """Invoke storectl in-process through Typer's CliRunner, stdout and stderr apart."""
     result = CliRunner().invoke(app, list(args), env=dict(env or {}), catch_exceptions=False)
-    if "junit" in args and result.stdout.strip():
-        assert_parses_as_xml(result.stdout)
+    if "junit" in args:  # the report: the --output file, else stdout
+        target = Path(args[args.index("--output") + 1]) if "--output" in args else None
+        if target is None:
+            report = result.stdout
+        else:
+            report = target.read_text(encoding="utf-8") if target.is_file() else ""
+        if report.strip():
+            assert_parses_as_xml(report)
     return Result(result.exit_code, result.stdout, result.stderr)
 
 

@@ -134,3 +134,21 @@ def test_a_peer_that_hangs_up(certs: Certs) -> None:
     with tcp_peer("close") as port:
         connect = by_check(doctor(smtp_env(port, certs)))["connect"]
     assert (connect["status"], connect["stage"]) == ("fail", "PROTOCOL")
+
+
+@pytest.mark.parametrize("command", ["doctor", "mail"])
+def test_a_non_ascii_password_is_a_classified_failure(
+    smtp_servers: SmtpServers, certs: Certs, command: str
+) -> None:
+    """smtplib encodes AUTH data as ASCII: an `SMTP_PASS` with `¡` was an internal error."""
+    env = smtp_env(smtp_servers.starttls, certs, SMTP_PASS="0000000¡")
+    if command == "doctor":
+        result = doctor(env)
+        assert result.exit_code == 1
+        auth = by_check(result)["auth"]
+        assert (auth["status"], auth["stage"]) == ("fail", "CONFIG")
+        assert "non-ASCII" in auth["summary"]
+    else:
+        result = run("mail", "test", "--to", "qa@example.com", env=env)
+        assert result.exit_code in (1, 2)
+        assert "non-ASCII" in result.stderr and "internal error" not in result.stderr

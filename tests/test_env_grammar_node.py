@@ -137,8 +137,9 @@ def env_file(draw: st.DrawFn) -> bytes:
 
 process_env = st.dictionaries(
     st.sampled_from(["A", "B", "C", "E", "PATH", "D_1", "x-y"]),
-    st.lists(st.sampled_from(["", "v", "$B", "${A}", "\\$A", "pa$$w", "$&", "$C$C", "e f"]), max_size=3)
-    .map("".join),
+    st.lists(
+        st.sampled_from(["", "v", "$B", "${A}", "\\$A", "pa$$w", "$&", "$C$C", "e f"]), max_size=3
+    ).map("".join),
     max_size=3,
 )
 
@@ -199,9 +200,11 @@ def test_next_env_matches_node(
 
 
 @settings(max_examples=500, deadline=None)
-@given(value=st.lists(st.sampled_from(TOKENS + ["'", "`", '"', "\n", "\r", "x"]), max_size=8).map(
-    "".join
-))
+@given(
+    value=st.lists(st.sampled_from(TOKENS + ["'", "`", '"', "\n", "\r", "x"]), max_size=8).map(
+        "".join
+    )
+)
 def test_quote_value_reads_back_unchanged_in_node(oracle: Oracle, value: str) -> None:
     """What the writer puts after NAME= comes back unchanged from dotenv + dotenv-expand."""
     try:

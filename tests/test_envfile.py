@@ -1,4 +1,5 @@
-"""Env-file writes: atomic, locked, the rest of the file kept byte for byte, 0600."""
+"""Env-file writes: atomic, locked, the rest of the file kept byte for byte; a new file 0600,
+an existing one keeps owner, group and mode, less any access for others."""
 
 from __future__ import annotations
 
@@ -30,12 +31,14 @@ ORIGINAL = (
 def test_replace_keeps_every_other_byte(tmp_path: Path) -> None:
     path = tmp_path / ".env"
     path.write_text(ORIGINAL)
+    path.chmod(0o600)
     written = set_value(path, "STRIPE_WEBHOOK_SECRET", "whsec_new123")
     assert written.replaced and written.line == 4
     assert path.read_text() == ORIGINAL.replace(
         "export STRIPE_WEBHOOK_SECRET='whsec_old'", "export STRIPE_WEBHOOK_SECRET=whsec_new123"
     )
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert written.note is None
 
 
 def test_append_when_absent_adds_a_newline_first(tmp_path: Path) -> None:
@@ -46,7 +49,8 @@ def test_append_when_absent_adds_a_newline_first(tmp_path: Path) -> None:
     assert not written.replaced
     assert path.read_text() == ORIGINAL + "\nNEW_KEY=v\n"
     assert written.line == ORIGINAL.count("\n") + 2
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640  # others lose read, the group keeps it
+    assert written.note is not None and "0644" in written.note and "0640" in written.note
 
 
 def test_last_definition_is_the_one_replaced(tmp_path: Path) -> None:
@@ -130,3 +134,54 @@ def test_symlinked_env_file_is_written_through(tmp_path: Path) -> None:
     set_value(link, "A", "2")
     assert link.is_symlink()
     assert real.read_text() == "A=2\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another user")
+def test_owner_and_group_survive_the_rewrite(tmp_path: Path) -> None:
+    """root rewriting a service user's backend/.env leaves it that user's, mode 0640."""
+    path = tmp_path / ".env"
+    path.write_text("A=1\n")
+    os.chown(path, 65534, 65534)
+    path.chmod(0o640)
+    written = set_value(path, "A", "2")
+    info = path.stat()
+    assert (info.st_uid, info.st_gid) == (65534, 65534)
+    assert stat.S_IMODE(info.st_mode) == 0o640
+    assert written.note is None
+    assert path.read_text() == "A=2\n"
+
+
+@pytest.mark.parametrize(
+    ("mode", "kept", "noted"),
+    [(0o640, 0o640, False), (0o600, 0o600, False), (0o644, 0o640, True), (0o666, 0o660, True)],
+)
+def test_mode_is_kept_less_access_for_others(
+    tmp_path: Path, mode: int, kept: int, noted: bool
+) -> None:
+    path = tmp_path / ".env"
+    path.write_text("A=1\n")
+    path.chmod(mode)
+    written = set_value(path, "A", "2")
+    assert stat.S_IMODE(path.stat().st_mode) == kept
+    assert (written.note is not None) is noted
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("K=old # rotated by hand", "K=new123 # rotated by hand"),
+        ("K=old\t#tab comment", "K=new123\t#tab comment"),
+        ("K='old # not a comment'   # real one", "K=new123   # real one"),
+        ('K="o\\"ld" # after an escaped quote', "K=new123 # after an escaped quote"),
+        ("K=old#not-a-comment", "K=new123"),
+        ("export K=old # exported", "export K=new123 # exported"),
+    ],
+)
+def test_inline_comment_on_the_replaced_line_is_kept(
+    tmp_path: Path, line: str, expected: str
+) -> None:
+    path = tmp_path / ".env"
+    path.write_text(f"A=1\n{line}\nB=2\n")
+    set_value(path, "K", "new123")
+    assert path.read_text() == f"A=1\n{expected}\nB=2\n"
+    assert envmod.load(env_files=[path], process_env={}).get("K") == "new123"

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import run
@@ -167,6 +167,8 @@ def closed_port() -> int:
     port=st.one_of(st.none(), st.text(max_size=6)),
     path=st.text(max_size=8),
 )
+# The password's text is also the database path: what is shown is the path, not the password.
+@example(scheme="redis", user="", password="0000", port="@", path="0000")
 def test_doctor_redis_on_generated_urls(
     tmp_path: Path,
     closed_port: int,
@@ -199,8 +201,13 @@ def test_doctor_redis_on_generated_urls(
     if result.exit_code != 2:
         data = json.loads(result.stdout)  # still valid JSON, whatever the password spells
         assert all(c["status"] != "error" for c in data["checks"]), data["checks"]
-        if len(password.strip()) >= 4 and "\n" not in url and "\r" not in url:
-            assert all(password.strip() not in text for text in _strings(data))
+        secret = password.strip()
+        # What is shown: the scheme, the user, and everything after the LAST '@' (host, port,
+        # path). When the generated password's text is also one of those, it is shown there.
+        shown = (f"{scheme}://{user}", url.rpartition("@")[2])
+        if len(secret) >= 4 and "\n" not in url and "\r" not in url:
+            if not any(secret in part for part in shown):
+                assert all(secret not in text for text in _strings(data))
 
 
 def _strings(value: object) -> list[str]:
@@ -220,3 +227,103 @@ def test_a_one_megabyte_line(tmp_path: Path) -> None:
     result = run("status", "--env-file", str(path), "--format", "json")
     assert result.exit_code in (0, 1)
     assert json.loads(result.stdout)["summary"]["active"] >= 1
+
+
+# --- malformed URLs and peers that echo credentials ------------------------------------------
+
+# Passwords that start with a marker, then hold the characters that break URL parsing.
+_URL_PASSWORD = st.text(alphabet="abcXYZ019/#?@:%+.-_~", min_size=0, max_size=10).map(
+    lambda tail: "CNRY" + tail
+)
+_MALFORMED_SHAPES = st.sampled_from(
+    [
+        ":{pw}@{host}",  # no scheme
+        "redis:/:{pw}@{host}",  # one slash
+        "redis::{pw}@{host}",  # no slashes
+        "rediss:/u:{pw}@{host}",
+        "redis://:{pw}@{host}",  # '/', '#', '?' in the password make these unparseable
+        "redis://user:{pw}@{host}",
+        "{pw}@{host}",  # not even a colon: not a URL; the password must still not be a target
+    ]
+)
+_HOSTS = st.sampled_from(
+    ["127.0.0.1:{port}", "127.0.0.1:٦٣٧٩", "127.0.0.1:²", "redis.invalid:6379", "127.0.0.1"]
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(shape=_MALFORMED_SHAPES, host=_HOSTS, password=_URL_PASSWORD)
+def test_malformed_urls_never_print_any_part_of_the_password(
+    tmp_path: Path, closed_port: int, shape: str, host: str, password: str
+) -> None:
+    """status and doctor on a malformed REDIS_URL: exit 1, and the marker that starts the
+    password (the part redis-py would quote) is never printed."""
+    url = shape.format(pw=password, host=host.format(port=closed_port))
+    if url.startswith(password):  # `pw@host`: no URL at all, so no password to find
+        return
+    env_file = tmp_path / "redis.env"
+    env_file.write_text(f"REDIS_URL={url}\n")
+    common = ["--env-file", str(env_file), "--ignore-environment", "--format", "json"]
+    for args in (["status"], ["doctor", "--only", "redis", "--timeout", "0.5"]):
+        result = run(*args, *common)
+        assert result.exit_code in (0, 1), (url, result.stderr)
+        assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+        assert "CNRY" not in result.stdout + result.stderr, (url, result.stdout)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    password=st.text(
+        alphabet=st.characters(
+            # smtplib sends AUTH data as ASCII only (a non-ASCII password is a classified
+            # CONFIG failure, see test_doctor_smtp): printable ASCII, every one of them
+            min_codepoint=0x21,
+            max_codepoint=0x7E,
+        ),
+        min_size=8,
+        max_size=24,
+    )
+)
+def test_an_smtp_server_echoing_auth_data_never_shows_the_password(
+    tmp_path: Path, smtp_servers: object, password: str
+) -> None:
+    """A 535 that quotes AUTH PLAIN / LOGIN data in base64 (at every alignment): no run of
+    the output decodes to the password's inside, whatever the password holds."""
+    from base64 import b64decode
+
+    from testing import smtp_server as smtp_peer
+
+    servers = smtp_servers
+    assert isinstance(servers, smtp_peer.SmtpServers)
+    env_file = tmp_path / "smtp.env"
+    env_file.write_text(
+        f"SMTP_HOST=127.0.0.1\nSMTP_PORT={servers.plain}\nSMTP_USER={smtp_peer.USER}\n"
+        "SMTP_FROM=orders@example.com\n"
+    )
+    servers.capture.echo_auth = True
+    try:
+        result = run(
+            "doctor",
+            "--only",
+            "smtp",
+            "--format",
+            "json",
+            "--env-file",
+            str(env_file),
+            env={"SMTP_PASS": password},
+        )
+    finally:
+        servers.capture.echo_auth = False
+    assert result.exit_code == 1, result.stderr
+    assert "bad auth" in result.stdout
+    core = password.strip().encode()[1:-1]
+    import re
+
+    for token in re.findall(r"[A-Za-z0-9+/]{6,}", result.stdout + result.stderr):
+        for offset in range(4):
+            chunk = token[offset:][: len(token[offset:]) // 4 * 4]
+            assert core not in b64decode(chunk), (password, token)

@@ -143,7 +143,7 @@ CASES = [
         "",
     ),
     (
-        "redis.url-invalid",
+        "redis.url-unparseable",
         "REDIS_URL=redis://x:6379\nLOCKING_REDIS_URL=redis://x:port\n",
         "",
         "REDIS_URL=unix:///run/redis.sock\n",

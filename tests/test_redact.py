@@ -89,6 +89,121 @@ def test_url_password_reads_userinfo_up_to_the_last_at(url: str, password: str |
         assert password not in redactor.scrub(f"cannot reach {url}")
 
 
+def test_derived_forms_are_scrubbed() -> None:
+    """URL-encoded (quote, quote_plus), JSON-escaped (\\", \\\\, \\u0007, \\/), base64."""
+    import json
+    from base64 import b64encode
+    from urllib.parse import quote, quote_plus
+
+    secret = 'p/a"s\\s w\x07rd+0001'
+    redactor = Redactor()
+    redactor.remember(secret)
+    forms = [
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret)[1:-1].replace("/", "\\/"),
+        json.dumps(json.dumps(secret))[1:-1],
+        b64encode(secret.encode()).decode(),
+    ]
+    for form in forms:
+        scrubbed = redactor.scrub(f"peer said <{form}>")
+        assert "****" in scrubbed and "rd+0001" not in scrubbed and "rd%2B0001" not in scrubbed
+        assert "p/a" not in scrubbed and "p%2Fa" not in scrubbed, form
+
+
+@pytest.mark.parametrize("before", [b"", b"a", b"ab", b"abc"])
+@pytest.mark.parametrize("after", [b"", b"z", b"yz"])
+def test_credential_payloads_are_scrubbed_at_every_alignment(before: bytes, after: bytes) -> None:
+    from base64 import b64decode, b64encode
+
+    redactor = Redactor()
+    redactor.remember_credentials("shop@example.com", "CNRYpass0001")
+    redactor.remember_credentials("sk_CNRYkey0002", "")  # Medusa: Basic `key:`
+    for payload in (
+        b"\0shop@example.com\0CNRYpass0001",
+        b"shop@example.com:CNRYpass0001",
+        b"CNRYpass0001",
+        b"sk_CNRYkey0002:",
+    ):
+        text = b64encode(before + payload + after).decode()
+        scrubbed = redactor.scrub(f"535 {text} end")
+        assert "****" in scrubbed
+        token = scrubbed.split()[1]
+        for piece in token.split("****"):
+            for offset in range(4):
+                chunk = piece[offset:][: len(piece[offset:]) // 4 * 4]
+                decoded = b64decode(chunk + "") if chunk else b""
+                assert b"CNRYpass" not in decoded and b"CNRYkey" not in decoded
+
+
+def test_the_user_name_alone_stays_readable() -> None:
+    redactor = Redactor()
+    redactor.remember_credentials("shop@example.com", "CNRYpass0001")
+    assert redactor.scrub("login shop@example.com refused") == "login shop@example.com refused"
+
+
+def test_credential_pairs_from_the_configuration() -> None:
+    from storectl.redact import credential_pairs
+
+    pairs = credential_pairs(
+        {
+            "SMTP_USER": "u@example.com",
+            "SMTP_PASS": "smtp-pass",
+            "MEDUSA_ADMIN_EMAIL": "admin@example.com",
+            "MEDUSA_ADMIN_PASSWORD": "admin-pass",
+            "MEDUSA_ADMIN_API_KEY": "sk_key",
+            "S3_ACCESS_KEY_ID": "AKIAEXAMPLE",
+            "S3_SECRET_ACCESS_KEY": "s3-secret",
+            "REDIS_URL": "redis://default:redis%2Fpass@h:6379",
+            "SMTP_HOST": "smtp.example.com",
+        }
+    )
+    assert set(pairs) == {
+        ("u@example.com", "smtp-pass"),
+        ("admin@example.com", "admin-pass"),
+        ("sk_key", ""),
+        ("AKIAEXAMPLE", "s3-secret"),
+        ("default", "redis/pass"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (":pw123456@host:6379", "****@host:6379"),
+        ("redis:/:pw123456@host", "redis:/****@host"),
+        ("redis://u:pw/12#34@host:6379", "redis://****@host:6379"),
+        ("redis://u:pw?1234@host:6379", "redis://****@host:6379"),
+        ("redis://u:pw123456@host:٦٣٧٩", "redis://****@host:٦٣٧٩"),
+        ("redis://u:pw123456@host:6379", "redis://u:****@host:6379"),
+    ],
+)
+def test_unparseable_urls_are_masked_from_the_scheme_to_the_last_at(url: str, shown: str) -> None:
+    assert mask_url(url) == shown
+    assert display("REDIS_URL", url) == shown
+    redactor = Redactor()
+    redactor.remember(url)
+    assert "pw" not in redactor.scrub(f"cannot use {url}")
+
+
+@pytest.mark.parametrize("value", ["orders@example.com", "Shop <o@x.com>", "a:b", "mailto:a@b"])
+def test_addresses_are_not_urls(value: str) -> None:
+    assert mask_url(value) == value
+    assert display("SMTP_FROM", value) == value
+
+
+def test_clean_peer_text_strips_controls_and_scrubs() -> None:
+    from storectl.redact import clean_peer_text, scoped
+
+    with scoped() as run:
+        run.remember("CNRYpeer0001")
+        text = "\x1b[31mred\x07 region\tname\r\nline two \x9b CNRYpeer0001 \u202e"
+        assert clean_peer_text(text) == "[31mred region\tname line two  **** "
+        assert clean_peer_text("a\nb\x1b", newlines=True) == "a\nb"
+
+
 def _store(tmp_path: Path, name: str, secret: str) -> envmod.Env:
     folder = tmp_path / name / "backend"
     folder.mkdir(parents=True)
@@ -119,3 +234,15 @@ def test_the_redactor_is_scoped_to_one_run() -> None:
     assert redact_module.scrub("pw hunter2-secret") == "pw hunter2-secret"
     with redact_module.scoped():
         assert redact_module.scrub("pw hunter2-secret") == "pw hunter2-secret"
+
+
+def test_add_env_learns_the_credential_payloads(tmp_path: Path) -> None:
+    """Loading a store teaches the run's redactor the AUTH PLAIN / Basic payloads it sends."""
+    from base64 import b64encode
+
+    folder = tmp_path / "backend"
+    folder.mkdir()
+    (folder / ".env").write_text("SMTP_USER=shop@example.com\nSMTP_PASS=CNRYpass0001\n")
+    redactor = Redactor.for_env(envmod.load(project=tmp_path, ignore_environment=True))
+    plain = b64encode(b"\0shop@example.com\0CNRYpass0001").decode()
+    assert redactor.scrub(f"535 {plain}") == "535 ****"

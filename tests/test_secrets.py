@@ -262,3 +262,190 @@ def test_a_secret_that_spells_syntax_cannot_break_structured_output(
     assert ET.fromstring(junit.stdout).find("testsuite/testcase") is not None
     github = run("doctor", "--project", str(store), "--only", "smtp", "--format", "github")
     assert github.stdout.startswith("::error title=")
+
+
+# --- secrets in the forms peers echo them back in ----------------------------------------------
+
+ECHO_SECRETS = {
+    # a Basic `key:` payload, echoed in a 401 body
+    "MEDUSA_ADMIN_API_KEY": "sk_CNRYechoapikey0010",
+    # AUTH PLAIN / LOGIN payloads echoed in a 535; '"' and '\\' for the JSON-escaped form
+    "SMTP_PASS": 'CNRY"echo\\smtp/pass0011',
+    # the login body echoed JSON-escaped: a quote, a backslash, a slash and a BEL (\u0007)
+    "MEDUSA_ADMIN_PASSWORD": 'CNRY"echo\\admin/pa\x07ss0012',
+}
+
+
+def _decoded_views(text: str) -> list[bytes]:
+    """Every base64-looking run in `text`, decoded from each of the four character offsets:
+    an oracle independent of storectl's own list of base64 forms."""
+    import binascii
+    import re
+    from base64 import b64decode
+
+    views: list[bytes] = []
+    for token in re.findall(r"[A-Za-z0-9+/]{6,}", text):
+        for offset in range(4):
+            chunk = token[offset:]
+            chunk = chunk[: len(chunk) // 4 * 4]
+            try:
+                views.append(b64decode(chunk))
+            except (binascii.Error, ValueError):
+                continue
+    return views
+
+
+def _assert_no_echo(texts: list[str], secrets: list[str]) -> None:
+    import json
+    from urllib.parse import quote, quote_plus
+
+    for text in texts:
+        views = _decoded_views(text)
+        for secret in secrets:
+            plain_forms = {
+                secret,
+                json.dumps(secret)[1:-1],
+                quote(secret, safe=""),
+                quote_plus(secret),
+            }
+            for form in plain_forms:
+                assert form not in text, (form, text[:3000])
+            # storectl may leave the one base64 character at each end that mixes a
+            # neighbouring byte in: the rest of the secret must not decode from anything.
+            core = secret.encode()[1:-1]
+            assert not any(core in view for view in views), (secret, text[:3000])
+
+
+ECHO_COMMANDS: list[tuple[list[str], list[str]]] = [
+    (["doctor", "--timeout", "3"], ["table", "json", "junit", "github"]),
+    (["regions", "list"], ["table", "json"]),
+    (["mail", "test", "--to", "qa@example.com"], ["table", "json"]),
+]
+ECHO_CASES = [
+    (command, fmt, login)
+    for command, formats in ECHO_COMMANDS
+    for fmt in formats
+    for login in ("api-key", "password")
+]
+
+
+@pytest.mark.parametrize(
+    ("command", "fmt", "login"),
+    ECHO_CASES,
+    ids=[f"{' '.join(c[:2])}-{f}-{m}" for c, f, m in ECHO_CASES],
+)
+def test_peers_that_echo_credentials_never_print_them(
+    store: Path,
+    tmp_path: Path,
+    certs: Certs,
+    smtp_servers: SmtpServers,
+    medusa_server: MedusaServer,
+    command: list[str],
+    fmt: str,
+    login: str,
+) -> None:
+    """A Medusa whose 401 quotes the Authorization header (Basic `key:` in base64, at three
+    alignments) or the login body (the password JSON-escaped), and an SMTP server whose 535
+    quotes the AUTH PLAIN / LOGIN data in base64: no form of a secret reaches any output."""
+    from testing import smtp_server as smtp_peer
+
+    medusa_server.state.echo = True
+    smtp_servers.capture.echo_auth = True
+    try:
+        write(
+            store / "backend/.env",
+            f"MEDUSA_BACKEND_URL={medusa_server.url}\n"
+            "MEDUSA_ADMIN_EMAIL=admin@example.com\n"
+            f"SMTP_HOST=127.0.0.1\nSMTP_PORT={smtp_servers.starttls}\n"
+            f"SMTP_USER={smtp_peer.USER}\nSMTP_FROM=Shop <orders@example.com>\n",
+        )
+        secrets = dict(ECHO_SECRETS)
+        if login == "password":
+            del secrets["MEDUSA_ADMIN_API_KEY"]
+        summary, report = tmp_path / "summary.md", tmp_path / "report.out"
+        env = {"SSL_CERT_FILE": str(certs.ca), "GITHUB_STEP_SUMMARY": str(summary), **secrets}
+        extra = ["--format", fmt, "--project", str(store)]
+        if command[0] == "doctor":
+            extra += ["--output", str(report), "--only", "medusa,smtp"]
+        result = run(*command, *extra, env=env)
+    finally:
+        medusa_server.state.echo = False
+        smtp_servers.capture.echo_auth = False
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    texts = [result.stdout, result.stderr]
+    texts += [p.read_text() for p in (report, summary) if p.exists()]
+    everything = "\n".join(texts)
+    # the peers did echo: their refusals reached the output, scrubbed
+    if command[0] in ("doctor", "mail"):
+        assert "bad auth" in everything
+    if command[0] in ("doctor", "regions"):
+        assert ("Unauthorized" if login == "api-key" else "Invalid email or password") in everything
+    _assert_no_echo(texts, list(secrets.values()))
+
+
+# --- malformed URLs and odd digits ------------------------------------------------------------
+
+MALFORMED = [
+    (":CNRYmalformed0013@redis.example.com:6379", "no scheme://"),
+    ("redis:/:CNRYmalformed0013@redis.example.com:6379", "one slash"),
+    ("redis://:CNRY/malformed0013@127.0.0.1:6379", "'/', '#' or '?'"),
+    ("redis://:CNRY#malformed0013@127.0.0.1:6379", "'/', '#' or '?'"),
+    ("redis://:CNRY?malformed0013@127.0.0.1:6379", "'/', '#' or '?'"),
+    ("redis://:CNRYmal:formed0013@127.0.0.1:٦٣٧٩", "ASCII digits"),
+    ("redis://:CNRY[malformed0013@127.0.0.1:6379", "unbalanced"),  # found by hypothesis
+]
+
+
+@pytest.mark.parametrize(("url", "reason"), MALFORMED)
+@pytest.mark.parametrize("fmt", ["table", "json", "junit", "github"])
+def test_malformed_redis_urls_are_unparseable_and_never_printed(
+    store: Path, url: str, reason: str, fmt: str
+) -> None:
+    """status and doctor: the finding names the variable and why, and no part of the password
+    is printed, not even the prefix redis-py would quote (`Port could not be cast ... 'CNRY'`)."""
+    write(store / "backend/.env", f"REDIS_URL={url}\n")
+    results = [run("doctor", "--project", str(store), "--format", fmt, "--timeout", "2")]
+    if fmt in ("table", "json"):
+        results.append(run("status", "--project", str(store), "--format", fmt))
+    for result in results:
+        assert result.exit_code == 1, result.stdout
+        assert "redis.url-unparseable" in result.stdout or "url-unparseable" in result.stdout
+        assert reason in result.stdout
+        for fragment in ("CNRY", "malformed0013", "formed0013"):
+            assert fragment not in result.stdout + result.stderr, (fragment, result.stdout)
+        assert "could not be cast" not in result.stdout
+
+
+@pytest.mark.parametrize("port", ["²", "٥١٣٧٢", "５８７"])
+def test_non_ascii_digit_ports_are_findings_not_crashes_or_other_ports(
+    store: Path, port: str
+) -> None:
+    """`SMTP_PORT=²` crashed status, doctor and mail test (int('²') raises after isdigit() said
+    yes); `٥١٣٧٢` was read as port 51372. Both are a lint error and no connection is tried."""
+    write(
+        store / "backend/.env",
+        f"SMTP_HOST=127.0.0.1\nSMTP_PORT={port}\nSMTP_FROM=orders@example.com\n",
+    )
+    status = run("status", "--project", str(store), "--format", "json")
+    assert status.exit_code == 1
+    codes = [f["code"] for f in status.json()["findings"]]
+    assert "smtp.port-not-ascii" in codes
+    doctor = run("doctor", "--project", str(store), "--format", "json", "--only", "smtp")
+    assert doctor.exit_code == 1
+    assert "internal error" not in doctor.stderr
+    stages = {c.get("stage") for c in doctor.json()["checks"] if c["provider"] == "smtp"}
+    assert stages == {"CONFIG"}
+    mail = run("mail", "test", "--to", "qa@example.com", "--project", str(store))
+    assert mail.exit_code in (1, 2)
+    assert "internal error" not in mail.stderr and "Traceback" not in mail.stderr
+    assert "SMTP_PORT" in mail.stderr
+
+
+def test_a_unicode_digit_port_in_the_backend_url_is_never_dialled(store: Path) -> None:
+    """httpx reads `http://127.0.0.1:٩٠٠٠` as port 9000: storectl refuses the URL instead."""
+    write(store / "backend/.env", "MEDUSA_BACKEND_URL=http://127.0.0.1:٩٠٠٠\n")
+    status = run("status", "--project", str(store), "--format", "json")
+    assert "medusa.url-unparseable" in [f["code"] for f in status.json()["findings"]]
+    regions = run("regions", "list", "--project", str(store))
+    assert regions.exit_code in (1, 2)
+    assert "not a usable http(s) URL" in regions.stderr

@@ -120,6 +120,49 @@ def test_register_creates_and_writes_the_secret(store: Path, stripe_server: Stri
     assert data["secret_written_to"] == str(env_path)
 
 
+@pytest.mark.skipif(__import__("os").geteuid() != 0, reason="chown to another user needs root")
+def test_register_keeps_the_env_files_owner_group_and_mode(
+    store: Path, stripe_server: StripeServer
+) -> None:
+    """A backend/.env owned by the service user, 0640: still theirs and 0640 after the write."""
+    import os
+
+    env_path = make_store(store, stripe_server)
+    os.chown(env_path, 65534, 65534)
+    env_path.chmod(0o640)
+    result = webhooks(store, "register", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    info = env_path.stat()
+    assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (65534, 65534, 0o640)
+    assert not any("others" in note for note in result.json()["notes"])
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_register_removes_read_access_for_others_and_says_so(
+    store: Path, stripe_server: StripeServer, fmt: str
+) -> None:
+    env_path = make_store(store, stripe_server)
+    env_path.chmod(0o644)
+    result = webhooks(store, "register", "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_IMODE(env_path.stat().st_mode) == 0o640
+    assert "could be read by others (mode 0644)" in result.stdout
+    assert "now 0640" in result.stdout
+
+
+def test_register_keeps_the_inline_comment_of_the_replaced_line(
+    store: Path, stripe_server: StripeServer
+) -> None:
+    env_path = make_store(store, stripe_server)
+    with env_path.open("a") as handle:
+        handle.write("STRIPE_WEBHOOK_SECRET=whsec_gone  # from the dashboard\n")
+    assert webhooks(store, "register", "--rotate", "--yes").exit_code == 0
+    (endpoint,) = stripe_server.state.endpoints[scope()]
+    assert f"STRIPE_WEBHOOK_SECRET={endpoint['secret']}  # from the dashboard\n" in (
+        env_path.read_text()
+    )
+
+
 def test_register_twice_makes_one_endpoint_and_no_second_write(
     store: Path, stripe_server: StripeServer
 ) -> None:

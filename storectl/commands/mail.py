@@ -31,9 +31,9 @@ app = typer.Typer(
 )
 
 EVENT_HELP = (
-    "order.placed, order.fulfillment_delivered or order.canceled (the store's subscribers); "
-    "delivery.created, Medusa 2.x's real delivery event, is accepted as an alias of "
-    "order.fulfillment_delivered."
+    "order.placed, order.fulfillment_delivered or order.canceled (the store's subscribers), or "
+    "Medusa 2.x's own shipment.created (order-shipped) and delivery.created (order-delivered). "
+    "Medusa 2.x never emits order.fulfillment_delivered: shipment.created is the one that fires."
 )
 EventArg = Annotated[str, typer.Argument(help=EVENT_HELP, show_default=False)]
 TemplatesOpt = Annotated[
@@ -47,7 +47,13 @@ TemplatesOpt = Annotated[
     ),
 ]
 LocaleOpt = Annotated[
-    str, typer.Option("--locale", envvar="STORECTL_LOCALE", help="Locale for amounts (Babel).")
+    str | None,
+    typer.Option(
+        "--locale",
+        help="Locale for amounts and numbers (Babel), e.g. de_DE. Default: the order's locale, "
+        "else its shipping country's, else $STORECTL_LOCALE, else en_US.",
+        show_default=False,
+    ),
 ]
 SampleOpt = Annotated[bool, typer.Option("--sample", help="Use the built-in sample order.")]
 
@@ -56,6 +62,14 @@ def _env(
     project: Path | None, env_file: list[Path] | None, environment: str | None, ignore: bool
 ) -> config.Env:
     return config.load(config.EnvOptions.of(project, env_file, environment, ignore))
+
+
+def _event_note(event: str) -> None:
+    """Tell the user when the event they name is one Medusa 2.x never emits."""
+    from storectl.mail.helpers import EVENT_NOTES
+
+    if event in EVENT_NOTES:
+        output.note(EVENT_NOTES[event])
 
 
 @app.command("templates")
@@ -117,20 +131,50 @@ def preview(
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
     templates: TemplatesOpt = None,
-    locale: LocaleOpt = "en_US",
+    locale: LocaleOpt = None,
+    screenshot: Annotated[
+        Path | None,
+        typer.Option(
+            "--screenshot",
+            help="Also render the HTML in headless Chromium and save a full-page PNG here.",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    width: Annotated[
+        int,
+        typer.Option(
+            "--width", min=200, max=2000, help="Screenshot width in CSS pixels (360: a phone)."
+        ),
+    ] = 700,
+    dark: Annotated[
+        bool, typer.Option("--dark", help="Screenshot in the dark colour scheme.")
+    ] = False,
     timeout: RequestTimeoutOpt = 30.0,
     fmt: TableJsonOpt = StatusFormat.TABLE,
 ) -> None:
     """Render an event's mail for an order without sending it: writes the HTML and text parts.
 
-    Example: storectl mail preview order.placed --sample --out /tmp
+    Example: storectl mail preview order.placed --sample --out /tmp --screenshot /tmp/m.png
     """
     from storectl.mail import replay
 
+    _event_note(event)
     env = _env(project, env_file, environment, ignore_environment)
     tpl = replay.templates(env, templates, locale)
     output.render(
-        replay.preview(env, event, order, sample, out, tpl, timeout), fmt, view.preview_text
+        replay.preview(
+            env,
+            event,
+            order,
+            sample,
+            out,
+            tpl,
+            timeout,
+            (screenshot, width, dark) if screenshot is not None else None,
+        ),
+        fmt,
+        view.preview_text,
     )
 
 
@@ -168,7 +212,7 @@ def replay_event(
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
     templates: TemplatesOpt = None,
-    locale: LocaleOpt = "en_US",
+    locale: LocaleOpt = None,
     timeout: RequestTimeoutOpt = 30.0,
     fmt: TableJsonOpt = StatusFormat.TABLE,
 ) -> None:
@@ -180,6 +224,7 @@ def replay_event(
     """
     from storectl.mail import replay
 
+    _event_note(event)
     env = _env(project, env_file, environment, ignore_environment)
     report = replay.replay(
         env,

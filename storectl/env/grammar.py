@@ -13,7 +13,7 @@ Backend (Medusa 2.21 ``loadEnv`` in ``@medusajs/utils`` ``common/load-env.js``)
     reference cycle overflows the stack, a value outgrows V8's string limit, a reference names a
     property of ``Object.prototype``), the process keeps every raw, unexpanded value.
 
-Storefront (Next.js ``@next/env`` 14.x-16.x, which bundles ``dotenv@16.3.1`` + ``dotenv-expand@10.0.0``)
+Storefront (Next.js ``@next/env`` 14.x-16.x; it bundles ``dotenv@16.3.1``, ``dotenv-expand@10.0.0``)
     Files: ``.env.$mode.local``, ``.env.local`` (not in test), ``.env.$mode``, ``.env``; mode is
     "test" whenever NODE_ENV=test. Differences from the backend:
 
@@ -267,7 +267,9 @@ def _group2(m: re.Match[str]) -> str:
     return m.group(2)
 
 
-def _notes(m: re.Match[str], src: str, key: str, raw: str, value: str, first: str) -> tuple[str, ...]:
+def _notes(
+    m: re.Match[str], src: str, key: str, raw: str, value: str, first: str
+) -> tuple[str, ...]:
     notes: list[str] = []
     sep = m.group("sep")
     if sep[0] == ":":
@@ -342,8 +344,10 @@ def _to_object(bindings: Sequence[Binding]) -> dict[str, Binding]:
 
 
 def _is_index(key: str) -> bool:
-    """A JS array index ("0", "42"; not "01"): such properties come first and take another path."""
-    return key.isdigit() and key.isascii() and (key == "0" or key[0] != "0") and int(key) < 4294967295
+    """A JS array index ("0", "42"; not "01"): such keys come first and take another path."""
+    return (
+        key.isdigit() and key.isascii() and (key == "0" or key[0] != "0") and int(key) < 4294967295
+    )
 
 
 def _env_value(key: str, value: str) -> str:
@@ -398,9 +402,15 @@ def load_files(texts: Sequence[tuple[str, str]], process_env: Mapping[str, str])
     except _JSError as e:
         env = raw_env
         expanded = False
-        file, b = merged[e.name] if e.name in merged else (None, None)
+        found = merged.get(e.name) if e.name is not None else None
         problems.append(
-            Problem(e.code, str(e), file, b.line if b else None, e.name),
+            Problem(
+                e.code,
+                str(e),
+                found[0] if found else None,
+                found[1].line if found else None,
+                e.name,
+            ),
         )
     variables: dict[str, Variable] = {}
     for k, v in env.items():
@@ -432,9 +442,7 @@ def _file_problems(
             )
         seen[b.name] = b
     for s in skipped:
-        out.append(
-            Problem("ignored-line", "not NAME=value: dotenv skips this line", name, s.line)
-        )
+        out.append(Problem("ignored-line", "not NAME=value: dotenv skips this line", name, s.line))
     return out
 
 
@@ -664,9 +672,7 @@ def next_load(texts: Sequence[tuple[str, str]], process_env: Mapping[str, str]) 
             variables[k] = Variable(k, v, "file", file, b.line, b.value)
         else:
             variables[k] = Variable(k, v, "environment")
-    return NextResult(
-        files, env, variables, NEXT_DEFAULT_VERSION, "", per_file, ignored, problems
-    )
+    return NextResult(files, env, variables, NEXT_DEFAULT_VERSION, "", per_file, ignored, problems)
 
 
 def _interpolate10(value: str, env: Mapping[str, str], parsed: Mapping[str, str]) -> str:
@@ -744,6 +750,7 @@ def quote_value(value: str) -> str:
     ValueError for the rare value no form can hold.
     """
     body = _escape_dollars(value)
+    candidate: str | None
     if "\r" not in value:
         if "'" not in value:
             candidate = f"'{body}'"

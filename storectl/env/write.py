@@ -6,6 +6,7 @@ import fcntl
 import io
 import os
 import re
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,11 +20,77 @@ _PLAIN_VALUE = re.compile(r"^[A-Za-z0-9_./:@+=,-]*$")
 
 @dataclass(frozen=True)
 class Written:
-    """What `set_value` did: the file, whether the key was replaced or appended, and its line."""
+    """What `set_value` did: the file, whether the key was replaced or appended, its line, and
+    `note` when it had to change the file's permissions (others could read it)."""
 
     path: Path
     replaced: bool
     line: int
+    note: str | None = None
+
+
+#: What others (not the owner, not the group) may do with a file of secrets: nothing.
+_OTHERS = stat.S_IRWXO
+_NEW_FILE_MODE = 0o600
+# An inline comment after an unquoted value (python-dotenv: whitespace, then '#').
+_UNQUOTED_COMMENT = re.compile(r"\s+#.*$", re.DOTALL)
+
+
+def _keep_comment(chunk: str, key: str) -> str:
+    """The inline `# comment` (with the blanks before it) of a `KEY=value` chunk, or ""."""
+    body = chunk.rstrip("\r\n")
+    rest = body.split("=", 1)[1].lstrip(" \t") if "=" in body else ""
+    if rest[:1] in ("'", '"'):
+        quote_char, index = rest[0], 1
+        while index < len(rest):
+            if rest[index] == "\\" and quote_char == '"':
+                index += 2
+                continue
+            if rest[index] == quote_char:
+                break
+            index += 1
+        after = rest[index + 1 :]
+        match = re.match(r"^[ \t]*#.*$", after, re.DOTALL)
+        return after if match else ""
+    match = _UNQUOTED_COMMENT.search(rest.split("\n", 1)[0])
+    return match.group(0) if match else ""
+
+
+def _permissions(path: Path) -> tuple[int, tuple[int, int] | None, str | None]:
+    """(mode, owner, note) for the rewritten file: the existing file's owner, group and mode,
+    minus what others may do (said in `note`); a new file is 0600 and the writer's."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return _NEW_FILE_MODE, None, None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    mode = stat.S_IMODE(info.st_mode)
+    note = None
+    if mode & _OTHERS:
+        note = (
+            f"{path} could be read by others (mode {mode:04o}): it holds secrets, so storectl "
+            f"removed their access (now {mode & ~_OTHERS:04o})"
+        )
+        mode &= ~_OTHERS
+    owner: tuple[int, int] | None = (info.st_uid, info.st_gid)
+    if not _may_chown(info.st_uid, info.st_gid):
+        # Not root, and the file is another user's (or a group we are not in): the rewritten
+        # file will be ours, so the group it names is not the file's group: no access for it.
+        owner = None
+        mode &= ~stat.S_IRWXG
+        note = (note + "; " if note else "") + (
+            f"{path} belonged to uid {info.st_uid} gid {info.st_gid}, which storectl cannot "
+            f"give it back as this user: it is now yours, mode {mode:04o}"
+        )
+    return mode, owner, note
+
+
+def _may_chown(uid: int, gid: int) -> bool:
+    """Whether this process may give a file it creates this owner and group."""
+    if os.geteuid() == 0:
+        return True
+    return uid == os.geteuid() and (gid == os.getegid() or gid in os.getgroups())
 
 
 @contextmanager
@@ -63,7 +130,8 @@ def _chunks(text: str) -> list[tuple[str, str | None]]:
 
 def set_value(path: Path, key: str, value: str) -> Written:
     """Set `key` in the dotenv file at `path` (created 0600 if absent); replace its last
-    definition in place, or append it; keep every other byte; leave the file mode 0600.
+    definition in place (its inline `# comment` kept), or append it; keep every other byte,
+    and the file's owner, group and mode (less any access for others, said in `note`).
 
     A symlinked env file (a deploy's shared/.env, say) is written through: the link stays."""
     path = path.resolve() if path.is_symlink() else path
@@ -96,11 +164,15 @@ def set_value(path: Path, key: str, value: str) -> Written:
             export = "export " if re.match(r"export\s", stripped) else ""
             ending = newline if chunk.endswith(("\n", "\r")) else ""
             before = "".join(c for c, _ in chunks[:last]) + lead
-            new_text = before + export + line + ending + "".join(c for c, _ in chunks[last + 1 :])
+            comment = _keep_comment(stripped, key)
+            after = "".join(c for c, _ in chunks[last + 1 :])
+            new_text = before + export + line + comment + ending + after
             number = before.count("\n") + 1
         else:
             sep = newline if text and not text.endswith(("\n", "\r")) else ""
             new_text = text + sep + line + newline
             number = (text + sep).count("\n") + 1
-        atomic_write(path, (bom + new_text).encode("utf-8", errors="surrogateescape"), mode=0o600)
-    return Written(path, last is not None, number)
+        mode, owner, note = _permissions(path)
+        data = (bom + new_text).encode("utf-8", errors="surrogateescape")
+        atomic_write(path, data, mode=mode, owner=owner)
+    return Written(path, last is not None, number, note)

@@ -11,15 +11,19 @@ from pathlib import Path
 from typing import Any
 
 from storectl.errors import ConfigError, UsageError
+from storectl.mail import address, helpers
 
-#: The store document's subscribers: event -> template key. Medusa 2.x has no
-#: order.fulfillment_delivered event; delivery is delivery.created (accepted as an alias).
+#: Event -> template key: the store document's subscribers, and Medusa 2.x's real fulfillment
+#: events. Medusa 2.x has no order.fulfillment_delivered event (the document maps it to
+#: order-shipped): shipment.created serves that template, delivery.created its own.
 EVENTS = {
     "order.placed": "order-placed",
     "order.fulfillment_delivered": "order-shipped",
+    "shipment.created": "order-shipped",
+    "delivery.created": "order-delivered",
     "order.canceled": "order-canceled",
 }
-ALIASES = {"delivery.created": "order.fulfillment_delivered"}
+ALIASES: dict[str, str] = {}
 PARTS = ("subject", "html", "txt")
 
 #: What storectl asks the admin API for: email and currency_code are not in the default answer.
@@ -44,11 +48,18 @@ ORDER_FIELDS = ",".join(
         "items.unit_price",
         "items.subtotal",
         "items.total",
+        "items.thumbnail",
+        "locale",
         "*shipping_address",
         "shipping_methods.name",
         "shipping_methods.amount",
         "payment_status",
         "fulfillment_status",
+        "fulfillments.id",
+        "fulfillments.shipped_at",
+        "fulfillments.delivered_at",
+        "fulfillments.canceled_at",
+        "*fulfillments.labels",
     ]
 )
 
@@ -97,7 +108,16 @@ class Rendered:
 class Templates:
     """The packaged templates, overridden file by file by a store's folder."""
 
-    def __init__(self, override: Path | None = None, locale: str = "en_US") -> None:
+    def __init__(
+        self,
+        override: Path | None = None,
+        locale: str | None = None,
+        *,
+        fallback_locale: str | None = None,
+        storefront_url: str | None = None,
+    ) -> None:
+        """`locale` (--locale) wins for every order; otherwise each order's own locale, its
+        shipping country's, then `fallback_locale` (STORECTL_LOCALE), then en_US."""
         if override is not None and not override.is_dir():
             raise ConfigError(
                 f"templates folder {override} does not exist",
@@ -106,6 +126,9 @@ class Templates:
         self.override = override
         self.packaged = packaged_templates()
         self.locale = locale
+        self.fallback_locale = fallback_locale
+        self.storefront_url = helpers.storefront(storefront_url)
+        self._current = locale or fallback_locale or "en_US"  # the order being rendered
         self._env: Any = None
 
     def _environment(self) -> Any:
@@ -119,7 +142,12 @@ class Templates:
                 undefined=jinja2.StrictUndefined,
                 keep_trailing_newline=True,
             )
-            env.filters["money"] = lambda amount, currency: money(amount, currency, self.locale)
+            env.filters["money"] = lambda amount, currency: money(amount, currency, self._current)
+            env.filters["number"] = lambda value: helpers.number(value, self._current)
+            env.globals["address_lines"] = lambda a: (
+                address.address_lines(a, self._current) if isinstance(a, dict) else []
+            )
+            env.globals["tracking"] = helpers.tracking
             self._env = env
         return self._env
 
@@ -140,7 +168,14 @@ class Templates:
         ConfigError naming the file and line."""
         import jinja2
 
-        context = {"order": order, "store_name": store_name}
+        self._current, _source = address.resolve_locale(self.locale, order, self.fallback_locale)
+        context = {
+            "order": order,
+            "store_name": store_name,
+            "locale": self._current,
+            "storefront_url": self.storefront_url,
+            "order_url": helpers.order_url(self.storefront_url, order),
+        }
         out: dict[str, str] = {}
         for part in PARTS:
             name = f"{template}.{part}.j2"
@@ -159,7 +194,8 @@ class Templates:
                 ) from None
             except jinja2.TemplateNotFound:
                 raise ConfigError(f"no template {name}", hint="check --templates") from None
-        return Rendered(template, " ".join(out["subject"].split()), out["html"], out["txt"])
+        html = helpers.inline_css(out["html"])
+        return Rendered(template, " ".join(out["subject"].split()), html, out["txt"])
 
 
 def message(
@@ -188,8 +224,9 @@ def message(
 
 
 def sample_order() -> dict[str, Any]:
-    """An order that exercises every field: several items, an address with a second line, a
-    discount, a currency other than the euro."""
+    """An order that exercises every field: several items (two with thumbnails), an address with
+    a second line, a discount, a currency other than the euro, a shipped and delivered
+    fulfillment with a tracking label."""
     return {
         "id": "order_01SAMPLE00000000000000000",
         "display_id": 1042,
@@ -207,6 +244,7 @@ def sample_order() -> dict[str, Any]:
             {
                 "id": "ordli_sample_1",
                 "title": "Merino Hoodie",
+                "thumbnail": "https://cdn.example.com/products/merino-hoodie.jpg",
                 "variant_sku": "MER-HOOD-M-GRY",
                 "quantity": 2,
                 "unit_price": 49.9,
@@ -216,6 +254,7 @@ def sample_order() -> dict[str, Any]:
             {
                 "id": "ordli_sample_2",
                 "title": "Enamel Mug",
+                "thumbnail": "https://cdn.example.com/products/enamel-mug.jpg",
                 "variant_sku": "MUG-ENA-WHT",
                 "quantity": 1,
                 "unit_price": 12.5,
@@ -225,6 +264,7 @@ def sample_order() -> dict[str, Any]:
             {
                 "id": "ordli_sample_3",
                 "title": "Gift Card",
+                "thumbnail": None,
                 "variant_sku": None,
                 "quantity": 1,
                 "unit_price": 25.2,
@@ -248,4 +288,19 @@ def sample_order() -> dict[str, Any]:
         "shipping_methods": [{"name": "Express", "amount": 7.5}],
         "payment_status": "authorized",
         "fulfillment_status": "not_fulfilled",
+        "fulfillments": [
+            {
+                "id": "ful_sample",
+                "shipped_at": "2026-11-27T08:00:00.000Z",
+                "delivered_at": "2026-11-28T15:10:00.000Z",
+                "canceled_at": None,
+                "labels": [
+                    {
+                        "tracking_number": "1Z999AA10123456784",
+                        "tracking_url": "https://track.example.com/1Z999AA10123456784",
+                        "label_url": "https://track.example.com/label/1Z999AA10123456784.pdf",
+                    }
+                ],
+            }
+        ],
     }

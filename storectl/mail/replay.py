@@ -57,6 +57,9 @@ class Preview:
     template: str
     subject: str
     files: tuple[str, ...]
+    html_bytes: int = 0
+    #: what Chromium measured for --screenshot (width, dark, overflows, low_contrast, ...)
+    screenshot: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -82,11 +85,29 @@ def store_name(env: Env) -> str:
     return name or address.rpartition("@")[2] or "Our store"
 
 
-def templates(env: Env, folder: Path | None, locale: str) -> mail.Templates:
+def templates(env: Env, folder: Path | None, locale: str | None) -> mail.Templates:
+    """The store's templates; amounts in --locale, else each order's (see Templates)."""
+    from storectl.mail import address
+
     override = folder or (
         Path(env.value("STORECTL_TEMPLATES_DIR")) if env.is_set("STORECTL_TEMPLATES_DIR") else None
     )
-    return mail.Templates(override, locale)
+    if locale is not None and address.valid_locale(locale) is None:
+        raise UsageError(f"--locale {locale!r} is not a locale", hint="use e.g. en_US or de_DE")
+    fallback = None
+    if env.is_set("STORECTL_LOCALE"):
+        fallback = address.valid_locale(env.value("STORECTL_LOCALE"))
+        if fallback is None:
+            raise ConfigError(
+                f"STORECTL_LOCALE={env.value('STORECTL_LOCALE')!r} is not a locale",
+                hint="use a locale such as en_US, de_DE or ja_JP",
+            )
+    return mail.Templates(
+        override,
+        address.valid_locale(locale),
+        fallback_locale=fallback,
+        storefront_url=env.value("STOREFRONT_URL") or None,
+    )
 
 
 def send_test(env: Env, to: str, timeout: float) -> TestMail:
@@ -119,7 +140,9 @@ def preview(
     out: Path,
     tpl: mail.Templates,
     timeout: float,
+    shot: tuple[Path, int, bool] | None = None,
 ) -> Preview:
+    """Write the HTML and text parts; with `shot` (PNG, width, dark) also a browser screenshot."""
     canonical = mail.event_name(event)
     if bool(order_id) == sample:
         raise UsageError("pass --order ID or --sample", hint="one of them, not both")
@@ -133,7 +156,14 @@ def preview(
         path = out / f"{template}.{suffix}"
         path.write_text(content, encoding="utf-8")
         files.append(str(path))
-    return Preview(canonical, template, rendered.subject, tuple(files))
+    measured = None
+    if shot is not None:
+        from storectl.mail import browser
+
+        measured = browser.screenshot(rendered.html, *shot, timeout=timeout)
+        files.append(measured["path"])
+    size = len(rendered.html.encode())
+    return Preview(canonical, template, rendered.subject, tuple(files), size, measured)
 
 
 def _fetch_one(env: Env, order_id: str, timeout: float) -> dict[str, Any]:

@@ -28,7 +28,20 @@ def test_mail_text(result: TestMail, paint: Painter) -> str:
 
 
 def preview_text(result: Preview, paint: Painter) -> str:
-    return "\n".join([f"subject: {result.subject}", *(f"wrote {f}" for f in result.files)])
+    lines = [f"subject: {result.subject}", *(f"wrote {f}" for f in result.files)]
+    if result.html_bytes > 102 * 1024:
+        lines.append(paint(f"HTML is {result.html_bytes:,} bytes: Gmail clips over 102 KB", "red"))
+    shot = result.screenshot
+    if shot:
+        scheme = "dark" if shot["dark"] else "light"
+        lines.append(f"screenshot: {shot['width']} px, {scheme}, {shot['height']} px tall")
+        if shot["overflows"]:
+            lines.append(paint(f"wider than the screen: {shot['scroll_width']} px", "yellow"))
+        for item in shot["low_contrast"]:
+            lines.append(paint(f"low contrast {item['ratio']}:1 {item['text']!r}", "yellow"))
+        for src in shot["images_without_alt"]:
+            lines.append(paint(f"image without alt text: {src}", "yellow"))
+    return "\n".join(lines)
 
 
 def replay_text(result: ReplayReport, paint: Painter) -> str:

@@ -16,7 +16,7 @@ from storectl.providers.medusa_api import (
     provider_ids,
 )
 from storectl.providers.probe import Steps
-from storectl.providers.values import is_http_url
+from storectl.providers.values import is_http_url, url_unparseable
 
 NAME = "medusa"
 
@@ -31,7 +31,17 @@ ENV_VARS = (
 def lint(env: Env) -> Iterator[Finding]:
     if not env.is_set("MEDUSA_BACKEND_URL"):
         return
-    if not is_http_url(env.value("MEDUSA_BACKEND_URL")):
+    unparseable = url_unparseable(env.value("MEDUSA_BACKEND_URL"))
+    if unparseable is not None:
+        yield finding(
+            NAME,
+            "url-unparseable",
+            Severity.ERROR,
+            f"MEDUSA_BACKEND_URL cannot be parsed: {unparseable}",
+            hint="write it as https://api.example.com (no path)",
+            source=env.source("MEDUSA_BACKEND_URL"),
+        )
+    elif not is_http_url(env.value("MEDUSA_BACKEND_URL")):
         yield finding(
             NAME,
             "url-invalid",
@@ -154,6 +164,15 @@ def probe_webhook_route(admin: Admin, url: str) -> tuple[Status, Stage | None, s
 def probe(env: Env, options: ProbeOptions) -> list[Check]:
     deadline = Deadline(options.timeout)
     steps = Steps(NAME, env.value("MEDUSA_BACKEND_URL"))
+    if not is_http_url(env.value("MEDUSA_BACKEND_URL")):
+        # httpx would read `:٩٠٠٠` as port 9000 and a typo as a path: never guess the target.
+        steps.fail(
+            "health",
+            Stage.CONFIG,
+            "MEDUSA_BACKEND_URL is not a usable http(s) URL",
+            "fix MEDUSA_BACKEND_URL (see the lint findings)",
+        )
+        return steps.checks
     with Admin(env, deadline.remaining(), deadline) as admin:
         step = "health"
         try:

@@ -12,6 +12,7 @@ from storectl.net import deadline as budget
 from storectl.net import retry
 from storectl.net.deadline import Deadline
 from storectl.providers.probe import TRUST_HINT, network_stage, tls_context
+from storectl.providers.values import is_http_url, url_unparseable
 
 if TYPE_CHECKING:
     from storectl.net import limits  # lazy elsewhere: off the start-up path
@@ -35,9 +36,9 @@ def _body_message(response: Any) -> str | None:
         return None
     if not isinstance(data, dict) or not data.get("message"):
         return None
-    from storectl import redact
+    from storectl.redact import clean_peer_text  # a 401 body may quote the Authorization header
 
-    return redact.clean_peer_text(str(data.get("message")))
+    return clean_peer_text(str(data.get("message")))
 
 
 def request(http: Any, method: str, url: str, **kwargs: Any) -> Any:
@@ -122,6 +123,13 @@ class Admin:
     def __init__(self, env: Env, timeout: float, deadline: Deadline | None = None) -> None:
         self.env = env
         self.base = env.value("MEDUSA_BACKEND_URL").rstrip("/")
+        if self.base and not is_http_url(self.base):
+            raise NetworkError(
+                Stage.CONFIG,
+                "MEDUSA_BACKEND_URL is not a usable http(s) URL"
+                + (f": {url_unparseable(self.base)}" if url_unparseable(self.base) else ""),
+                "write it as https://api.example.com (see 'storectl status')",
+            )
         # The command's one deadline (shared with its other clients), unless given one.
         self.deadline = deadline or budget.for_command(timeout)
         self.http = http_client(self.deadline, timeout, base_url=self.base)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,7 +11,7 @@ from storectl.model import Check, Finding, Severity, Stage, Status, finding
 from storectl.net.deadline import Deadline
 from storectl.providers.base import Endpoint, EnvVar, ProbeOptions, Provider
 from storectl.providers.probe import TRUST_HINT, Steps, network_stage
-from storectl.providers.values import is_loopback, split_url
+from storectl.providers.values import is_loopback, split_url, url_unparseable
 from storectl.redact import clean_peer_text, mask_url
 
 NAME = "redis"
@@ -44,6 +45,18 @@ def lint(env: Env) -> Iterator[Finding]:
         if not env.is_set(spec.name):
             continue
         value = env.value(spec.name)
+        unparseable = url_unparseable(value)
+        if unparseable is not None:
+            yield finding(
+                NAME,
+                "url-unparseable",
+                Severity.ERROR,
+                f"{spec.name} cannot be parsed: {unparseable}",
+                hint="write it as redis://[user:password@]host:6379[/db] (rediss:// for TLS), "
+                "with special characters in the password percent-encoded",
+                source=env.source(spec.name),
+            )
+            continue
         problem = url_problem(value)
         if problem is not None:
             yield finding(
@@ -186,6 +199,16 @@ def _probe_url(url: str, names: list[str], deadline: Deadline) -> list[Check]:
     from storectl.net import limits
 
     steps = Steps(NAME, names[0])
+    unparseable = url_unparseable(url)
+    if unparseable is not None:
+        # Never hand it to redis-py: its error quotes the misread port, a password's prefix.
+        steps.fail(
+            "connect",
+            Stage.CONFIG,
+            f"{names[0]} cannot be parsed: {unparseable}",
+            "fix the Redis URL (see the lint finding redis.url-unparseable)",
+        )
+        return steps.checks
     try:
         # Every socket read by the deadline (a drip cannot hold it), one reply capped at
         # limits.MAX_BODY (an endless bulk reply cannot fill memory), no retries.
@@ -195,7 +218,9 @@ def _probe_url(url: str, names: list[str], deadline: Deadline) -> list[Check]:
         }
         client = limits.bounded_redis(url, deadline, **options)
     except ValueError as exc:
-        steps.fail("connect", Stage.CONFIG, f"the URL is not usable: {exc}", "fix the Redis URL")
+        # redis-py quotes what it misread ('Port could not be cast ... as 'pw'): drop quotes.
+        reason = re.sub(r"'[^']*'", "'…'", str(exc))
+        steps.fail("connect", Stage.CONFIG, f"the URL is not usable: {reason}", "fix the Redis URL")
         return steps.checks
     lock_key, token = f"{PROBE_PREFIX}lock:{uuid.uuid4().hex}", uuid.uuid4().hex
     cache_key, value = f"{PROBE_PREFIX}cache:{uuid.uuid4().hex}", uuid.uuid4().hex

@@ -10,7 +10,7 @@ from storectl.model import Check, Finding, Severity, Stage, Status, finding
 from storectl.net.deadline import Deadline
 from storectl.providers.base import Endpoint, EnvVar, ProbeOptions, Provider
 from storectl.providers.probe import TRUST_HINT, Steps, network_stage, tls_context
-from storectl.providers.values import is_http_url, split_url
+from storectl.providers.values import is_http_url, split_url, url_unparseable
 
 NAME = "s3"
 
@@ -56,7 +56,17 @@ def lint(env: Env) -> Iterator[Finding]:
                 source=env.source("S3_BUCKET"),
             )
     for name in ("S3_FILE_URL", "S3_ENDPOINT"):
-        if env.is_set(name) and not is_http_url(env.value(name)):
+        unparseable = url_unparseable(env.value(name)) if env.is_set(name) else None
+        if unparseable is not None:
+            yield finding(
+                NAME,
+                "url-unparseable",
+                Severity.ERROR,
+                f"{name} cannot be parsed: {unparseable}",
+                hint=f"write {name} as https://host[/path]",
+                source=env.source(name),
+            )
+        elif env.is_set(name) and not is_http_url(env.value(name)):
             yield finding(
                 NAME,
                 "url-invalid",

@@ -47,7 +47,18 @@ def lint(env: Env) -> Iterator[Finding]:
         return
     src = env.source
     number = port(env)
-    if number is None:
+    raw_port = env.value("SMTP_PORT")
+    if number is None and not raw_port.isascii() and all(c.isdigit() for c in raw_port):
+        yield finding(
+            NAME,
+            "port-not-ascii",
+            Severity.ERROR,
+            "SMTP_PORT holds digits other than ASCII 0-9 (superscripts, Arabic-Indic, ...): "
+            "nodemailer and storectl do not read it as a port",
+            hint="retype SMTP_PORT with the digits 0-9, e.g. SMTP_PORT=587",
+            source=src("SMTP_PORT"),
+        )
+    elif number is None:
         yield finding(
             NAME,
             "port-invalid",

@@ -10,7 +10,7 @@ from storectl.errors import NetworkError
 from storectl.model import Stage, Status
 from storectl.net.deadline import Deadline, for_command
 from storectl.providers.probe import TRUST_HINT, Steps, network_stage, tls_context
-from storectl.providers.values import is_loopback
+from storectl.providers.values import ascii_number, is_loopback
 from storectl.redact import clean_peer_text
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ IMPLICIT_TLS_PORT = 465
 def port(env: Env) -> int | None:
     """SMTP_PORT as an int (587 when unset), or None when it is not a valid port."""
     raw = env.value("SMTP_PORT") or str(DEFAULT_PORT)
-    if not raw.isdigit():
+    if not ascii_number(raw):  # isdigit() alone takes '²' (int() then raises) and '٥١٣٧٢'
         return None
     number = int(raw)
     return number if 1 <= number <= 65535 else None
@@ -36,6 +36,14 @@ def secure(env: Env) -> bool | None:
     """SMTP_SECURE as a bool (false when unset), or None when it is neither true nor false."""
     raw = env.value("SMTP_SECURE") or "false"
     return {"true": True, "false": False}.get(raw)
+
+
+def _peer(reply: bytes) -> str:
+    """An SMTP reply as it may enter a result: no control characters, no echoed secret (a 535
+    that quotes the AUTH data back)."""
+    from storectl.redact import clean_peer_text
+
+    return clean_peer_text(reply.decode(errors="replace"))
 
 
 #: smtplib tries these in this order among what the server offers.
@@ -71,7 +79,7 @@ def _connect(host: str, number: int, tls: bool, steps: Steps, deadline: Deadline
         steps.fail("connect", stage, summary, hint)
         return None
     session.deadline = deadline
-    greeting = _reply(banner.splitlines()[0]) if banner else ""
+    greeting = _peer(banner.splitlines()[0]) if banner else ""
     steps.ok("connect", f"{code} {greeting}".strip() + (" (implicit TLS)" if tls else ""))
     return session
 
@@ -137,11 +145,6 @@ def _connect_failure(
             "is that port an SMTP server? Check SMTP_PORT and SMTP_SECURE",
         )
     return Stage.PROTOCOL, f"{where}: {exc}", "is that port an SMTP server?"
-
-
-def _reply(reply: bytes) -> str:
-    """An SMTP reply as peer text: control characters out, echoed credentials scrubbed."""
-    return clean_peer_text(reply.decode(errors="replace"))
 
 
 def limit_stage(exc: BaseException) -> tuple[Stage, str] | None:
@@ -212,7 +215,7 @@ def _session(
         sender = parseaddr_address(env.value("SMTP_FROM"))
         budget()
         code, reply = session.mail(sender)
-        text = _reply(reply)
+        text = _peer(reply)
         if code == 250:
             steps.ok("sender", f"MAIL FROM:<{sender}> accepted; no mail sent")
         else:
@@ -227,12 +230,22 @@ def _session(
         session.send(b"QUIT\r\n")
         session.close()
     except smtplib.SMTPAuthenticationError as exc:
-        reply = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else ""
+        reply = _peer(exc.smtp_error) if isinstance(exc.smtp_error, bytes) else ""
         steps.fail(
             "auth",
             Stage.AUTH,
             f"{exc.smtp_code} {clean_peer_text(reply)}".strip() + f" for {env.value('SMTP_USER')}",
             "check SMTP_USER and SMTP_PASS (for Gmail and others: an app password or API key)",
+        )
+    except UnicodeEncodeError:
+        # smtplib encodes AUTH data as ASCII; nodemailer sends UTF-8 (found by the fuzzer).
+        steps.fail(
+            "auth",
+            Stage.CONFIG,
+            "SMTP_USER or SMTP_PASS holds non-ASCII characters, which Python's smtplib cannot "
+            "send: storectl cannot check this login",
+            "nodemailer sends them as UTF-8, so the store may still log in: prefer an ASCII "
+            "password, or check by placing a test order",
         )
     except smtplib.SMTPNotSupportedError:
         steps.fail(
@@ -348,7 +361,7 @@ class SmtpMailer:
             session.rset()
             raise NetworkError(
                 Stage.PERMISSION,
-                f"MAIL FROM:<{sender}> refused: {code} {_reply(reply)}",
+                f"MAIL FROM:<{sender}> refused: {code} {_peer(reply)}",
                 "set SMTP_FROM to an address this login may send as",
             )
         code, reply = session.rcpt(recipient)
@@ -356,11 +369,11 @@ class SmtpMailer:
             session.rset()
             raise NetworkError(
                 Stage.PERMISSION,
-                f"RCPT TO:<{recipient}> refused: {code} {_reply(reply)}",
+                f"RCPT TO:<{recipient}> refused: {code} {_peer(reply)}",
                 "check the recipient address",
             )
         code, reply = session.data(raw)
-        text = f"{code} {_reply(reply)}"
+        text = f"{code} {_peer(reply)}"
         if code != 250:
             raise NetworkError(Stage.PROTOCOL, f"the message was refused: {text}", "see the reply")
         return text

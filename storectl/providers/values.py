@@ -4,6 +4,7 @@ both the Stripe and the Medusa probes look for."""
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, urlsplit
 
@@ -12,13 +13,61 @@ if TYPE_CHECKING:
 
 
 def split_url(value: str) -> SplitResult | None:
-    """`urlsplit` that returns None instead of raising on a malformed URL or port."""
+    """`urlsplit` that returns None instead of raising on a malformed URL or port, and for a
+    port that is not ASCII digits (`int()` and httpx read `٥١٣٧٢` as 51372: no service does)."""
     try:
         parts = urlsplit(value.strip())
         _ = parts.port
     except ValueError:
         return None
+    if not ascii_number(_port_text(parts.netloc), allow_empty=True):
+        return None
     return parts
+
+
+def _port_text(netloc: str) -> str:
+    """The port as written in a netloc (after userinfo and an IPv6 literal's `]`)."""
+    hostport = netloc.rpartition("@")[2]
+    return hostport.rpartition("]")[2].partition(":")[2]
+
+
+def ascii_number(text: str, *, allow_empty: bool = False) -> bool:
+    """Whether `text` is a number in ASCII digits only: `str.isdigit` and `int()` also take
+    `²` (which int() then rejects) and Arabic-Indic digits (which it reads as a number)."""
+    if not text:
+        return allow_empty
+    return text.isascii() and text.isdigit()
+
+
+def url_unparseable(value: str) -> str | None:
+    """Why a URL cannot be parsed as written (the reason, never the value), or None.
+
+    These are the URLs whose password a parser would misplace, and print: no `scheme://`
+    before the user info, `scheme:/` typed with one slash, `/`, `#` or `?` unencoded in the
+    password, a port that is not ASCII digits."""
+    from storectl.redact import url_parseable, url_password
+
+    stripped = value.strip()
+    if url_parseable(stripped):
+        return None
+    if "://" not in stripped:
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:/(?!/)", stripped):
+            return "has 'scheme:/' with one slash where 'scheme://' belongs"
+        if url_password(stripped) is not None:
+            return "has no scheme:// before its user name and password"
+        return None  # not URL-like: the providers' own checks say what is wrong
+    netloc = stripped.split("://", 1)[1]
+    if url_password(stripped) is not None and re.search(r"[/#?]", netloc.rpartition("@")[0]):
+        return "its password holds '/', '#' or '?': percent-encode them (%2F, %23, %3F)"
+    try:
+        port = _port_text(urlsplit(stripped).netloc)
+    except ValueError:  # `[` without `]`: urlsplit's "Invalid IPv6 URL"
+        return "has an unbalanced '[' or ']' (an IPv6 address is written [::1])"
+    if port and not ascii_number(port):
+        if all(c.isdigit() for c in port):
+            return "its port is not written in ASCII digits 0-9"
+        return "its port is not a number"
+    return "cannot be parsed"
 
 
 def is_http_url(value: str) -> bool:

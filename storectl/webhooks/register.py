@@ -91,7 +91,9 @@ def register(env: Env, request: Request, confirm: Callable[[str], None]) -> webh
             assert target is not None
             from storectl.env.write import set_value
 
-            set_value(target, SECRET_VAR, value)
+            written = set_value(target, SECRET_VAR, value)
+            if written.note:
+                notes.append(written.note)
 
         actions, endpoint_id, secret = webhooks.apply(api, actions, save)
         if secret and env.source(SECRET_VAR) == "environment":

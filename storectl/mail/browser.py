@@ -1,0 +1,418 @@
+"""Render a mail's HTML in the system's headless Chromium: screenshot and layout checks.
+
+Chromium is driven through its DevTools protocol over `--remote-debugging-pipe` (file
+descriptors 3 and 4, NUL-terminated JSON): no port, no websocket library, no browser download.
+The page never reaches the network: every request is intercepted; images get a grey placeholder
+(so thumbnails show where they sit), anything else is refused. What `mail preview --screenshot`
+and the browser tests measure is therefore the mail's own markup, the same on every machine.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import select
+import shutil
+import struct
+import subprocess
+import tempfile
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from storectl.errors import ConfigError, StorectlError
+
+#: Flags that work headless as root in a container: no sandbox (root), no GPU, no first-run or
+#: background traffic (component updates, sync, QUIC probes), a fresh profile per browser.
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--hide-scrollbars",
+    "--mute-audio",
+    "--remote-debugging-pipe",
+)
+CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+MIN_CONTRAST = 4.5
+
+
+class BrowserError(StorectlError):
+    """Chromium started but failed, or did not answer in time."""
+
+
+def find_chromium() -> str | None:
+    """$STORECTL_CHROMIUM, else the first Chromium on PATH."""
+    configured = os.environ.get("STORECTL_CHROMIUM", "").strip()
+    if configured:
+        return shutil.which(configured) or (configured if Path(configured).is_file() else None)
+    for name in CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def _placeholder_png(size: int = 96, rgb: tuple[int, int, int] = (212, 212, 216)) -> bytes:
+    """A small solid PNG, written by hand: what an intercepted image request gets."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    row = b"\x00" + bytes(rgb) * size
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * size, 9))
+        + chunk(b"IEND", b"")
+    )
+
+
+@dataclass(frozen=True)
+class PageReport:
+    """What one rendering showed: the layout facts the browser tests assert on."""
+
+    width: int
+    dark: bool
+    scroll_width: int
+    height: int
+    images: int
+    images_without_alt: tuple[str, ...]
+    text_nodes: int
+    low_contrast: tuple[dict[str, Any], ...]
+    #: the text a reader sees (innerText: what display:none hides is not in it)
+    text: str = ""
+    screenshot: bytes | None = field(default=None, repr=False)
+
+    @property
+    def overflows(self) -> bool:
+        return self.scroll_width > self.width
+
+
+# Measured in the page: document scroll width, images without alt text, and the WCAG contrast of
+# every rendered text node against its nearest opaque background (alpha blended).
+_CHECKS_JS = r"""
+(async () => {
+  await Promise.all([...document.images].map(i => i.complete ? null :
+    new Promise(done => { i.addEventListener('load', done); i.addEventListener('error', done); })));
+  const parse = c => {
+    const m = /rgba?\(([^)]+)\)/.exec(c || '');
+    if (!m) return null;
+    const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const dark = matchMedia('(prefers-color-scheme: dark)').matches;
+  const canvas = dark ? [18, 18, 18, 1] : [255, 255, 255, 1];
+  const background = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c[3] >= 1) return c;
+    }
+    return canvas;
+  };
+  const lin = v => {
+    v /= 255;
+    return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+  };
+  const lum = c => 0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2]);
+  const low = [];
+  let checked = 0;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const text = node.textContent.replace(/[\s\u034f\u200c\u00a0]+/g, ' ').trim();
+    const el = node.parentElement;
+    if (!text || !el) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    if (![...range.getClientRects()].some(r => r.width > 0 && r.height > 0)) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility !== 'visible') continue;
+    const bg = background(el);
+    const fg = parse(style.color);
+    const seen = [0, 1, 2].map(i => fg[i] * fg[3] + bg[i] * (1 - fg[3]));
+    const [a, b] = [lum(seen), lum(bg)];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    checked += 1;
+    if (ratio < %(min)s) {
+      low.push({text: text.slice(0, 60), ratio: Math.round(ratio * 100) / 100,
+                color: style.color, background: `rgb(${bg.slice(0, 3).join(', ')})`});
+    }
+  }
+  const root = document.documentElement;
+  return {
+    scroll_width: Math.max(root.scrollWidth, document.body.scrollWidth),
+    height: Math.ceil(Math.max(root.scrollHeight, document.body.scrollHeight)),
+    images: document.images.length,
+    images_without_alt: [...document.images]
+      .filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.getAttribute('src') || ''),
+    text_nodes: checked,
+    low_contrast: low,
+    text: document.body.innerText,
+  };
+})()
+""".replace("%(min)s", str(MIN_CONTRAST))
+
+
+class Chromium:
+    """One headless Chromium with one page; `with Chromium() as browser: browser.render(...)`."""
+
+    def __init__(self, executable: str | None = None, timeout: float = 30.0) -> None:
+        found = executable or find_chromium()
+        if found is None:
+            raise ConfigError(
+                "no Chromium found to render the mail",
+                hint="install it (Debian/Ubuntu: apt-get install chromium) or set "
+                "STORECTL_CHROMIUM to a Chromium or Chrome binary",
+            )
+        self.executable = found
+        self.timeout = timeout
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._profile: str | None = None
+        self._buffer = b""
+        self._next_id = 0
+        self._session: str | None = None
+        self._image = base64.b64encode(_placeholder_png()).decode()
+
+    def __enter__(self) -> Chromium:
+        self._profile = tempfile.mkdtemp(prefix="storectl-chromium-")
+        log = open(Path(self._profile) / "chromium.log", "wb")  # noqa: SIM115 (closed below)
+        # Chromium speaks the protocol on fds 3 (in) and 4 (out): the shell moves our two
+        # pipes there, so no preexec_fn (unsafe with threads) is needed.
+        command = [
+            "/bin/sh",
+            "-c",
+            'exec "$@" 3<&0 4>&1 </dev/null >/dev/null',
+            "sh",
+            self.executable,
+            *FLAGS,
+            f"--user-data-dir={self._profile}",
+            "about:blank",
+        ]
+        try:
+            self._proc = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log
+            )
+        except OSError as exc:
+            raise BrowserError(f"cannot start {self.executable}: {exc}") from None
+        finally:
+            log.close()
+        try:
+            target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+            self._session = self.call(
+                "Target.attachToTarget", {"targetId": target, "flatten": True}
+            )["sessionId"]
+            self.call("Page.enable")
+            self.call(
+                "Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]}
+            )
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Ask Chromium to quit, wait for it (kill it after 5 s), remove its profile."""
+        proc = self._proc
+        if proc is not None:
+            try:
+                self._write({"id": self._new_id(), "method": "Browser.close"})
+            except OSError:
+                pass
+            self._proc = None
+            for stream in (proc.stdin, proc.stdout):
+                if stream is not None:
+                    stream.close()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if self._profile is not None:
+            shutil.rmtree(self._profile, ignore_errors=True)
+            self._profile = None
+
+    # --- the protocol ---------------------------------------------------------------------
+
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    def _write(self, message: dict[str, Any]) -> None:
+        assert self._proc is not None and self._proc.stdin is not None
+        self._proc.stdin.write(json.dumps(message).encode() + b"\0")
+        self._proc.stdin.flush()
+
+    def _read(self, deadline: float) -> dict[str, Any]:
+        """The next message from Chromium, or BrowserError when it dies or the deadline passes."""
+        assert self._proc is not None and self._proc.stdout is not None
+        fd = self._proc.stdout.fileno()
+        while b"\0" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise BrowserError(
+                    f"Chromium did not answer within {self.timeout:g} s",
+                    hint="check that it starts: chromium --headless --no-sandbox --dump-dom "
+                    "about:blank",
+                )
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            data = os.read(fd, 1 << 20)
+            if not data:
+                raise BrowserError(
+                    f"Chromium exited: {self._log_tail()}",
+                    hint="run it by hand to see why: chromium --headless --no-sandbox about:blank",
+                )
+            self._buffer += data
+        raw, _, self._buffer = self._buffer.partition(b"\0")
+        message: dict[str, Any] = json.loads(raw)
+        return message
+
+    def _log_tail(self) -> str:
+        if self._profile is None:
+            return "no log"
+        try:
+            lines = (Path(self._profile) / "chromium.log").read_text(errors="replace").splitlines()
+        except OSError:
+            return "no log"
+        return " / ".join(line for line in lines[-3:] if line.strip()) or "no output"
+
+    def call(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Send one command (to the page once attached) and return its result; events that
+        arrive meanwhile are handled (intercepted requests answered)."""
+        message: dict[str, Any] = {"id": self._new_id(), "method": method, "params": params or {}}
+        if self._session is not None and not method.startswith(("Target.", "Browser.")):
+            message["sessionId"] = self._session
+        self._write(message)
+        deadline = time.monotonic() + self.timeout
+        while True:
+            reply = self._read(deadline)
+            if reply.get("id") == message["id"]:
+                if "error" in reply:
+                    raise BrowserError(
+                        f"Chromium refused {method}: {reply['error'].get('message')}"
+                    )
+                result: dict[str, Any] = reply.get("result", {})
+                return result
+            if reply.get("method") == "Fetch.requestPaused":
+                self._answer_request(reply["params"], reply.get("sessionId"))
+
+    def _answer_request(self, params: dict[str, Any], session: str | None) -> None:
+        """Images get the placeholder; the page itself goes on; nothing reaches the network."""
+        url = str(params.get("request", {}).get("url", ""))
+        reply: dict[str, Any] = {"id": self._new_id(), "params": {"requestId": params["requestId"]}}
+        if url.startswith(("data:", "about:")):
+            reply["method"] = "Fetch.continueRequest"
+        elif params.get("resourceType") == "Image":
+            reply["method"] = "Fetch.fulfillRequest"
+            reply["params"].update(
+                responseCode=200,
+                responseHeaders=[{"name": "Content-Type", "value": "image/png"}],
+                body=self._image,
+            )
+        else:
+            reply["method"] = "Fetch.failRequest"
+            reply["params"]["errorReason"] = "BlockedByClient"
+        if session is not None:
+            reply["sessionId"] = session
+        self._write(reply)  # its answer is read (and ignored) by the next call
+
+    # --- pages ----------------------------------------------------------------------------
+
+    def render(
+        self, html: str, width: int, *, dark: bool = False, screenshot: bool = False
+    ) -> PageReport:
+        """Lay `html` out at `width` CSS pixels in the light or dark scheme; measure it, and
+        take a full-page PNG when asked."""
+        scheme = "dark" if dark else "light"
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": 600, "deviceScaleFactor": 1, "mobile": False},
+        )
+        self.call(
+            "Emulation.setEmulatedMedia",
+            {"media": "screen", "features": [{"name": "prefers-color-scheme", "value": scheme}]},
+        )
+        frame = self.call("Page.getFrameTree")["frameTree"]["frame"]["id"]
+        self.call("Page.setDocumentContent", {"frameId": frame, "html": html})
+        found = self.call(
+            "Runtime.evaluate",
+            {"expression": _CHECKS_JS, "awaitPromise": True, "returnByValue": True},
+        )
+        if "exceptionDetails" in found:
+            raise BrowserError(f"the page checks failed: {found['exceptionDetails'].get('text')}")
+        facts: dict[str, Any] = found["result"]["value"]
+        image = None
+        if screenshot:
+            shot = self.call(
+                "Page.captureScreenshot",
+                {
+                    "format": "png",
+                    "captureBeyondViewport": True,
+                    "clip": {
+                        "x": 0,
+                        "y": 0,
+                        "width": width,
+                        "height": max(1, int(facts["height"])),
+                        "scale": 1,
+                    },
+                },
+            )
+            image = base64.b64decode(shot["data"])
+        return PageReport(
+            width=width,
+            dark=dark,
+            scroll_width=int(facts["scroll_width"]),
+            height=int(facts["height"]),
+            images=int(facts["images"]),
+            images_without_alt=tuple(facts["images_without_alt"]),
+            text_nodes=int(facts["text_nodes"]),
+            low_contrast=tuple(facts["low_contrast"]),
+            text=str(facts["text"]),
+            screenshot=image,
+        )
+
+
+def screenshot(html: str, path: Path, width: int, dark: bool, timeout: float) -> dict[str, Any]:
+    """`mail preview --screenshot`: write the PNG, return what the browser measured."""
+    if not path.parent.is_dir():
+        raise ConfigError(f"{path.parent} is not a folder", hint="name a PNG in an existing folder")
+    with Chromium(timeout=timeout) as browser:
+        report = browser.render(html, width, dark=dark, screenshot=True)
+    assert report.screenshot is not None
+    path.write_bytes(report.screenshot)
+    return {
+        "path": str(path),
+        "width": report.width,
+        "dark": report.dark,
+        "height": report.height,
+        "scroll_width": report.scroll_width,
+        "overflows": report.overflows,
+        "images_without_alt": list(report.images_without_alt),
+        "low_contrast": list(report.low_contrast),
+    }
