@@ -62,12 +62,18 @@ def summary_line(report: DoctorReport) -> str:
 
 
 def doctor_table(report: DoctorReport, paint: Painter) -> str:
-    out: list[str] = []
+    loaded = [f.path for f in report.files if f.exists]
+    out: list[str] = [
+        f"environment: {paint(report.environment, 'bold')}  ·  files: "
+        + (", ".join(loaded) if loaded else "none found (process environment only)"),
+        "",
+    ]
+    header = len(out)
     by_provider: dict[str, list[Check]] = {}
     for check in report.checks:
         by_provider.setdefault(check.provider, []).append(check)
     for provider, checks in by_provider.items():
-        if out:
+        if len(out) > header:
             out.append("")
         out.append(paint(_title(provider), "bold"))
         rows: list[list[tuple[str, tuple[str, ...]]]] = []

@@ -18,8 +18,9 @@ def escape(text: str, *, prop: bool = False) -> str:
     return text
 
 
-def workflow_commands(checks: Sequence[Check], summary: str) -> str:
-    """`::error`/`::warning` workflow commands, then the summary line."""
+def workflow_commands(checks: Sequence[Check], summary: str, prefix: str = "") -> str:
+    """`::error`/`::warning` workflow commands, then the summary line; `prefix` (a fleet's
+    store name) leads every title and message."""
     lines = []
     for check in checks:
         if check.status in (Status.FAIL, Status.ERROR):
@@ -28,10 +29,10 @@ def workflow_commands(checks: Sequence[Check], summary: str) -> str:
             level = "warning"
         else:
             continue
-        title = escape(f"storectl {check.provider} {label(check)}", prop=True)
+        title = escape(f"{prefix}storectl {check.provider} {label(check)}", prop=True)
         message = check.summary + (f" (hint: {check.hint})" if check.hint else "")
         stage = f"{check.stage.value}: " if check.stage else ""
-        lines.append(f"::{level} title={title}::{escape(stage + message)}")
+        lines.append(f"::{level} title={title}::{escape(prefix + stage + message)}")
     lines.append(summary)
     return "\n".join(lines)
 
@@ -50,6 +51,22 @@ def append_step_summary(title: str, checks: Sequence[Check], summary: str) -> No
     text = f"### {title}\n\n" + "\n".join(rows) + f"\n\n{summary}\n\n"
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(text)  # built from scrubbed checks
+
+
+def append_fleet_summary(
+    title: str, rows: Sequence[tuple[bool, str, str, str]], summary: str
+) -> None:
+    """Append one markdown row per store (ok, name, environment, result) to the step summary."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    lines = ["| | store | environment | result |", "|---|---|---|---|"]
+    for ok, name, environment, result in rows:
+        mark = STATUS_MARK[Status.OK if ok else Status.FAIL][0]
+        cells = [cell(c) for c in (name, environment, result)]
+        lines.append(f"| {mark} | {cells[0]} | {cells[1]} | {cells[2]} |")
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(f"### {title}\n\n" + "\n".join(lines) + f"\n\n{summary}\n\n")
 
 
 def cell(text: str) -> str:

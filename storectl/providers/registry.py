@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from storectl.providers import medusa, redis, s3, smtp, stripe
+from collections.abc import Iterable
+
+from storectl.errors import UsageError
+from storectl.providers import medusa, redis, s3, smtp, storefront, stripe
 from storectl.providers.base import Provider
 
 PROVIDERS: tuple[Provider, ...] = (
@@ -11,9 +14,41 @@ PROVIDERS: tuple[Provider, ...] = (
     smtp.PROVIDER,
     redis.PROVIDER,
     medusa.PROVIDER,
+    storefront.PROVIDER,
 )
 
 
 def secret_names() -> frozenset[str]:
     """Every env var a provider declares secret: the redactor masks these wherever they appear."""
     return frozenset(name for p in PROVIDERS for name in p.secret_names)
+
+
+def variable_names() -> frozenset[str]:
+    """Every env var some provider reads: one of them set means there is a configuration."""
+    return frozenset(v.name for p in PROVIDERS for v in p.env_vars) | {
+        p.activation for p in PROVIDERS
+    }
+
+
+def provider_names(items: Iterable[str], option: str) -> list[str]:
+    """Provider names from comma-separated option values; an unknown one is a usage error that
+    suggests the nearest (`strpe` -> `stripe`)."""
+    import difflib
+
+    known = [p.name for p in PROVIDERS]
+    names: list[str] = []
+    for item in items:
+        for raw in item.split(","):
+            name = raw.strip().lower()
+            if not name:
+                continue
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+                guess = f" — did you mean {close[0]!r}?" if close else ""
+                raise UsageError(
+                    f"unknown provider {name!r}{guess}",
+                    hint=f"{option} takes a comma-separated list of: {', '.join(known)}",
+                )
+            if name not in names:
+                names.append(name)
+    return names
