@@ -176,7 +176,7 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
         )
         return steps.checks
     mode: str | None = None
-    with Admin(env, deadline.remaining()) as admin:
+    with Admin(env, deadline.remaining(), deadline) as admin:
         step = "health"
         try:
             response = admin.send("GET", "/health")

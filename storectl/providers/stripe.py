@@ -156,7 +156,7 @@ STATE_EVENTS = ("payment_intent.amount_capturable_updated", "payment_intent.succ
 def probe(env: Env, options: ProbeOptions) -> list[Check]:
     steps = Steps(NAME)
     deadline = Deadline(options.timeout)
-    stripe_client = client(env, deadline.remaining())
+    stripe_client = client(env, deadline.remaining(), deadline)
     step = "key"
     try:
         account = _key(stripe_client, steps, deadline)
