@@ -60,20 +60,46 @@ class StorectlGroup(TyperGroup):
             if _debug_enabled(ctx):
                 _print_traceback()
             output.error(exc.message, exc.hint, exc.stage)
+            _error_document(ctx, exc.message, exc.stage, exc.hint, exc.exit_code)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             output.error("interrupted")
+            _error_document(ctx, "interrupted", None, None, ExitCode.INTERRUPTED)
             raise typer.Exit(ExitCode.INTERRUPTED) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except Exception as exc:  # noqa: BLE001 - the boundary: no traceback for users
             if _debug_enabled(ctx):
                 _print_traceback()
-            output.error(
-                f"internal error: {type(exc).__name__}: {exc}",
-                hint="this is a bug in storectl; rerun with --debug and report the traceback",
-            )
+            message = f"internal error: {type(exc).__name__}: {exc}"
+            hint = "this is a bug in storectl; rerun with --debug and report the traceback"
+            output.error(message, hint=hint)
+            _error_document(ctx, message, None, hint, ExitCode.FAILED)
             raise typer.Exit(ExitCode.FAILED) from None
+
+
+def _error_document(
+    ctx: Any, message: str, stage: str | None, hint: str | None, exit_code: int
+) -> None:
+    """Under --format json, the error as a JSON document too: on stdout, or in the --output
+    file a report would have gone to. The command's options recorded both on ctx.obj."""
+    obj = getattr(ctx, "obj", None)
+    if not isinstance(obj, dict) or str(obj.get("format", "")) != "json":
+        return
+    from storectl.output.json import error_document
+
+    text = error_document(message, str(stage) if stage else None, hint, int(exit_code))
+    target = obj.get("output")
+    if target is None:
+        output.write(text, structured=True)
+        return
+    from storectl.fsutil import atomic_write, ensure_parent
+
+    try:
+        ensure_parent(target)
+        atomic_write(target, text.encode())
+    except StorectlError as exc:  # the error being reported matters more; say both
+        output.error(exc.message, exc.hint)
 
 
 def _print_traceback() -> None:

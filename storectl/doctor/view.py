@@ -43,8 +43,9 @@ def render(report: DoctorReport, fmt: DoctorFormat, output: Path | None = None) 
     if output is None:
         write(text, structured=structured)
         return
-    from storectl.fsutil import atomic_write
+    from storectl.fsutil import atomic_write, ensure_parent
 
+    ensure_parent(output)
     if not structured:
         text = scrub(text)
     atomic_write(output, (text if text.endswith("\n") else text + "\n").encode())
