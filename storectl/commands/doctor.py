@@ -78,6 +78,6 @@ def run_doctor(
         )
     finally:
         progress.close()
-    view.render(report, fmt, output_file)
+    view.render(report, fmt, output_file, root=project)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -173,6 +174,13 @@ def register(
         timeout=timeout,
     )
     report = registration.register(env, request, lambda question: confirm(question, yes))
+    if report.secret:
+        from storectl.output.github import add_mask, in_actions
+
+        if in_actions():  # before the secret reaches the log, so the runner masks it there
+            # the runner reads workflow commands on both streams; JSON's stdout stays JSON
+            stream = sys.stderr if fmt is StatusFormat.JSON else sys.stdout
+            output.write(add_mask(report.secret), stream, structured=True)
     output.render(report, fmt, view.register_text)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)

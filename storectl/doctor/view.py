@@ -9,9 +9,10 @@ from typing import assert_never
 from storectl.doctor.runner import DoctorReport
 from storectl.model import Check, Status
 from storectl.output import DoctorFormat, Painter, columns, label, to_json, use_color, write
-from storectl.output.color import STATUS_MARK
+from storectl.output.color import INFO_MARK, STATUS_MARK
 from storectl.output.github import append_step_summary, workflow_commands
 from storectl.output.junit import junit
+from storectl.output.table import is_info
 from storectl.redact import scrub, scrub_data
 
 
@@ -22,8 +23,14 @@ def _title(provider: str) -> str:
     return titles.get(provider, "Env files" if provider == "env" else provider)
 
 
-def render(report: DoctorReport, fmt: DoctorFormat, output: Path | None = None) -> None:
-    """Render to stdout, or to `output` (atomically) with a one-line summary on stdout."""
+def render(
+    report: DoctorReport,
+    fmt: DoctorFormat,
+    output: Path | None = None,
+    root: Path | None = None,
+) -> None:
+    """Render to stdout, or to `output` (atomically) with a one-line summary on stdout.
+    `root` is the store root the env files' paths are relative to (GitHub annotations)."""
     report = scrub_data(report)
     match fmt:
         case DoctorFormat.TABLE:
@@ -35,7 +42,7 @@ def render(report: DoctorReport, fmt: DoctorFormat, output: Path | None = None) 
                 "storectl doctor", report.checks, report.strict, report.summary.duration_ms
             )
         case DoctorFormat.GITHUB:
-            text = workflow_commands(report.checks, summary_line(report))
+            text = workflow_commands(report.checks, summary_line(report), root)
             append_step_summary("storectl doctor", report.checks, summary_line(report))
         case _:
             assert_never(fmt)
@@ -74,7 +81,7 @@ def doctor_table(report: DoctorReport, paint: Painter) -> str:
         rows: list[list[tuple[str, tuple[str, ...]]]] = []
         notes: dict[int, list[str]] = {}
         for check in checks:
-            mark, style = STATUS_MARK[check.status]
+            mark, style = INFO_MARK if is_info(check) else STATUS_MARK[check.status]
             stage = f"{check.stage.value} " if check.stage else ""
             duration = f"{check.duration_ms} ms" if check.duration_ms else ""
             rows.append(

@@ -19,6 +19,8 @@ STATUS_MARK = {
     Status.SKIP: ("–", "dim"),
     Status.ERROR: ("✗", "red"),
 }
+#: An info-level finding shown among checks (its status is ok): not a ✓.
+INFO_MARK = ("i", "cyan")
 
 
 def use_color(stream: IO[str]) -> bool:

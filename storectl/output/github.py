@@ -4,10 +4,47 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 from storectl.model import Check, Status
-from storectl.output.color import STATUS_MARK
-from storectl.output.table import label
+from storectl.output.color import INFO_MARK, STATUS_MARK
+from storectl.output.table import is_info, is_lint, label
+
+
+def in_actions() -> bool:
+    """Running as a GitHub Actions step (the runner sets GITHUB_ACTIONS=true)."""
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def add_mask(secret: str) -> str:
+    """`::add-mask::`: the runner replaces the value with *** in every later log line."""
+    return f"::add-mask::{escape(secret)}"
+
+
+def location(check: Check, root: Path | None = None) -> str:
+    """`file=...,line=...` for a lint finding (target `backend/.env:12`, relative to the store
+    root), relative to the workspace so the annotation shows on the file; "" otherwise."""
+    if not check.target or not is_lint(check):
+        return ""
+    path, _, line = check.target.rpartition(":")
+    if not (line.isdigit() and path):
+        path, line = check.target, ""
+    file = Path(path)
+    if root is not None and not file.is_absolute():
+        file = root / file
+    workspace = Path(os.environ.get("GITHUB_WORKSPACE") or ".")
+    try:
+        shown = os.path.relpath(file.resolve(), workspace.resolve())
+    except ValueError:  # another drive (Windows)
+        shown = str(file)
+    text = f"file={escape(shown, prop=True)}"
+    return text + (f",line={line}" if line else "")
+
+
+def cell(text: str) -> str:
+    """A markdown table cell: a pipe would end the cell and a newline the row."""
+    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    return "<br>".join(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
 
 
 def escape(text: str, *, prop: bool = False) -> str:
@@ -18,8 +55,9 @@ def escape(text: str, *, prop: bool = False) -> str:
     return text
 
 
-def workflow_commands(checks: Sequence[Check], summary: str) -> str:
-    """`::error`/`::warning` workflow commands, then the summary line."""
+def workflow_commands(checks: Sequence[Check], summary: str, root: Path | None = None) -> str:
+    """`::error`/`::warning` workflow commands (on the env file and line for lint findings),
+    then the summary line."""
     lines = []
     for check in checks:
         if check.status in (Status.FAIL, Status.ERROR):
@@ -31,7 +69,9 @@ def workflow_commands(checks: Sequence[Check], summary: str) -> str:
         title = escape(f"storectl {check.provider} {label(check)}", prop=True)
         message = check.summary + (f" (hint: {check.hint})" if check.hint else "")
         stage = f"{check.stage.value}: " if check.stage else ""
-        lines.append(f"::{level} title={title}::{escape(stage + message)}")
+        where = location(check, root)
+        props = f"{where},title={title}" if where else f"title={title}"
+        lines.append(f"::{level} {props}::{escape(stage + message)}")
     lines.append(summary)
     return "\n".join(lines)
 
@@ -43,10 +83,10 @@ def append_step_summary(title: str, checks: Sequence[Check], summary: str) -> No
         return
     rows = ["| | provider | check | stage | summary |", "|---|---|---|---|---|"]
     for check in checks:
-        mark = STATUS_MARK[check.status][0]
-        summary = check.summary.replace("|", "\\|")
+        mark = (INFO_MARK if is_info(check) else STATUS_MARK[check.status])[0]
         stage = check.stage.value if check.stage else ""
-        rows.append(f"| {mark} | {check.provider} | {label(check)} | {stage} | {summary} |")
+        cells = (mark, check.provider, label(check), stage, check.summary)
+        rows.append("| " + " | ".join(cell(c) for c in cells) + " |")
     text = f"### {title}\n\n" + "\n".join(rows) + f"\n\n{summary}\n\n"
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(text)  # built from scrubbed checks

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from storectl.model import Check
+from storectl.model import Check, Status
 from storectl.output.color import Painter
 
 #: One row of cells: (text, styles).
@@ -31,6 +31,26 @@ def columns(
     return lines
 
 
+#: The check name doctor's JSON gives an inactive provider's row (kept for consumers); people
+#: read that row as "skipped", with its reason in the summary.
+INACTIVE_CHECK = "active"
+
+
 def label(check: Check) -> str:
-    """A check's name, with its target when it has one (`connect [host:6379]`)."""
+    """A check's name, with its target when it has one (`connect [host:6379]`); an inactive
+    provider's row reads `skipped`, not as a check named `active`."""
+    if check.check == INACTIVE_CHECK and check.status is Status.SKIP:
+        return "skipped"
     return f"{check.check} [{check.target}]" if check.target else check.check
+
+
+def is_lint(check: Check) -> bool:
+    """A lint finding shown as a check: lint codes are namespaced by their provider
+    (`redis.x`, `env.duplicate-key`), probe checks are not; its target is `file:line`."""
+    return check.check.startswith(f"{check.provider}.")
+
+
+def is_info(check: Check) -> bool:
+    """An info-level lint finding shown as a check: its status is ok (JSON stays so), but a
+    table marks it `i`, not ✓."""
+    return check.status is Status.OK and is_lint(check)
