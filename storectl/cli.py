@@ -11,6 +11,8 @@ from typer.core import TyperGroup
 
 from storectl import __version__, output, redact
 from storectl.errors import ExitCode, StorectlError
+from storectl.output.color import set_mode as set_color_mode
+from storectl.output.formats import ColorMode
 
 
 def _debug_enabled(ctx: Any) -> bool:
@@ -138,9 +140,19 @@ def root(
             "--debug", help="Show tracebacks (secrets still masked). Also STORECTL_DEBUG=1."
         ),
     ] = False,
+    color: Annotated[
+        ColorMode,
+        typer.Option(
+            "--color",
+            help="Colour: auto (a terminal; NO_COLOR turns it off, FORCE_COLOR or "
+            "CLICOLOR_FORCE on), always, never.",
+            case_sensitive=False,
+        ),
+    ] = ColorMode.AUTO,
 ) -> None:
     """storectl: check and configure a Medusa v2 store's production providers."""
     ctx.obj = {"debug": debug}
+    set_color_mode(color.value)
 
 
 def main() -> None:

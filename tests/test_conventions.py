@@ -159,3 +159,98 @@ def test_info_findings_get_the_i_mark(tmp_path: Path) -> None:
     data = run(*args, "-f", "json").json()
     info = next(c for c in data["checks"] if c["check"] == "medusa.admin-credentials-both")
     assert info["status"] == "ok"  # JSON statuses stay as they are
+
+
+# --- output that fits ----------------------------------------------------------------------------
+
+
+def _inactive_store(root: Path) -> Path:
+    (root / "backend").mkdir(parents=True)
+    (root / "storefront").mkdir()
+    return root
+
+
+def test_the_last_column_wraps_at_columns_with_a_hanging_indent(tmp_path: Path) -> None:
+    store = _inactive_store(tmp_path / "s")
+    wide = run("status", "--project", str(store), env={"COLUMNS": "400"}).stdout
+    narrow = run("status", "--project", str(store), env={"COLUMNS": "60"}).stdout
+    assert all(len(line) <= 60 for line in narrow.splitlines() if "unset" in line)
+    row = next(line for line in wide.splitlines() if line.startswith("Medusa backend"))
+    start = row.index("MEDUSA_BACKEND_URL")
+    lines = narrow.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("Medusa backend"))
+    assert lines[first + 1].startswith(" " * start) and lines[first + 1][start] != " "
+    words = " ".join(line.strip() for line in lines[first : first + 4]).split()
+    assert set(row[start:].split()) <= set(words)  # no word broken in the middle
+
+
+def test_a_word_longer_than_the_room_stays_whole(tmp_path: Path) -> None:
+    url = "https://backend.example.com/" + "a" * 70
+    write(tmp_path / "backend/.env", f"MEDUSA_BACKEND_URL={url}\n")
+    (tmp_path / "storefront").mkdir()
+    out = run("status", "--project", str(tmp_path), env={"COLUMNS": "50"}).stdout
+    assert url in out
+
+
+def test_color_flag_and_environment(tmp_path: Path) -> None:
+    store = _inactive_store(tmp_path / "s")
+    args = ("status", "--project", str(store))
+    assert "\x1b[" not in run(*args).stdout  # NO_COLOR=1 (conftest), not a terminal
+    assert "\x1b[" in run("--color", "always", *args).stdout  # the flag beats NO_COLOR
+    plain = {"NO_COLOR": ""}
+    assert "\x1b[" in run(*args, env={**plain, "FORCE_COLOR": "1"}).stdout
+    assert "\x1b[" in run(*args, env={**plain, "CLICOLOR_FORCE": "1"}).stdout
+    assert "\x1b[" not in run(*args, env={**plain, "FORCE_COLOR": "0"}).stdout
+    assert "\x1b[" not in run("--color", "never", *args, env={**plain, "FORCE_COLOR": "1"}).stdout
+
+
+def test_quiet_shows_failures_and_the_summary_only(tmp_path: Path) -> None:
+    write(tmp_path / "backend/.env", "SMTP_HOST=127.0.0.1\nSMTP_PORT=1\n")
+    (tmp_path / "storefront").mkdir()
+    status = run("status", "-q", "--project", str(tmp_path))
+    assert status.exit_code == 1
+    assert "provider" not in status.stdout and "Stripe" not in status.stdout
+    assert "smtp.from-missing" in status.stdout
+    assert status.stdout.rstrip().splitlines()[-1].endswith("· failed")
+    doctor = run("doctor", "-q", "--project", str(tmp_path), "--timeout", "1")
+    assert doctor.exit_code == 1
+    assert "skipped" not in doctor.stdout.split("\n\n")[0]  # no skipped rows, only failures
+    assert "✗" in doctor.stdout and "–" not in doctor.stdout
+    clean = _inactive_store(tmp_path / "clean")
+    assert run("status", "-q", "--project", str(clean)).stdout.count("\n") == 1
+
+
+def test_list_checks_comes_from_the_registry() -> None:
+    from storectl.providers.registry import PROVIDERS
+
+    result = run("doctor", "--list-checks", "-f", "json")
+    rows = result.json()["checks"]
+    assert {(r["provider"], r["check"]) for r in rows} == {
+        (p.name, c.name) for p in PROVIDERS for c in p.checks
+    }
+    assert {r["check"] for r in rows if r["writes"]} >= {"write", "cleanup"}
+    table = run("doctor", "--list-checks", "--only", "redis").stdout
+    assert table.splitlines()[0].split() == ["provider", "check", "writes", "proves"]
+    assert all(line.startswith("redis ") for line in table.splitlines()[1:])
+
+
+def test_every_probe_check_is_declared(redis_servers: object) -> None:
+    """What a probe reports (on a healthy local Redis) is in its provider's declaration."""
+    from storectl.providers.registry import PROVIDERS
+    from testing.redis_server import RedisServers
+
+    assert isinstance(redis_servers, RedisServers)
+    data = run("doctor", "--only", "redis", "-f", "json", env={"REDIS_URL": redis_servers.url()})
+    declared = {c.name for p in PROVIDERS if p.name == "redis" for c in p.checks}
+    assert {c["check"] for c in data.json()["checks"]} <= declared
+
+
+# --- friendlier input ----------------------------------------------------------------------------
+
+
+def test_an_unknown_provider_suggests_the_nearest() -> None:
+    result = run("doctor", "--only", "strpe", "--list-checks")
+    assert result.exit_code == 2
+    assert "Error: unknown provider 'strpe' — did you mean 'stripe'?" in result.stderr
+    far = run("doctor", "--skip", "paypal")
+    assert "did you mean" not in far.stderr and "choose from: stripe" in far.stderr

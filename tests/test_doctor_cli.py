@@ -61,7 +61,7 @@ def test_example_store_all_skipped_with_fallbacks() -> None:
 def test_unknown_provider_is_a_usage_error(option: str) -> None:
     result = run("doctor", option, "stripe,paypal")
     assert result.exit_code == 2
-    assert "Error: unknown provider paypal" in result.stderr
+    assert "Error: unknown provider 'paypal'" in result.stderr
     assert "choose from: stripe, s3, smtp, redis, medusa" in result.stderr
 
 

@@ -73,6 +73,12 @@ StatusFormatOpt = Annotated[
     ),
 ]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as failures (exit 1).")]
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet", "-q", help="Table: only failures and the summary line (JSON is unchanged)."
+    ),
+]
 
 
 DoctorFormatOpt = Annotated[

@@ -14,6 +14,7 @@ from storectl.commands._options import (
     IgnoreEnvironmentOpt,
     OutputOpt,
     ProjectOpt,
+    QuietOpt,
     StrictOpt,
     TimeoutOpt,
 )
@@ -51,6 +52,15 @@ def run_doctor(
     fmt: DoctorFormatOpt = DoctorFormat.TABLE,
     output_file: OutputOpt = None,
     strict: StrictOpt = False,
+    quiet: QuietOpt = False,
+    list_checks: Annotated[
+        bool,
+        typer.Option(
+            "--list-checks",
+            help="List every live check (provider, check, whether it writes, what it proves); "
+            "run nothing.",
+        ),
+    ] = False,
 ) -> None:
     """Check every active provider live: credentials, TLS, permissions, webhooks, regions.
 
@@ -63,8 +73,14 @@ def run_doctor(
     from storectl.doctor import runner as doctor
     from storectl.doctor import view
 
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     providers = doctor.select(PROVIDERS, only or (), skip or ())
+    if list_checks:
+        text_fmt = (
+            output.StatusFormat.JSON if fmt is DoctorFormat.JSON else output.StatusFormat.TABLE
+        )
+        output.render(doctor.catalog(providers), text_fmt, view.catalog_text)
+        return
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     env = config.load(options)
     progress = output.Progress([p.name for p in providers if p.is_active(env) and p.probe])
     try:
@@ -78,6 +94,6 @@ def run_doctor(
         )
     finally:
         progress.close()
-    view.render(report, fmt, output_file, root=project)
+    view.render(report, fmt, output_file, root=project, quiet=quiet)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)

@@ -10,6 +10,7 @@ from storectl.commands._options import (
     EnvironmentOpt,
     IgnoreEnvironmentOpt,
     ProjectOpt,
+    QuietOpt,
     StatusFormatOpt,
     StrictOpt,
 )
@@ -29,6 +30,7 @@ def status(
     ignore_environment: IgnoreEnvironmentOpt = False,
     fmt: StatusFormatOpt = StatusFormat.TABLE,
     strict: StrictOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Show which providers are active, what falls back, and lint the env offline.
 
@@ -38,6 +40,6 @@ def status(
     """
     options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
     report = build_status(config.load(options), PROVIDERS, strict=strict)
-    render(report, fmt)
+    render(report, fmt, quiet=quiet)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)

@@ -6,13 +6,13 @@ import sys
 from pathlib import Path
 from typing import assert_never
 
-from storectl.doctor.runner import DoctorReport
+from storectl.doctor.runner import CheckCatalog, DoctorReport
 from storectl.model import Check, Status
 from storectl.output import DoctorFormat, Painter, columns, label, to_json, use_color, write
 from storectl.output.color import INFO_MARK, STATUS_MARK
 from storectl.output.github import append_step_summary, workflow_commands
 from storectl.output.junit import junit
-from storectl.output.table import is_info
+from storectl.output.table import is_info, row_lines
 from storectl.redact import scrub, scrub_data
 
 
@@ -28,13 +28,15 @@ def render(
     fmt: DoctorFormat,
     output: Path | None = None,
     root: Path | None = None,
+    quiet: bool = False,
 ) -> None:
     """Render to stdout, or to `output` (atomically) with a one-line summary on stdout.
     `root` is the store root the env files' paths are relative to (GitHub annotations)."""
     report = scrub_data(report)
     match fmt:
         case DoctorFormat.TABLE:
-            text = doctor_table(report, Painter(output is None and use_color(sys.stdout)))
+            paint = Painter(output is None and use_color(sys.stdout))
+            text = doctor_table(report, paint, quiet)
         case DoctorFormat.JSON:
             text = to_json(report)
         case DoctorFormat.JUNIT:
@@ -69,10 +71,15 @@ def summary_line(report: DoctorReport) -> str:
     )
 
 
-def doctor_table(report: DoctorReport, paint: Painter) -> str:
+def doctor_table(report: DoctorReport, paint: Painter, quiet: bool = False) -> str:
+    """Checks grouped by provider, then the summary line; `quiet`: only the failures (and the
+    warnings under --strict) and the summary line."""
     out: list[str] = []
     by_provider: dict[str, list[Check]] = {}
+    failing = {Status.FAIL, Status.ERROR} | ({Status.WARN} if report.strict else set())
     for check in report.checks:
+        if quiet and check.status not in failing:
+            continue
         by_provider.setdefault(check.provider, []).append(check)
     for provider, checks in by_provider.items():
         if out:
@@ -94,9 +101,29 @@ def doctor_table(report: DoctorReport, paint: Painter) -> str:
             )
             if check.hint and check.status in (Status.WARN, Status.FAIL, Status.ERROR):
                 notes[len(rows) - 1] = [paint(f"      hint: {check.hint}", "dim")]
-        for index, line in enumerate(columns(rows, paint, indent=2)):
-            out.append(line)
+        for index, lines in enumerate(row_lines(rows, paint, indent=2)):
+            out.extend(lines)
             out.extend(notes.get(index, []))
     verdict_style = ("green",) if report.ok else ("bold", "red")
-    out += ["", paint(summary_line(report), *verdict_style)]
+    out += (
+        ["", paint(summary_line(report), *verdict_style)]
+        if out
+        else [paint(summary_line(report), *verdict_style)]
+    )
     return "\n".join(out)
+
+
+def catalog_text(result: CheckCatalog, paint: Painter) -> str:
+    """`doctor --list-checks`: provider, check, whether it writes, what it proves."""
+    rows: list[list[tuple[str, tuple[str, ...]]]] = [
+        [
+            ("provider", ("bold",)),
+            ("check", ("bold",)),
+            ("writes", ("bold",)),
+            ("proves", ("bold",)),
+        ]
+    ]
+    for entry in result.checks:
+        writes = ("yes", ("yellow",)) if entry.writes else ("no", ("dim",))
+        rows.append([(entry.provider, ()), (entry.check, ()), writes, (entry.proves, ())])
+    return "\n".join(columns(rows, paint))

@@ -51,6 +51,16 @@ Probe = Callable[["Env", ProbeOptions], list[Check]]
 
 
 @dataclass(frozen=True)
+class ProbeCheck:
+    """One live check a provider's probe may report, declared beside the probe: what a pass
+    proves and whether it writes anything (`doctor --list-checks` prints these)."""
+
+    name: str
+    proves: str
+    writes: bool = False
+
+
+@dataclass(frozen=True)
 class Provider:
     """What storectl knows about one provider; adding one is a module and a registry line."""
 
@@ -64,6 +74,8 @@ class Provider:
     probe: Probe | None = field(default=None, repr=False)
     #: the env var naming its server, when one var does (see Endpoint)
     endpoint: Endpoint | None = None
+    #: the live checks its probe may report (doctor --list-checks)
+    checks: tuple[ProbeCheck, ...] = ()
 
     def is_active(self, env: Env) -> bool:
         """Active exactly as medusa-config.ts decides: the activating var set and non-blank."""
