@@ -7,6 +7,7 @@ from pathlib import Path
 
 from storectl import env as envmod
 from storectl import redact
+from storectl.errors import ConfigError
 from storectl.providers import registry
 
 Env = envmod.Env
@@ -20,6 +21,8 @@ class EnvOptions:
     env_files: tuple[Path, ...] = ()
     environment: str | None = None
     ignore_environment: bool = False
+    #: --allow-empty: no env file and no provider variable is a configuration, not an error
+    allow_empty: bool = False
 
     @classmethod
     def of(
@@ -28,9 +31,10 @@ class EnvOptions:
         env_files: list[Path] | None,
         environment: str | None,
         ignore_environment: bool,
+        allow_empty: bool = False,
     ) -> EnvOptions:
         """From the shared command-line options, as Typer passes them."""
-        return cls(project, tuple(env_files or ()), environment, ignore_environment)
+        return cls(project, tuple(env_files or ()), environment, ignore_environment, allow_empty)
 
 
 def load(options: EnvOptions) -> envmod.Env:
@@ -43,4 +47,34 @@ def load(options: EnvOptions) -> envmod.Env:
         secret_names=registry.secret_names(),
     )
     redact.current().add_env(env)
+    if not options.allow_empty:
+        require_configuration(env, options)
     return env
+
+
+def require_configuration(env: envmod.Env, options: EnvOptions) -> None:
+    """No env file and no provider variable in the process environment: a CI job in the wrong
+    folder or with its secrets missing. Every check would be skipped and "ok" would mean
+    nothing, so it is a configuration error (exit 2) that names where storectl looked."""
+    if any(f.exists for f in env.files):
+        return
+    if any(
+        env.source(name) == envmod.ENVIRONMENT_SOURCE and env.is_set(name)
+        for name in registry.variable_names()
+    ):
+        return
+    root = (env.root or Path(".")).resolve()
+    if env.files:
+        looked = "no env file at " + ", ".join(str(f.path) for f in env.files)
+    else:
+        looked = f"no backend/ or storefront/ folder, medusa-config or .env in {root}"
+    process = (
+        "the process environment was ignored (--ignore-environment)"
+        if options.ignore_environment
+        else "no provider variable (STRIPE_API_KEY, S3_BUCKET, ...) in the process environment"
+    )
+    raise ConfigError(
+        f"no configuration found: {looked}, and {process}",
+        hint="run in the store's root, or pass --project or --env-file; "
+        "pass --allow-empty to check an empty configuration on purpose",
+    )

@@ -104,8 +104,30 @@ def failed(findings: Sequence[Finding], *, strict: bool) -> bool:
     return any(f.severity in bad for f in findings)
 
 
-def build_status(env: Env, providers: Sequence[Provider], *, strict: bool) -> StatusReport:
-    findings = tuple(lint.run(env, providers))
+def required_inactive(
+    env: Env, providers: Sequence[Provider], required: Sequence[str]
+) -> list[Finding]:
+    """--require: each named provider that is not active is an error (the CI job that lost its
+    secrets, or runs in the wrong folder, fails instead of skipping)."""
+    return [
+        Finding(
+            "require.inactive",
+            Severity.ERROR,
+            f"--require {p.name}: {p.title} is inactive ({p.activation} is not set); "
+            f"the store falls back to {p.fallback}",
+            hint=f"set {p.activation} (is this the right folder and --environment?), or drop "
+            f"{p.name} from --require / STORECTL_REQUIRE",
+            provider=p.name,
+        )
+        for p in providers
+        if p.name in required and not p.is_active(env)
+    ]
+
+
+def build_status(
+    env: Env, providers: Sequence[Provider], *, strict: bool, required: Sequence[str] = ()
+) -> StatusReport:
+    findings = (*lint.run(env, providers), *required_inactive(env, providers, required))
     states = tuple(provider_state(env, p) for p in providers)
     active = sum(s.active for s in states)
     return StatusReport(

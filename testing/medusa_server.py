@@ -1,5 +1,10 @@
 """A local Medusa 2.21 admin API double that follows testing/fixtures/medusa-2.21-admin.md.
 
+Also the storefront's side ("Medusa's own production settings"): CORS preflights per the
+configured lists (204, Access-Control-Allow-Origin only for a listed origin, no trimming),
+publishable keys on /store/*, api keys, sales channels, stock locations, shipping options,
+products, and the /auth/session cookie (Secure when `production`).
+
 Exact bodies for health, login (both 401 shapes, MFA), secret keys over Basic (and the Bearer
 refusal), regions with `fields` rules and REPLACE semantics for payment_providers, payment
 providers, the webhook route (200 for anything), /store/* without a publishable key, HTML 404s.
@@ -9,6 +14,7 @@ It counts requests.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
 import time
@@ -28,6 +34,11 @@ ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "CNRYmedusa-admin-pass-0001"
 MFA_EMAIL = "mfa@example.com"
 API_KEY = "sk_" + "c0ffee" * 10 + "cafe"  # 64 hex
+PUBLISHABLE_KEY = "pk_" + "5ea1" * 16  # 64 hex, "Default Publishable API Key"
+REVOKED_KEY = "pk_" + "dead" * 16
+#: Medusa's CORS defaults (define-config.js), used until a test configures its own lists.
+DEFAULT_STORE_CORS = "http://localhost:8000"
+DEFAULT_ADMIN_CORS = "http://localhost:7000,http://localhost:7001,http://localhost:5173"
 STRIPE_PROVIDERS = [
     "pp_stripe-bancontact_stripe",
     "pp_stripe-blik_stripe",
@@ -146,12 +157,51 @@ def _region(region_id: str, name: str, currency: str, countries: list[str]) -> d
     }
 
 
+def _api_key(key_id: str, title: str, token: str) -> dict[str, Any]:
+    return {
+        "id": key_id,
+        "title": title,
+        "type": "publishable",
+        "token": token,
+        "redacted": token[:6] + "***" + token[-3:],
+        "revoked_at": None,
+        "created_at": "2026-11-26T03:10:00.000Z",
+        "sales_channels": ["sc_01DEFAULT"],
+    }
+
+
+def _product(product_id: str, title: str, image: str) -> dict[str, Any]:
+    return {
+        "id": product_id,
+        "title": title,
+        "handle": product_id.lower(),
+        "thumbnail": image,
+        "images": [{"id": "img_" + product_id[5:], "url": image, "rank": 0}],
+    }
+
+
+def cors_allows(value: str, origin: str) -> bool:
+    """Medusa's parseCorsOrigins + the cors package: split on ",", no trim, /regex/ entries."""
+    for entry in (e for e in value.split(",") if e):
+        if len(entry) > 2 and entry[0] == entry[-1] == "/":
+            try:
+                if re.search(entry[1:-1], origin):
+                    return True
+            except re.error:
+                pass
+        elif entry == origin:
+            return True
+    return False
+
+
 @dataclass
 class MedusaState:
     regions: list[dict[str, Any]] = field(default_factory=list)
     providers: list[str] = field(default_factory=list)
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     tokens: set[str] = field(default_factory=set)
+    #: more secret API keys accepted besides API_KEY (one per store in bench/fleet.py)
+    secret_keys: set[str] = field(default_factory=set)
     requests: list[tuple[str, str, dict[str, list[str]], Any]] = field(default_factory=list)
     #: raw webhook deliveries: (path, headers, body bytes)
     hooks: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
@@ -161,6 +211,17 @@ class MedusaState:
     fault_headers: dict[str, str] = field(default_factory=dict)
     #: time.monotonic() of each request's arrival, beside `requests`
     arrivals: list[float] = field(default_factory=list)
+    #: the backend's own CORS lists, as its env would set them (parsed like Medusa: no trim)
+    cors: dict[str, str] = field(default_factory=dict)
+    #: NODE_ENV=production on the "server": the session cookie is Secure
+    production: bool = False
+    api_keys: list[dict[str, Any]] = field(default_factory=list)
+    sales_channels: list[dict[str, Any]] = field(default_factory=list)
+    #: stock locations, each with the ids of the sales channels it is linked to
+    stock_locations: list[dict[str, Any]] = field(default_factory=list)
+    #: shipping options: id, name, stock_location_id, country codes of their service zone
+    shipping_options: list[dict[str, Any]] = field(default_factory=list)
+    products: list[dict[str, Any]] = field(default_factory=list)
     #: a backend whose 401s quote the request back (its Authorization header, its login body)
     echo: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -185,6 +246,44 @@ class MedusaState:
             ]
             self.regions = (base + extra)[:regions]
             self.orders = {o["id"]: o for o in (contract_order(), fields_example_order())}
+            self.reset_storefront()
+
+    def reset_storefront(self) -> None:
+        """A fresh backend's store setup (contract): the default key on the default channel,
+        one warehouse serving both regions' countries, two products with images."""
+        self.cors = {
+            "store": DEFAULT_STORE_CORS,
+            "admin": DEFAULT_ADMIN_CORS,
+            "auth": DEFAULT_ADMIN_CORS,
+        }
+        self.production = False
+        self.sales_channels = [{"id": "sc_01DEFAULT", "name": "Default Sales Channel"}]
+        self.api_keys = [
+            _api_key("apk_01DEFAULT", "Default Publishable API Key", PUBLISHABLE_KEY),
+            {
+                **_api_key("apk_01REVOKED", "Old key", REVOKED_KEY),
+                "revoked_at": "2026-11-20T10:00:00.000Z",
+            },
+        ]
+        self.stock_locations = [
+            {
+                "id": "sloc_01WAREHOUSE",
+                "name": "European Warehouse",
+                "sales_channels": ["sc_01DEFAULT"],
+            }
+        ]
+        self.shipping_options = [
+            {
+                "id": "so_01STANDARD",
+                "name": "Standard Shipping",
+                "stock_location_id": "sloc_01WAREHOUSE",
+                "countries": ["fr", "de", "us", "ca"],
+            }
+        ]
+        self.products = [
+            _product("prod_01SHIRT", "Medusa T-Shirt", "https://cdn.example.com/shirt.png"),
+            _product("prod_01HOODIE", "Acceptance Hoodie", "https://cdn.example.com/hoodie.png"),
+        ]
 
     def count(self, method: str, prefix: str) -> int:
         return sum(1 for m, p, _q, _b in self.requests if m == method and p.startswith(prefix))
@@ -273,7 +372,7 @@ class MedusaHandler(BaseHTTPRequestHandler):
                 user = b64decode(header[6:]).decode().split(":")[0]
             except ValueError:
                 user = ""
-            if user == API_KEY:
+            if user == API_KEY or user in self.state.secret_keys:
                 return True
         echo = ""
         if self.state.echo:  # the header as sent, and its payload at the other two alignments
@@ -289,12 +388,18 @@ class MedusaHandler(BaseHTTPRequestHandler):
         return False
 
     def _route(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> None:
-        if path == "/health" and method == "GET":
+        if method == "OPTIONS":
+            self._preflight(path)
+        elif path == "/health" and method == "GET":
             self._send(200, "OK", "text/html; charset=utf-8")
         elif path == "/auth/user/emailpass" and method == "POST":
             self._login(body or {})
+        elif path == "/auth/session" and method == "POST":
+            self._session()
         elif path.startswith("/hooks/payment/") and method == "POST":
             self._send(200, "OK", "text/plain; charset=utf-8")
+        elif path.startswith("/store/") and self.headers.get("x-publishable-api-key"):
+            self._store(method, path, query)
         elif path.startswith("/store/"):
             self._send(
                 400,
@@ -311,6 +416,78 @@ class MedusaHandler(BaseHTTPRequestHandler):
             self._admin(method, path, query, body)
         else:
             self._html_404(method, path)
+
+    def _cors_headers(self, path: str) -> dict[str, str]:
+        """What Medusa's cors middleware adds for this request's Origin on this route."""
+        origin = self.headers.get("Origin")
+        room = path.strip("/").split("/")[0]
+        value = self.state.cors.get(room)
+        if origin is None or value is None or not cors_allows(value, origin):
+            return {"Vary": "Origin"}
+        return {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Credentials": "true",
+            "Vary": "Origin",
+        }
+
+    def _preflight(self, path: str) -> None:
+        """204 always; Access-Control-Allow-Origin only for an origin in the route's list."""
+        headers = self._cors_headers(path)
+        if "Access-Control-Allow-Origin" in headers:
+            headers["Access-Control-Allow-Methods"] = "GET,HEAD,PUT,PATCH,POST,DELETE"
+            requested = self.headers.get("Access-Control-Request-Headers")
+            if requested:
+                headers["Access-Control-Allow-Headers"] = requested
+        self.send_response(204)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _store(self, method: str, path: str, query: dict[str, list[str]]) -> None:
+        """/store/* with a publishable key: unknown or revoked keys are refused (contract)."""
+        token = self.headers.get("x-publishable-api-key")
+        key = next((k for k in self.state.api_keys if k["token"] == token), None)
+        if key is None or key["revoked_at"]:
+            self._send(
+                400,
+                {
+                    "type": "not_allowed",
+                    "message": "A valid publishable key is required to proceed with the request",
+                },
+            )
+            return
+        cors = self._cors_headers(path)
+        if path == "/store/regions" and method == "GET":
+            limit = int(query.get("limit", ["50"])[0])
+            offset = int(query.get("offset", ["0"])[0])
+            page = [self._fields(r, query) for r in self.state.regions[offset : offset + limit]]
+            count = len(self.state.regions)
+            body = {"regions": page, "count": count, "offset": offset, "limit": limit}
+            self._send(200, body, headers=cors)
+        elif path == "/store/products" and method == "GET":
+            limit = int(query.get("limit", ["50"])[0])
+            offset = int(query.get("offset", ["0"])[0])
+            page = self.state.products[offset : offset + limit]
+            count = len(self.state.products)
+            body = {"products": page, "count": count, "offset": offset, "limit": limit}
+            self._send(200, body, headers=cors)
+        else:
+            self._html_404(method, path)
+
+    def _session(self) -> None:
+        """POST /auth/session with a user's JWT: the session cookie, Secure in production."""
+        header = self.headers.get("Authorization", "")
+        if not header.startswith("Bearer ") or header[7:] not in self.state.tokens:
+            self._send(401, {"message": "Unauthorized"})
+            return
+        cookie = (
+            "connect.sid=s%3A" + secrets.token_hex(16) + "; Path=/; "
+            "Expires=Fri, 27 Nov 2026 03:10:00 GMT; HttpOnly"
+            + ("; Secure; SameSite=Lax" if self.state.production else "; SameSite=Lax")
+        )
+        user = {"id": "user_01ADMIN", "email": ADMIN_EMAIL}
+        self._send(200, {"user": user}, headers={"Set-Cookie": cookie})
 
     def _login(self, body: dict[str, Any]) -> None:
         password = body.get("password")
@@ -370,6 +547,36 @@ class MedusaHandler(BaseHTTPRequestHandler):
                     "limit": limit,
                 },
             )
+        elif path == "/admin/api-keys" and method == "GET":
+            wanted = query.get("type", [None])[0]
+            keys = [k for k in self.state.api_keys if wanted in (None, k["type"])]
+            self._page("api_keys", [self._key_fields(k, query) for k in keys], query)
+        elif path == "/admin/stock-locations" and method == "GET":
+            channel = query.get("sales_channel_id", [None])[0]
+            found = [
+                {"id": loc["id"], "name": loc["name"]}
+                for loc in self.state.stock_locations
+                if channel is None or channel in loc["sales_channels"]
+            ]
+            self._page("stock_locations", found, query)
+        elif path == "/admin/shipping-options" and method == "GET":
+            location = query.get("stock_location_id", [None])[0]
+            found = [
+                {
+                    "id": o["id"],
+                    "name": o["name"],
+                    "service_zone": {
+                        "id": "serzo_" + o["id"][3:],
+                        "geo_zones": [
+                            {"id": f"fgz_{c}", "type": "country", "country_code": c}
+                            for c in o["countries"]
+                        ],
+                    },
+                }
+                for o in self.state.shipping_options
+                if location is None or o["stock_location_id"] == location
+            ]
+            self._page("shipping_options", found, query)
         elif path.startswith("/admin/orders/") and method == "GET":
             order_id = path.rsplit("/", 1)[1]
             order = self.state.orders.get(order_id)
@@ -390,6 +597,22 @@ class MedusaHandler(BaseHTTPRequestHandler):
             self._send(200, {"orders": page, "count": len(found), "offset": offset, "limit": limit})
         else:
             self._html_404(method, path)
+
+    def _page(self, key: str, items: list[Any], query: dict[str, list[str]]) -> None:
+        limit = int(query.get("limit", ["20"])[0])
+        offset = int(query.get("offset", ["0"])[0])
+        page = items[offset : offset + limit]
+        self._send(200, {key: page, "count": len(items), "offset": offset, "limit": limit})
+
+    def _key_fields(self, key: dict[str, Any], query: dict[str, list[str]]) -> dict[str, Any]:
+        """An api key; its sales channels only when asked for (`*sales_channels`)."""
+        shown = {k: v for k, v in key.items() if k != "sales_channels"}
+        fields = [f for item in query.get("fields", []) for f in item.split(",") if f]
+        if any(f.lstrip("*+").split(".")[0] == "sales_channels" for f in fields):
+            shown["sales_channels"] = [
+                c for c in self.state.sales_channels if c["id"] in key["sales_channels"]
+            ]
+        return shown
 
     def _fields(self, region: dict[str, Any], query: dict[str, list[str]]) -> dict[str, Any]:
         """Medusa's `fields`: plain names, `*relation` for a whole relation, `rel.field`;
@@ -468,6 +691,9 @@ class MedusaHandler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:  # noqa: N802
         self._handle("DELETE")
+
+    def do_OPTIONS(self) -> None:  # noqa: N802
+        self._handle("OPTIONS")
 
 
 def _order_fields(order: dict[str, Any], query: dict[str, list[str]]) -> dict[str, Any]:

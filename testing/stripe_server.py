@@ -35,6 +35,10 @@ MEDUSA_EVENTS = [
 #: Event types this double accepts in enabled_events (Stripe knows many more).
 KNOWN_EVENTS = {*MEDUSA_EVENTS, "charge.succeeded", "charge.refunded", "customer.created"}
 MAX_ENDPOINTS = 16
+#: How long Stripe keeps an idempotency key's first answer.
+IDEMPOTENCY_TTL = 24 * 3600
+#: Serialises requests that carry an Idempotency-Key (Stripe answers a concurrent one with 409).
+IDEMPOTENCY_LOCK = threading.Lock()
 
 TEST_KEY = "sk_test_51CNRYstripetestkey0000000001"
 LIVE_KEY = "sk_live_51CNRYstripelivekey0000000002"
@@ -65,6 +69,10 @@ class StripeState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     #: called with (method, path) before each request is answered, for ordering assertions
     observer: Callable[[str, str], None] | None = None
+    #: Idempotency-Key answers by (api key, key): (first seen, method, path, params, status, body)
+    idempotent: dict[
+        tuple[str, str], tuple[float, str, str, dict[str, Any], int, dict[str, Any]]
+    ] = field(default_factory=dict)
 
     def reset(self) -> None:
         with self.lock:
@@ -74,6 +82,7 @@ class StripeState:
             self.faults.clear()
             self.fault_headers.clear()
             self.arrivals.clear()
+            self.idempotent.clear()
 
     def seed(
         self,
@@ -175,8 +184,44 @@ class StripeHandler(BaseHTTPRequestHandler):
         if fault is not None:
             self._send(fault[1], fault[2], dict(state.fault_headers))
             return
+        idempotency_key = self.headers.get("Idempotency-Key") if method == "POST" else None
+        if idempotency_key:
+            self._idempotent(idempotency_key, method, parts.path, params)
+            return
         status, answer = self._route(method, parts.path, params)
         self._send(status, answer)
+
+    def _idempotent(self, idempotency_key: str, method: str, path: str, params: Any) -> None:
+        """Stripe's replay: a key's first answer is saved for 24 h (unless the request failed
+        validation); the same key with the same request gets that answer again, with
+        `Idempotent-Replayed: true`; with other parameters, a 400 idempotency_error. A second
+        request while the first still runs gets a 409 (the lock serialises them here)."""
+        scope = (self._key() or "", idempotency_key)
+        with IDEMPOTENCY_LOCK:
+            saved = self.state.idempotent.get(scope)
+            if saved is not None and time.time() - saved[0] < IDEMPOTENCY_TTL:
+                _when, first_method, first_path, first_params, status, answer = saved
+                if (first_method, first_path, first_params) != (method, path, params):
+                    self._send(
+                        *_error(
+                            400,
+                            "idempotency_error",
+                            "Keys for idempotent requests can only be used with the same "
+                            "parameters they were first used with. Try using a key other than "
+                            f"'{idempotency_key}' if you meant to execute a different request.",
+                        )
+                    )
+                    return
+                self._send(
+                    status,
+                    answer,
+                    {"Idempotency-Key": idempotency_key, "Idempotent-Replayed": "true"},
+                )
+                return
+            status, answer = self._route(method, path, params)
+            if status < 400 or status >= 500:  # validation failures are not saved
+                self.state.idempotent[scope] = (time.time(), method, path, params, status, answer)
+        self._send(status, answer, {"Idempotency-Key": idempotency_key})
 
     def _route(self, method: str, path: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         token = self._key()

@@ -36,12 +36,16 @@ def test_example_store_all_skipped_with_fallbacks() -> None:
         "checks",
         "summary",
     }
-    assert [(c["provider"], c["status"]) for c in data["checks"]] == [
-        ("stripe", "skip"),
-        ("s3", "skip"),
-        ("smtp", "skip"),
-        ("redis", "skip"),
-        ("medusa", "skip"),
+    assert [(c["provider"], c["check"], c["status"]) for c in data["checks"]] == [
+        ("stripe", "active", "skip"),
+        ("s3", "active", "skip"),
+        ("smtp", "active", "skip"),
+        ("redis", "active", "skip"),
+        # development: the default secrets are noted (info), not failed
+        ("medusa", "medusa.secret-default", "ok"),
+        ("medusa", "medusa.secret-default", "ok"),
+        ("medusa", "active", "skip"),
+        ("storefront", "active", "skip"),
     ]
     assert "local file storage" in data["checks"][1]["summary"]
     assert set(data["checks"][0]) == {
@@ -62,7 +66,7 @@ def test_unknown_provider_is_a_usage_error(option: str) -> None:
     result = run("doctor", option, "stripe,paypal")
     assert result.exit_code == 2
     assert "Error: unknown provider 'paypal'" in result.stderr
-    assert "choose from: stripe, s3, smtp, redis, medusa" in result.stderr
+    assert "list of: stripe, s3, smtp, redis, medusa, storefront" in result.stderr
 
 
 def test_only_and_skip_select(redis_servers: RedisServers) -> None:
@@ -70,7 +74,7 @@ def test_only_and_skip_select(redis_servers: RedisServers) -> None:
     only = run("doctor", "--only", "redis", "-f", "json", env=env).json()
     assert {c["provider"] for c in only["checks"]} == {"redis"}
     skipped = run("doctor", "--skip", "redis,smtp", "-f", "json", env=env).json()
-    assert {c["provider"] for c in skipped["checks"]} == {"stripe", "s3", "medusa"}
+    assert {c["provider"] for c in skipped["checks"]} == {"stripe", "s3", "medusa", "storefront"}
     repeated = run("doctor", "--only", "redis", "--only", "stripe", "-f", "json", env=env).json()
     assert {c["provider"] for c in repeated["checks"]} == {"redis", "stripe"}
 

@@ -37,7 +37,7 @@ def test_health_and_api_key(medusa_server: MedusaServer) -> None:
     result = doctor(medusa_env(medusa_server))
     assert result.exit_code == 0, result.stdout
     checks = by_check(result)
-    assert list(checks) == ["health", "admin-auth"]
+    assert list(checks) == ["health", "admin-auth", "cors-auth-admin", "cors-admin"]
     assert checks["admin-auth"]["summary"] == "secret API key (HTTP Basic) accepted"
     assert API_KEY not in result.stdout
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from storectl.env import grammar as g
@@ -50,7 +50,7 @@ def oracle() -> Iterator[Oracle]:
             pytest.fail(reason)
         pytest.skip(reason)
     proc = subprocess.Popen(
-        [node, str(ORACLE / "oracle.js")],
+        [node, "--max-old-space-size=512", str(ORACLE / "oracle.js")],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -79,6 +79,13 @@ def medusa(oracle: Oracle, files: list[tuple[str, bytes]], env: dict[str, str]) 
     )
 
 
+def grew_too_long(problems: list[g.Problem]) -> bool:
+    """Not sent to node: past 64 KiB we stop where node grows until it dies (the one allowed
+    difference; an OOM would take the oracle down), and chains deep enough to overflow node's
+    stack take node seconds each (test_overflow_thresholds covers them)."""
+    return any(p.code in ("too-long", "overflow") for p in problems)
+
+
 def python_medusa(files: list[tuple[str, bytes]], env: dict[str, str]) -> g.LoadResult:
     return g.load_files([(n, g.decode(d)) for n, d in files], env)
 
@@ -86,12 +93,15 @@ def python_medusa(files: list[tuple[str, bytes]], env: dict[str, str]) -> g.Load
 # --- strategies ---------------------------------------------------------------------------------
 
 NAMES = ["A", "B", "C", "D_1", "a.b", "x-y", "1", "10", "02", "E", "export", "PATH"]
-TOKENS = [
+COMMON = [
     "a", "b1", "x y", " ", "\t", "#", " #c", "'", '"', "`", "$A", "$B", "${A}", "${C}", "${E:-d}",
     "${A:-$B}", "$a.b", "$A-x", "\\$A", "\\$", "\\", "\\n", "\\r", "\\'", '\\"', "$(x)", "$", "{",
-    "}", "=", ":", "\u2028", "\ufeff", "\x00", "\xa0", "\x85", "\x1c", "é", "\u3000", "$$", "$&",
-    "$'", "$`", "${D_1}", "$1", "$10", "${x-y}", "$PATH",
+    "}", "=", ":", "\u2028", "\ufeff", "\x00", "\xa0", "\x85", "\x1c", "é", "\u3000", "${D_1}",
+    "$1", "$10", "${x-y}", "$PATH",
 ]  # fmt: skip
+# String.replace's $-patterns make dotenv-expand 10 values grow (slow in both): drawn less often.
+RARE = ["$$", "$&", "$'", "$`"]
+TOKENS = COMMON * 4 + RARE
 ENDINGS = ["\n", "\r\n", "\r", "\n\n", "\u2028\n"]
 SEPS = ["=", " = ", "=  ", ": ", ":", ":\t", "\n=", "=\n", " =\r\n"]
 
@@ -138,7 +148,7 @@ def env_file(draw: st.DrawFn) -> bytes:
 process_env = st.dictionaries(
     st.sampled_from(["A", "B", "C", "E", "PATH", "D_1", "x-y"]),
     st.lists(
-        st.sampled_from(["", "v", "$B", "${A}", "\\$A", "pa$$w", "$&", "$C$C", "e f"]), max_size=3
+        st.sampled_from(["", "v", "$B", "${A}", "\\$A", "pa$$w", "e f", "v", "x"]), max_size=3
     ).map("".join),
     max_size=3,
 )
@@ -170,8 +180,9 @@ def test_medusa_load_env_matches_node(
 ) -> None:
     """.env.production + .env as Medusa's loadEnv reads them, expansion included."""
     named = list(zip([".env.production", ".env"], files, strict=False))
-    answer = medusa(oracle, named, env)
     result = python_medusa(named, env)
+    assume(not grew_too_long(result.problems))
+    answer = medusa(oracle, named, env)
     assert result.env == answer["env"]
     assert (not result.expanded) == answer["threw"] or result.env == answer["env"]
 
@@ -188,14 +199,15 @@ def test_next_env_matches_node(
     """The storefront's files as @next/env's loadEnvConfig reads them."""
     names = [f".env.{mode}.local", ".env.local", f".env.{mode}", ".env"]
     named = list(zip(names, files, strict=False))
-    answer = oracle.ask(kind="next", files=[[n, b64(d)] for n, d in named], env=env, mode=mode)
     folder = tmp_path_factory.mktemp("storefront")
     for n, d in named:
         (folder / n).write_bytes(d)
     result = g.next_env(folder, mode, env)
+    assume(not grew_too_long(result.problems))
+    answer = oracle.ask(kind="next", files=[[n, b64(d)] for n, d in named], env=env, mode=mode)
     assert result.files == answer["files"]
     assert result.env == answer["env"]
-    skipped = [p for p in result.problems if p.code in ("cycle", "too-long")]
+    skipped = [p for p in result.problems if p.code == "cycle"]
     assert len(skipped) == len(answer["errors"])
 
 
@@ -210,11 +222,14 @@ def test_quote_value_reads_back_unchanged_in_node(oracle: Oracle, value: str) ->
     try:
         text = g.quote_value(value)
     except ValueError:
-        assert "\\$" in value or ('"' in value and "'" in value and "`" in value) or "\r" in value
+        single = "'" not in value and "\r" not in value
+        backtick = "`" not in value and "\r" not in value
+        double = '"' not in value and "\\n" not in value and "\\r" not in value
+        assert "\\$" in value or "\x00" in value or not (single or backtick or double)
         return
     data = ("K=" + text + "\n").encode("utf-8", "surrogatepass")
     answer = medusa(oracle, [(".env", data)], {})
-    assert answer["env"]["K"] == value.split("\x00")[0]
+    assert answer["env"]["K"] == value
 
 
 # --- the issue's table, against node too ----------------------------------------------------
@@ -236,3 +251,32 @@ def test_issue_table_agrees_with_node(
     answer = medusa(oracle, [(".env", text.encode())], {})
     assert answer["env"][name] == value
     assert python_medusa([(".env", text.encode())], {}).env[name] == value
+
+
+@pytest.mark.parametrize(("depth", "overflows"), [(1000, False), (4000, True)])
+def test_overflow_thresholds(oracle: Oracle, depth: int, overflows: bool) -> None:
+    """A reference chain far below / above node's stack depth: expanded / every value raw.
+    (Near the limit node's depth shifts with its version and flags, so only the margins.)"""
+    # K1..Kn are set but empty in the environment, so each reference falls through to the
+    # file's raw value and expands it: one nested call per link.
+    chain = f"TOP=${{K{depth - 1}}}\n" + "".join(f"K{i}=${{K{i - 1}}}x\n" for i in range(1, depth))
+    env = {f"K{i}": "" for i in range(1, depth)}
+    named = [(".env", chain.encode())]
+    answer = medusa(oracle, named, env)
+    result = python_medusa(named, env)
+    assert answer["threw"] == overflows == (not result.expanded)
+    assert result.env == answer["env"]
+
+
+@pytest.mark.parametrize(("count", "overflows"), [(2000, False), (9000, True)])
+def test_overflow_thresholds_next(
+    oracle: Oracle, count: int, overflows: bool, tmp_path: Path
+) -> None:
+    text = "A=" + "$X" * count + "\nB=1\n"
+    answer = oracle.ask(
+        kind="next", files=[[".env", b64(text.encode())]], env={}, mode="production"
+    )
+    (tmp_path / ".env").write_text(text)
+    result = g.next_env(tmp_path, "production", {})
+    assert result.env == answer["env"]
+    assert ("B" not in result.env) == overflows

@@ -22,7 +22,7 @@ import pytest
 from storectl.providers.base import Provider
 from storectl.providers.registry import PROVIDERS
 from testing.certs import Certs
-from testing.medusa_server import API_KEY, MedusaServer
+from testing.medusa_server import API_KEY, PUBLISHABLE_KEY, MedusaServer
 from testing.procs import http_server
 from testing.redis_server import RedisServers
 from testing.s3_server import BUCKET, REGION, S3Servers
@@ -41,7 +41,7 @@ FAULTS = TRANSPORT + HTTP
 
 #: Providers whose peers and env this file knows in detail; any other provider in the registry
 #: gets a row from its declared Endpoint (the transport faults that need no healthy peer).
-BESPOKE = ("stripe", "s3", "smtp", "redis", "medusa")
+BESPOKE = ("stripe", "s3", "smtp", "redis", "medusa", "storefront")
 GENERIC: dict[str, Provider] = {
     p.name: p for p in PROVIDERS if p.probe is not None and p.name not in BESPOKE and p.endpoint
 }
@@ -59,6 +59,7 @@ PROTOCOL_OF = {
     "doctor smtp": "smtp",
     "doctor redis": "redis",
     "doctor medusa": "medusa",
+    "doctor storefront": "storefront",
     "webhooks register": "stripe",
     "webhooks test": "hook",
     "regions enable-stripe": "medusa",
@@ -103,6 +104,10 @@ for name in GENERIC:
 EXPECTED[("doctor medusa", "403")] = (1, "PROTOCOL")  # GET /health answered 403: not Medusa's
 EXPECTED[("doctor medusa", "404")] = (1, "PROTOCOL")  # GET /health answered 404
 EXPECTED[("doctor medusa", "401")] = (1, "PROTOCOL")  # /health needs no auth: 401 is not Medusa
+# The storefront's first call is the backend's /health too: the same rules.
+EXPECTED[("doctor storefront", "403")] = (1, "PROTOCOL")
+EXPECTED[("doctor storefront", "404")] = (1, "PROTOCOL")
+EXPECTED[("doctor storefront", "401")] = (1, "PROTOCOL")
 EXPECTED[("webhooks test", "429-then-ok")] = (1, "PROTOCOL")  # a delivery is not retried
 EXPECTED[("webhooks test", "403")] = (1, "AUTH")  # the route wants credentials Stripe lacks
 EXPECTED[("webhooks test", "html-body")] = (
@@ -144,6 +149,7 @@ def _healthy_port(peers: Peers, proto: str) -> int:
     url = {
         "stripe": peers.stripe.url,
         "medusa": peers.medusa.url,
+        "storefront": peers.medusa.url,
         "hook": peers.medusa.url,
         "s3": peers.s3.open_endpoint,
     }.get(proto)
@@ -233,6 +239,9 @@ def row_env(
             _http_url(port, tls) if port and proto == "medusa" else peers.medusa.url
         )
         env["MEDUSA_ADMIN_API_KEY"] = API_KEY
+    if proto == "storefront":
+        env["NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY"] = PUBLISHABLE_KEY
+        env["NEXT_PUBLIC_MEDUSA_BACKEND_URL"] = _http_url(port, tls) if port else peers.medusa.url
     if proto == "hook":
         env["STRIPE_WEBHOOK_URL"] = (
             _http_url(port, tls) if port else peers.medusa.url
@@ -244,6 +253,7 @@ def row_env(
         "doctor smtp": ["doctor", "--only", "smtp", "-f", "json"],
         "doctor redis": ["doctor", "--only", "redis", "-f", "json"],
         "doctor medusa": ["doctor", "--only", "medusa", "-f", "json"],
+        "doctor storefront": ["doctor", "--only", "storefront", "-f", "json"],
         "webhooks register": ["webhooks", "register", "--yes", "-f", "json"],
         "webhooks test": ["webhooks", "test", "-f", "json"],
         "regions enable-stripe": ["regions", "enable-stripe", "--all", "--yes", "-f", "json"],
@@ -361,7 +371,7 @@ def http_fault(row: str, peers: Peers, fault: str) -> Iterator[int | None]:
             status, text, ctype = MEDUSA_BODIES[fault]
             with http_server(_raw_handler(status, text, ctype)) as url:
                 yield int(url.rsplit(":", 1)[1])
-    elif side in ("medusa", "hook"):
+    elif side in ("medusa", "hook", "storefront"):
         status, text, ctype = MEDUSA_BODIES[fault]
         prefix = "/hooks/" if side == "hook" else ("/admin/orders" if row == "mail replay" else "/")
         # "429 then ok" hits the first request only: a POST for the webhook route, else a GET

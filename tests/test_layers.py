@@ -32,6 +32,7 @@ LAYERS: Mapping[str, frozenset[str]] = {
     "storectl.webhooks": CAPABILITY,
     "storectl.regions": CAPABILITY,
     "storectl.mail": CAPABILITY,
+    "storectl.fleet": CAPABILITY,
     "storectl.config": BASE | {"storectl.env", "storectl.providers"},
     "storectl.commands": CAPABILITY
     | {
@@ -41,6 +42,7 @@ LAYERS: Mapping[str, frozenset[str]] = {
         "storectl.webhooks",
         "storectl.regions",
         "storectl.mail",
+        "storectl.fleet",
     },
     "storectl.cli": BASE | {"storectl.output", "storectl.commands"},
     "storectl.__main__": frozenset({"storectl.cli"}),

@@ -192,6 +192,127 @@ CASES = [
         "",
     ),
     ("medusa.inactive-vars", "MEDUSA_ADMIN_API_KEY=sk_1\n", "", "", ""),
+    # Medusa's production settings (issue 16); PROD_* run with NODE_ENV=production (below)
+    (
+        "medusa.secrets-equal",
+        "JWT_SECRET=abc123abc\nCOOKIE_SECRET=abc123abc\n",
+        "",
+        "JWT_SECRET=a1\nCOOKIE_SECRET=b2\n",
+        "",
+    ),
+    (
+        "medusa.cors-space",
+        "STORE_CORS=https://a.example.com, https://b.example.com\n",
+        "",
+        "STORE_CORS=https://a.example.com,https://b.example.com\n",
+        "",
+    ),
+    (
+        "medusa.cors-path",
+        "AUTH_CORS=https://a.example.com/\n",
+        "",
+        "AUTH_CORS=https://a.example.com\n",
+        "",
+    ),
+    (
+        "medusa.cors-path",
+        "ADMIN_CORS=https://a.example.com/app\n",
+        "",
+        "ADMIN_CORS=/https:\\/\\/.*\\.example\\.com/\n",
+        "",
+    ),
+    ("medusa.cors-wildcard", "STORE_CORS=*\n", "", "STORE_CORS=http://localhost:8000\n", ""),
+    (
+        "medusa.database-ssl-off",
+        "DATABASE_URL=postgres://u:p@db.example.com/shop?sslmode=disable\n",
+        "",
+        "DATABASE_URL=postgres://u:p@db.example.com/shop?sslmode=require\n",
+        "",
+    ),
+    (
+        "medusa.database-ssl-off",
+        "DATABASE_URL=postgres://u:p@db.example.com/shop?ssl_mode=false\n",
+        "",
+        "DATABASE_URL=postgres://u:p@localhost/shop?sslmode=disable\n",
+        "",
+    ),
+    (
+        "medusa.database-ssl-accidental",
+        "DATABASE_URL=postgres://localhost_ro:p@db.example.com/shop\n",
+        "",
+        "DATABASE_URL=postgres://ro:p@db.example.com/shop\n",
+        "",
+    ),
+    (
+        "medusa.worker-mode-invalid",
+        "DATABASE_URL=postgres://x@localhost/s\nMEDUSA_WORKER_MODE=workers\n",
+        "",
+        "DATABASE_URL=postgres://x@localhost/s\nMEDUSA_WORKER_MODE=shared\n",
+        "",
+    ),
+    (
+        "medusa.worker-without-redis",
+        "DATABASE_URL=postgres://x@localhost/s\nMEDUSA_WORKER_MODE=worker\n",
+        "",
+        "DATABASE_URL=postgres://x@localhost/s\nMEDUSA_WORKER_MODE=worker\nREDIS_URL=redis://r:6379\n",
+        "",
+    ),
+    (
+        "storefront.publishable-key-stripe",
+        "",
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY=pk_test_51Abc\n",
+        "",
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY=pk_" + "ab" * 32 + "\n",
+    ),
+    (
+        "storefront.publishable-key-format",
+        "",
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY=pk_...\n",
+        "",
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY=pk_" + "ab" * 32 + "\n",
+    ),
+    (
+        "storefront.publishable-key-format",
+        "",
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY=your-key\n",
+        "",
+        "",
+    ),
+    (
+        "storefront.backend-url-both",
+        "",
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY=pk_1\nMEDUSA_BACKEND_URL=https://a.example.com\nNEXT_PUBLIC_MEDUSA_BACKEND_URL=https://b.example.com\n",
+        "",
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY=pk_1\nMEDUSA_BACKEND_URL=https://a.example.com\nNEXT_PUBLIC_MEDUSA_BACKEND_URL=https://a.example.com/\n",
+    ),
+    (
+        "storefront.backend-url-mismatch",
+        "MEDUSA_BACKEND_URL=https://api.example.com\n",
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY=pk_1\nMEDUSA_BACKEND_URL=https://old.example.com\n",
+        "MEDUSA_BACKEND_URL=https://api.example.com\n",
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY=pk_1\nMEDUSA_BACKEND_URL=https://api.example.com\n",
+    ),
+    (
+        "storefront.backend-url-missing",
+        "",
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY=pk_1\n",
+        "",
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY=pk_1\nNEXT_PUBLIC_MEDUSA_BACKEND_URL=https://api.example.com\n",
+    ),
+    (
+        "storefront.cors-missing-store",
+        "STORE_CORS=https://www.example.com\nAUTH_CORS=https://shop.example.com\n",
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY=pk_1\nNEXT_PUBLIC_BASE_URL=https://shop.example.com/de\n",
+        "STORE_CORS=https://shop.example.com\nAUTH_CORS=https://shop.example.com\n",
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY=pk_1\nNEXT_PUBLIC_BASE_URL=https://shop.example.com/de\n",
+    ),
+    (
+        "storefront.cors-missing-auth",
+        "STORE_CORS=https://shop.example.com\n",
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY=pk_1\nNEXT_PUBLIC_BASE_URL=https://shop.example.com\n",
+        "STORE_CORS=https://shop.example.com\nAUTH_CORS=https://shop.example.com\n",
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY=pk_1\nNEXT_PUBLIC_BASE_URL=https://shop.example.com\n",
+    ),
     ("env.duplicate-key", "SMTP_PORT=1\nSMTP_PORT=2\n", "", "SMTP_PORT=1\n", ""),
     ("env.malformed-line", "just words\n", "", "# just words\n", ""),
 ]
@@ -280,3 +401,114 @@ def test_lint_error_exits_1(store: Path) -> None:
     assert data["ok"] is False
     assert data["summary"]["errors"] >= 1
     assert result.stderr == ""
+
+
+PRODUCTION_CASES = [
+    # (code, firing backend, firing storefront, quiet backend, quiet storefront), production
+    (
+        "medusa.secret-default",
+        "JWT_SECRET=supersecret\nCOOKIE_SECRET=x9\n",
+        "",
+        "JWT_SECRET=j9\nCOOKIE_SECRET=c9\n",
+        "",
+    ),
+    (
+        "medusa.cors-unset",
+        "JWT_SECRET=j9\n",
+        "",
+        "JWT_SECRET=j9\n"
+        + "STORE_CORS=https://s.example.com\nADMIN_CORS=https://s.example.com\nAUTH_CORS=https://s.example.com\n",
+        "",
+    ),
+    (
+        "medusa.cors-localhost",
+        "STORE_CORS=http://localhost:8000\n",
+        "",
+        "STORE_CORS=https://s.example.com\n",
+        "",
+    ),
+    (
+        "medusa.cors-http",
+        "STORE_CORS=http://s.example.com\n",
+        "",
+        "STORE_CORS=https://s.example.com\n",
+        "",
+    ),
+    (
+        "medusa.database-local",
+        "DATABASE_URL=postgres://u@127.0.0.1/shop\n",
+        "",
+        "DATABASE_URL=postgres://u@db.example.com/shop\n",
+        "",
+    ),
+    (
+        "storefront.publishable-key-missing",
+        "",
+        "NEXT_PUBLIC_BASE_URL=https://s.example.com\n",
+        "",
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY=pk_1\n",
+    ),
+    (
+        "storefront.backend-url-localhost",
+        "",
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY=pk_1\nNEXT_PUBLIC_MEDUSA_BACKEND_URL=http://localhost:9000\n",
+        "",
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY=pk_1\nNEXT_PUBLIC_MEDUSA_BACKEND_URL=https://api.example.com\n",
+    ),
+    (
+        "storefront.backend-url-http",
+        "",
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY=pk_1\nNEXT_PUBLIC_MEDUSA_BACKEND_URL=http://api.example.com\n",
+        "",
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY=pk_1\nNEXT_PUBLIC_MEDUSA_BACKEND_URL=https://api.example.com\n",
+    ),
+    (
+        "storefront.base-url-local",
+        "",
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY=pk_1\nNEXT_PUBLIC_BASE_URL=http://localhost:8000\n",
+        "",
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY=pk_1\nNEXT_PUBLIC_BASE_URL=https://s.example.com\n",
+    ),
+]
+
+
+def production_codes(store: Path, backend: str, storefront: str) -> dict[str, list[str]]:
+    write(store / "backend/.env", backend)
+    write(store / "storefront/.env.local", storefront)
+    env = envmod.load(project=store, environment="production", process_env={})
+    found: dict[str, list[str]] = {}
+    for item in lint.run(env, PROVIDERS):
+        found.setdefault(item.code, []).append(item.message)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("code", "fire_backend", "fire_storefront", "quiet_backend", "quiet_storefront"),
+    PRODUCTION_CASES,
+    ids=[f"{c[0]}-{i}" for i, c in enumerate(PRODUCTION_CASES)],
+)
+def test_production_rule_fires_and_stays_quiet(
+    store: Path,
+    code: str,
+    fire_backend: str,
+    fire_storefront: str,
+    quiet_backend: str,
+    quiet_storefront: str,
+) -> None:
+    assert code in production_codes(store, fire_backend, fire_storefront)
+    assert code not in production_codes(store, quiet_backend, quiet_storefront)
+
+
+def test_production_settings_name_the_line_and_the_fix(store: Path) -> None:
+    """status prints each finding with file:line and its hint."""
+    write(
+        store / "backend/.env",
+        "JWT_SECRET=j9\nSTORE_CORS=https://a.example.com, https://b.example.com\n",
+    )
+    result = run("status", "--project", str(store), "--format", "json")
+    found = {f["code"]: f for f in result.json()["findings"]}
+    space = found["medusa.cors-space"]
+    assert space["source"] == "backend/.env:2"
+    assert "' https://b.example.com'" in space["message"]
+    assert "remove the spaces" in space["hint"]
+    assert result.exit_code == 1

@@ -5,16 +5,18 @@ from __future__ import annotations
 import os
 import re
 import shlex
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from testing.certs import Certs
-from testing.medusa_server import API_KEY, MedusaServer
+from testing.medusa_server import API_KEY, PUBLISHABLE_KEY, MedusaServer
 from testing.redis_server import RedisServers
 from testing.s3_server import BUCKET, REGION, S3Servers
 from testing.smtp_server import PASSWORD, USER, SmtpServers
 from testing.stripe_server import TEST_KEY, StripeServer
+from testing.tlsproxy import tls_proxy
 from tests.conftest import REPO, run, write
 
 
@@ -34,6 +36,9 @@ def test_the_readme_has_examples_for_every_command_group() -> None:
     assert {"status", "doctor", "webhooks", "regions", "mail"} <= groups
 
 
+SHOP = "https://shop.example.com"
+
+
 @pytest.fixture
 def demo_store(
     tmp_path: Path,
@@ -44,7 +49,7 @@ def demo_store(
     stripe_server: StripeServer,
     medusa_server: MedusaServer,
     monkeypatch: pytest.MonkeyPatch,
-) -> Path:
+) -> Iterator[Path]:
     """A store whose every provider points at a local peer; the current folder is its root."""
     hook = "/hooks/payment/stripe_stripe"
     stripe_server.state.seed(medusa_server.url + hook)
@@ -60,15 +65,36 @@ def demo_store(
         f"SMTP_PASS={PASSWORD}\nSMTP_FROM=Shop <orders@example.com>\n"
         f"REDIS_URL={redis_servers.url()}\n"
         f"MEDUSA_BACKEND_URL={medusa_server.url}\nMEDUSA_ADMIN_API_KEY={API_KEY}\n"
+        "JWT_SECRET=readme-jwt-0123456789abcdef\nCOOKIE_SECRET=readme-cookie-0123456789abcdef\n"
+        f"STORE_CORS={SHOP}\nAUTH_CORS={SHOP}\nADMIN_CORS={SHOP}\n"
     )
     write(store / "backend/.env", backend)
-    write(store / "storefront/.env.local", "NEXT_PUBLIC_STRIPE_KEY=pk_test_readme\n")
+    write(
+        store / "storefront/.env.local",
+        f"NEXT_PUBLIC_STRIPE_KEY=pk_test_readme\nNEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY={PUBLISHABLE_KEY}\n"
+        f"MEDUSA_BACKEND_URL={medusa_server.url}\nNEXT_PUBLIC_BASE_URL={SHOP}\n",
+    )
+    medusa_server.state.cors.update(store=SHOP, auth=SHOP)
     write(tmp_path / "deploy/prod.env", backend + "NEXT_PUBLIC_STRIPE_KEY=pk_test_readme\n")
     for region in medusa_server.state.regions:
         region["payment_providers"].append("pp_stripe_stripe")
+    # the "Many stores" fleet file, as the README shows it
+    fleet = re.search(r"```toml\n(.*?)```", (REPO / "README.md").read_text(), flags=re.S)
+    assert fleet is not None
+    write(tmp_path / "storectl.toml", fleet.group(1))
+    write(store / "backend/.env.staging", "")
     monkeypatch.setenv("SSL_CERT_FILE", str(certs.ca))
     monkeypatch.chdir(tmp_path)
-    return store
+    # Production is served over https, as it must be: the backend's session cookie is Secure
+    # there, and over plain http the admin could never log in (doctor fails that).
+    medusa_server.state.production = True
+    port = int(medusa_server.url.rsplit(":", 1)[1])
+    with tls_proxy(port, str(certs.cert), str(certs.key)) as tls_port:
+        https = f"MEDUSA_BACKEND_URL=https://localhost:{tls_port}\n"
+        stripe_server.state.seed(f"https://localhost:{tls_port}{hook}")
+        write(store / "backend/.env.production", https)
+        write(store / "storefront/.env.production.local", https)
+        yield store
 
 
 @pytest.mark.parametrize("command", readme_commands())
@@ -76,9 +102,8 @@ def test_readme_example(demo_store: Path, command: str) -> None:
     argv = shlex.split(command)[1:]
     argv = [a.replace("/tmp", str(demo_store)) if a == "/tmp" else a for a in argv]
     # Lines without --project or --env-file run from the store's root, as a deploy script would.
-    os.chdir(
-        demo_store if "--project" not in argv and "--env-file" not in argv else demo_store.parent
-    )
+    beside = "--project" in argv or "--env-file" in argv or "--fleet" in argv
+    os.chdir(demo_store.parent if beside else demo_store)
     result = run(*argv, env={"SSL_CERT_FILE": os.environ["SSL_CERT_FILE"]})
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     assert result.exit_code == 0, f"{command}\n{result.stdout}\n{result.stderr}"

@@ -94,8 +94,7 @@ def copy_with_ping(target: Path) -> Path:
     registry = target / "storectl/providers/registry.py"
     text = registry.read_text()
     text = text.replace(
-        "from storectl.providers import medusa, redis, s3, smtp, stripe\n",
-        "from storectl.providers import medusa, ping, redis, s3, smtp, stripe\n",
+        "from storectl.providers import medusa, ", "from storectl.providers import medusa, ping, "
     )
     text = text.replace("    medusa.PROVIDER,\n", "    medusa.PROVIDER,\n    ping.PROVIDER,\n")
     assert "ping.PROVIDER" in text and "import medusa, ping" in text

@@ -15,8 +15,11 @@ def test_example_store_is_all_inactive_and_clean() -> None:
     assert result.stderr == ""
     data = result.json()
     assert data["ok"] is True
-    assert [p["active"] for p in data["providers"]] == [False] * 5
-    assert data["findings"] == []
+    assert [p["active"] for p in data["providers"]] == [False] * 6
+    # development: Medusa's default JWT/COOKIE secrets are noted, nothing more
+    assert [(f["code"], f["severity"]) for f in data["findings"]] == [
+        ("medusa.secret-default", "info")
+    ] * 2
     fallbacks = {p["name"]: p["fallback"] for p in data["providers"]}
     assert "local file storage" in fallbacks["s3"]
     assert "workflow-engine-inmemory" in fallbacks["redis"]
@@ -29,7 +32,7 @@ def test_example_store_table() -> None:
     result = run("status", "--project", str(EXAMPLE))
     assert result.exit_code == 0
     assert "S3_BUCKET unset → local file storage" in result.stdout
-    assert "0 active, 5 inactive" in result.stdout
+    assert "0 active, 6 inactive" in result.stdout
     assert "\x1b[" not in result.stdout  # NO_COLOR and not a TTY: no escape codes
 
 
@@ -107,6 +110,7 @@ def test_environment_option_and_process_environment(store: Path) -> None:
         "-f",
         "json",
         "--ignore-environment",
+        "--allow-empty",  # development reads backend/.env only, and there is none
         env={"REDIS_URL": "redis://env:6379"},
     ).json()
     assert next(p for p in data["providers"] if p["name"] == "redis")["active"] is False

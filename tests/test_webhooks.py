@@ -44,6 +44,14 @@ def make_store(
     return env_path
 
 
+def on_disk(env_path: Path, secret: str, endpoint_id: str | None = None) -> None:
+    """Put a webhook secret (and the endpoint it belongs to) in the env file, as register does."""
+    lines = f"STRIPE_WEBHOOK_SECRET={secret}\n"
+    if endpoint_id is not None:
+        lines += f"STRIPE_WEBHOOK_ENDPOINT_ID={endpoint_id}\n"
+    env_path.write_text(env_path.read_text() + lines)
+
+
 def webhooks(store: Path, *args: str) -> Result:
     return run("webhooks", *args, "--project", str(store))
 
@@ -114,7 +122,9 @@ def test_register_creates_and_writes_the_secret(store: Path, stripe_server: Stri
     (endpoint,) = stripe_server.state.endpoints[scope()]
     assert endpoint["url"] == BACKEND + HOOK
     assert endpoint["enabled_events"] == list(MEDUSA_EVENTS)
-    assert env_path.read_text() == before + f"STRIPE_WEBHOOK_SECRET={endpoint['secret']}\n"
+    assert env_path.read_text() == before + (
+        f"STRIPE_WEBHOOK_SECRET={endpoint['secret']}\nSTRIPE_WEBHOOK_ENDPOINT_ID={endpoint['id']}\n"
+    )
     assert stat.S_IMODE(env_path.stat().st_mode) == 0o600
     assert endpoint["secret"] not in result.stdout + result.stderr
     assert data["secret_written_to"] == str(env_path)
@@ -180,10 +190,11 @@ def test_register_twice_makes_one_endpoint_and_no_second_write(
 def test_register_enables_and_adds_missing_events_keeping_extras(
     store: Path, stripe_server: StripeServer
 ) -> None:
-    make_store(store, stripe_server)
+    env_path = make_store(store, stripe_server)
     endpoint_id = seed(
         stripe_server, BACKEND + HOOK, ["charge.succeeded", "payment_intent.created"], "disabled"
     )
+    on_disk(env_path, "whsec_seeded1", endpoint_id)
     result = webhooks(store, "register")
     assert result.exit_code == 0, result.stderr
     (endpoint,) = stripe_server.state.endpoints[scope()]
@@ -193,16 +204,21 @@ def test_register_enables_and_adds_missing_events_keeping_extras(
 
 
 def test_register_exact_drops_extra_events(store: Path, stripe_server: StripeServer) -> None:
-    make_store(store, stripe_server)
-    seed(stripe_server, BACKEND + HOOK, ["charge.succeeded", *MEDUSA_EVENTS])
+    env_path = make_store(store, stripe_server)
+    on_disk(
+        env_path,
+        "whsec_seeded1",
+        seed(stripe_server, BACKEND + HOOK, ["charge.succeeded", *MEDUSA_EVENTS]),
+    )
     assert webhooks(store, "register", "--exact").exit_code == 0
     assert stripe_server.state.endpoints[scope()][0]["enabled_events"] == list(MEDUSA_EVENTS)
 
 
 def test_register_duplicates_reported_then_pruned(store: Path, stripe_server: StripeServer) -> None:
-    make_store(store, stripe_server)
+    env_path = make_store(store, stripe_server)
     keep = seed(stripe_server, BACKEND + HOOK, list(MEDUSA_EVENTS))
     seed(stripe_server, BACKEND + HOOK, ["payment_intent.created"])
+    on_disk(env_path, "whsec_unknown")  # no STRIPE_WEBHOOK_ENDPOINT_ID: the oldest is kept
     reported = webhooks(store, "register")
     assert reported.exit_code == 1
     assert "--prune-duplicates" in reported.stdout

@@ -143,3 +143,98 @@ def confirm(question: str, yes: bool) -> None:
         )
     if not typer.confirm(question, default=False, err=True):
         raise typer.Abort()
+
+
+# --- many stores in one run (storectl/fleet/) ----------------------------------------------
+
+FLEET_PANEL = "Many stores"
+#: Stores at once by default: a store waits on the network, not the CPU, and already runs its
+#: providers' probes in parallel (bench/fleet.py: 100 stores in 5x one store's time at 32).
+DEFAULT_JOBS = 32
+
+ProjectsOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--project",
+        "-p",
+        help="Store root holding backend/ and storefront/, or the backend folder itself "
+        "(default: the current folder). Repeat it to check several stores in one run.",
+        show_default=False,
+        rich_help_panel=ENV_PANEL,
+    ),
+]
+EnvironmentsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--environment",
+        help="Medusa environment: production, staging or test also read backend/.env.<env> "
+        "(default: $NODE_ENV, else development). Repeat it to check each environment.",
+        show_default=False,
+        rich_help_panel=ENV_PANEL,
+    ),
+]
+FleetOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--fleet",
+        help="Fleet file listing the stores (default: ./storectl.toml when no --project or "
+        "--env-file is given).",
+        show_default=False,
+        dir_okay=False,
+        rich_help_panel=FLEET_PANEL,
+    ),
+]
+StoreOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--store", help="Only this store of the fleet (repeatable).", rich_help_panel=FLEET_PANEL
+    ),
+]
+TagOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tag", help="Only the stores with this tag (repeatable).", rich_help_panel=FLEET_PANEL
+    ),
+]
+JobsOpt = Annotated[
+    int,
+    typer.Option(
+        "--jobs", "-j", help="Stores checked at once.", min=1, max=256, rich_help_panel=FLEET_PANEL
+    ),
+]
+FailFastOpt = Annotated[
+    bool,
+    typer.Option(
+        "--fail-fast",
+        help="Stop at the first store that fails; the rest are reported as not checked.",
+        rich_help_panel=FLEET_PANEL,
+    ),
+]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="With several stores: every check of every store, not only what failed or warned.",
+        rich_help_panel=FLEET_PANEL,
+    ),
+]
+AllowEmptyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-empty",
+        help="Go on when no env file is found and no provider variable is set "
+        "(default: that is an error, exit 2).",
+        rich_help_panel=ENV_PANEL,
+    ),
+]
+RequireOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--require",
+        help="Comma-separated providers that must be active (exit 1 if one is not), "
+        "e.g. stripe,s3,smtp,redis.",
+        envvar="STORECTL_REQUIRE",
+        show_default=False,
+    ),
+]

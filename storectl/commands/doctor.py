@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from storectl import config, output
+from storectl.commands import _fleet
 from storectl.commands._options import (
+    DEFAULT_JOBS,
+    AllowEmptyOpt,
     DoctorFormatOpt,
     EnvFileOpt,
-    EnvironmentOpt,
+    EnvironmentsOpt,
+    FailFastOpt,
+    FleetOpt,
     IgnoreEnvironmentOpt,
+    JobsOpt,
     OutputOpt,
-    ProjectOpt,
+    ProjectsOpt,
     QuietOpt,
+    RequireOpt,
+    StoreOpt,
     StrictOpt,
+    TagOpt,
     TimeoutOpt,
+    VerboseOpt,
 )
 from storectl.errors import ExitCode
 from storectl.output import DoctorFormat
+from storectl.providers import registry
 from storectl.providers.base import ProbeOptions
 from storectl.providers.registry import PROVIDERS
 
@@ -36,10 +47,11 @@ ProvidersOpt = Annotated[
 
 @app.command("doctor")
 def run_doctor(
-    project: ProjectOpt = None,
+    project: ProjectsOpt = None,
     env_file: EnvFileOpt = None,
-    environment: EnvironmentOpt = None,
+    environment: EnvironmentsOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     only: ProvidersOpt = None,
     skip: ProvidersOpt = None,
     timeout: TimeoutOpt = 10.0,
@@ -49,9 +61,32 @@ def run_doctor(
             "--no-write", help="Skip the S3 write probe (it puts and deletes one object)."
         ),
     ] = False,
+    storefront_url: Annotated[
+        str | None,
+        typer.Option(
+            "--storefront-url",
+            help="The storefront's URL, for the CORS preflights (default: NEXT_PUBLIC_BASE_URL).",
+            show_default=False,
+        ),
+    ] = None,
+    admin_url: Annotated[
+        str | None,
+        typer.Option(
+            "--admin-url",
+            help="The admin's URL when it is hosted apart from the backend (CORS preflights).",
+            show_default=False,
+        ),
+    ] = None,
     fmt: DoctorFormatOpt = DoctorFormat.TABLE,
     output_file: OutputOpt = None,
     strict: StrictOpt = False,
+    fleet: FleetOpt = None,
+    store: StoreOpt = None,
+    tag: TagOpt = None,
+    jobs: JobsOpt = DEFAULT_JOBS,
+    fail_fast: FailFastOpt = False,
+    verbose: VerboseOpt = False,
+    require: RequireOpt = None,
     quiet: QuietOpt = False,
     list_checks: Annotated[
         bool,
@@ -67,33 +102,107 @@ def run_doctor(
     Read-only except the S3 write probe (one object under storectl-probe/, always deleted).
     Exit 0 when nothing failed, 1 when a check failed, 2 on a usage or config error.
 
+    With several stores (storectl.toml, --fleet, or repeated --project/--environment) the
+    stores run in parallel (--jobs) and one report covers them all.
+
     Example: storectl doctor --project ./my-store --only stripe,redis --format json
     """
     # its threads, report model and renderers are not needed at start-up
     from storectl.doctor import runner as doctor
     from storectl.doctor import view
 
+    selection = _fleet.Selection.of(
+        fleet, project, env_file, environment, ignore_environment, store, tag, allow_empty
+    )
     providers = doctor.select(PROVIDERS, only or (), skip or ())
     if list_checks:
-        text_fmt = (
-            output.StatusFormat.JSON if fmt is DoctorFormat.JSON else output.StatusFormat.TABLE
-        )
-        output.render(doctor.catalog(providers), text_fmt, view.catalog_text)
+        as_json = fmt is DoctorFormat.JSON
+        shown = output.StatusFormat.JSON if as_json else output.StatusFormat.TABLE
+        output.render(doctor.catalog(providers), shown, view.catalog_text)
         return
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
-    env = config.load(options)
+    required = registry.provider_names(require or (), "--require")
+    probe_options = ProbeOptions(
+        timeout=timeout,
+        write=not no_write,
+        settings=_settings(storefront_url=storefront_url, admin_url=admin_url),
+    )
+    chosen = _fleet.stores(selection)
+    if len(chosen) > 1:
+        from storectl.fleet.share import SharedProbes
+
+        shared = SharedProbes()
+        shared_providers = shared.wrap(providers)
+        _fleet.run(
+            selection,
+            chosen,
+            lambda _store, env: doctor.build(
+                env,
+                shared_providers,
+                probe_options,
+                strict=strict,
+                include_env_lint=not only,
+                required=required,
+            ),
+            lambda report: report.ok,
+            _adapter(),
+            fmt,
+            jobs=jobs,
+            timeout=timeout,
+            fail_fast=fail_fast,
+            verbose=verbose,
+            strict=strict,
+            output_file=output_file,
+            shared=lambda: shared.reused,
+        )
+        return
+    env = config.load(selection.options(chosen[0]))
     progress = output.Progress([p.name for p in providers if p.is_active(env) and p.probe])
     try:
         report = doctor.build(
             env,
             providers,
-            ProbeOptions(timeout=timeout, write=not no_write),
+            probe_options,
             strict=strict,
             include_env_lint=not only,
             on_done=progress.done,
+            required=required,
         )
     finally:
         progress.close()
-    view.render(report, fmt, output_file, root=project, quiet=quiet)
+    view.render(report, fmt, output_file, root=chosen[0].project, quiet=quiet)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)
+
+
+def _settings(**given: str | None) -> dict[str, str]:
+    """Options passed to the providers by name; an origin must be an http(s) URL."""
+    from storectl.errors import UsageError
+    from storectl.providers.values import is_http_url
+
+    for name, value in given.items():
+        if value is not None and not is_http_url(value):
+            flag = "--" + name.replace("_", "-")
+            raise UsageError(
+                f"{flag} {value!r} is not an http(s) URL", hint=f"write {flag} https://host"
+            )
+    return {name: value for name, value in given.items() if value is not None}
+
+
+def _adapter() -> Any:
+    """How one store's doctor report shows in the fleet report."""
+    from storectl.doctor.runner import DoctorReport
+    from storectl.fleet.view import Adapter, check_lines
+
+    def summary(report: DoctorReport) -> str:
+        s = report.summary
+        return (
+            f"{s.total} checks, {s.fail} failed, {s.warn} warnings, {s.error} errors "
+            f"in {s.duration_ms / 1000:.1f} s"
+        )
+
+    return Adapter[DoctorReport](
+        "doctor",
+        summary,
+        lambda report, paint, verbose: check_lines(report.checks, paint, verbose),
+        lambda report: report.checks,
+    )

@@ -9,6 +9,7 @@ import typer
 
 from storectl import config, output
 from storectl.commands._options import (
+    AllowEmptyOpt,
     DryRunOpt,
     EnvFileOpt,
     EnvironmentOpt,
@@ -59,9 +60,14 @@ SampleOpt = Annotated[bool, typer.Option("--sample", help="Use the built-in samp
 
 
 def _env(
-    project: Path | None, env_file: list[Path] | None, environment: str | None, ignore: bool
+    project: Path | None,
+    env_file: list[Path] | None,
+    environment: str | None,
+    ignore: bool,
+    allow_empty: bool,
 ) -> config.Env:
-    return config.load(config.EnvOptions.of(project, env_file, environment, ignore))
+    """The store's env; `templates` and `preview --sample` need none, so pass allow_empty."""
+    return config.load(config.EnvOptions.of(project, env_file, environment, ignore, allow_empty))
 
 
 def _event_note(event: str) -> None:
@@ -88,7 +94,7 @@ def list_templates(
     from storectl.mail import replay
 
     tpl = replay.templates(
-        _env(project, env_file, environment, ignore_environment), templates, "en_US"
+        _env(project, env_file, environment, ignore_environment, True), templates, "en_US"
     )
     result = replay.TemplateList(str(tpl.override) if tpl.override else None, tuple(tpl.list()))
     output.render(result, fmt, view.templates_text)
@@ -103,6 +109,7 @@ def send_test(
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     timeout: RequestTimeoutOpt = 10.0,
     fmt: TableJsonOpt = StatusFormat.TABLE,
 ) -> None:
@@ -112,7 +119,7 @@ def send_test(
     """
     from storectl.mail import replay
 
-    env = _env(project, env_file, environment, ignore_environment)
+    env = _env(project, env_file, environment, ignore_environment, allow_empty)
     output.render(replay.send_test(env, to, timeout), fmt, view.test_mail_text)
 
 
@@ -130,6 +137,7 @@ def preview(
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     templates: TemplatesOpt = None,
     locale: LocaleOpt = None,
     screenshot: Annotated[
@@ -160,7 +168,7 @@ def preview(
     from storectl.mail import replay
 
     _event_note(event)
-    env = _env(project, env_file, environment, ignore_environment)
+    env = _env(project, env_file, environment, ignore_environment, allow_empty or sample)
     tpl = replay.templates(env, templates, locale)
     output.render(
         replay.preview(
@@ -211,6 +219,7 @@ def replay_event(
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     templates: TemplatesOpt = None,
     locale: LocaleOpt = None,
     timeout: RequestTimeoutOpt = 30.0,
@@ -225,7 +234,7 @@ def replay_event(
     from storectl.mail import replay
 
     _event_note(event)
-    env = _env(project, env_file, environment, ignore_environment)
+    env = _env(project, env_file, environment, ignore_environment, allow_empty)
     report = replay.replay(
         env,
         event=event,

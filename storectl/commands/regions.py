@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from storectl import config, output
+from storectl.commands import _fleet
 from storectl.commands._options import (
+    DEFAULT_JOBS,
+    AllowEmptyOpt,
     DryRunOpt,
     EnvFileOpt,
     EnvironmentOpt,
+    EnvironmentsOpt,
+    FailFastOpt,
+    FleetOpt,
     IgnoreEnvironmentOpt,
+    JobsOpt,
     ProjectOpt,
+    ProjectsOpt,
     RequestTimeoutOpt,
+    StoreOpt,
     TableJsonOpt,
+    TagOpt,
+    VerboseOpt,
     YesOpt,
     confirm,
 )
-from storectl.output import StatusFormat
+from storectl.fleet.view import Adapter
+from storectl.output import DoctorFormat, Painter, StatusFormat
 from storectl.regions import view
+
+if TYPE_CHECKING:
+    from storectl.regions.admin import RegionList
 
 app = typer.Typer(
     add_completion=False,
@@ -46,21 +61,64 @@ ProviderOpt = Annotated[
 
 @app.command("list")
 def list_regions(
-    project: ProjectOpt = None,
+    project: ProjectsOpt = None,
     env_file: EnvFileOpt = None,
-    environment: EnvironmentOpt = None,
+    environment: EnvironmentsOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     timeout: RequestTimeoutOpt = 30.0,
     fmt: TableJsonOpt = StatusFormat.TABLE,
+    fleet: FleetOpt = None,
+    store: StoreOpt = None,
+    tag: TagOpt = None,
+    jobs: JobsOpt = DEFAULT_JOBS,
+    fail_fast: FailFastOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """List regions with their currency, countries, payment providers and Stripe.
+
+    Over several stores (a fleet): one line per store, its regions with -v.
 
     Example: storectl regions list --project ./my-store
     """
     from storectl.regions import admin as region_admin
 
-    env = config.load(config.EnvOptions.of(project, env_file, environment, ignore_environment))
+    selection = _fleet.Selection.of(
+        fleet, project, env_file, environment, ignore_environment, store, tag, allow_empty
+    )
+    chosen = _fleet.stores(selection)
+    if len(chosen) > 1:
+        _fleet.run(
+            selection,
+            chosen,
+            lambda _store, env: region_admin.list_regions(env, timeout),
+            lambda _regions: True,
+            _list_adapter(),
+            DoctorFormat(fmt.value),
+            jobs=jobs,
+            timeout=timeout,
+            fail_fast=fail_fast,
+            verbose=verbose,
+        )
+        return
+    env = config.load(selection.options(chosen[0]))
     output.render(region_admin.list_regions(env, timeout), fmt, view.regions_text)
+
+
+def _list_adapter() -> Adapter[RegionList]:
+    """One store's regions in the fleet report: a count, and the region table with -v."""
+
+    def summary(result: RegionList) -> str:
+        regions = result.regions
+        with_stripe = sum(r.stripe for r in regions)
+        return f"{len(regions)} regions, {with_stripe} with Stripe"
+
+    def lines(result: RegionList, paint: Painter, verbose: bool) -> list[str]:
+        if not verbose:
+            return []
+        return ["    " + line for line in view.regions_text(result, paint).splitlines()]
+
+    return Adapter("regions list", summary, lines)
 
 
 @app.command("enable-stripe")
@@ -69,6 +127,7 @@ def enable_stripe(
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     region: RegionOpt = None,
     every: AllOpt = False,
     provider: ProviderOpt = None,
@@ -83,7 +142,7 @@ def enable_stripe(
 
     Example: storectl regions enable-stripe --all --dry-run
     """
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     _change(options, region, every, provider, False, dry_run, yes, timeout, fmt, enable=True)
 
 
@@ -93,6 +152,7 @@ def disable_stripe(
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     region: RegionOpt = None,
     every: AllOpt = False,
     provider: ProviderOpt = None,
@@ -110,7 +170,7 @@ def disable_stripe(
 
     Example: storectl regions disable-stripe --region Europe --dry-run
     """
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     _change(options, region, every, provider, force, dry_run, yes, timeout, fmt, enable=False)
 
 

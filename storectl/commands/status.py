@@ -5,31 +5,51 @@ from __future__ import annotations
 import typer
 
 from storectl import config
+from storectl.commands import _fleet
 from storectl.commands._options import (
+    DEFAULT_JOBS,
+    AllowEmptyOpt,
     EnvFileOpt,
-    EnvironmentOpt,
+    EnvironmentsOpt,
+    FailFastOpt,
+    FleetOpt,
     IgnoreEnvironmentOpt,
-    ProjectOpt,
+    JobsOpt,
+    ProjectsOpt,
     QuietOpt,
+    RequireOpt,
     StatusFormatOpt,
+    StoreOpt,
     StrictOpt,
+    TagOpt,
+    VerboseOpt,
 )
 from storectl.errors import ExitCode
-from storectl.output import StatusFormat
+from storectl.fleet.view import Adapter
+from storectl.output import DoctorFormat, Painter, StatusFormat
+from storectl.providers import registry
 from storectl.providers.registry import PROVIDERS
-from storectl.status import build_status, render
+from storectl.status import StatusReport, build_status, finding_lines, render, status_table
 
 app = typer.Typer(add_completion=False)
 
 
 @app.command("status")
 def status(
-    project: ProjectOpt = None,
+    project: ProjectsOpt = None,
     env_file: EnvFileOpt = None,
-    environment: EnvironmentOpt = None,
+    environment: EnvironmentsOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     fmt: StatusFormatOpt = StatusFormat.TABLE,
     strict: StrictOpt = False,
+    fleet: FleetOpt = None,
+    store: StoreOpt = None,
+    tag: TagOpt = None,
+    jobs: JobsOpt = DEFAULT_JOBS,
+    fail_fast: FailFastOpt = False,
+    verbose: VerboseOpt = False,
+    require: RequireOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Show which providers are active, what falls back, and lint the env offline.
@@ -38,8 +58,53 @@ def status(
 
     Example: storectl status --project ./my-store --environment production
     """
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
-    report = build_status(config.load(options), PROVIDERS, strict=strict)
+    selection = _fleet.Selection.of(
+        fleet, project, env_file, environment, ignore_environment, store, tag, allow_empty
+    )
+    required = registry.provider_names(require or (), "--require")
+    chosen = _fleet.stores(selection)
+    if len(chosen) > 1:
+        _fleet.run(
+            selection,
+            chosen,
+            lambda _store, env: build_status(env, PROVIDERS, strict=strict, required=required),
+            lambda report: report.ok,
+            _adapter(),
+            DoctorFormat(fmt.value),
+            jobs=jobs,
+            timeout=10.0,
+            fail_fast=fail_fast,
+            verbose=verbose,
+        )
+        return
+    report = build_status(
+        config.load(selection.options(chosen[0])), PROVIDERS, strict=strict, required=required
+    )
     render(report, fmt, quiet=quiet)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)
+
+
+def _adapter() -> Adapter[StatusReport]:
+    """How one store's status shows in the fleet report: its findings (all of them with -v)."""
+    from storectl.model import Severity
+
+    def summary(report: StatusReport) -> str:
+        s = report.summary
+        return (
+            f"{s.active} active, {s.inactive} inactive · {s.errors} errors, "
+            f"{s.warnings} warnings, {s.info} info"
+        )
+
+    def lines(report: StatusReport, paint: Painter, verbose: bool) -> list[str]:
+        if verbose:  # everything: the store's whole status table
+            return [
+                f"    {line}".rstrip() for line in status_table(report, paint).splitlines()[:-2]
+            ]
+        out = []
+        for f in report.findings:
+            if f.severity is not Severity.INFO:
+                out += ["  " + line for line in finding_lines(f, paint)]
+        return out
+
+    return Adapter("status", summary, lines)

@@ -9,20 +9,33 @@ from typing import Annotated
 import typer
 
 from storectl import config, output
+from storectl.commands import _fleet
 from storectl.commands._options import (
+    DEFAULT_JOBS,
+    AllowEmptyOpt,
     DryRunOpt,
     EnvFileOpt,
     EnvironmentOpt,
+    EnvironmentsOpt,
+    FailFastOpt,
+    FleetOpt,
     IgnoreEnvironmentOpt,
+    JobsOpt,
     ProjectOpt,
+    ProjectsOpt,
     RequestTimeoutOpt,
+    StoreOpt,
     TableJsonOpt,
+    TagOpt,
+    VerboseOpt,
     YesOpt,
     confirm,
 )
 from storectl.env import Env
-from storectl.errors import ConfigError, ExitCode
-from storectl.output import StatusFormat
+from storectl.errors import ConfigError, ExitCode, UsageError
+from storectl.fleet.view import Adapter
+from storectl.output import DoctorFormat, Painter, StatusFormat
+from storectl.webhooks import plan as webhooks_plan
 from storectl.webhooks import view
 
 app = typer.Typer(
@@ -43,18 +56,24 @@ UrlOpt = Annotated[
 
 
 def _expected(env_options: config.EnvOptions, url: str | None) -> tuple[Env, str, str]:
+    env = config.load(env_options)
+    found, origin = _expected_in(env, url)
+    return env, found, origin
+
+
+def _expected_in(env: Env, url: str | None) -> tuple[str, str]:
+    """The webhook URL: --url, else the store's own (a ConfigError when it has none)."""
     from storectl.providers.values import webhook_url
 
-    env = config.load(env_options)
     if url:
-        return env, url, "--url"
+        return url, "--url"
     found, origin = webhook_url(env)
     if found is None:
         raise ConfigError(
             f"no webhook URL: {origin}",
             hint="set MEDUSA_BACKEND_URL or STRIPE_WEBHOOK_URL, or pass --url",
         )
-    return env, found, origin
+    return found, origin
 
 
 @app.command("url")
@@ -63,6 +82,7 @@ def show_url(
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     fmt: TableJsonOpt = StatusFormat.TABLE,
 ) -> None:
     """Print the webhook URL Stripe should call, and where it came from.
@@ -71,7 +91,7 @@ def show_url(
     """
     from storectl.webhooks import plan as webhooks
 
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     _env, url, origin = _expected(options, None)
     output.render(
         webhooks.WebhookUrl(url, origin, webhooks.url_note(url)), fmt, view.webhook_url_text
@@ -84,6 +104,7 @@ def list_endpoints(
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     timeout: RequestTimeoutOpt = 30.0,
     fmt: TableJsonOpt = StatusFormat.TABLE,
 ) -> None:
@@ -94,7 +115,9 @@ def list_endpoints(
     from storectl.providers import stripe, stripe_api, values
     from storectl.webhooks import plan as webhooks
 
-    env = config.load(config.EnvOptions.of(project, env_file, environment, ignore_environment))
+    env = config.load(
+        config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
+    )
     expected, _origin = values.webhook_url(env)
     endpoints = stripe_api.Api(env, timeout).endpoints()
     views = webhooks.views(endpoints, expected, stripe.MEDUSA_EVENTS)
@@ -103,10 +126,11 @@ def list_endpoints(
 
 @app.command("register")
 def register(
-    project: ProjectOpt = None,
+    project: ProjectsOpt = None,
     env_file: EnvFileOpt = None,
-    environment: EnvironmentOpt = None,
+    environment: EnvironmentsOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     url: UrlOpt = None,
     events: Annotated[
         str | None,
@@ -148,32 +172,83 @@ def register(
     yes: YesOpt = False,
     timeout: RequestTimeoutOpt = 30.0,
     fmt: TableJsonOpt = StatusFormat.TABLE,
+    fleet: FleetOpt = None,
+    store: StoreOpt = None,
+    tag: TagOpt = None,
+    jobs: JobsOpt = DEFAULT_JOBS,
+    fail_fast: FailFastOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Create or fix the webhook endpoint for this store, and save its signing secret.
 
     Idempotent: when the endpoint already matches, nothing is written. A new endpoint's
     secret goes to STRIPE_WEBHOOK_SECRET in the backend env file (atomically, mode 0600).
 
+    Over several stores (a fleet) it runs only with --dry-run: every store's plan, one report.
+
     Example: storectl webhooks register --project ./my-store --dry-run
     """
     from storectl.webhooks import register as registration
 
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
-    env, target_url, origin = _expected(options, url)
-    request = registration.Request(
-        url=target_url,
-        url_source=origin,
-        events=[e.strip() for e in events.split(",") if e.strip()] if events else None,
-        exact=exact,
-        prune=prune_duplicates,
-        rotate=rotate,
-        write_to=write_to,
-        show_secret=show_secret,
-        force=force,
-        dry_run=dry_run,
-        timeout=timeout,
+    selection = _fleet.Selection.of(
+        fleet, project, env_file, environment, ignore_environment, store, tag, allow_empty
     )
-    report = registration.register(env, request, lambda question: confirm(question, yes))
+    chosen = _fleet.stores(selection)
+    if len(chosen) > 1:
+        if not dry_run:
+            _fleet.refuse_fleet("webhooks register", chosen)
+        if url or write_to:
+            raise UsageError(
+                "--url and --write-to name one store's endpoint and file",
+                hint="each store's URL comes from its own env; pick one with --store",
+            )
+
+    def request_for(target_url: str, origin: str) -> registration.Request:
+        return registration.Request(
+            url=target_url,
+            url_source=origin,
+            events=[e.strip() for e in events.split(",") if e.strip()] if events else None,
+            exact=exact,
+            prune=prune_duplicates,
+            rotate=rotate,
+            write_to=write_to,
+            show_secret=show_secret,
+            force=force,
+            dry_run=dry_run,
+            timeout=timeout,
+        )
+
+    if len(chosen) > 1:
+
+        def plan(_store: object, env: Env) -> webhooks_plan.RegisterReport:
+            found, origin = _expected_in(env, None)
+            return registration.register(env, request_for(found, origin), _never)
+
+        _fleet.run(
+            selection,
+            chosen,
+            plan,
+            lambda report: report.ok,
+            _register_adapter(),
+            DoctorFormat(fmt.value),
+            jobs=jobs,
+            timeout=timeout,
+            fail_fast=fail_fast,
+            verbose=verbose,
+        )
+        return
+    options = selection.options(chosen[0])
+    env, target_url, origin = _expected(options, url)
+    request = request_for(target_url, origin)
+    try:
+        report = registration.register(env, request, lambda question: confirm(question, yes))
+    except registration.SecretNotSaved as lost:
+        import os
+
+        github = os.environ.get("GITHUB_ACTIONS") == "true"
+        sys.stderr.write(view.secret_once(lost.secret, lost.endpoint_id, github))
+        sys.stderr.flush()
+        raise
     if report.secret:
         from storectl.output.github import add_mask, in_actions
 
@@ -192,6 +267,7 @@ def send_test(
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
     url: UrlOpt = None,
     timeout: RequestTimeoutOpt = 10.0,
     fmt: TableJsonOpt = StatusFormat.TABLE,
@@ -204,9 +280,29 @@ def send_test(
     """
     from storectl.webhooks import register as registration
 
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     env, target_url, _origin = _expected(options, url)
     result = registration.send_test(env, target_url, timeout)
     output.render(result, fmt, view.webhook_test_text)
     if result.status.value not in ("ok", "warn"):
         raise typer.Exit(ExitCode.FAILED)
+
+
+def _never(question: str) -> None:
+    """A dry run never asks; if it did, a fleet cannot answer for every store."""
+    raise UsageError(f"{question.rstrip('?')}: not confirmed", hint="run it per store with --store")
+
+
+def _register_adapter() -> Adapter[webhooks_plan.RegisterReport]:
+    """One store's webhook plan in the fleet report: its actions (the whole plan with -v)."""
+
+    def summary(report: webhooks_plan.RegisterReport) -> str:
+        changes = report.actions
+        verb = "would change" if report.dry_run else "changed"
+        return f"{report.url}: {len(changes)} change(s) {verb}" if changes else f"{report.url}: ok"
+
+    def lines(report: webhooks_plan.RegisterReport, paint: Painter, verbose: bool) -> list[str]:
+        text = view.register_text(report, paint)
+        return ["    " + line for line in text.splitlines()] if verbose or not report.ok else []
+
+    return Adapter("webhooks register", summary, lines)

@@ -56,11 +56,10 @@ def select(
     providers: Sequence[Provider], only: Iterable[str], skip: Iterable[str]
 ) -> list[Provider]:
     """Providers named by --only/--skip (comma lists); an unknown name is a usage error."""
-    from storectl.providers.registry import resolve_names
+    from storectl.providers.registry import provider_names
 
-    names = [p.name for p in providers]
-    wanted = resolve_names("provider", only, names)
-    unwanted = resolve_names("provider", skip, names)
+    wanted = provider_names(only, "--only")
+    unwanted = provider_names(skip, "--skip")
     return [p for p in providers if (not wanted or p.name in wanted) and p.name not in unwanted]
 
 
@@ -156,6 +155,60 @@ def probe_all(
     return {p.name: results[p.name] for p in providers if p.name in results}
 
 
+def required_checks(
+    env: Env, providers: Sequence[Provider], required: Sequence[str]
+) -> list[Check]:
+    """--require: a named provider that is inactive is a failed check."""
+    from storectl.providers.registry import PROVIDERS
+
+    known = {p.name: p for p in (*providers, *PROVIDERS)}
+    return [
+        Check(
+            name,
+            "required",
+            Status.FAIL,
+            f"--require {name}: {known[name].title} is inactive "
+            f"({known[name].activation} is not set)",
+            hint=f"set {known[name].activation} (is this the right folder and --environment?), "
+            f"or drop {name} from --require / STORECTL_REQUIRE",
+            stage=Stage.CONFIG,
+        )
+        for name in required
+        if name in known and not known[name].is_active(env)
+    ]
+
+
+def requested_skip(check: Check) -> bool:
+    """A check skipped because an option asked for it says so first (`--no-write: ...`)."""
+    return check.status is Status.SKIP and check.summary.startswith("--")
+
+
+def unchecked(
+    env: Env, providers: Sequence[Provider], probed: dict[str, list[Check]]
+) -> list[Check]:
+    """An active provider none of whose live checks ran (each skipped, and not on request) was
+    not checked at all: a warning, so --strict fails instead of printing "ok"."""
+    found = []
+    for provider in providers:
+        checks = probed.get(provider.name)
+        if checks is None or not provider.is_active(env):
+            continue
+        if any(c.status is not Status.SKIP or requested_skip(c) for c in checks):
+            continue
+        found.append(
+            Check(
+                provider.name,
+                "live",
+                Status.WARN,
+                f"{provider.title} is active but no live check ran "
+                + ("(it has none)" if not checks else "(every one was skipped)"),
+                hint="see the skipped checks' hints for what they need",
+                stage=Stage.CONFIG,
+            )
+        )
+    return found
+
+
 def failed(checks: Sequence[Check], *, strict: bool) -> bool:
     bad = {Status.FAIL, Status.ERROR} | ({Status.WARN} if strict else set())
     return any(c.status in bad for c in checks)
@@ -169,6 +222,7 @@ def build(
     strict: bool,
     include_env_lint: bool = True,
     on_done: Callable[[str], None] | None = None,
+    required: Sequence[str] = (),
 ) -> DoctorReport:
     start = time.monotonic()
     names = {p.name for p in providers}
@@ -178,8 +232,11 @@ def build(
         for f in findings
         if f.provider in names or (include_env_lint and f.provider == "env")
     ]
-    for provider_checks in probe_all(env, providers, options, on_done).values():
+    checks.extend(required_checks(env, providers, required))
+    probed = probe_all(env, providers, options, on_done)
+    for provider_checks in probed.values():
         checks.extend(provider_checks)
+    checks.extend(unchecked(env, providers, probed))
     # One block per provider, in registry order (its lint first), the env files' findings last.
     order = {p.name: index for index, p in enumerate(providers)}
     checks.sort(key=lambda c: order.get(c.provider, len(order)))

@@ -44,7 +44,7 @@ def render(
                 "storectl doctor", report.checks, report.strict, report.summary.duration_ms
             )
         case DoctorFormat.GITHUB:
-            text = workflow_commands(report.checks, summary_line(report), root)
+            text = workflow_commands(report.checks, summary_line(report), root=root)
             append_step_summary("storectl doctor", report.checks, summary_line(report))
         case _:
             assert_never(fmt)
@@ -74,7 +74,17 @@ def summary_line(report: DoctorReport) -> str:
 def doctor_table(report: DoctorReport, paint: Painter, quiet: bool = False) -> str:
     """Checks grouped by provider, then the summary line; `quiet`: only the failures (and the
     warnings under --strict) and the summary line."""
-    out: list[str] = []
+    loaded = [f.path for f in report.files if f.exists]
+    out: list[str] = (
+        []
+        if quiet
+        else [
+            f"environment: {paint(report.environment, 'bold')}  ·  files: "
+            + (", ".join(loaded) if loaded else "none found (process environment only)"),
+            "",
+        ]
+    )
+    header = len(out)
     by_provider: dict[str, list[Check]] = {}
     failing = {Status.FAIL, Status.ERROR} | ({Status.WARN} if report.strict else set())
     for check in report.checks:
@@ -82,7 +92,7 @@ def doctor_table(report: DoctorReport, paint: Painter, quiet: bool = False) -> s
             continue
         by_provider.setdefault(check.provider, []).append(check)
     for provider, checks in by_provider.items():
-        if out:
+        if len(out) > header:
             out.append("")
         out.append(paint(_title(provider), "bold"))
         rows: list[list[tuple[str, tuple[str, ...]]]] = []

@@ -100,7 +100,6 @@ _SUBST11 = re.compile(
     r"(?::?-((?:\$\{(?:\$\{(?:\$\{[^}]*\}|[^}])*}|[^}])*}|[^}])+))?(\}?)"
 )
 # dotenv-expand 10.0.0 (bundled by @next/env): last unescaped $, then one reference.
-_DOLLAR10 = re.compile(r"(?<!\\)\$")
 _SUBST10 = re.compile(r"((?<!\\)\$\{?([A-Za-z0-9_]+)(?::-([^}\\]*))?\}?)")
 _ESCAPED_DOLLAR = re.compile(r"\\\$")
 
@@ -110,7 +109,11 @@ _JS_PROTO = frozenset(
     " __lookupSetter__ isPrototypeOf propertyIsEnumerable toString valueOf __proto__"
     " toLocaleString".split()
 )
-_MAX_DEPTH = 5000  # nested expansions before we call it node's stack overflow
+# Where node 20 (default --stack-size) overflows: nested interpolate() calls of dotenv-expand 11,
+# replacements of dotenv-expand 10's tail recursion (measured; node's limit shifts a little with
+# its version and flags, so a chain this deep is only approximately judged).
+_MAX_DEPTH11 = 2000
+_MAX_STEPS10 = 4311
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,7 +347,7 @@ def _to_object(bindings: Sequence[Binding]) -> dict[str, Binding]:
 
 
 def _is_index(key: str) -> bool:
-    """A JS array index ("0", "42"; not "01"): such keys come first and take another path."""
+    """A JS array index ("0", "42"; not "01"): such properties come first and take another path."""
     return (
         key.isdigit() and key.isascii() and (key == "0" or key[0] != "0") and int(key) < 4294967295
     )
@@ -402,13 +405,13 @@ def load_files(texts: Sequence[tuple[str, str]], process_env: Mapping[str, str])
     except _JSError as e:
         env = raw_env
         expanded = False
-        found = merged.get(e.name) if e.name is not None else None
+        where = merged.get(e.name or "")
         problems.append(
             Problem(
                 e.code,
                 str(e),
-                found[0] if found else None,
-                found[1].line if found else None,
+                where[0] if where else None,
+                where[1].line if where else None,
                 e.name,
             ),
         )
@@ -516,8 +519,13 @@ def _interpolate11(value: str, env: Mapping[str, str], parsed: Mapping[str, str]
                 "value unexpanded",
                 m.group(4),
             )
-        elif len(stack) >= _MAX_DEPTH:
-            raise _JSError("cycle", "references nest too deep: node's stack overflows", m.group(4))
+        elif len(stack) >= _MAX_DEPTH11:
+            raise _JSError(
+                "overflow",
+                f"references nest over {_MAX_DEPTH11} deep: node's stack overflows and Medusa "
+                "keeps every value unexpanded",
+                m.group(4),
+            )
         else:
             on_stack.add(sub[0])
             stack.append(_Frame(sub[0]))
@@ -678,13 +686,13 @@ def next_load(texts: Sequence[tuple[str, str]], process_env: Mapping[str, str]) 
 def _interpolate10(value: str, env: Mapping[str, str], parsed: Mapping[str, str]) -> str:
     """dotenv-expand 10 ``_interpolate`` (tail recursion) as a loop; a value met again means
     node would recurse until its stack overflows."""
-    seen: set[str] = set()
+    seen: set[tuple[int, int]] = set()  # (hash, length): the strings themselves cost memory
     e = value
     steps = 0
     while True:
-        last = -1
-        for m in _DOLLAR10.finditer(e):
-            last = m.start()
+        last = e.rfind("$")
+        while last > 0 and e[last - 1] == "\\":
+            last = e.rfind("$", 0, last - 1)
         if last == -1:
             return e
         found = _SUBST10.search(e, last)
@@ -695,15 +703,22 @@ def _interpolate10(value: str, env: Mapping[str, str], parsed: Mapping[str, str]
         at = e.find(whole)
         e = e[:at] + _js_substitution(repl, e, at, whole) + e[at + len(whole) :]
         steps += 1
-        if e in seen or steps > _MAX_DEPTH:
+        mark = (hash(e), len(e))
+        if mark in seen:
             raise _JSError(
                 "cycle",
                 "a reference to itself: dotenv-expand 10 recurses until the stack overflows",
                 key,
             )
+        if steps > _MAX_STEPS10:
+            raise _JSError(
+                "overflow",
+                f"over {_MAX_STEPS10} substitutions in one value: node's stack overflows",
+                key,
+            )
         if len(e) > MAX_VALUE:
             raise _too_long()
-        seen.add(e)
+        seen.add(mark)
 
 
 def _js_substitution(repl: str, subject: str, at: int, matched: str) -> str:
@@ -749,6 +764,8 @@ def quote_value(value: str) -> str:
     then backticks, then double quotes (the only form that can hold a CR, as ``\\r``). Raises
     ValueError for the rare value no form can hold.
     """
+    if "\0" in value:
+        raise ValueError("an environment variable cannot hold a NUL character")
     body = _escape_dollars(value)
     candidate: str | None
     if "\r" not in value:

@@ -22,6 +22,8 @@ from storectl.redact import is_secret_name, looks_secret
 
 #: Environments for which Medusa's loadEnv reads `.env.<environment>`.
 KNOWN_ENVIRONMENTS = ("production", "staging", "test")
+#: Every environment name that means something to Medusa (development: `.env` only, the default).
+MEDUSA_ENVIRONMENTS = (*KNOWN_ENVIRONMENTS, "development")
 ENVIRONMENT_SOURCE = "environment"
 
 # ${VAR}, ${VAR:-default}, ${VAR-default} and $VAR, as dotenv-expand reads them; \$ escapes.
@@ -279,6 +281,9 @@ def load(
 
     values, expansion_findings = _resolve(process, files)
     findings.extend(expansion_findings)
+    if env_name not in MEDUSA_ENVIRONMENTS:
+        origin = "--environment" if environment else "NODE_ENV"
+        findings.append(unknown_environment(env_name, origin, [p for p, _, _ in candidates]))
     env = Env(
         values=values,
         files=tuple(files),
@@ -288,6 +293,43 @@ def load(
         secret_names=frozenset(secret_names),
     )
     return env
+
+
+def suggest(name: str, choices: Sequence[str]) -> str | None:
+    """The choice a mistyped name most likely meant: a prefix (`prod`), else the closest."""
+    import difflib
+
+    lowered = name.strip().lower()
+    prefixed = [c for c in choices if lowered and c.startswith(lowered)]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    close = difflib.get_close_matches(lowered, choices, n=1, cutoff=0.5)
+    return close[0] if close else None
+
+
+def unknown_environment(name: str, origin: str, candidates: Sequence[Path]) -> Finding:
+    """An environment Medusa's loadEnv does not know: it reads `.env` only."""
+    # discovery has already left `.env.<name>` out, as Medusa does: name it if it is there
+    ignored = [
+        p.parent / f".env.{name}"
+        for p in candidates
+        if p.name == ".env" and (p.parent / f".env.{name}").is_file()
+    ]
+    guess = suggest(name, MEDUSA_ENVIRONMENTS)
+    message = (
+        f"environment {name!r} ({origin}) is not one Medusa's loadEnv knows "
+        f"({', '.join(MEDUSA_ENVIRONMENTS)}): it reads .env only"
+        + (f", and ignores {', '.join(str(p) for p in ignored)}" if ignored else "")
+    )
+    hint = f"did you mean {guess!r}?" if guess else "use " + ", ".join(MEDUSA_ENVIRONMENTS)
+    return Finding(
+        "env.unknown-environment",
+        Severity.WARNING,
+        message,
+        hint=f"{hint} (set {origin})",
+        source=origin,
+        provider="env",
+    )
 
 
 def _resolve(

@@ -7,6 +7,7 @@ import io
 import os
 import re
 import stat
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -93,15 +94,38 @@ def _may_chown(uid: int, gid: int) -> bool:
     return uid == os.geteuid() and (gid == os.getegid() or gid in os.getgroups())
 
 
+#: Folders this thread holds locked (by device and inode), with how deep: `locked` is
+#: reentrant within a thread, so `webhooks register` can hold the folder from list to write and
+#: still call `set_value` (a second flock on a new descriptor would wait for ourselves). Other
+#: threads take the flock like any other process.
+_HELD = threading.local()
+
+
 @contextmanager
 def locked(folder: Path) -> Iterator[None]:
     """An exclusive lock on the file's folder: the env file itself is replaced, its inode with it,
     so a lock on the file would not stop a second storectl that opened the old one."""
-    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError as exc:
+        raise ConfigError(f"cannot lock {folder}: {exc.strerror}") from None
+    info = os.fstat(fd)
+    ident = (info.st_dev, info.st_ino)
+    held: dict[tuple[int, int], int] = _HELD.__dict__.setdefault("folders", {})
+    if held.get(ident):
+        os.close(fd)
+        held[ident] += 1
+        try:
+            yield
+        finally:
+            held[ident] -= 1
+        return
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        held[ident] = 1
         yield
     finally:
+        held.pop(ident, None)
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
 
@@ -176,3 +200,40 @@ def set_value(path: Path, key: str, value: str) -> Written:
         data = (bom + new_text).encode("utf-8", errors="surrogateescape")
         atomic_write(path, data, mode=mode, owner=owner)
     return Written(path, last is not None, number, note)
+
+
+def check_writable(path: Path) -> Path:
+    """Fail before anything irreversible (a Stripe endpoint whose secret is shown once) when
+    `path` cannot be written: its folder must exist and be writable, the path must not be a
+    symlink loop, and an existing file must be a writable regular file. A full disk is not
+    knowable in advance; `set_value` reports it when it happens. Returns the path to write."""
+    try:
+        target = path.resolve(strict=False) if path.is_symlink() else path
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop on Python < 3.13
+        reason = getattr(exc, "strerror", None) or "a symlink loop"
+        raise ConfigError(
+            f"cannot write {path}: {reason}", hint=f"point {path} at a real file, or use --write-to"
+        ) from None
+    folder = target.parent if str(target.parent) else Path(".")
+    hint = "fix the permissions, or pass --write-to with a file storectl can write"
+    try:
+        info = target.stat()
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror}", hint=hint) from None
+    if info is None and path.is_symlink():
+        raise ConfigError(
+            f"cannot write {path}: it is a symlink to {target}, which does not exist", hint=hint
+        )
+    if not folder.is_dir():
+        raise ConfigError(f"cannot write {path}: {folder} is not a folder", hint=hint)
+    if info is not None:
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"cannot write {path}: it is not a regular file", hint=hint)
+        if not os.access(target, os.R_OK | os.W_OK):
+            raise ConfigError(f"cannot write {path}: permission denied", hint=hint)
+    # the file is replaced by rename: the folder must take a new entry
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"cannot write {path}: {folder} is not writable", hint=hint)
+    return target

@@ -55,9 +55,11 @@ def escape(text: str, *, prop: bool = False) -> str:
     return text
 
 
-def workflow_commands(checks: Sequence[Check], summary: str, root: Path | None = None) -> str:
+def workflow_commands(
+    checks: Sequence[Check], summary: str, prefix: str = "", root: Path | None = None
+) -> str:
     """`::error`/`::warning` workflow commands (on the env file and line for lint findings),
-    then the summary line."""
+    then the summary line; `prefix` (a fleet's store name) leads every title and message."""
     lines = []
     for check in checks:
         if check.status in (Status.FAIL, Status.ERROR):
@@ -66,12 +68,12 @@ def workflow_commands(checks: Sequence[Check], summary: str, root: Path | None =
             level = "warning"
         else:
             continue
-        title = escape(f"storectl {check.provider} {label(check)}", prop=True)
+        title = escape(f"{prefix}storectl {check.provider} {label(check)}", prop=True)
         message = check.summary + (f" (hint: {check.hint})" if check.hint else "")
         stage = f"{check.stage.value}: " if check.stage else ""
         where = location(check, root)
         props = f"{where},title={title}" if where else f"title={title}"
-        lines.append(f"::{level} {props}::{escape(stage + message)}")
+        lines.append(f"::{level} {props}::{escape(prefix + stage + message)}")
     lines.append(summary)
     return "\n".join(lines)
 
@@ -90,3 +92,19 @@ def append_step_summary(title: str, checks: Sequence[Check], summary: str) -> No
     text = f"### {title}\n\n" + "\n".join(rows) + f"\n\n{summary}\n\n"
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(text)  # built from scrubbed checks
+
+
+def append_fleet_summary(
+    title: str, rows: Sequence[tuple[bool, str, str, str]], summary: str
+) -> None:
+    """Append one markdown row per store (ok, name, environment, result) to the step summary."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return
+    lines = ["| | store | environment | result |", "|---|---|---|---|"]
+    for ok, name, environment, result in rows:
+        mark = STATUS_MARK[Status.OK if ok else Status.FAIL][0]
+        cells = [c.replace("|", "\\|") for c in (name, environment, result)]
+        lines.append(f"| {mark} | {cells[0]} | {cells[1]} | {cells[2]} |")
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(f"### {title}\n\n" + "\n".join(lines) + f"\n\n{summary}\n\n")

@@ -4,20 +4,48 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from storectl.model import Check, Status
 from storectl.output.table import label
+
+if TYPE_CHECKING:
+    from xml.etree import ElementTree
 
 
 def junit(name: str, checks: Sequence[Check], strict: bool, duration_ms: int) -> str:
     """JUnit XML: one testcase per check; warnings fail only under --strict."""
     from xml.etree import ElementTree as ET
 
+    suites = ET.Element("testsuites", name=name)
+    _suite(suites, name, checks, strict, duration_ms)
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode")
+
+
+def junit_suites(
+    name: str, suites: Sequence[tuple[str, Sequence[Check], int]], strict: bool
+) -> str:
+    """JUnit XML with one testsuite per (name, checks, duration_ms): one per store of a fleet."""
+    from xml.etree import ElementTree as ET
+
+    root = ET.Element("testsuites", name=name)
+    for suite_name, checks, duration_ms in suites:
+        _suite(root, suite_name, checks, strict, duration_ms)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
+
+
+def _suite(
+    parent: ElementTree.Element, name: str, checks: Sequence[Check], strict: bool, duration_ms: int
+) -> None:
+    """One <testsuite> of `checks` under `parent`: one testcase per check."""
+    from xml.etree import ElementTree as ET
+
     counts = Counter(check.status for check in checks)
     failing = {Status.FAIL} | ({Status.WARN} if strict else set())
-    suites = ET.Element("testsuites", name=name)
     suite = ET.SubElement(
-        suites,
+        parent,
         "testsuite",
         name=name,
         tests=str(len(checks)),
@@ -47,5 +75,3 @@ def junit(name: str, checks: Sequence[Check], strict: bool, duration_ms: int) ->
             ET.SubElement(case, "skipped", message=check.summary)
         elif check.status is Status.WARN:
             ET.SubElement(case, "system-out").text = f"warning: {detail}"
-    ET.indent(suites)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -40,10 +40,12 @@ class Endpoint:
 
 @dataclass(frozen=True)
 class ProbeOptions:
-    """What a live probe may do: its time budget, and whether it may write (S3)."""
+    """What a live probe may do: its time budget, whether it may write (S3), and settings a
+    command passes to providers by name (`storefront_url`, `admin_url`: doctor's options)."""
 
     timeout: float = 10.0
     write: bool = True
+    settings: Mapping[str, str] = field(default_factory=dict)
 
 
 Lint = Callable[["Env"], Iterable[Finding]]
@@ -74,6 +76,13 @@ class Provider:
     probe: Probe | None = field(default=None, repr=False)
     #: the env var naming its server, when one var does (see Endpoint)
     endpoint: Endpoint | None = None
+    #: False when its other vars are read even without the activating var (the storefront
+    #: reads its backend URL with or without a key): its own lint then reports what is
+    #: missing, and the generic "set but ignored" warning would be wrong
+    companions_need_activation: bool = True
+    #: its probe reads only its own `env_vars`: stores with the same values can share one run
+    #: (storectl/fleet/share.py); False for probes that read a store's own settings
+    shareable: bool = False
     #: the live checks its probe may report (doctor --list-checks)
     checks: tuple[ProbeCheck, ...] = ()
 

@@ -28,7 +28,7 @@ def run(env: Env, providers: Sequence[Provider]) -> list[Finding]:
 
 def inactive_vars(env: Env, provider: Provider) -> Iterator[Finding]:
     """A provider's companion vars set while its activating var is not: they are ignored."""
-    if provider.is_active(env):
+    if provider.is_active(env) or not provider.companions_need_activation:
         return
     stray = [
         v.name for v in provider.env_vars if v.name != provider.activation and env.is_set(v.name)

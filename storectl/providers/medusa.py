@@ -8,6 +8,7 @@ from storectl.env import Env
 from storectl.errors import NetworkError
 from storectl.model import Check, Finding, Severity, Stage, Status, finding
 from storectl.net.deadline import Deadline
+from storectl.providers import medusa_settings
 from storectl.providers.base import Endpoint, EnvVar, ProbeCheck, ProbeOptions, Provider
 from storectl.providers.medusa_api import (
     PUBLISHABLE_KEY_REQUIRED,
@@ -29,6 +30,7 @@ ENV_VARS = (
 
 
 def lint(env: Env) -> Iterator[Finding]:
+    yield from medusa_settings.lint(env)
     if not env.is_set("MEDUSA_BACKEND_URL"):
         return
     unparseable = url_unparseable(env.value("MEDUSA_BACKEND_URL"))
@@ -198,6 +200,8 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
                 )
             else:
                 steps.ok("admin-auth", f"{mode} accepted")
+            step = "cors-admin"
+            medusa_settings.probe_admin(admin, env, steps, mode, options.settings.get("admin_url"))
             if env.is_set("STRIPE_API_KEY"):
                 step = "webhook-route"
                 _webhook_route(admin, env, steps)

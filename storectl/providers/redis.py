@@ -340,4 +340,5 @@ PROVIDER = Provider(
     lint=lint,
     probe=probe,
     endpoint=Endpoint("REDIS_URL", "redis://{host}:{port}", "rediss://{host}:{port}"),
+    shareable=True,  # reads only its own variables
 )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from storectl.errors import UsageError
-from storectl.providers import medusa, redis, s3, smtp, stripe
+from storectl.providers import medusa, redis, s3, smtp, storefront, stripe
 from storectl.providers.base import Provider
 
 PROVIDERS: tuple[Provider, ...] = (
@@ -14,6 +14,7 @@ PROVIDERS: tuple[Provider, ...] = (
     smtp.PROVIDER,
     redis.PROVIDER,
     medusa.PROVIDER,
+    storefront.PROVIDER,
 )
 
 
@@ -22,22 +23,32 @@ def secret_names() -> frozenset[str]:
     return frozenset(name for p in PROVIDERS for name in p.secret_names)
 
 
-def suggest(name: str, known: Iterable[str]) -> str | None:
-    """The nearest known name to a mistyped one (`strpe` → `stripe`), if one is close."""
-    import difflib  # lazy: only a mistake pays for it
+def variable_names() -> frozenset[str]:
+    """Every env var some provider reads: one of them set means there is a configuration."""
+    return frozenset(v.name for p in PROVIDERS for v in p.env_vars) | {
+        p.activation for p in PROVIDERS
+    }
 
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return close[0] if close else None
 
+def provider_names(items: Iterable[str], option: str) -> list[str]:
+    """Provider names from comma-separated option values; an unknown one is a usage error that
+    suggests the nearest (`strpe` -> `stripe`)."""
+    import difflib
 
-def resolve_names(kind: str, given: Iterable[str], known: Sequence[str]) -> list[str]:
-    """Split comma lists of names (`--only stripe,redis`) and check each against `known`;
-    an unknown one is a usage error that suggests the nearest (shared by --only, --skip,
-    --require and check names)."""
-    names = [n.strip() for item in given for n in item.split(",") if n.strip()]
-    for name in names:
-        if name not in known:
-            near = suggest(name, known)
-            message = f"unknown {kind} '{name}'" + (f" — did you mean '{near}'?" if near else "")
-            raise UsageError(message, hint=f"choose from: {', '.join(known)}")
+    known = [p.name for p in PROVIDERS]
+    names: list[str] = []
+    for item in items:
+        for raw in item.split(","):
+            name = raw.strip().lower()
+            if not name:
+                continue
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+                guess = f" — did you mean {close[0]!r}?" if close else ""
+                raise UsageError(
+                    f"unknown provider {name!r}{guess}",
+                    hint=f"{option} takes a comma-separated list of: {', '.join(known)}",
+                )
+            if name not in names:
+                names.append(name)
     return names

@@ -180,4 +180,5 @@ PROVIDER = Provider(
     fallback="no mail: order-placed, order-shipped and order-canceled are not sent",
     lint=lint,
     probe=probe,
+    shareable=True,  # reads only its own variables
 )

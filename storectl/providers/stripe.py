@@ -18,6 +18,11 @@ NAME = "stripe"
 ENV_VARS = (
     EnvVar("STRIPE_API_KEY", "secret or restricted API key (sk_/rk_)", required=True, secret=True),
     EnvVar("STRIPE_WEBHOOK_SECRET", "signing secret of the webhook endpoint (whsec_)", secret=True),
+    EnvVar(
+        "STRIPE_WEBHOOK_ENDPOINT_ID",
+        "the webhook endpoint (we_) whose secret STRIPE_WEBHOOK_SECRET holds; written by "
+        "'storectl webhooks register', which never deletes that endpoint",
+    ),
     EnvVar("NEXT_PUBLIC_STRIPE_KEY", "publishable key the storefront uses (pk_)"),
     EnvVar("STRIPE_WEBHOOK_URL", "full webhook URL, overriding backend URL + path"),
     EnvVar(
@@ -87,6 +92,7 @@ def lint(env: Env) -> Iterator[Finding]:
             hint="copy the signing secret of the webhook endpoint, not an API key",
             source=src("STRIPE_WEBHOOK_SECRET"),
         )
+    yield from _stray_webhook_secret(env)
     if not publishable:
         yield finding(
             NAME,
@@ -105,6 +111,29 @@ def lint(env: Env) -> Iterator[Finding]:
             hint="use the publishable key (pk_live_/pk_test_) from Stripe's dashboard",
             source=src("NEXT_PUBLIC_STRIPE_KEY"),
         )
+
+
+def _stray_webhook_secret(env: Env) -> Iterator[Finding]:
+    """STRIPE_WEBHOOK_SECRET in a storefront file: the backend, which verifies webhooks, never
+    reads it (and a signing secret has no business beside the storefront's public keys)."""
+    for env_file in env.files:
+        if env_file.role != "storefront":
+            continue
+        for entry in env_file.entries:
+            if entry.name != "STRIPE_WEBHOOK_SECRET":
+                continue
+            item = env.values.get("STRIPE_WEBHOOK_SECRET")
+            only_here = item is not None and item.path == env_file.path
+            yield finding(
+                NAME,
+                "webhook-secret-in-storefront",
+                Severity.WARNING,
+                "STRIPE_WEBHOOK_SECRET is defined in a storefront file, which the backend never "
+                "reads" + (": Medusa has no webhook secret" if only_here else " (a stray copy)"),
+                hint="move it to the backend env file ('storectl webhooks register --rotate' "
+                "writes a new one there) and delete it from the storefront file",
+                source=env_file.source(entry.line),
+            )
 
 
 # --- webhook URL and live probe ---------------------------------------------------------------

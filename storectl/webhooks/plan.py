@@ -59,6 +59,8 @@ class RegisterReport:
     secret: str | None
     notes: tuple[str, ...]
     ok: bool
+    #: what makes the run fail though nothing went wrong on the wire (a secret not on disk)
+    problems: tuple[str, ...] = ()
 
 
 def missing(endpoint: dict[str, Any], events: Sequence[str]) -> list[str]:
@@ -84,11 +86,19 @@ def views(
     ]
 
 
-def keeper(matches: Sequence[dict[str, Any]], events: Sequence[str]) -> dict[str, Any]:
-    """Which endpoint to keep: enabled first, then fewest missing events, then the oldest."""
+def keeper(
+    matches: Sequence[dict[str, Any]], events: Sequence[str], recorded: str | None = None
+) -> dict[str, Any]:
+    """Which endpoint to keep: the one whose secret is on disk (`recorded`, from
+    STRIPE_WEBHOOK_ENDPOINT_ID), then enabled, then fewest missing events, then the oldest."""
     return min(
         matches,
-        key=lambda e: (e.get("status") != "enabled", len(missing(e, events)), e.get("created", 0)),
+        key=lambda e: (
+            recorded is None or str(e.get("id")) != recorded,
+            e.get("status") != "enabled",
+            len(missing(e, events)),
+            e.get("created", 0),
+        ),
     )
 
 
@@ -100,15 +110,17 @@ def plan(
     exact: bool = False,
     prune: bool = False,
     rotate: bool = False,
+    recorded: str | None = None,
 ) -> tuple[list[Action], list[str]]:
-    """The writes that make Stripe match: (actions, notes for the user)."""
+    """The writes that make Stripe match: (actions, notes for the user). `recorded` is the
+    endpoint the secret on disk belongs to: it is the one kept, never a duplicate deleted."""
     matches = [e for e in endpoints if same_url(str(e.get("url")), url)]
     notes: list[str] = []
     if not matches:
         return [
             Action(Kind.CREATE, url, events=tuple(events), reason="no endpoint for this URL")
         ], notes
-    keep = keeper(matches, events)
+    keep = keeper(matches, events, recorded)
     extras = [e for e in matches if e is not keep]
     actions: list[Action] = []
     if rotate:
@@ -167,9 +179,10 @@ def plan(
 
 
 def apply(
-    api: Any, actions: Sequence[Action], save_secret: Callable[[str], None]
+    api: Any, actions: Sequence[Action], save_secret: Callable[[str, str], None]
 ) -> tuple[list[Action], str | None, str | None]:
-    """Run the actions in order (creates before deletes, so an endpoint always exists).
+    """Run the actions in order (creates before deletes, so an endpoint always exists);
+    `save_secret(secret, endpoint_id)` runs right after a create, before any delete.
 
     Returns (actions marked done, the kept or created endpoint id, the new secret if any)."""
     done: list[Action] = []
@@ -180,7 +193,7 @@ def apply(
             created = api.create(action.url, list(action.events))
             endpoint_id, secret = str(created["id"]), created.get("secret")
             if secret:
-                save_secret(str(secret))  # on disk before any old endpoint is deleted
+                save_secret(str(secret), endpoint_id)  # on disk before any old endpoint is deleted
             action = replace(action, endpoint_id=endpoint_id)
         elif action.kind is Kind.UPDATE:
             params: dict[str, Any] = {}
@@ -236,13 +249,35 @@ def url_note(url: str) -> str | None:
     return None
 
 
+def stray_secret_files(env: Env) -> list[str]:
+    """Storefront files that define STRIPE_WEBHOOK_SECRET: the backend never reads them."""
+    return [
+        f.display
+        for f in env.files
+        if f.role == "storefront" and any(e.name == "STRIPE_WEBHOOK_SECRET" for e in f.entries)
+    ]
+
+
+def backend_value(env: Env, name: str) -> str | None:
+    """`name`'s value as the backend sees it: a definition only in a storefront file is none."""
+    item = env.values.get(name)
+    if item is None or not item.value.strip():
+        return None
+    roles = {f.path: f.role for f in env.files}
+    if item.path is not None and roles.get(item.path) == "storefront":
+        return None
+    return item.value.strip()
+
+
 def secret_target(env: Env, write_to: Path | None) -> Path | None:
-    """The env file that receives STRIPE_WEBHOOK_SECRET: --write-to, else the loaded file that
-    defines it, else the highest-precedence backend file storectl read (or would create)."""
+    """The env file that receives STRIPE_WEBHOOK_SECRET: --write-to, else the backend file that
+    defines it, else the highest-precedence backend file storectl read (or would create). A
+    definition in a storefront file is never the target: the backend does not read it."""
     if write_to is not None:
         return write_to
     defined = env.values.get("STRIPE_WEBHOOK_SECRET")
-    if defined is not None and defined.path is not None:
+    roles = {f.path: f.role for f in env.files}
+    if defined is not None and defined.path is not None and roles.get(defined.path) != "storefront":
         return defined.path
     backend = [f for f in env.files if f.role in ("backend", "env-file")]
     existing = [f for f in backend if f.exists]

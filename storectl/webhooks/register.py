@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from storectl import redact
 from storectl.env import Env
@@ -15,6 +17,8 @@ from storectl.providers import medusa, medusa_api, stripe, stripe_api, values
 from storectl.webhooks import plan as webhooks
 
 SECRET_VAR = "STRIPE_WEBHOOK_SECRET"
+#: Which endpoint the secret on disk belongs to: written beside it, read back on every run.
+ENDPOINT_VAR = "STRIPE_WEBHOOK_ENDPOINT_ID"
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,98 @@ def check_route(env: Env, url: str, force: bool, timeout: float) -> str | None:
     return summary if status is Status.WARN else None
 
 
+class SecretNotSaved(StorectlError):
+    """The endpoint exists on Stripe but its one-time secret could not be written: the command
+    shows the secret once (webhooks/view.py), then fails with this error."""
+
+    def __init__(self, secret: str, endpoint_id: str, target: Path, reason: str) -> None:
+        super().__init__(
+            f"endpoint {endpoint_id} was created, but its signing secret could not be written "
+            f"to {target}: {reason}",
+            hint=f"the secret is shown above, once: put {SECRET_VAR}=<it> and "
+            f"{ENDPOINT_VAR}={endpoint_id} in the backend env file by hand, or fix the file and "
+            "rerun with --rotate",
+        )
+        self.secret = secret
+        self.endpoint_id = endpoint_id
+        self.target = target
+
+
+def _lock_folder(target: Path | None) -> Path | None:
+    """The folder whose lock serialises registers writing `target` (None: nothing to lock)."""
+    if target is None:
+        return None
+    try:
+        resolved = target.resolve() if target.is_symlink() else target
+    except (OSError, RuntimeError):
+        return None  # a symlink loop: check_writable says so when a write is planned
+    folder = resolved.parent if str(resolved.parent) else Path(".")
+    return folder if folder.is_dir() else None
+
+
+def save_secret(target: Path, secret: str, endpoint_id: str) -> list[str]:
+    """Write the secret and the endpoint it belongs to; any failure raises SecretNotSaved.
+    Returns what the writes had to say (a mode or owner that was changed)."""
+    from storectl.env.write import set_value
+
+    try:
+        written = [
+            set_value(target, SECRET_VAR, secret),
+            set_value(target, ENDPOINT_VAR, endpoint_id),
+        ]
+        return [w.note for w in written if w.note]
+    except StorectlError as exc:
+        raise SecretNotSaved(secret, endpoint_id, target, exc.message) from None
+    except (OSError, RuntimeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise SecretNotSaved(secret, endpoint_id, target, reason) from None
+
+
+def on_disk(env: Env, target: Path | None) -> tuple[bool, str | None]:
+    """(is a secret set for the backend, the endpoint it is recorded for), read again now: a
+    register that waited for the lock must see what the one before it wrote."""
+    fresh: dict[str, str] = {}
+    if target is not None:
+        from storectl.env import parse
+        from storectl.env.loader import read_text
+
+        try:
+            text = read_text(target, explicit=False)
+        except ConfigError:
+            text = None
+        fresh = {e.name: e.raw.strip() for e in parse(text, str(target))[0]} if text else {}
+
+    def current(name: str) -> str | None:
+        if env.source(name) == "environment":
+            return env.value(name) or None
+        return fresh.get(name) or webhooks.backend_value(env, name)
+
+    return current(SECRET_VAR) is not None, current(ENDPOINT_VAR)
+
+
+def on_disk_problems(
+    matches: list[dict[str, Any]], keep_id: str | None, has_secret: bool, recorded: str | None
+) -> list[str]:
+    """Why an endpoint that exists on Stripe is not usable by the backend: no secret on disk,
+    or a secret recorded for another endpoint. The fix is a new secret: --rotate."""
+    if not matches or keep_id is None:
+        return []
+    if not has_secret:
+        return [
+            f"endpoint {keep_id} exists but {SECRET_VAR} is not set in the backend's env, and "
+            "Stripe shows a secret only when an endpoint is created: run with --rotate to get "
+            "a new one"
+        ]
+    ids = [str(e.get("id")) for e in matches]
+    if recorded is not None and recorded not in ids:
+        return [
+            f"{SECRET_VAR} on disk belongs to endpoint {recorded} ({ENDPOINT_VAR}), which is "
+            f"not an endpoint for this URL (Stripe has {', '.join(ids)}): the backend cannot "
+            "verify their events; run with --rotate to get a new endpoint and secret"
+        ]
+    return []
+
+
 def register(env: Env, request: Request, confirm: Callable[[str], None]) -> webhooks.RegisterReport:
     api = stripe_api.Api(env, request.timeout)
     if api.live and request.url.startswith("http://"):
@@ -61,7 +157,27 @@ def register(env: Env, request: Request, confirm: Callable[[str], None]) -> webh
     route_note = check_route(env, request.url, request.force, request.timeout)
     if route_note:
         notes.append(route_note)
+    target = webhooks.secret_target(env, request.write_to)
+    folder = None if request.dry_run else _lock_folder(target)
+    with ExitStack() as stack:
+        if folder is not None:
+            from storectl.env.write import locked
+
+            # Held from list to write: a second register waits, then sees this one's endpoint.
+            stack.enter_context(locked(folder))
+        return _register(env, request, api, target, notes, confirm)
+
+
+def _register(
+    env: Env,
+    request: Request,
+    api: stripe_api.Api,
+    target: Path | None,
+    notes: list[str],
+    confirm: Callable[[str], None],
+) -> webhooks.RegisterReport:
     events = request.events or list(stripe.MEDUSA_EVENTS)
+    has_secret, recorded = on_disk(env, target)
     endpoints = api.endpoints()
     actions, plan_notes = webhooks.plan(
         endpoints,
@@ -70,30 +186,43 @@ def register(env: Env, request: Request, confirm: Callable[[str], None]) -> webh
         exact=request.exact,
         prune=request.prune,
         rotate=request.rotate,
+        recorded=recorded,
     )
     notes += plan_notes
     creates = any(a.kind is webhooks.Kind.CREATE for a in actions)
-    target = webhooks.secret_target(env, request.write_to) if creates else None
     if creates and target is None:
         raise ConfigError(
             f"no env file to write {SECRET_VAR} to", hint="pass --write-to backend/.env"
         )
+    if creates and target is not None:
+        from storectl.env.write import check_writable
+
+        check_writable(target)  # before Stripe makes a secret it shows only once
+        for stray in webhooks.stray_secret_files(env):
+            notes.append(
+                f"{SECRET_VAR} is defined in {stray}, which the backend never reads: the new "
+                f"secret goes to {target}; delete it from {stray}"
+            )
     matches = [e for e in endpoints if values.same_url(str(e.get("url")), request.url)]
-    endpoint_id = str(webhooks.keeper(matches, events)["id"]) if matches else None
+    endpoint_id = str(webhooks.keeper(matches, events, recorded)["id"]) if matches else None
+    problems = [] if creates else on_disk_problems(matches, endpoint_id, has_secret, recorded)
+    if matches and not creates and not problems and recorded is None and len(matches) > 1:
+        notes.append(
+            f"{ENDPOINT_VAR} is not set, so storectl cannot tell which endpoint the secret on "
+            "disk belongs to; it keeps the enabled, oldest one"
+        )
     secret: str | None = None
     if actions and not request.dry_run:
         if api.live:
             confirm(f"Change {len(actions)} webhook endpoint(s) on the LIVE Stripe account?")
 
-        def save(value: str) -> None:
+        def save(value: str, created_id: str) -> None:
             if not request.show_secret:
                 redact.current().remember(value)
             assert target is not None
-            from storectl.env.write import set_value
-
-            written = set_value(target, SECRET_VAR, value)
-            if written.note:
-                notes.append(written.note)
+            for note in save_secret(target, value, created_id):
+                if note not in notes:
+                    notes.append(note)
 
         actions, endpoint_id, secret = webhooks.apply(api, actions, save)
         if secret and env.source(SECRET_VAR) == "environment":
@@ -101,11 +230,6 @@ def register(env: Env, request: Request, confirm: Callable[[str], None]) -> webh
                 f"{SECRET_VAR} is also set in the process environment, which wins over the file: "
                 "update it there too"
             )
-    elif not actions and matches and not env.is_set(SECRET_VAR):
-        notes.append(
-            f"the endpoint exists but {SECRET_VAR} is not set, and Stripe shows a secret only "
-            "when an endpoint is created: run with --rotate to get a new one"
-        )
     duplicates_left = len(matches) > 1 and not (request.prune or request.rotate)
     return webhooks.RegisterReport(
         url=request.url,
@@ -116,7 +240,8 @@ def register(env: Env, request: Request, confirm: Callable[[str], None]) -> webh
         secret_written_to=str(target) if secret and target else None,
         secret=secret if request.show_secret else None,
         notes=tuple(notes),
-        ok=not duplicates_left,
+        ok=not duplicates_left and not problems,
+        problems=tuple(problems),
     )
 
 

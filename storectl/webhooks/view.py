@@ -53,7 +53,9 @@ def webhook_list_text(result: WebhookList, paint: Painter) -> str:
 def register_text(result: RegisterReport, paint: Painter) -> str:
     head = "plan (dry run, nothing changed)" if result.dry_run else "done"
     lines = [f"webhook URL: {result.url}", paint(f"  from {result.url_source}", "dim")]
-    if not result.actions:
+    if not result.actions and result.problems:
+        lines.append(paint(f"endpoint {result.endpoint_id} exists; no change made", "bold"))
+    elif not result.actions:
         lines.append(
             paint(f"up to date: endpoint {result.endpoint_id} already matches; no change", "green")
         )
@@ -68,7 +70,20 @@ def register_text(result: RegisterReport, paint: Painter) -> str:
     if result.secret:
         lines.append(f"signing secret: {result.secret}")
     lines += [paint(f"note: {n}", "yellow") for n in result.notes]
+    lines += [paint(f"problem: {p}", "bold", "red") for p in result.problems]
     return "\n".join(lines)
+
+
+def secret_once(secret: str, endpoint_id: str, github: bool) -> str:
+    """The one showing of a signing secret that could not be written (stderr, not scrubbed):
+    in GitHub Actions, `::add-mask::` first so the log hides it from then on."""
+    lines = [f"::add-mask::{secret}"] if github else []
+    lines += [
+        f"STRIPE_WEBHOOK_SECRET of endpoint {endpoint_id} (shown once; Stripe will not show it "
+        "again, copy it now):",
+        f"  {secret}",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def webhook_test_text(result: WebhookTest, paint: Painter) -> str:

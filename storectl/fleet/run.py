@@ -1,0 +1,164 @@
+"""Running one command over many stores: every store's env is read first (so the run's one
+redactor knows every store's secrets before anything is printed), then the stores run in
+parallel on at most `jobs` daemon threads. The whole run ends within
+ceil(stores / jobs) x (timeout + 1 s): a store still running then is a failed store, and a
+store that never answers cannot keep the process alive."""
+
+from __future__ import annotations
+
+import contextvars
+import math
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from storectl.env import Env
+from storectl.errors import StorectlError
+from storectl.fleet.report import SCHEMA_VERSION, FleetReport, FleetSummary, Problem, StoreResult
+from storectl.fleet.spec import Store
+from storectl.providers.registry import PROVIDERS
+
+R = TypeVar("R")
+
+#: Slack per store past --timeout (doctor's own grace, rendering, thread start-up).
+SLACK = 1.0
+
+
+def deadline(stores: int, jobs: int, timeout: float) -> float:
+    """Seconds the whole run may take: ceil(stores / jobs) x (timeout + 1 s)."""
+    return math.ceil(stores / max(1, jobs)) * (timeout + SLACK)
+
+
+def missing_required(env: Env, store: Store) -> list[Problem]:
+    """A failure for each provider the fleet file requires that this store leaves inactive."""
+    problems = []
+    for provider in PROVIDERS:
+        if provider.name in store.require and not provider.is_active(env):
+            problems.append(
+                Problem(
+                    f"requires {provider.name}, but {provider.activation} is unset "
+                    f"(→ {provider.fallback})",
+                    hint=f"set {provider.activation}, or drop {provider.name} from require",
+                )
+            )
+    return problems
+
+
+def _failed(store: Store, environment: str, problem: Problem) -> StoreResult[R]:
+    return StoreResult(store.name, environment, False, None, (problem,))
+
+
+def run(
+    stores: Sequence[Store],
+    load: Callable[[Store], Env],
+    work: Callable[[Store, Env], R],
+    ok_of: Callable[[R], bool],
+    *,
+    jobs: int,
+    timeout: float,
+    fail_fast: bool = False,
+    shared: Callable[[], int] = lambda: 0,
+    on_done: Callable[[str], None] | None = None,
+) -> FleetReport[R]:
+    """Run `work` for every store; one result per store, in fleet order."""
+    start = time.monotonic()
+    jobs = max(1, min(jobs, len(stores)))
+    results: dict[int, StoreResult[R]] = {}
+    envs: dict[int, Env] = {}
+    for index, store in enumerate(stores):
+        try:
+            envs[index] = load(store)
+        except StorectlError as exc:
+            results[index] = _failed(store, store.environment or "", Problem(exc.message, exc.hint))
+    failed_early = bool(results)
+    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for index in envs:
+        todo.put(index)
+    finished: queue.Queue[tuple[int, StoreResult[R]]] = queue.Queue()
+    stop = threading.Event()
+
+    def one(index: int) -> StoreResult[R]:
+        store, env = stores[index], envs[index]
+        began = time.monotonic()
+        problems = missing_required(env, store)
+        try:
+            report = work(store, env)
+        except StorectlError as exc:
+            problems.append(Problem(exc.message, exc.hint))
+            return StoreResult(store.name, env.environment, False, None, tuple(problems))
+        except Exception as exc:  # noqa: BLE001 - one store's crash is that store's result
+            problems.append(
+                Problem(
+                    f"internal error: {type(exc).__name__}: {exc}",
+                    hint="this is a bug in storectl; rerun with --debug and report it",
+                )
+            )
+            return StoreResult(store.name, env.environment, False, None, tuple(problems))
+        elapsed = round((time.monotonic() - began) * 1000)
+        ok = ok_of(report) and not problems
+        return StoreResult(store.name, env.environment, ok, report, tuple(problems), elapsed)
+
+    def worker() -> None:
+        while not stop.is_set():
+            try:
+                index = todo.get_nowait()
+            except queue.Empty:
+                return
+            finished.put((index, one(index)))
+
+    context = contextvars.copy_context()  # the run's redactor, in every worker
+    started = [0]
+    if not (fail_fast and failed_early):
+        for number in range(jobs):
+            thread = threading.Thread(
+                target=lambda: context.copy().run(worker),
+                name=f"storectl-store-{number}",
+                daemon=True,
+            )
+            thread.start()
+            started[0] += 1
+    end = start + deadline(len(stores), jobs, timeout)
+    pending = set(envs) if started[0] else set()
+    while pending:
+        try:
+            index, result = finished.get(timeout=max(0.0, end - time.monotonic()))
+        except queue.Empty:
+            break
+        pending.discard(index)
+        results[index] = result
+        if on_done is not None:
+            on_done(result.name)
+        if fail_fast and not result.ok:
+            stop.set()
+            break
+    stop.set()
+    for index, store in enumerate(stores):
+        if index in results:
+            continue
+        environment = envs[index].environment if index in envs else store.environment or ""
+        if fail_fast and any(not r.ok for r in results.values()):
+            problem = Problem("not checked: --fail-fast stopped the run at the first failure")
+        else:
+            problem = Problem(
+                f"no result within the run's deadline ({deadline(len(stores), jobs, timeout):g} s)",
+                hint="a peer accepted the connection but never answered: check its host, "
+                "or raise --timeout",
+            )
+        results[index] = _failed(store, environment, problem)
+    ordered = tuple(results[index] for index in range(len(stores)))
+    passed = sum(r.ok for r in ordered)
+    return FleetReport(
+        schema_version=SCHEMA_VERSION,
+        ok=passed == len(ordered),
+        stores=ordered,
+        summary=FleetSummary(
+            stores=len(ordered),
+            ok=passed,
+            failed=len(ordered) - passed,
+            shared_probes=shared(),
+            jobs=jobs,
+            duration_ms=round((time.monotonic() - start) * 1000),
+        ),
+    )

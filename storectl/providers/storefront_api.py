@@ -1,0 +1,146 @@
+"""The store API as a storefront calls it: the publishable key header, a browser's preflight.
+
+One bounded httpx client per backend (storectl/net/limits.py: every byte read within the
+probe's one deadline, bodies capped), GETs retried through net/retry.py; transport failures
+and exceeded limits become NetworkError with their stage.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storectl.errors import NetworkError
+from storectl.model import Stage
+from storectl.net import retry
+from storectl.net.deadline import Deadline
+from storectl.providers.medusa_api import request
+from storectl.providers.medusa_settings import PREFLIGHT_HEADERS
+from storectl.providers.probe import tls_context
+
+_RETRY_STATUSES = (429, 502, 503, 504)
+
+
+class _Exact:
+    """The deadline as limits reads it: no floor, so a spent budget reads as spent."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
+
+    def remaining(self) -> float:
+        return self.deadline.remaining(floor=0.0)
+
+
+def message_of(response: Any) -> str | None:
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    return str(data.get("message")) if isinstance(data, dict) and data.get("message") else None
+
+
+class Store:
+    """A client of one backend's store API, sending the storefront's publishable key."""
+
+    def __init__(self, base: str, key: str, deadline: Deadline, var: str) -> None:
+        from storectl import __version__
+        from storectl.net.limits import bounded_client
+
+        self.base = base.rstrip("/")
+        self.key = key
+        self.var = var
+        self.deadline = deadline
+        self.http = bounded_client(
+            _Exact(deadline),
+            ssl_context=tls_context(),
+            base_url=self.base,
+            timeout=deadline.seconds,
+            headers={"User-Agent": f"storectl/{__version__}"},
+        )
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.http.close()
+
+    def send(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One request within the deadline; a GET meeting 429/502-504 is tried again."""
+        from storectl.net.limits import LimitExceeded
+
+        def once() -> Any:
+            try:
+                return request(self.http, method, path, **kwargs)
+            except LimitExceeded as exc:
+                raise NetworkError(
+                    Stage(exc.stage),
+                    f"{self.base}: {exc.message}",
+                    "raise --timeout for a slow backend"
+                    if exc.stage == "TIMEOUT"
+                    else "is this a Medusa backend?",
+                ) from None
+
+        def again(response: Any) -> retry.Again | None:
+            if method != "GET" or response.status_code not in _RETRY_STATUSES:
+                return None
+            return retry.Again(retry.retry_after(response.headers))
+
+        return retry.call(once, self.deadline, on_result=again)
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A store API GET with the publishable key, which must answer 200 with JSON."""
+        response = self.send(
+            "GET", path, params=params or {}, headers={"x-publishable-api-key": self.key}
+        )
+        status, message = response.status_code, message_of(response)
+        if status == 200:
+            try:
+                data = response.json()
+            except ValueError:
+                data = None
+            if isinstance(data, dict):
+                return data
+            raise NetworkError(
+                Stage.PROTOCOL,
+                f"GET {path} answered 200 with {response.headers.get('content-type')}, not JSON",
+                f"is {self.var} the Medusa backend, not the storefront or a proxy page?",
+            )
+        if status in (400, 401) and message:
+            raise NetworkError(
+                Stage.AUTH,
+                f"the backend refused the publishable key: {message}",
+                "copy a key from Admin > Settings > Publishable API Keys into "
+                "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY",
+            )
+        if status == 401:
+            raise NetworkError(Stage.AUTH, f"GET {path} answered 401", "check the key")
+        if status == 403:
+            raise NetworkError(
+                Stage.PERMISSION,
+                f"GET {path}: {message or 'Forbidden'}",
+                "a proxy in front of the backend refuses the storefront: check its rules",
+            )
+        if status == 404:
+            raise NetworkError(
+                Stage.NOT_FOUND,
+                f"GET {path}: no such route ({message or 'not found'})",
+                f"check {self.var}: a Medusa 2.x backend, without a path",
+            )
+        raise NetworkError(
+            Stage.PROTOCOL,
+            f"GET {path} answered {status}" + (f": {message}" if message else ""),
+            "see the backend's log",
+        )
+
+    def preflight(self, path: str, origin: str, method: str) -> str | None:
+        """A browser's CORS preflight; the Access-Control-Allow-Origin that came back."""
+        response = self.send(
+            "OPTIONS",
+            path,
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": method,
+                "Access-Control-Request-Headers": PREFLIGHT_HEADERS,
+            },
+        )
+        value = response.headers.get("access-control-allow-origin")
+        return str(value) if value is not None else None
