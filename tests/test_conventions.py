@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from testing.certs import Certs
+from testing.medusa_server import MedusaServer
+from testing.smtp_server import SmtpServers
 from testing.stripe_server import TEST_KEY, StripeServer
 from tests.conftest import run, write
 
@@ -257,3 +263,43 @@ def test_an_unknown_provider_suggests_the_nearest() -> None:
     assert "Error: unknown provider 'strpe' — did you mean 'stripe'?" in result.stderr
     far = run("doctor", "--skip", "paypal")
     assert "did you mean" not in far.stderr and "list of: stripe" in far.stderr
+
+
+@pytest.mark.parametrize(
+    ("since", "back"),
+    [("90m", timedelta(minutes=90)), ("24h", timedelta(hours=24)), ("7d", timedelta(days=7))],
+)
+def test_since_takes_durations(
+    smtp_servers: SmtpServers,
+    certs: Certs,
+    medusa_server: MedusaServer,
+    since: str,
+    back: timedelta,
+) -> None:
+    from tests.test_mail import smtp_env
+
+    before = datetime.now(UTC)
+    env = smtp_env(smtp_servers, certs, medusa_server)
+    args = ("mail", "replay", "order.placed", "--since", since, "--to", "qa@example.com")
+    result = run(*args, "--dry-run", "-f", "json", env=env)
+    assert result.exit_code == 0, result.stderr
+    listing = [q for _m, p, q, _b in medusa_server.state.requests if p == "/admin/orders"]
+    asked = datetime.fromisoformat(listing[-1]["created_at[$gte]"][0])
+    assert before - back - timedelta(seconds=5) <= asked <= datetime.now(UTC) - back
+
+
+def test_since_today_and_yesterday(
+    smtp_servers: SmtpServers, certs: Certs, medusa_server: MedusaServer
+) -> None:
+    from tests.test_mail import smtp_env
+
+    env = smtp_env(smtp_servers, certs, medusa_server)
+    asked = []
+    for word in ("today", "yesterday"):
+        args = ("mail", "replay", "order.placed", "--since", word, "--to", "qa@example.com")
+        assert run(*args, "--dry-run", "-f", "json", env=env).exit_code == 0
+        listing = [q for _m, p, q, _b in medusa_server.state.requests if p == "/admin/orders"]
+        asked.append(datetime.fromisoformat(listing[-1]["created_at[$gte]"][0]))
+    today, yesterday = asked
+    assert (today.hour, today.minute, today.second) == (0, 0, 0)
+    assert today - yesterday == timedelta(days=1) and today <= datetime.now(UTC)
