@@ -30,6 +30,7 @@ GROUPS = {
     "webhooks": "storectl.commands.webhooks",
     "regions": "storectl.commands.regions",
     "mail": "storectl.commands.mail",
+    "payments": "storectl.commands.payments",
 }
 
 

@@ -32,6 +32,7 @@ LAYERS: Mapping[str, frozenset[str]] = {
     "storectl.webhooks": CAPABILITY,
     "storectl.regions": CAPABILITY,
     "storectl.mail": CAPABILITY,
+    "storectl.payments": CAPABILITY,
     "storectl.fleet": CAPABILITY,
     "storectl.config": BASE | {"storectl.env", "storectl.providers"},
     "storectl.commands": CAPABILITY
@@ -42,6 +43,7 @@ LAYERS: Mapping[str, frozenset[str]] = {
         "storectl.webhooks",
         "storectl.regions",
         "storectl.mail",
+        "storectl.payments",
         "storectl.fleet",
     },
     "storectl.cli": BASE | {"storectl.output", "storectl.commands"},

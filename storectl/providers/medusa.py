@@ -175,6 +175,7 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
             "fix MEDUSA_BACKEND_URL (see the lint findings)",
         )
         return steps.checks
+    mode: str | None = None
     with Admin(env, deadline.remaining()) as admin:
         step = "health"
         try:
@@ -210,6 +211,11 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
                     _regions(admin, steps)
         except NetworkError as exc:
             steps.fail(step, exc.stage, exc.message, exc.hint)
+            return steps.checks
+    if mode is not None:
+        from storectl.providers import drift  # what the running backend really loaded
+
+        steps.checks += drift.checks(env, options, deadline)
     return steps.checks
 
 

@@ -192,6 +192,9 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
             "run 'storectl webhooks register' (it writes the secret), or copy the endpoint's "
             "signing secret from Stripe's dashboard",
         )
+    from storectl.providers import sync  # Stripe against Medusa: payments and deliveries
+
+    steps.checks += sync.doctor_checks(env, options, deadline)
     return steps.checks
 
 
