@@ -235,6 +235,35 @@ def test_quote_value_reads_back_unchanged_in_node(oracle: Oracle, value: str) ->
     assert answer["env"]["K"] == value
 
 
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    value=st.lists(
+        st.sampled_from(TOKENS + ["'", "`", '"', "\n", "\r", "x", "#", " ", "a b"]), max_size=8
+    ).map("".join)
+)
+def test_set_value_reads_back_unchanged_in_node(
+    oracle: Oracle, value: str, tmp_path_factory: Any
+) -> None:
+    """The writer (env/write.set_value, as `webhooks register` uses it) in a file with other
+    lines: node's dotenv + dotenv-expand 11 read every value back as written."""
+    from storectl.env.write import set_value
+    from storectl.errors import ConfigError
+
+    path = tmp_path_factory.mktemp("w") / ".env"
+    path.write_text("# keep\nA=1\nK=old # note\nB='$A'\n")
+    try:
+        set_value(path, "K", value)
+        set_value(path, "NEW", value)
+    except ConfigError:
+        assert "\0" in value or "\\$" in value or ("'" in value and "`" in value)
+        return
+    answer = medusa(oracle, [(".env", path.read_bytes())], {})
+    assert (answer["env"]["K"], answer["env"]["NEW"]) == (value, value)
+    assert answer["env"]["A"] == "1"
+
+
 # --- the issue's table, against node too ----------------------------------------------------
 
 TABLE = [

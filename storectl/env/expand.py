@@ -28,15 +28,16 @@ from storectl.env.grammar import (
     IgnoredLine,
     JSError,
     LoadResult,
+    Parsed,
     Problem,
     Variable,
     _env_value,
-    _file_problems,
     _js_order,
     _lookup,
     _to_object,
     _too_long,
-    parse_file,
+    file_problems,
+    parse_source,
 )
 
 __all__ = ["backend_files", "load_files"]
@@ -58,7 +59,9 @@ def backend_files(node_env: str | None) -> list[str]:
     return [".env"]
 
 
-def load_files(texts: Sequence[tuple[str, str]], process_env: Mapping[str, str]) -> LoadResult:
+def load_files(
+    texts: Sequence[tuple[str, str | Parsed]], process_env: Mapping[str, str]
+) -> LoadResult:
     """The backend's view after ``loadEnv``: ``texts`` are (file name, decoded text) of the files
     that exist, in `backend_files` order; ``process_env`` the environment it starts with."""
     env = dict(process_env)
@@ -67,10 +70,10 @@ def load_files(texts: Sequence[tuple[str, str]], process_env: Mapping[str, str])
     ignored: dict[str, list[IgnoredLine]] = {}
     problems: list[Problem] = []
     for name, text in texts:
-        bindings, skipped = parse_file(text)
+        bindings, skipped = parse_source(text)
         per_file[name] = bindings
         ignored[name] = skipped
-        problems.extend(_file_problems(name, bindings, skipped))
+        problems.extend(file_problems(name, bindings, skipped))
         for key, b in _to_object(bindings).items():
             merged.setdefault(key, (name, b))
     order = _js_order(merged)

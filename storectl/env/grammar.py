@@ -22,11 +22,13 @@ __all__ = [
     "JSError",
     "LoadResult",
     "NextResult",
+    "Parsed",
     "Problem",
     "Variable",
     "decode",
     "parse",
     "parse_file",
+    "parse_source",
 ]
 
 MAX_VALUE = 64 * 1024
@@ -218,6 +220,15 @@ def parse_file(text: str) -> tuple[list[Binding], list[IgnoredLine]]:
     return bindings, _ignored(src, starts, covered)
 
 
+Parsed = tuple[list[Binding], list[IgnoredLine]]
+"""What `parse_file` returns: a loader accepts it in place of a file's text (parsed once)."""
+
+
+def parse_source(source: str | Parsed) -> Parsed:
+    """A file's bindings and skipped lines, from its text or from an earlier `parse_file`."""
+    return parse_file(source) if isinstance(source, str) else source
+
+
 def parse(text: str) -> list[Binding]:
     """Every binding dotenv 16 reads from ``text`` (see `parse_file`)."""
     return parse_file(text)[0]
@@ -317,7 +328,7 @@ def _env_value(key: str, value: str) -> str:
     return value if i == -1 or _is_index(key) else value[:i]
 
 
-def _file_problems(
+def file_problems(
     name: str, bindings: Sequence[Binding], skipped: Sequence[IgnoredLine]
 ) -> list[Problem]:
     out: list[Problem] = []

@@ -39,15 +39,16 @@ from storectl.env.grammar import (
     IgnoredLine,
     JSError,
     NextResult,
+    Parsed,
     Problem,
     Variable,
     _env_value,
-    _file_problems,
     _lookup,
     _to_object,
     _too_long,
     decode,
-    parse_file,
+    file_problems,
+    parse_source,
 )
 
 __all__ = ["NEXT_DEFAULT_VERSION", "next_env", "next_files", "next_load", "next_version"]
@@ -115,7 +116,9 @@ def next_env(storefront: Path, mode: str, process_env: Mapping[str, str]) -> Nex
     return result
 
 
-def next_load(texts: Sequence[tuple[str, str]], process_env: Mapping[str, str]) -> NextResult:
+def next_load(
+    texts: Sequence[tuple[str, str | Parsed]], process_env: Mapping[str, str]
+) -> NextResult:
     """@next/env's ``processEnv`` on the given (name, text) files, in order."""
     initial = dict(process_env)
     per_file: dict[str, list[Binding]] = {}
@@ -138,10 +141,10 @@ def next_load(texts: Sequence[tuple[str, str]], process_env: Mapping[str, str]) 
     env["__NEXT_PROCESSED_ENV"] = "true"
     added: dict[str, tuple[str, Binding, str]] = {}
     for name, text in texts:
-        bindings, skipped = parse_file(text)
+        bindings, skipped = parse_source(text)
         per_file[name] = bindings
         ignored[name] = skipped
-        problems.extend(_file_problems(name, bindings, skipped))
+        problems.extend(file_problems(name, bindings, skipped))
         obj = _to_object(bindings)
         parsed = {k: b.value for k, b in obj.items()}
         try:
