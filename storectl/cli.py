@@ -28,6 +28,7 @@ GROUPS = {
     "webhooks": "storectl.commands.webhooks",
     "regions": "storectl.commands.regions",
     "mail": "storectl.commands.mail",
+    "env": "storectl.commands.env",
 }
 
 

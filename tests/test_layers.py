@@ -33,6 +33,7 @@ LAYERS: Mapping[str, frozenset[str]] = {
     "storectl.regions": CAPABILITY,
     "storectl.mail": CAPABILITY,
     "storectl.fleet": CAPABILITY,
+    "storectl.variables": CAPABILITY,
     "storectl.config": BASE | {"storectl.env", "storectl.providers"},
     "storectl.commands": CAPABILITY
     | {
@@ -43,6 +44,7 @@ LAYERS: Mapping[str, frozenset[str]] = {
         "storectl.regions",
         "storectl.mail",
         "storectl.fleet",
+        "storectl.variables",
     },
     "storectl.cli": BASE | {"storectl.output", "storectl.commands"},
     "storectl.__main__": frozenset({"storectl.cli"}),

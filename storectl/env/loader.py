@@ -75,6 +75,8 @@ class Env:
     findings: tuple[Finding, ...] = ()
     root: Path | None = None
     secret_names: frozenset[str] = field(default_factory=frozenset)
+    #: What the storefront's Next.js process would see from its own files (@next/env), by name.
+    storefront: Mapping[str, EnvValue] = field(default_factory=dict)
 
     def get(self, name: str) -> str | None:
         item = self.values.get(name)
@@ -253,7 +255,7 @@ def load(
         found.extend(problems)
         (storefront if role == "storefront" else backend).append((display, parsed))
 
-    values, expansion_findings = _resolve(process, backend, storefront, files)
+    values, front, expansion_findings = _resolve(process, backend, storefront, files)
     found.extend(expansion_findings)
     if env_name not in MEDUSA_ENVIRONMENTS:
         origin = "--environment" if environment else "NODE_ENV"
@@ -265,6 +267,7 @@ def load(
         findings=tuple(found),
         root=root,
         secret_names=frozenset(secret_names),
+        storefront=front,
     )
     return env
 
@@ -311,24 +314,26 @@ def _resolve(
     backend: Sequence[tuple[str, str | grammar.Parsed]],
     storefront: Sequence[tuple[str, str | grammar.Parsed]],
     files: Sequence[EnvFile],
-) -> tuple[dict[str, EnvValue], list[Finding]]:
+) -> tuple[dict[str, EnvValue], dict[str, EnvValue], list[Finding]]:
     """Every variable the backend process sees (Medusa's loadEnv), then the storefront's own
     (@next/env) for names the backend does not set; each keeps its file:line."""
     paths = {f.display: f.path for f in files}
     result = expand.load_files(backend, process)
     found = [findings.finding(p, p.file) for p in result.problems if p.code in findings.FATAL]
     values = {name: _value(v, paths) for name, v in result.variables.items()}
+    front: dict[str, EnvValue] = {}
     if storefront:
-        front = nextenv.next_load(storefront, process)
+        next_result = nextenv.next_load(storefront, process)
         found.extend(
             findings.finding(p, p.file, storefront=True)
-            for p in front.problems
+            for p in next_result.problems
             if p.code in findings.FATAL
         )
-        for name, v in front.variables.items():
+        for name, v in next_result.variables.items():
+            front[name] = _value(v, paths)
             if name not in values and v.source == "file":
-                values[name] = _value(v, paths)
-    return values, found
+                values[name] = front[name]
+    return values, front, found
 
 
 def _value(variable: grammar.Variable, paths: Mapping[str, Path]) -> EnvValue:
