@@ -91,6 +91,13 @@ def peers(folder: Path, delay: float = 0.0) -> Iterator[dict[str, str]]:
         redis_p, smtp_p, s3_p = front(redis_port), front(smtp_port), front(s3_port)
         stripe_p, medusa_p = front(stripe_port), front(medusa_port)
         backend = f"http://127.0.0.1:{medusa_p}"
+        medusa_state.store_in_s3(  # uploads land in the bucket, as with Medusa's file-s3
+            f"http://127.0.0.1:{s3_port}",
+            "shop",
+            f"http://127.0.0.1:{s3_p}/shop",
+            aws_access_key_id="AKIADEMO",
+            aws_secret_access_key="demo-secret",
+        )
         stripe_state.seed(f"{backend}/hooks/payment/stripe_stripe", scope="acct_1DEMO:test")
         yield {
             "SSL_CERT_FILE": str(certs.ca),

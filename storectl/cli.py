@@ -11,6 +11,8 @@ from typer.core import TyperGroup
 
 from storectl import __version__, output, redact
 from storectl.errors import ExitCode, StorectlError
+from storectl.model import Stage
+from storectl.net import deadline
 
 
 def _debug_enabled(ctx: Any) -> bool:
@@ -29,6 +31,7 @@ GROUPS = {
     "regions": "storectl.commands.regions",
     "mail": "storectl.commands.mail",
     "env": "storectl.commands.env",
+    "payments": "storectl.commands.payments",
 }
 
 
@@ -51,7 +54,8 @@ class StorectlGroup(TyperGroup):
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: Any) -> Any:
-        with redact.scoped():  # one redactor for exactly this run
+        # one redactor and one network deadline for exactly this run
+        with redact.scoped(), deadline.scoped():
             return self._invoke(ctx)
 
     def _invoke(self, ctx: Any) -> Any:
@@ -68,6 +72,15 @@ class StorectlGroup(TyperGroup):
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except Exception as exc:  # noqa: BLE001 - the boundary: no traceback for users
+            from storectl.net.limits import LimitExceeded  # lazy: off the start-up path
+
+            if isinstance(exc, LimitExceeded):  # a limit no client classified: still no crash
+                output.error(
+                    redact.clean_peer_text(exc.message),
+                    "the peer answered too slowly or too much; check its address or --timeout",
+                    Stage(exc.stage),
+                )
+                raise typer.Exit(ExitCode.FAILED) from None
             if _debug_enabled(ctx):
                 _print_traceback()
             output.error(

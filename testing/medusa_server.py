@@ -19,7 +19,7 @@ import secrets
 import threading
 import time
 from base64 import b64decode
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -224,6 +224,15 @@ class MedusaState:
     products: list[dict[str, Any]] = field(default_factory=list)
     #: a backend whose 401s quote the request back (its Authorization header, its login body)
     echo: bool = False
+    #: payments (Medusa's payment module rows), uploaded files by id, notifications
+    payments: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+    #: where uploads appear: the local file provider's URL (contract), or an S3_FILE_URL
+    file_url: str = "http://localhost:9000/static"
+    #: a file provider behind the uploads (S3): called with (id, bytes) on upload, (id, None)
+    #: on delete, as Medusa's file-s3 puts and deletes objects
+    file_store: Callable[[str, bytes | None], None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reset(self, regions: int = 2) -> None:
@@ -235,6 +244,11 @@ class MedusaState:
             self.hooks.clear()
             self.tokens.clear()
             self.echo = False
+            self.payments.clear()
+            self.files.clear()
+            self.notifications.clear()
+            self.file_url = "http://localhost:9000/static"
+            self.file_store = None
             self.providers = ["pp_system_default", *STRIPE_PROVIDERS]
             base = [
                 _region("reg_01M8AXNKWBHW5C36H2WC1H72HF", "Europe", "eur", ["fr", "de"]),
@@ -291,9 +305,66 @@ class MedusaState:
     def region(self, name: str) -> dict[str, Any]:
         return next(r for r in self.regions if r["name"] == name)
 
+    def store_in_s3(
+        self,
+        endpoint: str,
+        bucket: str,
+        file_url: str,
+        aws_access_key_id: str,
+        aws_secret_access_key: str,
+    ) -> None:
+        """Uploads go to this S3 bucket (public-read) and appear under `file_url`, as with
+        Medusa's file-s3 provider."""
+        import boto3
+
+        client = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=aws_access_key_id,
+            aws_secret_access_key=aws_secret_access_key,
+        )
+
+        def store(file_id: str, data: bytes | None) -> None:
+            if data is None:
+                client.delete_object(Bucket=bucket, Key=file_id)
+            else:
+                client.put_object(Bucket=bucket, Key=file_id, Body=data, ACL="public-read")
+
+        self.file_url = file_url.rstrip("/")
+        self.file_store = store
+
+    def add_payment(
+        self,
+        session_id: str,
+        intent_id: str,
+        *,
+        captured: bool = True,
+        amount: float = 104.8,
+        created_at: str = "2026-11-26T03:18:59.798Z",
+    ) -> dict[str, Any]:
+        """A payment as Medusa's payment module stores it; `data` is the PaymentIntent."""
+        payment = {
+            "id": f"pay_01CNRY{len(self.payments):020d}",
+            "currency_code": "eur",
+            "amount": amount,
+            "captured_at": created_at if captured else None,
+            "canceled_at": None,
+            "created_at": created_at,
+            "payment_collection_id": f"pay_col_01CNRY{len(self.payments):016d}",
+            "payment_session_id": session_id,
+            "provider_id": "pp_stripe_stripe",
+            "data": {"id": intent_id, "receipt_email": "jane.doe@example.com"},
+            "captures": [],
+            "refunds": [],
+        }
+        self.payments.append(payment)
+        return payment
+
 
 class MedusaHandler(BaseHTTPRequestHandler):
     state: MedusaState
+    _raw: bytes = b""
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -327,6 +398,7 @@ class MedusaHandler(BaseHTTPRequestHandler):
         query = parse_qs(parts.query)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        self._raw = raw
         body: Any = None
         if raw and "json" in (self.headers.get("Content-Type") or ""):
             try:
@@ -394,6 +466,8 @@ class MedusaHandler(BaseHTTPRequestHandler):
             self._send(200, "OK", "text/html; charset=utf-8")
         elif path == "/auth/user/emailpass" and method == "POST":
             self._login(body or {})
+        elif path.startswith("/static/") or (method == "GET" and self._file_path(path) is not None):
+            self._static(method, path)
         elif path == "/auth/session" and method == "POST":
             self._session()
         elif path.startswith("/hooks/payment/") and method == "POST":
@@ -505,6 +579,43 @@ class MedusaHandler(BaseHTTPRequestHandler):
             self._send(401, {"type": "unauthorized", "message": f"Invalid email or password{echo}"})
 
     def _admin(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> None:
+        if path == "/admin/payments" and method == "GET":
+            self._payments(query)
+            return
+        if path == "/admin/uploads" and method == "POST":
+            self._upload()
+            return
+        if path.startswith("/admin/uploads/") and method == "DELETE":
+            file_id = path.rsplit("/", 1)[1]
+            with self.state.lock:
+                removed = self.state.files.pop(file_id, None)
+            if removed is not None and self.state.file_store is not None:
+                self.state.file_store(file_id, None)
+            if removed is None:
+                self._send(
+                    404, {"type": "not_found", "message": f"File with id: {file_id} not found"}
+                )
+            else:
+                self._send(200, {"id": file_id, "object": "file", "deleted": True})
+            return
+        if path == "/admin/notifications" and method == "GET":
+            found = [
+                n
+                for n in self.state.notifications
+                if "resource_id" not in query or n["resource_id"] in query["resource_id"]
+            ]
+            limit = int(query.get("limit", ["20"])[0])
+            offset = int(query.get("offset", ["0"])[0])
+            self._send(
+                200,
+                {
+                    "notifications": found[offset : offset + limit],
+                    "count": len(found),
+                    "offset": offset,
+                    "limit": limit,
+                },
+            )
+            return
         if path == "/admin/regions" and method == "GET":
             limit = int(query.get("limit", ["50"])[0])
             offset = int(query.get("offset", ["0"])[0])
@@ -597,6 +708,90 @@ class MedusaHandler(BaseHTTPRequestHandler):
             self._send(200, {"orders": page, "count": len(found), "offset": offset, "limit": limit})
         else:
             self._html_404(method, path)
+
+    def _payments(self, query: dict[str, list[str]]) -> None:
+        """GET /admin/payments: several values of a filter as a repeated key or with brackets
+        (`k[]=`, `k[0]=`); a comma-separated value is one value and matches nothing."""
+        found = list(self.state.payments)
+        for name in ("id", "payment_session_id"):
+            wanted = [
+                v
+                for key, values in query.items()
+                if key == name
+                or (key.startswith(f"{name}[") and key[len(name) + 1 : -1].isdigit())
+                or key == f"{name}[]"
+                for v in values
+            ]
+            if wanted:
+                found = [p for p in found if p[name] in wanted]
+        since = query.get("created_at[$gte]", [""])[0]
+        if since:
+            found = [p for p in found if p["created_at"] >= since]
+        limit = int(query.get("limit", ["20"])[0])
+        offset = int(query.get("offset", ["0"])[0])
+        default = (
+            "id",
+            "currency_code",
+            "amount",
+            "captured_at",
+            "payment_collection_id",
+            "payment_session_id",
+            "captures",
+            "refunds",
+        )
+        fields = [f for item in query.get("fields", []) for f in item.split(",") if f]
+        names = [f.lstrip("*+") for f in fields] if fields else list(default)
+        page = [{k: p[k] for k in ["id", *names] if k in p} for p in found[offset : offset + limit]]
+        self._send(200, {"payments": page, "count": len(found), "offset": offset, "limit": limit})
+
+    def _upload(self) -> None:
+        """POST /admin/uploads, multipart with field `files`; answers each file's id and URL."""
+        from email.parser import BytesParser
+        from email.policy import HTTP
+
+        content_type = self.headers.get("Content-Type") or ""
+        raw = self._raw
+        if not content_type.startswith("multipart/form-data"):
+            self._send(400, {"type": "invalid_data", "message": "No files were uploaded"})
+            return
+        message = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+        )
+        uploaded = []
+        for part in message.iter_parts():
+            if part.get_param("name", header="content-disposition") != "files":
+                continue
+            name = part.get_filename() or "file"
+            file_id = f"{int(time.time() * 1000)}-{name}"
+            with self.state.lock:
+                payload = part.get_payload(decode=True)
+                self.state.files[file_id] = payload if isinstance(payload, bytes) else b""
+            if self.state.file_store is not None:
+                self.state.file_store(file_id, self.state.files[file_id])
+            uploaded.append({"id": file_id, "url": f"{self.state.file_url}/{file_id}"})
+        if not uploaded:
+            self._send(400, {"type": "invalid_data", "message": "No files were uploaded"})
+            return
+        self._send(200, {"files": uploaded})
+
+    def _file_path(self, path: str) -> str | None:
+        """The file id when `path` is under the file URL this double hands out."""
+        base = urlsplit(self.state.file_url).path.rstrip("/")
+        if base and path.startswith(base + "/"):
+            return path[len(base) + 1 :]
+        return None
+
+    def _static(self, method: str, path: str) -> None:
+        file_id = self._file_path(path) or path.rsplit("/", 1)[1]
+        data = self.state.files.get(file_id)
+        if method != "GET" or data is None:
+            self._html_404(method, path)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def _page(self, key: str, items: list[Any], query: dict[str, list[str]]) -> None:
         limit = int(query.get("limit", ["20"])[0])

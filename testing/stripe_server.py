@@ -73,10 +73,15 @@ class StripeState:
     idempotent: dict[
         tuple[str, str], tuple[float, str, str, dict[str, Any], int, dict[str, Any]]
     ] = field(default_factory=dict)
+    #: payment intents and events (newest last; lists answer newest first, as Stripe does)
+    intents: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
 
     def reset(self) -> None:
         with self.lock:
             self.observer = None
+            self.intents.clear()
+            self.events.clear()
             self.endpoints.clear()
             self.requests.clear()
             self.faults.clear()
@@ -114,6 +119,61 @@ class StripeState:
 
     def count(self, method: str, prefix: str = "/v1/") -> int:
         return sum(1 for m, p, _ in self.requests if m == method and p.startswith(prefix))
+
+    def add_intent(
+        self,
+        status: str,
+        session_id: str | None,
+        *,
+        created: int | None = None,
+        amount: int = 10480,
+        currency: str = "eur",
+        livemode: bool = False,
+    ) -> dict[str, Any]:
+        """A PaymentIntent as Medusa's Stripe provider creates it (metadata.session_id)."""
+        intent = {
+            "id": f"pi_3CNRY{len(self.intents):019d}",
+            "object": "payment_intent",
+            "amount": amount,
+            "amount_capturable": amount if status == "requires_capture" else 0,
+            "amount_received": amount if status == "succeeded" else 0,
+            "capture_method": "automatic",
+            "currency": currency,
+            "customer": None,
+            "created": int(time.time()) - 60 if created is None else created,
+            "livemode": livemode,
+            "metadata": {"session_id": session_id} if session_id else {},
+            "receipt_email": "jane.doe@example.com",
+            "status": status,
+        }
+        self.intents.append(intent)
+        return intent
+
+    def add_event(
+        self,
+        type_: str,
+        intent: dict[str, Any],
+        *,
+        created: int | None = None,
+        pending_webhooks: int = 0,
+        delivered: bool = True,
+    ) -> dict[str, Any]:
+        """An event about `intent`; `delivered` False: at least one endpoint has not yet
+        acknowledged it (what `delivery_success=false` lists)."""
+        event = {
+            "id": f"evt_3CNRY{len(self.events):019d}",
+            "object": "event",
+            "api_version": "2024-06-20",
+            "created": intent["created"] if created is None else created,
+            "data": {"object": dict(intent)},
+            "livemode": intent["livemode"],
+            "pending_webhooks": pending_webhooks,
+            "request": {"id": None, "idempotency_key": None},
+            "type": type_,
+            "_delivered": delivered and pending_webhooks == 0,
+        }
+        self.events.append(event)
+        return event
 
 
 def _error(status: int, type_: str, message: str, **extra: str) -> tuple[int, dict[str, Any]]:
@@ -275,6 +335,16 @@ class StripeHandler(BaseHTTPRequestHandler):
         if path.startswith("/v1/webhook_endpoints/"):
             endpoint_id = path.rsplit("/", 1)[1]
             return self._one(scope, key, method, endpoint_id, params)
+        if path == "/v1/payment_intents" and method == "GET":
+            return self._objects("/v1/payment_intents", self.state.intents, key, params, set())
+        if path == "/v1/events" and method == "GET":
+            return self._objects(
+                "/v1/events",
+                self.state.events,
+                key,
+                params,
+                {"types", "type", "delivery_success"},
+            )
         return _error(404, "invalid_request_error", f"Unrecognized request URL ({method}: {path}).")
 
     def _endpoints(self, scope: str) -> list[dict[str, Any]]:
@@ -306,6 +376,99 @@ class StripeHandler(BaseHTTPRequestHandler):
             "url": "/v1/webhook_endpoints",
             "has_more": len(items) > len(page),
             "data": [_public(e) for e in page],
+        }
+
+    def _objects(
+        self,
+        url: str,
+        objects: list[dict[str, Any]],
+        key: Key,
+        params: dict[str, Any],
+        filters: set[str],
+    ) -> tuple[int, dict[str, Any]]:
+        """GET /v1/payment_intents and /v1/events: created[gte|gt|lte|lt], limit,
+        starting_after; events also types[], type, delivery_success (stripe-mock's spec)."""
+        allowed = {"created", "limit", "starting_after", "ending_before", "expand", *filters}
+        unknown = set(params) - allowed
+        if unknown:
+            return _unknown(sorted(unknown)[0])
+        limit = params.get("limit", "10")
+        if not isinstance(limit, str) or not limit.isdigit() or not 1 <= int(limit) <= 100:
+            return _error(
+                400,
+                "invalid_request_error",
+                "Invalid integer: limit must be between 1 and 100",
+                code="parameter_invalid_integer",
+                param="limit",
+            )
+        items = [o for o in objects if o["livemode"] == (key.mode == "live")]
+        created = params.get("created")
+        bounds: dict[str, Any] = (
+            created if isinstance(created, dict) else {} if created is None else {"eq": created}
+        )
+        ops = {
+            "gte": lambda a, b: a >= b,
+            "gt": lambda a, b: a > b,
+            "lte": lambda a, b: a <= b,
+            "lt": lambda a, b: a < b,
+            "eq": lambda a, b: a == b,
+        }
+        for op, value in bounds.items():
+            if op not in ops or not str(value).isdigit():
+                return _error(
+                    400,
+                    "invalid_request_error",
+                    f"Invalid created[{op}]: must be an integer timestamp",
+                    code="parameter_invalid_integer",
+                    param=f"created[{op}]",
+                )
+            items = [o for o in items if ops[op](o["created"], int(value))]
+        types = params.get("types")
+        if types is not None:
+            if not isinstance(types, list) or len(types) > 20:
+                return _error(
+                    400,
+                    "invalid_request_error",
+                    "Invalid array: types must be an array of at most 20 event types",
+                    code="parameter_invalid_array",
+                    param="types",
+                )
+            items = [o for o in items if o["type"] in types]
+        if "type" in params:
+            items = [o for o in items if o["type"] == params["type"]]
+        if "delivery_success" in params:
+            flag = params["delivery_success"]
+            if flag not in ("true", "false"):
+                return _error(
+                    400,
+                    "invalid_request_error",
+                    "Invalid boolean: delivery_success",
+                    code="parameter_invalid_boolean",
+                    param="delivery_success",
+                )
+            items = [o for o in items if o["_delivered"] == (flag == "true")]
+        # newest first; ties by id, newest last-added first (Stripe's order)
+        items = items[::-1]
+        items.sort(key=lambda o: o["created"], reverse=True)
+        after = params.get("starting_after")
+        if after:
+            ids = [o["id"] for o in items]
+            if after not in ids:
+                kind = "payment_intent" if "intents" in url else "event"
+                return _error(
+                    404,
+                    "invalid_request_error",
+                    f"No such {kind}: '{after}'",
+                    code="resource_missing",
+                    param="starting_after",
+                )
+            items = items[ids.index(after) + 1 :]
+        page = items[: int(limit)]
+        return 200, {
+            "object": "list",
+            "url": url,
+            "has_more": len(items) > len(page),
+            "data": [{k: v for k, v in o.items() if not k.startswith("_")} for o in page],
         }
 
     def _check_events(self, events: Any) -> tuple[int, dict[str, Any]] | None:

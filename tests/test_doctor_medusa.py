@@ -37,7 +37,15 @@ def test_health_and_api_key(medusa_server: MedusaServer) -> None:
     result = doctor(medusa_env(medusa_server))
     assert result.exit_code == 0, result.stdout
     checks = by_check(result)
-    assert list(checks) == ["health", "admin-auth", "cors-auth-admin", "cors-admin"]
+    # then what the running backend loaded (tests/test_payments_sync.py)
+    assert list(checks) == [
+        "health",
+        "admin-auth",
+        "cors-auth-admin",
+        "cors-admin",
+        "files-loaded",
+        "mail-recorded",
+    ]
     assert checks["admin-auth"]["summary"] == "secret API key (HTTP Basic) accepted"
     assert API_KEY not in result.stdout
 

@@ -52,6 +52,8 @@ ROWS = [
     "regions enable-stripe",
     "mail test",
     "mail replay",
+    "payments",
+    "webhooks test --event",
 ]
 PROTOCOL_OF = {
     "doctor stripe": "stripe",
@@ -65,6 +67,8 @@ PROTOCOL_OF = {
     "regions enable-stripe": "medusa",
     "mail test": "smtp",
     "mail replay": "smtp",
+    "payments": "stripe",
+    "webhooks test --event": "hook",
     **{f"doctor {name}": name for name in GENERIC},
 }
 #: For HTTP faults, the HTTP service a row talks to (mail replay reads orders from Medusa).
@@ -114,6 +118,8 @@ EXPECTED[("webhooks test", "html-body")] = (
     "the webhook route answers plain text; any 2xx body is fine"
 )
 EXPECTED[("webhooks test", "truncated-json")] = "the webhook route's body is not read"
+for _fault in ("429-then-ok", "403", "html-body", "truncated-json"):
+    EXPECTED[("webhooks test --event", _fault)] = EXPECTED[("webhooks test", _fault)]
 EXPECTED[("doctor s3", "401")] = "S3 answers 403, never 401"
 EXPECTED[("doctor s3", "429-then-ok")] = "S3 throttles with 503 SlowDown; doctor does not retry"
 EXPECTED[("doctor s3", "html-body")] = "HeadBucket and PutObject answers have no body to misparse"
@@ -234,7 +240,7 @@ def row_env(
         env["REDIS_URL"] = (
             f"{'rediss' if tls else 'redis'}://127.0.0.1:{port or peers.redis.lru_port}"
         )
-    if proto in ("medusa",) or row == "mail replay":
+    if proto in ("medusa",) or row in ("mail replay", "payments"):
         env["MEDUSA_BACKEND_URL"] = (
             _http_url(port, tls) if port and proto == "medusa" else peers.medusa.url
         )
@@ -259,6 +265,8 @@ def row_env(
         "regions enable-stripe": ["regions", "enable-stripe", "--all", "--yes", "-f", "json"],
         "mail test": ["mail", "test", "--to", "qa@example.com", "-f", "json"],
         "mail replay": ["mail", "replay", "order.placed", "--to", "qa@example.com", "-f", "json"],
+        "payments": ["payments", "-f", "json"],
+        "webhooks test --event": ["webhooks", "test", "--event", "all", "-f", "json"],
     }[row]
     if row == "mail replay":
         argv += (
@@ -422,6 +430,9 @@ def observed_stage(result: Result) -> str | None:
     if "deliveries" in data:
         failed = [d for d in data["deliveries"] if d["status"] == "failed"]
         return failed[0]["stage"] if failed else None
+    if "results" in data:  # webhooks test --event: one result per event
+        bad = [r for r in data["results"] if r["status"] not in ("ok", "warn")]
+        return bad[0]["stage"] if bad else None
     return data.get("stage") if data.get("status") not in ("ok", None) else None
 
 
@@ -436,6 +447,8 @@ def has_hint(result: Result) -> bool:
         return all(c["hint"] for c in data["checks"] if c["status"] in ("fail", "error"))
     if "deliveries" in data:
         return True  # the per-order error is the backend's own message
+    if "results" in data:
+        return all(r["hint"] for r in data["results"] if r["status"] not in ("ok", "warn"))
     return bool(data.get("hint"))
 
 

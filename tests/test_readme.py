@@ -78,6 +78,13 @@ def demo_store(
     write(tmp_path / "deploy/prod.env", backend + "NEXT_PUBLIC_STRIPE_KEY=pk_test_readme\n")
     for region in medusa_server.state.regions:
         region["payment_providers"].append("pp_stripe_stripe")
+    medusa_server.state.store_in_s3(  # uploads land in the bucket (doctor's files-loaded)
+        s3_servers.open_endpoint,
+        BUCKET,
+        f"{s3_servers.open_endpoint}/{BUCKET}",
+        aws_access_key_id="AKIAOPEN",
+        aws_secret_access_key="open-secret",
+    )
     # the "Many stores" fleet file, as the README shows it
     fleet = re.search(r"```toml\n(.*?)```", (REPO / "README.md").read_text(), flags=re.S)
     assert fleet is not None

@@ -120,6 +120,31 @@ def confirm(question: str, yes: bool) -> None:
         raise typer.Abort()
 
 
+SinceOpt = Annotated[
+    str,
+    typer.Option(
+        "--since",
+        help="How far back to compare Stripe's payments and events with Medusa: 30m, 24h, 7d "
+        "(Stripe keeps events 30 days).",
+    ),
+]
+
+
+def parse_since(value: str) -> float:
+    """'7d' / '24h' / '30m' / '90s' as seconds; anything else is a usage error."""
+    import re
+
+    from storectl.errors import UsageError
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd])\s*", value or "")
+    if not match or float(match.group(1)) <= 0:
+        raise UsageError(f"--since {value!r} is not a duration", hint="write it as 30m, 24h or 7d")
+    seconds = float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+    if seconds > 365 * 86400:
+        raise UsageError(f"--since {value} is more than a year", hint="use at most 365d")
+    return seconds
+
+
 # --- many stores in one run (storectl/fleet/) ----------------------------------------------
 
 FLEET_PANEL = "Many stores"

@@ -21,11 +21,13 @@ from storectl.commands._options import (
     OutputOpt,
     ProjectsOpt,
     RequireOpt,
+    SinceOpt,
     StoreOpt,
     StrictOpt,
     TagOpt,
     TimeoutOpt,
     VerboseOpt,
+    parse_since,
 )
 from storectl.errors import ExitCode
 from storectl.output import DoctorFormat
@@ -57,9 +59,12 @@ def run_doctor(
     no_write: Annotated[
         bool,
         typer.Option(
-            "--no-write", help="Skip the S3 write probe (it puts and deletes one object)."
+            "--no-write",
+            help="Skip the write probes: S3 (one object) and the backend's upload (one file), "
+            "each deleted right after.",
         ),
     ] = False,
+    since: SinceOpt = "7d",
     storefront_url: Annotated[
         str | None,
         typer.Option(
@@ -109,6 +114,7 @@ def run_doctor(
     probe_options = ProbeOptions(
         timeout=timeout,
         write=not no_write,
+        since=parse_since(since),
         settings=_settings(storefront_url=storefront_url, admin_url=admin_url),
     )
     chosen = _fleet.stores(selection)

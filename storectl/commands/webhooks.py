@@ -262,19 +262,62 @@ def send_test(
     ignore_environment: IgnoreEnvironmentOpt = False,
     allow_empty: AllowEmptyOpt = False,
     url: UrlOpt = None,
+    event: Annotated[
+        str | None,
+        typer.Option(
+            "--event",
+            help="Send this event (succeeded, payment_failed, ... or all eight) shaped as Stripe "
+            "sends it, and print what Medusa's Stripe provider does with it.",
+            show_default=False,
+        ),
+    ] = None,
+    session: Annotated[
+        str | None,
+        typer.Option(
+            "--session",
+            help="metadata.session_id of the events (payses_…): Medusa then acts on that "
+            "session. Without it Medusa ignores them.",
+            show_default=False,
+        ),
+    ] = None,
+    amount: Annotated[
+        int, typer.Option("--amount", help="Amount in minor units (cents) for --event.", min=0)
+    ] = 1000,
+    currency: Annotated[str, typer.Option("--currency", help="Currency for --event.")] = "eur",
+    yes: YesOpt = False,
     timeout: RequestTimeoutOpt = 10.0,
     fmt: TableJsonOpt = StatusFormat.TABLE,
 ) -> None:
     """Send a signed test payment_intent.succeeded event to the webhook URL and classify the answer.
 
     Medusa verifies the signature after answering 200, so a 2xx proves the route, not the secret.
+    With --event, send each chosen event Medusa's Stripe provider maps; refused for a live key
+    unless --yes.
 
-    Example: storectl webhooks test --project ./my-store
+    Example: storectl webhooks test --event all --session payses_01J...
     """
     from storectl.webhooks import register as registration
 
     options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     env, target_url, _origin = _expected(options, url)
+    if event is not None or session is not None:
+        from storectl.webhooks import events
+
+        chosen = events.types(event or "succeeded")
+        tests = events.send(
+            env,
+            target_url,
+            chosen,
+            session_id=session,
+            yes=yes,
+            amount=amount,
+            currency=currency.lower(),
+            timeout=timeout,
+        )
+        output.render(tests, fmt, view.event_tests_text)
+        if not tests.ok:
+            raise typer.Exit(ExitCode.FAILED)
+        return
     result = registration.send_test(env, target_url, timeout)
     output.render(result, fmt, view.webhook_test_text)
     if result.status.value not in ("ok", "warn"):

@@ -170,7 +170,7 @@ def _display(path: Path, root: Path | None) -> str:
     if root is not None:
         try:
             return str(path.resolve().relative_to(root.resolve()))
-        except ValueError:
+        except (ValueError, RuntimeError):  # RuntimeError: a symlink loop (read_text says so)
             pass
     return str(path)
 
@@ -186,7 +186,14 @@ def read_text(path: Path, *, explicit: bool) -> str | None:
             ) from None
         return None
     except OSError as exc:
-        raise ConfigError(f"cannot read env file {path}: {exc.strerror}") from None
+        import errno
+
+        raise ConfigError(
+            f"cannot read env file {path}: {exc.strerror}",
+            hint="a symbolic link points (through others) back at itself: point it at the file"
+            if exc.errno == errno.ELOOP
+            else "check the path and its folders' permissions",
+        ) from None
     if not stat.S_ISREG(info.st_mode):
         kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
         raise ConfigError(f"env file {path} is {kind}", hint="--env-file takes a dotenv file")

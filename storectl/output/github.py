@@ -45,9 +45,9 @@ def append_step_summary(title: str, checks: Sequence[Check], summary: str) -> No
     rows = ["| | provider | check | stage | summary |", "|---|---|---|---|---|"]
     for check in checks:
         mark = STATUS_MARK[check.status][0]
-        summary = check.summary.replace("|", "\\|")
         stage = check.stage.value if check.stage else ""
-        rows.append(f"| {mark} | {check.provider} | {label(check)} | {stage} | {summary} |")
+        cells = [mark, cell(check.provider), cell(label(check)), stage, cell(check.summary)]
+        rows.append("| " + " | ".join(cells) + " |")
     text = f"### {title}\n\n" + "\n".join(rows) + f"\n\n{summary}\n\n"
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(text)  # built from scrubbed checks
@@ -63,7 +63,17 @@ def append_fleet_summary(
     lines = ["| | store | environment | result |", "|---|---|---|---|"]
     for ok, name, environment, result in rows:
         mark = STATUS_MARK[Status.OK if ok else Status.FAIL][0]
-        cells = [c.replace("|", "\\|") for c in (name, environment, result)]
+        cells = [cell(c) for c in (name, environment, result)]
         lines.append(f"| {mark} | {cells[0]} | {cells[1]} | {cells[2]} |")
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(f"### {title}\n\n" + "\n".join(lines) + f"\n\n{summary}\n\n")
+
+
+def cell(text: str) -> str:
+    """Text fit for one markdown table cell: a pipe would open a new column and a newline
+    would end the row, so pipes are escaped, line breaks become <br>, control characters go."""
+    import re
+
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", "", text)
+    return text.replace("|", "\\|").replace("\n", "<br>")

@@ -38,13 +38,19 @@ class Endpoint:
         return (self.tls if tls else self.plain).format(host=host, port=port)
 
 
+#: How far back `doctor --since` looks by default: a week of payments and events.
+DEFAULT_SINCE = 7 * 24 * 3600.0
+
+
 @dataclass(frozen=True)
 class ProbeOptions:
-    """What a live probe may do: its time budget, whether it may write (S3), and settings a
+    """What a live probe may do: its time budget, whether it may write (the S3 and upload
+    probes), how far back the payment and delivery checks look (seconds), and settings a
     command passes to providers by name (`storefront_url`, `admin_url`: doctor's options)."""
 
     timeout: float = 10.0
     write: bool = True
+    since: float = DEFAULT_SINCE
     settings: Mapping[str, str] = field(default_factory=dict)
 
 

@@ -175,7 +175,8 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
             "fix MEDUSA_BACKEND_URL (see the lint findings)",
         )
         return steps.checks
-    with Admin(env, deadline.remaining()) as admin:
+    mode: str | None = None
+    with Admin(env, deadline.remaining(), deadline) as admin:
         step = "health"
         try:
             response = admin.send("GET", "/health")
@@ -210,6 +211,11 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
                     _regions(admin, steps)
         except NetworkError as exc:
             steps.fail(step, exc.stage, exc.message, exc.hint)
+            return steps.checks
+    if mode is not None:
+        from storectl.providers import drift  # what the running backend really loaded
+
+        steps.checks += drift.checks(env, options, deadline)
     return steps.checks
 
 

@@ -471,7 +471,7 @@ def _admin(env: Env, regions: list[dict[str, Any]], deadline: Deadline, steps: S
 
     if backend_own(env) is None:
         return
-    with Admin(env, deadline.remaining()) as admin:
+    with Admin(env, deadline.remaining(), deadline) as admin:
         if admin.login() is None:
             steps.add(
                 "key-sales-channel",

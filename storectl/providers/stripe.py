@@ -156,7 +156,7 @@ STATE_EVENTS = ("payment_intent.amount_capturable_updated", "payment_intent.succ
 def probe(env: Env, options: ProbeOptions) -> list[Check]:
     steps = Steps(NAME)
     deadline = Deadline(options.timeout)
-    stripe_client = client(env, deadline.remaining())
+    stripe_client = client(env, deadline.remaining(), deadline)
     step = "key"
     try:
         account = _key(stripe_client, steps, deadline)
@@ -192,6 +192,9 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
             "run 'storectl webhooks register' (it writes the secret), or copy the endpoint's "
             "signing secret from Stripe's dashboard",
         )
+    from storectl.providers import sync  # Stripe against Medusa: payments and deliveries
+
+    steps.checks += sync.doctor_checks(env, options, deadline)
     return steps.checks
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from storectl.model import Status
 from storectl.output import Painter, Row, columns
 from storectl.output.color import STATUS_MARK
 
 if TYPE_CHECKING:
+    from storectl.webhooks.events import EventTests
     from storectl.webhooks.plan import RegisterReport, WebhookList, WebhookTest, WebhookUrl
 
 
@@ -95,4 +97,22 @@ def webhook_test_text(result: WebhookTest, paint: Painter) -> str:
     ]
     if result.hint:
         lines.append(paint(f"hint: {result.hint}", "dim"))
+    return "\n".join(lines)
+
+
+def event_tests_text(result: EventTests, paint: Painter) -> str:
+    """One line per event: the answer, then what Medusa's provider does with it."""
+    target = f"session {result.session_id}" if result.session_id else "no session"
+    lines = [f"POST {result.url}  ({len(result.results)} signed events, {target})"]
+    for r in result.results:
+        mark, style = STATUS_MARK[r.status]
+        lines.append(paint(f"{mark} {r.http_status} {r.event_type} {r.event_id}", style))
+        lines.append(paint(f"    Medusa: {r.medusa_action}", "dim"))
+    failed = [r for r in result.results if r.status not in (Status.OK, Status.WARN)]
+    shown = failed[0] if failed else result.results[0] if result.results else None
+    if shown is not None:
+        stage = f"{shown.stage.value} " if shown.stage else ""
+        lines.append(paint(f"{stage}{shown.summary}", STATUS_MARK[shown.status][1]))
+        if shown.hint:
+            lines.append(paint(f"hint: {shown.hint}", "dim"))
     return "\n".join(lines)
