@@ -15,6 +15,7 @@ from storectl.mail import render as mail
 from storectl.model import Stage
 from storectl.providers import medusa_api, smtp_mailer
 from storectl.providers.values import stripe_mode
+from storectl.redact import clean_peer_text
 
 
 @dataclass(frozen=True)
@@ -186,12 +187,31 @@ def _admin(env: Env, timeout: float) -> medusa_api.Admin:
     return admin
 
 
-def parse_since(value: str) -> str:
+#: --since durations: 90m, 24h, 7d, 2w.
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(value: str, now: datetime | None = None) -> str:
+    """--since as an ISO time: a duration back from now (`90m`, `24h`, `7d`, `2w`), `today` or
+    `yesterday` (local midnight), or an ISO date/time as given."""
+    import re
+    from datetime import timedelta
+
+    now = now or datetime.now().astimezone()
+    text = value.strip().lower()
+    match = re.fullmatch(r"(\d+)\s*([mhdw])", text)
+    if match:
+        delta = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        return (now - delta).isoformat(timespec="seconds")
+    if text in ("today", "yesterday"):
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        return (midnight - timedelta(days=text == "yesterday")).isoformat()
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise UsageError(
-            f"--since {value!r} is not a date", hint="use YYYY-MM-DD or an ISO 8601 time"
+            f"--since {value!r} is not a date or a duration",
+            hint="use YYYY-MM-DD, an ISO 8601 time, a duration (90m, 24h, 7d) or today/yesterday",
         ) from None
     return parsed.isoformat()
 
@@ -246,6 +266,10 @@ def replay(
                     for o in admin.orders_since(since_iso, mail.ORDER_FIELDS)
                 ]
             for order_id in order_ids:
+                bad = _unusable(order_id, "id")
+                if bad is not None:
+                    orders.append((order_id, None, UsageError(bad)))
+                    continue
                 try:
                     orders.append((order_id, admin.order(order_id, mail.ORDER_FIELDS), None))
                 except NetworkError as exc:
@@ -260,7 +284,13 @@ def replay(
             if found is None:
                 assert problem is not None
                 item = Delivery(
-                    order_id, None, to, None, "failed", error=problem.message, stage=Stage.NOT_FOUND
+                    clean_peer_text(order_id),
+                    None,
+                    to,
+                    None,
+                    "failed",
+                    error=problem.message,
+                    stage=problem.stage or Stage.CONFIG,
                 )
             else:
                 item = _deliver(
@@ -294,6 +324,14 @@ def replay(
     )
 
 
+def _unusable(value: str, field: str) -> str | None:
+    """Why an order's id or email cannot go into a mail header or an SMTP command (a line
+    break there would inject headers or commands), or None."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return f"the order's {field} contains a line break or control character: not sent"
+    return None
+
+
 def _deliver(
     mailer: smtp_mailer.Mailer,
     order: dict[str, Any],
@@ -308,6 +346,17 @@ def _deliver(
 ) -> Delivery:
     order_id = str(order.get("id"))
     recipient = to or str(order.get("email") or "")
+    bad = _unusable(order_id, "id") or (None if to else _unusable(recipient, "email"))
+    if bad is not None:  # this order only: the others are still sent
+        return Delivery(
+            clean_peer_text(order_id),
+            order.get("display_id"),
+            clean_peer_text(recipient) or None,
+            None,
+            "failed",
+            error=bad,
+            stage=Stage.PROTOCOL,
+        )
     if not recipient:
         return Delivery(
             order_id,
@@ -321,7 +370,18 @@ def _deliver(
     rendered = tpl.render(template, order, name)
     if dry_run:
         return Delivery(order_id, order.get("display_id"), recipient, rendered.subject, "planned")
-    msg = mail.message(rendered, sender=from_addr, to=recipient, event=event, order_id=order_id)
+    try:
+        msg = mail.message(rendered, sender=from_addr, to=recipient, event=event, order_id=order_id)
+    except ValueError as exc:  # a header the email package refuses (this order's data)
+        return Delivery(
+            order_id,
+            order.get("display_id"),
+            recipient,
+            rendered.subject,
+            "failed",
+            error=f"the message cannot be built: {clean_peer_text(str(exc))}",
+            stage=Stage.PROTOCOL,
+        )
     try:
         reply = mailer.send(msg, envelope_from, recipient)
     except NetworkError as exc:

@@ -25,13 +25,13 @@ error type. Nothing here imports an SDK at module level (start-up).
 from __future__ import annotations
 
 import functools
-import socket
 import zlib
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, TypeVar, cast
 
 if TYPE_CHECKING:
     import smtplib
+    import socket  # annotations only: socket costs ~3 ms of start-up
     import ssl
 
     import httpx

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -11,6 +12,14 @@ from storectl.output.table import label
 
 if TYPE_CHECKING:
     from xml.etree import ElementTree
+
+#: Characters XML 1.0 does not allow (a peer's ESC or BEL would make the file unparseable).
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """`text` without the characters XML 1.0 forbids; ElementTree escapes the rest."""
+    return _NOT_XML.sub("", text)
 
 
 def junit(name: str, checks: Sequence[Check], strict: bool, duration_ms: int) -> str:
@@ -59,19 +68,18 @@ def _suite(
             suite,
             "testcase",
             classname=f"storectl.{check.provider}",
-            name=label(check),
+            name=xml_text(label(check)),
             time=f"{check.duration_ms / 1000:.3f}",
         )
-        detail = f"{check.summary}\nhint: {check.hint}" if check.hint else check.summary
+        summary = xml_text(check.summary)
+        detail = xml_text(f"{check.summary}\nhint: {check.hint}" if check.hint else check.summary)
         if check.status in failing:
-            node = ET.SubElement(
-                case, "failure", message=check.summary, type=(check.stage or "CHECK")
-            )
+            node = ET.SubElement(case, "failure", message=summary, type=(check.stage or "CHECK"))
             node.text = detail
         elif check.status is Status.ERROR:
-            node = ET.SubElement(case, "error", message=check.summary, type="ERROR")
+            node = ET.SubElement(case, "error", message=summary, type="ERROR")
             node.text = detail
         elif check.status is Status.SKIP:
-            ET.SubElement(case, "skipped", message=check.summary)
+            ET.SubElement(case, "skipped", message=summary)
         elif check.status is Status.WARN:
             ET.SubElement(case, "system-out").text = f"warning: {detail}"

@@ -3,15 +3,19 @@ transport failures become NetworkError, and GETs retry through net/retry.py."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storectl.env import Env
 from storectl.errors import NetworkError
 from storectl.model import Stage
+from storectl.net import deadline as budget
 from storectl.net import retry
 from storectl.net.deadline import Deadline
 from storectl.providers.probe import TRUST_HINT, network_stage, tls_context
 from storectl.providers.values import is_http_url, url_unparseable
+
+if TYPE_CHECKING:
+    from storectl.net import limits  # lazy elsewhere: off the start-up path
 
 STRIPE_PROVIDER = "pp_stripe_stripe"
 
@@ -41,9 +45,15 @@ def request(http: Any, method: str, url: str, **kwargs: Any) -> Any:
     """One httpx request; transport failures become a NetworkError with their stage."""
     import httpx
 
+    from storectl.net import limits
+
     where = str(http.base_url).rstrip("/") or url
     try:
-        return http.request(method, url, **kwargs)
+        response = http.request(method, url, **kwargs)
+        limits.read_body(response)  # the whole body, capped and by the deadline, read here
+        return response
+    except limits.LimitExceeded as exc:
+        raise limit_error(exc, where) from None
     except httpx.TimeoutException:
         raise NetworkError(
             Stage.TIMEOUT,
@@ -63,28 +73,54 @@ def request(http: Any, method: str, url: str, **kwargs: Any) -> Any:
         raise NetworkError(stage, f"{where}: {reason}", hint) from None
 
 
-def post_webhook(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Any:
-    """POST an event to a webhook URL, as Stripe would: no credentials, just the signature."""
-    import httpx
+def limit_error(exc: limits.LimitExceeded, where: str) -> NetworkError:
+    """A limit the backend (or a URL) exceeded, as a NetworkError with its stage."""
+    from storectl.net import limits
 
+    if exc.stage == limits.TIMEOUT:
+        return NetworkError(
+            Stage.TIMEOUT,
+            f"{where}: {exc.message}",
+            "is the backend up and answering at full speed? Raise --timeout for a slow one",
+        )
+    return NetworkError(
+        Stage.PROTOCOL,
+        f"{where}: {exc.message}",
+        "is MEDUSA_BACKEND_URL the backend, not the storefront or a proxy page?",
+    )
+
+
+def http_client(deadline: Deadline, timeout: float, **kwargs: Any) -> Any:
+    """An httpx client on the bounded transport: every connect, TLS handshake and read ends by
+    the command's deadline, and a body is capped at limits.MAX_BODY after decompression."""
     from storectl import __version__
+    from storectl.net import limits
 
-    with httpx.Client(
+    return limits.bounded_client(
+        deadline,
+        ssl_context=tls_context(),
         timeout=timeout,
         headers={"User-Agent": f"storectl/{__version__}"},
-        verify=tls_context(),
-    ) as http:
+        **kwargs,
+    )
+
+
+def post_webhook(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    timeout: float,
+    deadline: Deadline | None = None,
+) -> Any:
+    """POST an event to a webhook URL, as Stripe would: no credentials, just the signature."""
+    with http_client(deadline or budget.for_command(timeout), timeout) as http:
         return request(http, "POST", url, content=body, headers=headers)
 
 
 class Admin:
     """One httpx client per run against the backend: base URL, timeout, User-Agent, auth once."""
 
-    def __init__(self, env: Env, timeout: float) -> None:
-        import httpx
-
-        from storectl import __version__
-
+    def __init__(self, env: Env, timeout: float, deadline: Deadline | None = None) -> None:
         self.env = env
         self.base = env.value("MEDUSA_BACKEND_URL").rstrip("/")
         if self.base and not is_http_url(self.base):
@@ -94,14 +130,10 @@ class Admin:
                 + (f": {url_unparseable(self.base)}" if url_unparseable(self.base) else ""),
                 "write it as https://api.example.com (see 'storectl status')",
             )
-        self.http = httpx.Client(
-            base_url=self.base,
-            timeout=timeout,
-            headers={"User-Agent": f"storectl/{__version__}"},
-            verify=tls_context(),
-        )
+        # The command's one deadline (shared with its other clients), unless given one.
+        self.deadline = deadline or budget.for_command(timeout)
+        self.http = http_client(self.deadline, timeout, base_url=self.base)
         self.auth_mode: str | None = None
-        self.deadline = Deadline(timeout)
 
     def __enter__(self) -> Admin:
         return self
@@ -236,18 +268,34 @@ class Admin:
         return self.auth_mode
 
     def pages(self, path: str, key: str, params: dict[str, Any], limit: int) -> list[Any]:
-        """Every item of a paginated admin list (limit/offset/count)."""
-        items: list[Any] = []
-        while True:
-            data = self.call("GET", path, params={**params, "limit": limit, "offset": len(items)})
-            page = data.get(key) or []
-            items += page
-            if not page or len(items) >= int(data.get("count", 0)):
-                return items
+        """Every item of a paginated admin list (limit/offset/count), at most limits.MAX_PAGES
+        pages: a `count` that never ends is a PROTOCOL error naming the loop, as is a page or
+        a count of the wrong shape (never guessed at)."""
+        from storectl.net import limits
+
+        def fetch(offset: int | None) -> tuple[list[Any], int | None]:
+            start = offset or 0
+            data = self.call("GET", path, params={**params, "limit": limit, "offset": start})
+            page = data.get(key)
+            if page is None:
+                page = []
+            if not isinstance(page, list) or not all(isinstance(i, dict) for i in page):
+                raise _shape(path, f"`{key}` is a {type(page).__name__}, not a list of objects")
+            count = data.get("count", 0)
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise _shape(path, f"`count` is {_peer_value(count)}, not a number of items")
+            end = start + len(page)
+            return page, (end if page and end < count else None)
+
+        try:
+            return limits.pages(fetch, what=f"GET {path} (offset pagination)")
+        except limits.LimitExceeded as exc:
+            raise limit_error(exc, self.base) from None
 
     def regions(self) -> list[dict[str, Any]]:
         """Every region with its payment providers (they are not in the default fields)."""
-        return self.pages("/admin/regions", "regions", {"fields": REGION_FIELDS}, 50)
+        found = self.pages("/admin/regions", "regions", {"fields": REGION_FIELDS}, 50)
+        return [_clean_region(region) for region in found]
 
     def set_payment_providers(self, region_id: str, ids: list[str]) -> dict[str, Any]:
         """Replace a region's payment providers (the list REPLACES: send the full set)."""
@@ -282,6 +330,47 @@ class Admin:
 
     def payment_providers(self) -> list[dict[str, Any]]:
         return self.pages("/admin/payments/payment-providers", "payment_providers", {}, 100)
+
+
+def _peer_value(value: Any) -> str:
+    """A short, printable form of a value the peer sent (control characters removed)."""
+    from storectl import redact
+
+    return redact.clean_peer_text(repr(value)[:60])
+
+
+def _shape(path: str, what: str) -> NetworkError:
+    return NetworkError(
+        Stage.PROTOCOL,
+        f"GET {path} answered in an unexpected shape: {what}",
+        "is MEDUSA_BACKEND_URL a Medusa 2.x backend (not a proxy or another API)?",
+    )
+
+
+def _clean_region(region: dict[str, Any]) -> dict[str, Any]:
+    """A region whose names are fit to print: peer text loses its control characters."""
+    from storectl import redact
+
+    return {
+        k: redact.clean_peer_text(v) if k in ("id", "name") and isinstance(v, str) else v
+        for k, v in region.items()
+    }
+
+
+def require_providers(region: dict[str, Any]) -> None:
+    """Refuse to plan a write for a region whose current providers were not read: the POST
+    replaces the whole list, so guessing "none" would drop the others."""
+    found = region.get("payment_providers")
+    if not isinstance(found, list):
+        what = "omits" if found is None else "has a malformed"
+        raise NetworkError(
+            Stage.PROTOCOL,
+            f"the backend's region {region.get('name') or region.get('id')} {what} "
+            "`payment_providers`: its "
+            "current payment providers are unknown, so nothing was written",
+            "is MEDUSA_BACKEND_URL a Medusa 2.x backend? (storectl asks for "
+            f"fields={REGION_FIELDS})",
+        )
 
 
 def provider_ids(region: dict[str, Any]) -> list[str]:

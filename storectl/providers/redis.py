@@ -9,10 +9,10 @@ from typing import Any
 from storectl.env import Env
 from storectl.model import Check, Finding, Severity, Stage, Status, finding
 from storectl.net.deadline import Deadline
-from storectl.providers.base import Endpoint, EnvVar, ProbeOptions, Provider
+from storectl.providers.base import Endpoint, EnvVar, ProbeCheck, ProbeOptions, Provider
 from storectl.providers.probe import TRUST_HINT, Steps, network_stage
 from storectl.providers.values import is_loopback, split_url, url_unparseable
-from storectl.redact import mask_url
+from storectl.redact import clean_peer_text, mask_url
 
 NAME = "redis"
 SCHEMES = ("redis", "rediss", "unix")
@@ -122,9 +122,18 @@ def _classify(exc: Exception, url: str) -> tuple[Stage, str, str]:
     """(stage, summary, hint) for a redis-py or socket error."""
     from redis import exceptions as rx
 
+    from storectl.net import limits
+
     parts = split_url(url)
     where = f"{parts.hostname}:{parts.port or 6379}" if parts and parts.hostname else mask_url(url)
-    message = str(exc)
+    message = clean_peer_text(str(exc))
+    if isinstance(exc, limits.LimitExceeded):
+        return (
+            Stage(exc.stage),
+            f"{where}: {exc.message}",
+            "is that port a Redis server answering at full speed? Check the URL, or raise "
+            "--timeout",
+        )
     if isinstance(exc, rx.NoPermissionError):
         return (
             Stage.PERMISSION,
@@ -186,8 +195,8 @@ def _probe_url(url: str, names: list[str], deadline: Deadline) -> list[Check]:
     import uuid
 
     import redis
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
+
+    from storectl.net import limits
 
     steps = Steps(NAME, names[0])
     unparseable = url_unparseable(url)
@@ -200,17 +209,14 @@ def _probe_url(url: str, names: list[str], deadline: Deadline) -> list[Check]:
             "fix the Redis URL (see the lint finding redis.url-unparseable)",
         )
         return steps.checks
-    timeout = deadline.remaining()
     try:
-        client = redis.Redis.from_url(
-            url,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            retry=Retry(NoBackoff(), 0),
-            health_check_interval=0,
-            protocol=2,  # no HELLO round trip
+        # Every socket read by the deadline (a drip cannot hold it), one reply capped at
+        # limits.MAX_BODY (an endless bulk reply cannot fill memory), no retries.
+        options: dict[str, Any] = {
+            "protocol": 2,  # no HELLO round trip
             **_no_setinfo(redis.Redis),  # no CLIENT SETINFO round trips
-        )
+        }
+        client = limits.bounded_redis(url, deadline, **options)
     except ValueError as exc:
         # redis-py quotes what it misread ('Port could not be cast ... as 'pw'): drop quotes.
         reason = re.sub(r"'[^']*'", "'…'", str(exc))
@@ -310,7 +316,21 @@ def _cache(steps: Steps, answers: list[Any], value: str) -> None:
         )
 
 
+#: The live checks `probe` may report (doctor --list-checks).
+CHECKS = (
+    ProbeCheck("connect", "each Redis URL connects and authenticates (PING)"),
+    ProbeCheck("maxmemory-policy", "the eviction policy will not drop queued jobs or locks"),
+    ProbeCheck("lock", "SET NX PX works, as the locking module needs", writes=True),
+    ProbeCheck(
+        "cache",
+        "a value round-trips with a TTL, as caching needs",
+        writes=True,
+    ),
+)
+
+
 PROVIDER = Provider(
+    checks=CHECKS,
     name=NAME,
     title="Redis",
     activation="REDIS_URL",

@@ -9,7 +9,7 @@ from typing import Any
 from storectl.env import Env
 from storectl.model import Check, Finding, Severity, Stage, Status, finding
 from storectl.net.deadline import Deadline
-from storectl.providers.base import Endpoint, EnvVar, ProbeOptions, Provider
+from storectl.providers.base import Endpoint, EnvVar, ProbeCheck, ProbeOptions, Provider
 from storectl.providers.probe import TRUST_HINT, Steps, network_stage, tls_context
 from storectl.providers.values import is_http_url, split_url, url_unparseable
 
@@ -176,6 +176,13 @@ def _client(env: Env, deadline: Deadline) -> Any:
     from botocore.handlers import add_expect_header
 
     client.meta.events.unregister("before-call.s3", add_expect_header)
+    # Every request through the bounded transport: each read by the probe's deadline (its
+    # thread stops reading when doctor gives up on it), each body capped at limits.MAX_BODY.
+    from storectl.net import limits
+
+    limits.install_botocore_limits(
+        client, deadline, timeout=deadline.remaining(), ssl_context=tls_context()
+    )
     return client
 
 
@@ -190,8 +197,17 @@ def _error(exc: Any) -> tuple[int, str, dict[str, str]]:
 
 
 def _classify(exc: Exception, env: Env) -> tuple[Stage, str, str]:
-    """(stage, summary, hint) for a botocore or socket error."""
+    """(stage, summary, hint) for a botocore or socket error (or a limit S3 broke)."""
     from botocore import exceptions as bx
+
+    from storectl.net import limits
+
+    if isinstance(exc, limits.LimitExceeded):
+        return (
+            Stage(exc.stage),
+            f"S3_ENDPOINT: {exc.message}",
+            "is S3_ENDPOINT an S3-compatible API answering at full speed? Or raise --timeout",
+        )
 
     bucket = env.value("S3_BUCKET")
     status, code, headers = _error(exc)
@@ -307,22 +323,32 @@ def _write_probe(client: Any, bucket: str, env: Env, steps: Steps, deadline: Dea
 def _public_read(env: Env, key: str, body: bytes, steps: Steps, deadline: Deadline) -> None:
     """Fetch the object anonymously at S3_FILE_URL/<key>, as a shopper's browser would.
 
-    urllib, not httpx: one anonymous GET does not need a client, and httpx's import (~140 ms)
-    would sit on the S3 probe's path, the slowest of doctor's (BENCHMARKS.md)."""
-    import urllib.error
-    import urllib.request
+    On the bounded transport (httpx, already loaded for botocore's requests): a drip or an
+    endless body at S3_FILE_URL ends at the deadline or at limits.MAX_BODY."""
+    import httpx
+
+    from storectl.net import limits
 
     url = f"{env.value('S3_FILE_URL').rstrip('/')}/{key}"
-    request = urllib.request.Request(url, headers={"User-Agent": "storectl"})
     try:
-        with urllib.request.urlopen(
-            request, timeout=deadline.remaining(), context=tls_context()
-        ) as answer:
-            status, content = answer.status, answer.read()
-    except urllib.error.HTTPError as exc:
-        status, content = exc.code, b""
-    except (OSError, ValueError) as exc:
-        net = network_stage(exc) or (Stage.CONNECT, str(getattr(exc, "reason", exc)))
+        with limits.bounded_client(
+            deadline,
+            ssl_context=tls_context(),
+            timeout=deadline.remaining(),
+            headers={"User-Agent": "storectl"},
+        ) as http:
+            answer = http.get(url)
+            status, content = answer.status_code, answer.content
+    except limits.LimitExceeded as exc:
+        steps.fail(
+            "public-read",
+            Stage(exc.stage),
+            f"S3_FILE_URL: {exc.message}",
+            "S3_FILE_URL must be the public base URL of the bucket's files",
+        )
+        return
+    except (httpx.HTTPError, OSError, ValueError) as exc:
+        net = network_stage(exc) or (Stage.CONNECT, str(exc) or type(exc).__name__)
         steps.fail(
             "public-read",
             net[0],
@@ -365,7 +391,21 @@ def _public_read(env: Env, key: str, body: bytes, steps: Steps, deadline: Deadli
         )
 
 
+#: The live checks `probe` may report (doctor --list-checks).
+CHECKS = (
+    ProbeCheck("bucket", "the credentials reach the bucket in its region (HeadBucket)"),
+    ProbeCheck(
+        "write",
+        "one object goes up under storectl-probe/ (--no-write: skipped)",
+        writes=True,
+    ),
+    ProbeCheck("public-read", "S3_FILE_URL serves the object to anyone, as storefronts need"),
+    ProbeCheck("cleanup", "the probe object was deleted again", writes=True),
+)
+
+
 PROVIDER = Provider(
+    checks=CHECKS,
     name=NAME,
     title="S3 file storage",
     activation="S3_BUCKET",

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from storectl.env import Env
 from storectl.errors import NetworkError
 from storectl.model import Stage, Status
-from storectl.net.deadline import Deadline
+from storectl.net.deadline import Deadline, for_command
 from storectl.providers.probe import TRUST_HINT, Steps, network_stage, tls_context
 from storectl.providers.values import ascii_number, is_loopback
+from storectl.redact import clean_peer_text
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -55,15 +56,20 @@ _TLS_SNIFF = 0.8
 
 def _connect(host: str, number: int, tls: bool, steps: Steps, deadline: Deadline) -> Any:
     """Connect and read the greeting; on failure record a classified check and return None."""
-    import smtplib
+    from storectl.net import limits
 
     context = tls_context()
     reserve = _TLS_SNIFF if not tls and deadline.seconds > 2 * _TLS_SNIFF else 0.0
+    # The greeting must come before the sniff's reserve; later replies by the whole deadline.
+    greeting_by = Deadline(0)
+    greeting_by.end = deadline.end - reserve
     try:
-        if tls:
-            session: Any = smtplib.SMTP_SSL(timeout=deadline.remaining(), context=context)
-        else:
-            session = smtplib.SMTP(timeout=deadline.remaining() - reserve)
+        session: Any = limits.bounded_smtp(
+            greeting_by,
+            timeout=deadline.remaining() - reserve,
+            implicit_tls=tls,
+            **({"context": context} if tls else {}),
+        )
         # connect() does not record the host (only the constructor does, and it drops the
         # greeting we report), but STARTTLS and SMTP_SSL verify the certificate against it.
         session._host = host
@@ -72,6 +78,7 @@ def _connect(host: str, number: int, tls: bool, steps: Steps, deadline: Deadline
         stage, summary, hint = _connect_failure(exc, host, number, tls, deadline)
         steps.fail("connect", stage, summary, hint)
         return None
+    session.deadline = deadline
     greeting = _peer(banner.splitlines()[0]) if banner else ""
     steps.ok("connect", f"{code} {greeting}".strip() + (" (implicit TLS)" if tls else ""))
     return session
@@ -99,7 +106,7 @@ def _connect_failure(
     import smtplib
 
     where = f"{host}:{number}"
-    net = network_stage(exc)
+    net = limit_stage(exc) or network_stage(exc)
     if tls and net and net[0] is Stage.TLS and "not speaking TLS" in net[1]:
         return (
             Stage.TLS,
@@ -140,6 +147,15 @@ def _connect_failure(
     return Stage.PROTOCOL, f"{where}: {exc}", "is that port an SMTP server?"
 
 
+def limit_stage(exc: BaseException) -> tuple[Stage, str] | None:
+    """(stage, reason) when `exc` is a limit the server broke (deadline, MAX_REPLY_LINES, ...)."""
+    from storectl.net import limits
+
+    if isinstance(exc, limits.LimitExceeded):
+        return Stage(exc.stage), exc.message
+    return None
+
+
 def _session(
     session: Any,
     env: Env,
@@ -155,6 +171,8 @@ def _session(
     With probe=False the session is left open, ready to send."""
     import smtplib
     import ssl
+
+    from storectl.net import limits
 
     def budget() -> None:
         if session.sock is not None:
@@ -216,7 +234,7 @@ def _session(
         steps.fail(
             "auth",
             Stage.AUTH,
-            f"{exc.smtp_code} {reply}".strip() + f" for {env.value('SMTP_USER')}",
+            f"{exc.smtp_code} {clean_peer_text(reply)}".strip() + f" for {env.value('SMTP_USER')}",
             "check SMTP_USER and SMTP_PASS (for Gmail and others: an app password or API key)",
         )
     except UnicodeEncodeError:
@@ -237,9 +255,9 @@ def _session(
             "servers offer AUTH only after TLS: check SMTP_SECURE/SMTP_PORT, or drop SMTP_USER "
             "for a relay that needs no login",
         )
-    except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
-        net = network_stage(exc)
-        stage, reason = net if net else (Stage.PROTOCOL, str(exc))
+    except (smtplib.SMTPException, OSError, ssl.SSLError, limits.LimitExceeded) as exc:
+        net = limit_stage(exc) or network_stage(exc)
+        stage, reason = net if net else (Stage.PROTOCOL, clean_peer_text(str(exc)))
         hint = TRUST_HINT if "certificate" in reason else "check SMTP_HOST, SMTP_PORT, SMTP_SECURE"
         steps.fail(step, stage, f"{host}:{number}: {reason}", hint)
 
@@ -254,7 +272,7 @@ def open_session(env: Env, timeout: float) -> Any:
             Stage.CONFIG, "SMTP_PORT or SMTP_SECURE is invalid", "run 'storectl status'"
         )
     steps = Steps("smtp")
-    deadline = Deadline(timeout)
+    deadline = for_command(timeout)  # the command's one deadline
     session = _connect(host, number, tls, steps, deadline)
     if session is not None:
         _session(session, env, host, number, tls, steps, deadline, probe=False)
@@ -309,6 +327,8 @@ class SmtpMailer:
         """Send one message; returns the server's final reply (with its queue id)."""
         import smtplib
 
+        from storectl.net import limits
+
         # SMTP lines end in CRLF, and smtplib's data() converts only str input, not bytes.
         raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
 
@@ -318,6 +338,11 @@ class SmtpMailer:
                 self.connections += 1
             try:
                 return self._send_once(raw, sender, recipient)
+            except limits.LimitExceeded as exc:
+                self.session.close()
+                self.session = None
+                stage, reason = Stage(exc.stage), exc.message
+                raise NetworkError(stage, f"{reason} while sending", "check the server") from None
             except (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError) as exc:
                 self.session.close()
                 self.session = None

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from storectl.env import Env
 from storectl.errors import ConfigError, NetworkError
 from storectl.model import Stage
+from storectl.net import deadline as budget
 from storectl.net import retry
 from storectl.net.deadline import Deadline
 from storectl.providers.probe import network_stage
@@ -20,9 +21,12 @@ T = TypeVar("T")
 DEFAULT_API_BASE = "https://api.stripe.com"
 
 
-def client(env: Env, timeout: float) -> Any:
-    """A StripeClient for the store's key: bounded retries, a timeout, STRIPE_API_BASE honoured."""
+def client(env: Env, timeout: float, deadline: Deadline | None = None) -> Any:
+    """A StripeClient for the store's key: bounded retries, a timeout, STRIPE_API_BASE honoured,
+    and its HTTP on the bounded transport (every read by the deadline, bodies capped)."""
     import stripe
+
+    from storectl.net import limits
 
     return stripe.StripeClient(
         env.value("STRIPE_API_KEY"),
@@ -30,15 +34,29 @@ def client(env: Env, timeout: float) -> Any:
         # Retries are storectl's own (call()), bounded by the command's deadline: the SDK's
         # would wait out its timeout once per attempt and sleep in between.
         max_network_retries=0,
-        http_client=stripe.RequestsClient(timeout=timeout),
+        http_client=limits.stripe_http_client(deadline or budget.for_command(timeout), timeout),
     )
 
 
 def classify(exc: Exception) -> tuple[Stage, str, str]:
-    """(stage, summary, hint) for a stripe-python error."""
+    """(stage, summary, hint) for a stripe-python error (or a limit Stripe's answer broke)."""
     import stripe
 
-    message = getattr(exc, "user_message", None) or str(exc)
+    from storectl.net import limits
+
+    if isinstance(exc, limits.LimitExceeded):
+        if exc.stage == limits.TIMEOUT:
+            return (
+                Stage.TIMEOUT,
+                f"Stripe did not answer in time: {exc.message}",
+                "check STRIPE_API_BASE and outbound HTTPS, or raise --timeout",
+            )
+        return (
+            Stage.PROTOCOL,
+            f"Stripe's answer broke a limit: {exc.message}",
+            "is STRIPE_API_BASE Stripe's API (https://api.stripe.com)?",
+        )
+    message = clean_text(getattr(exc, "user_message", None) or str(exc))
     if isinstance(exc, stripe.AuthenticationError):
         if error_code(exc) == "api_key_expired":
             return (
@@ -62,6 +80,8 @@ def classify(exc: Exception) -> tuple[Stage, str, str]:
         return Stage.PROTOCOL, f"Stripe kept answering 429: {message}", "try again in a minute"
     if isinstance(exc, stripe.APIConnectionError):
         net = network_stage(exc)
+        if net is None and type(exc.__cause__).__name__ == "RemoteProtocolError":
+            net = (Stage.PROTOCOL, f"the server broke the HTTP exchange ({exc.__cause__})")
         stage, reason = net if net else (Stage.CONNECT, message)
         base = "STRIPE_API_BASE" if "api.stripe.com" not in message else "the network"
         return stage, f"cannot reach Stripe: {reason}", f"check {base} and outbound HTTPS"
@@ -125,21 +145,31 @@ def call(fn: Callable[[], T], deadline: Deadline) -> T:
     return retry.call(fn, deadline, on_error=advice)
 
 
+def clean_text(text: str) -> str:
+    """Stripe's message, as peer text: control characters out, secrets scrubbed."""
+    from storectl import redact
+
+    return redact.clean_peer_text(text)
+
+
 def list_endpoints(stripe_client: Any, deadline: Deadline) -> list[dict[str, Any]]:
-    """Every webhook endpoint on the account (all pages), as plain dicts."""
-    found: list[dict[str, Any]] = []
-    after: str | None = None
+    """Every webhook endpoint on the account (all pages, at most limits.MAX_PAGES), as plain
+    dicts; a list that always has more, or points back to a page already read, raises
+    LimitExceeded (PROTOCOL) naming the loop."""
+    from storectl.net import limits
 
-    def next_page() -> Any:
+    def fetch(after: str | None) -> tuple[list[dict[str, Any]], str | None]:
         params = {"limit": 100, **({"starting_after": after} if after else {})}
-        return stripe_client.v1.webhook_endpoints.list(params)
+        page = call(lambda: stripe_client.v1.webhook_endpoints.list(params), deadline)
+        data = page.data
+        if not isinstance(data, list):
+            raise limits.LimitExceeded(
+                limits.PROTOCOL, "shape", "the webhook endpoint list's `data` is not a list"
+            )
+        items = [endpoint.to_dict() for endpoint in data]
+        return items, (str(data[-1].id) if page.has_more and data else None)
 
-    while True:
-        page = call(next_page, deadline)
-        found += [endpoint.to_dict() for endpoint in page.data]
-        if not page.has_more or not page.data:
-            return found
-        after = page.data[-1].id
+    return limits.pages(fetch, what="Stripe's webhook endpoint list (has_more)", deadline=deadline)
 
 
 class Api:
@@ -152,8 +182,9 @@ class Api:
                 "STRIPE_API_KEY is not set",
                 hint="set it in the backend env file, or pass --env-file",
             )
-        self.deadline = Deadline(timeout)
-        self.client = client(env, timeout)
+        # The command's one deadline, shared with its other clients (the backend's).
+        self.deadline = budget.for_command(timeout)
+        self.client = client(env, timeout, self.deadline)
         self.live = stripe_mode(env.value("STRIPE_API_KEY")) == "live"
 
     def _do(self, fn: Callable[[], T]) -> T:

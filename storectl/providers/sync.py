@@ -26,7 +26,7 @@ from storectl.net.deadline import Deadline
 from storectl.providers.base import ProbeOptions
 from storectl.providers.medusa_api import Admin
 from storectl.providers.probe import Steps, tls_context
-from storectl.providers.stripe_api import DEFAULT_API_BASE, call, classify
+from storectl.providers.stripe_api import call, classify
 from storectl.providers.values import MEDUSA_HOOK_PATH, same_url, webhook_url
 
 #: The most PaymentIntents one comparison reads (10 pages of 100, newest first).
@@ -61,21 +61,16 @@ PAYMENT_FIELDS = "id,payment_session_id,captured_at,canceled_at,amount,currency_
 
 def stripe_client(env: Env, deadline: Deadline) -> Any:
     """A StripeClient on the bounded transport: every byte within `deadline`, bodies capped."""
-    import stripe
+    from storectl.providers import stripe_api
 
-    return stripe.StripeClient(
-        env.value("STRIPE_API_KEY"),
-        base_addresses={"api": env.value("STRIPE_API_BASE") or DEFAULT_API_BASE},
-        max_network_retries=0,
-        http_client=limits.stripe_http_client(deadline, timeout=deadline.remaining()),
-    )
+    return stripe_api.client(env, deadline.remaining(), deadline)
 
 
 def admin(env: Env, deadline: Deadline) -> Admin:
     """An admin client whose HTTP goes through the bounded transport, under `deadline`."""
     from storectl import __version__
 
-    client = Admin(env, deadline.remaining())
+    client = Admin(env, deadline.remaining(), deadline)
     client.http.close()
     client.http = limits.bounded_client(
         deadline,

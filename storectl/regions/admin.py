@@ -84,6 +84,8 @@ def change(
                     + (", ".join(sorted(available)) or "none"),
                 )
         chosen = regions.select(admin.regions(), request.regions, request.every)
+        for region in chosen:
+            medusa.require_providers(region)
         if enable:
             plan = regions.plan_enable(chosen, wanted)
         else:
