@@ -220,7 +220,8 @@ class Redactor:
         #: bumped on every change to `_secrets`: the search index is rebuilt when it lags
         self._version = 0
         self._index: _Index | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards `_secrets` and `_version`
+        self._build_lock = threading.Lock()  # one index build at a time
 
     @classmethod
     def for_env(cls, env: SecretSource, secret_names: Iterable[str] = ()) -> Redactor:
@@ -306,14 +307,20 @@ class Redactor:
     def _current_index(self) -> _Index:
         """The search index of the secrets known now, rebuilt only after a secret was added."""
         index = self._index
-        version = self._version  # read before the snapshot: a later add makes it stale
-        if index is None or index.version != version:
+        if index is not None and index.version == self._version:
+            return index
+        # One thread builds; the others (a fleet's workers all scrub as they start) wait for
+        # it instead of each sorting the same ~8000 forms.
+        with self._build_lock:
             with self._lock:
                 version = self._version
-                items = list(self._secrets.items())
+                index = self._index
+                if index is not None and index.version == version:
+                    return index  # another thread built it while this one waited
+                items = [*self._secrets.items()]
             index = _Index.build(version, items)
             self._index = index
-        return index
+            return index
 
     def scrub(self, text: str) -> str:
         """`text` with every remembered secret replaced by its masked form.

@@ -287,3 +287,31 @@ def test_scrub_learns_secrets_added_after_it_ran() -> None:
     assert redactor.scrub("first-secret second-secret") == "**** second-secret"
     redactor.remember("second-secret")
     assert redactor.scrub("first-secret second-secret") == "**** ****"
+
+
+def test_threads_that_scrub_at_once_build_the_index_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fleet's workers all scrub as they start: one builds the index, the others wait for
+    it (each sorting ~8000 forms again cost seconds of CPU at 100 stores)."""
+    import threading
+
+    from storectl import redact
+
+    redactor = Redactor()
+    redactor.remember("a-secret-value")
+    builds: list[int] = []
+    others: list[threading.Thread] = []
+    real_build = redact._Index.build
+
+    def build(version: int, items: list[tuple[str, str]]) -> redact._Index:
+        builds.append(version)
+        if len(builds) == 1:  # while the first build runs, another thread wants the index
+            other = threading.Thread(target=redactor.scrub, args=("a-secret-value",))
+            other.start()
+            other.join(timeout=0.2)  # it must be waiting for this build, not building too
+            others.append(other)
+        return real_build(version, items)
+
+    monkeypatch.setattr(redact._Index, "build", build)
+    assert redactor.scrub("a-secret-value") == "****"
+    others[0].join()
+    assert len(builds) == 1
