@@ -45,12 +45,12 @@ def request(http: Any, method: str, url: str, **kwargs: Any) -> Any:
     """One httpx request; transport failures become a NetworkError with their stage."""
     import httpx
 
-    from storectl.net import limits
+    from storectl.net import limits, transport
 
     where = str(http.base_url).rstrip("/") or url
     try:
         response = http.request(method, url, **kwargs)
-        limits.read_body(response)  # the whole body, capped and by the deadline, read here
+        transport.read_body(response)  # the whole body, capped and by the deadline, read here
         return response
     except limits.LimitExceeded as exc:
         raise limit_error(exc, where) from None
@@ -94,9 +94,9 @@ def http_client(deadline: Deadline, timeout: float, **kwargs: Any) -> Any:
     """An httpx client on the bounded transport: every connect, TLS handshake and read ends by
     the command's deadline, and a body is capped at limits.MAX_BODY after decompression."""
     from storectl import __version__
-    from storectl.net import limits
+    from storectl.net import transport
 
-    return limits.bounded_client(
+    return transport.bounded_client(
         deadline,
         ssl_context=tls_context(),
         timeout=timeout,

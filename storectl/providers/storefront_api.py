@@ -1,6 +1,6 @@
 """The store API as a storefront calls it: the publishable key header, a browser's preflight.
 
-One bounded httpx client per backend (storectl/net/limits.py: every byte read within the
+One bounded httpx client per backend (storectl/net/transport.py: every byte read within the
 probe's one deadline, bodies capped), GETs retried through net/retry.py; transport failures
 and exceeded limits become NetworkError with their stage.
 """
@@ -43,7 +43,7 @@ class Store:
 
     def __init__(self, base: str, key: str, deadline: Deadline, var: str) -> None:
         from storectl import __version__
-        from storectl.net.limits import bounded_client
+        from storectl.net.transport import bounded_client
 
         self.base = base.rstrip("/")
         self.key = key

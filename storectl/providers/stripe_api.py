@@ -26,7 +26,7 @@ def client(env: Env, timeout: float, deadline: Deadline | None = None) -> Any:
     and its HTTP on the bounded transport (every read by the deadline, bodies capped)."""
     import stripe
 
-    from storectl.net import limits
+    from storectl.net import sdk
 
     return stripe.StripeClient(
         env.value("STRIPE_API_KEY"),
@@ -34,7 +34,7 @@ def client(env: Env, timeout: float, deadline: Deadline | None = None) -> Any:
         # Retries are storectl's own (call()), bounded by the command's deadline: the SDK's
         # would wait out its timeout once per attempt and sleep in between.
         max_network_retries=0,
-        http_client=limits.stripe_http_client(deadline or budget.for_command(timeout), timeout),
+        http_client=sdk.stripe_http_client(deadline or budget.for_command(timeout), timeout),
     )
 
 

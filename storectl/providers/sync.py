@@ -7,8 +7,8 @@ the outcome: every PaymentIntent that succeeded (or waits for capture) must have
 payment, found by `metadata.session_id` = `payment_session_id`. Read-only; what it reports
 carries ids, amounts and times only (never a customer's name or email).
 
-Every call goes through the bounded clients (net/limits.py) under one deadline, with the page
-caps below.
+Every call goes through the bounded clients (net/transport.py, net/sdk.py) under one deadline,
+with the page caps below.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 from storectl.env import Env
 from storectl.errors import ConfigError, NetworkError
 from storectl.model import Check, Stage, Status
-from storectl.net import limits
+from storectl.net import limits, transport
 from storectl.net.deadline import Deadline
 from storectl.providers.base import ProbeOptions
 from storectl.providers.medusa_api import Admin
@@ -72,7 +72,7 @@ def admin(env: Env, deadline: Deadline) -> Admin:
 
     client = Admin(env, deadline.remaining(), deadline)
     client.http.close()
-    client.http = limits.bounded_client(
+    client.http = transport.bounded_client(
         deadline,
         ssl_context=tls_context(),
         base_url=client.base,
