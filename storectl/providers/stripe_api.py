@@ -20,6 +20,19 @@ T = TypeVar("T")
 
 DEFAULT_API_BASE = "https://api.stripe.com"
 
+#: Events Medusa 2.21's Stripe provider maps (getWebhookActionAndData): the webhook endpoint's
+#: enabled_events, and the events `payments`/`deliveries` look at.
+MEDUSA_EVENTS = (
+    "payment_intent.created",
+    "payment_intent.processing",
+    "payment_intent.canceled",
+    "payment_intent.payment_failed",
+    "payment_intent.requires_action",
+    "payment_intent.amount_capturable_updated",
+    "payment_intent.partially_funded",
+    "payment_intent.succeeded",
+)
+
 
 def client(env: Env, timeout: float, deadline: Deadline | None = None) -> Any:
     """A StripeClient for the store's key: bounded retries, a timeout, STRIPE_API_BASE honoured,

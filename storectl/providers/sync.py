@@ -26,7 +26,7 @@ from storectl.net.deadline import Deadline
 from storectl.providers.base import ProbeOptions
 from storectl.providers.medusa_api import Admin
 from storectl.providers.probe import Steps, tls_context
-from storectl.providers.stripe_api import call, classify
+from storectl.providers.stripe_api import MEDUSA_EVENTS, call, classify
 from storectl.providers.values import MEDUSA_HOOK_PATH, same_url, webhook_url
 
 #: The most PaymentIntents one comparison reads (10 pages of 100, newest first).
@@ -42,17 +42,6 @@ SETTLED = {
     "succeeded": "payment_intent.succeeded",
     "requires_capture": "payment_intent.amount_capturable_updated",
 }
-#: Events Medusa 2.21's Stripe provider maps (the same list as providers/stripe.py).
-MEDUSA_EVENTS = (
-    "payment_intent.created",
-    "payment_intent.processing",
-    "payment_intent.canceled",
-    "payment_intent.payment_failed",
-    "payment_intent.requires_action",
-    "payment_intent.amount_capturable_updated",
-    "payment_intent.partially_funded",
-    "payment_intent.succeeded",
-)
 PAYMENT_FIELDS = "id,payment_session_id,captured_at,canceled_at,amount,currency_code,created_at"
 
 
