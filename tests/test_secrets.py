@@ -135,6 +135,8 @@ COMMANDS: list[tuple[list[str], list[str]]] = [
     (["webhooks", "register", "--yes", "--force"], ["table", "json"]),
     (["webhooks", "register", "--rotate", "--yes", "--force"], ["table", "json"]),
     (["webhooks", "test"], ["table", "json"]),
+    (["webhooks", "test", "--event", "all", "--yes"], ["table", "json"]),
+    (["payments", "--timeout", "5"], ["table", "json"]),
     (["regions", "list"], ["table", "json"]),
     (["regions", "enable-stripe", "--all", "--yes"], ["table", "json"]),
     (["regions", "disable-stripe", "--all", "--yes", "--force"], ["table", "json"]),
@@ -154,7 +156,7 @@ CASES = [
 @pytest.mark.parametrize(
     ("command", "fmt", "path"),
     CASES,
-    ids=[f"{' '.join(c[:2])}-{f}-{p}" for c, f, p in CASES],
+    ids=[f"{' '.join(c[:4])}-{f}-{p}" for c, f, p in CASES],
 )
 def test_no_secret_in_any_output(
     store: Path,
