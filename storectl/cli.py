@@ -13,6 +13,8 @@ from storectl import __version__, output, redact
 from storectl.errors import ExitCode, StorectlError
 from storectl.model import Stage
 from storectl.net import deadline
+from storectl.output.color import set_mode as set_color_mode
+from storectl.output.formats import ColorMode
 
 
 def _debug_enabled(ctx: Any) -> bool:
@@ -30,6 +32,7 @@ GROUPS = {
     "webhooks": "storectl.commands.webhooks",
     "regions": "storectl.commands.regions",
     "mail": "storectl.commands.mail",
+    "env": "storectl.commands.env",
     "payments": "storectl.commands.payments",
 }
 
@@ -64,9 +67,11 @@ class StorectlGroup(TyperGroup):
             if _debug_enabled(ctx):
                 _print_traceback()
             output.error(exc.message, exc.hint, exc.stage)
+            _error_document(ctx, exc.message, exc.stage, exc.hint, exc.exit_code)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             output.error("interrupted")
+            _error_document(ctx, "interrupted", None, None, ExitCode.INTERRUPTED)
             raise typer.Exit(ExitCode.INTERRUPTED) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
@@ -74,19 +79,42 @@ class StorectlGroup(TyperGroup):
             from storectl.net.limits import LimitExceeded  # lazy: off the start-up path
 
             if isinstance(exc, LimitExceeded):  # a limit no client classified: still no crash
-                output.error(
-                    redact.clean_peer_text(exc.message),
-                    "the peer answered too slowly or too much; check its address or --timeout",
-                    Stage(exc.stage),
-                )
+                message = redact.clean_peer_text(exc.message)
+                hint = "the peer answered too slowly or too much; check its address or --timeout"
+                output.error(message, hint, Stage(exc.stage))
+                _error_document(ctx, message, exc.stage, hint, ExitCode.FAILED)
                 raise typer.Exit(ExitCode.FAILED) from None
             if _debug_enabled(ctx):
                 _print_traceback()
-            output.error(
-                f"internal error: {type(exc).__name__}: {exc}",
-                hint="this is a bug in storectl; rerun with --debug and report the traceback",
-            )
+            message = f"internal error: {type(exc).__name__}: {exc}"
+            hint = "this is a bug in storectl; rerun with --debug and report the traceback"
+            output.error(message, hint=hint)
+            _error_document(ctx, message, None, hint, ExitCode.FAILED)
             raise typer.Exit(ExitCode.FAILED) from None
+
+
+def _error_document(
+    ctx: Any, message: str, stage: str | None, hint: str | None, exit_code: int
+) -> None:
+    """Under --format json, the error as a JSON document too: on stdout, or in the --output
+    file a report would have gone to. The command's options recorded both on ctx.obj."""
+    obj = getattr(ctx, "obj", None)
+    if not isinstance(obj, dict) or str(obj.get("format", "")) != "json":
+        return
+    from storectl.output.json import error_document
+
+    text = error_document(message, str(stage) if stage else None, hint, int(exit_code))
+    target = obj.get("output")
+    if target is None:
+        output.write(text, structured=True)
+        return
+    from storectl.fsutil import atomic_write, ensure_parent
+
+    try:
+        ensure_parent(target)
+        atomic_write(target, text.encode())
+    except StorectlError as exc:  # the error being reported matters more; say both
+        output.error(exc.message, exc.hint)
 
 
 def _print_traceback() -> None:
@@ -125,9 +153,19 @@ def root(
             "--debug", help="Show tracebacks (secrets still masked). Also STORECTL_DEBUG=1."
         ),
     ] = False,
+    color: Annotated[
+        ColorMode,
+        typer.Option(
+            "--color",
+            help="Colour: auto (a terminal; NO_COLOR turns it off, FORCE_COLOR or "
+            "CLICOLOR_FORCE on), always, never.",
+            case_sensitive=False,
+        ),
+    ] = ColorMode.AUTO,
 ) -> None:
     """storectl: check and configure a Medusa v2 store's production providers."""
     ctx.obj = {"debug": debug}
+    set_color_mode(color.value)
 
 
 def main() -> None:

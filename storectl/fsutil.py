@@ -38,3 +38,15 @@ def atomic_write(
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def ensure_parent(path: Path) -> None:
+    """Create the folders a report or preview goes into (`-o reports/today/doctor.json`), so a
+    missing folder is not an error; a parent that cannot be made is a ConfigError with a hint."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create {path.parent}: {exc.strerror}",
+            hint="choose a folder you can write to",
+        ) from None

@@ -151,9 +151,30 @@ def build_status(
 # --- text view ---------------------------------------------------------------------------------
 
 
-def render(report: StatusReport, fmt: StatusFormat) -> None:
-    """The report as a table or as JSON on stdout."""
-    output.render(report, fmt, status_table)
+def render(report: StatusReport, fmt: StatusFormat, *, quiet: bool = False) -> None:
+    """The report as a table (`quiet`: failures and the summary line only) or as JSON."""
+    output.render(report, fmt, quiet_table if quiet else status_table)
+
+
+def quiet_table(report: StatusReport, paint: Painter) -> str:
+    """`status -q`: the findings that fail the run (errors; warnings too under --strict), then
+    the summary line: nothing to read when all is well."""
+    failing = {Severity.ERROR} | ({Severity.WARNING} if report.strict else set())
+    out: list[str] = []
+    for f in report.findings:
+        if f.severity in failing:
+            out += finding_lines(f, paint)
+    return "\n".join([*out, *([""] if out else []), summary_text(report, paint)])
+
+
+def summary_text(report: StatusReport, paint: Painter) -> str:
+    s = report.summary
+    verdict = paint("ok", "green") if report.ok else paint("failed", "bold", "red")
+    return (
+        f"{s.active} active, {s.inactive} inactive · {s.errors} errors, "
+        f"{s.warnings} warnings, {s.info} info · {verdict}"
+        + (" (--strict)" if report.strict else "")
+    )
 
 
 def status_table(report: StatusReport, paint: Painter) -> str:

@@ -46,6 +46,8 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[No
         if name not in _KEEP:
             monkeypatch.delenv(name)
     monkeypatch.setenv("NO_COLOR", "1")
+    # a wide terminal: phrases tests look for are not wrapped (tests of wrapping set COLUMNS)
+    monkeypatch.setenv("COLUMNS", "400")
     monkeypatch.chdir(tmp_path)
     yield
 

@@ -65,8 +65,8 @@ def test_example_store_all_skipped_with_fallbacks() -> None:
 def test_unknown_provider_is_a_usage_error(option: str) -> None:
     result = run("doctor", option, "stripe,paypal")
     assert result.exit_code == 2
-    assert "Error: unknown provider paypal" in result.stderr
-    assert "choose from: stripe, s3, smtp, redis, medusa, storefront" in result.stderr
+    assert "Error: unknown provider 'paypal'" in result.stderr
+    assert "list of: stripe, s3, smtp, redis, medusa, storefront" in result.stderr
 
 
 def test_only_and_skip_select(redis_servers: RedisServers) -> None:
@@ -190,15 +190,18 @@ def test_output_file(redis_servers: RedisServers, tmp_path: Path) -> None:
     assert REDIS_PASSWORD not in out.read_text()
 
 
-def test_output_to_a_missing_folder_is_a_config_error(
+def test_output_creates_missing_folders_but_not_through_a_file(
     redis_servers: RedisServers, tmp_path: Path
 ) -> None:
-    out = tmp_path / "missing" / "doctor.json"
-    result = run(
-        "doctor", "--only", "redis", "--output", str(out), env={"REDIS_URL": redis_servers.url()}
-    )
+    out = tmp_path / "missing" / "today" / "doctor.json"
+    env = {"REDIS_URL": redis_servers.url()}
+    result = run("doctor", "--only", "redis", "-f", "json", "--output", str(out), env=env)
+    assert result.exit_code == 0 and json.loads(out.read_text())["ok"] is True
+    (tmp_path / "plain").write_text("a file, not a folder\n")
+    blocked = tmp_path / "plain" / "doctor.json"
+    result = run("doctor", "--only", "redis", "--output", str(blocked), env=env)
     assert result.exit_code == 2
-    assert result.stderr.startswith("Error: cannot write")
+    assert result.stderr.startswith("Error: cannot create")
 
 
 def test_strict_fails_on_warnings(redis_servers: RedisServers) -> None:

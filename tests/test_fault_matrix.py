@@ -452,6 +452,20 @@ def has_hint(result: Result) -> bool:
     return bool(data.get("hint"))
 
 
+def assert_json_on_stdout(result: Result, stage: str | None, detail: str) -> None:
+    """Every cell runs with --format json: a failing command leaves a JSON document on stdout,
+    its report or, when an error ended it (`Error:` on stderr), the error document."""
+    data = json.loads(result.stdout)
+    assert isinstance(data, dict), detail
+    if "Error: " in result.stderr:
+        assert data["schema_version"] == 1 and data["ok"] is False, detail
+        error = data["error"]
+        assert set(error) == {"message", "stage", "hint", "exit_code"}, detail
+        assert error["exit_code"] == result.exit_code, detail
+        assert error["stage"] == stage and error["hint"], detail
+        assert f"Error: {error['message']}" in result.stderr, detail
+
+
 def snapshot(peers: Peers, store: Path) -> Any:
     """What a failed command must not have changed: endpoints, regions, sent mail, env files."""
     return (
@@ -492,6 +506,7 @@ def test_fault(row: str, fault: str, peers: Peers, store: Path) -> None:
     assert elapsed < TIMEOUT + 1, detail
     if exit_code:
         assert has_hint(result), detail
+        assert_json_on_stdout(result, stage, detail)
         if not row.startswith("doctor"):
             assert snapshot(peers, store) == before, detail
 

@@ -21,11 +21,18 @@ def test_colour_on_a_tty(monkeypatch: pytest.MonkeyPatch) -> None:
     assert use_color(io.StringIO()) is False
 
 
-@pytest.mark.parametrize(("name", "value"), [("NO_COLOR", "1"), ("NO_COLOR", ""), ("TERM", "dumb")])
+@pytest.mark.parametrize(("name", "value"), [("NO_COLOR", "1"), ("TERM", "dumb")])
 def test_no_colour_when_asked(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv(name, value)
     assert use_color(FakeTTY()) is False
+
+
+def test_an_empty_no_color_is_not_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """no-color.org: NO_COLOR counts when present *and not empty*."""
+    monkeypatch.setenv("NO_COLOR", "")
+    monkeypatch.setenv("TERM", "xterm")
+    assert use_color(FakeTTY()) is True
 
 
 def test_painter_and_columns() -> None:

@@ -129,6 +129,8 @@ def test_internal_error_messages_are_scrubbed(
 
 COMMANDS: list[tuple[list[str], list[str]]] = [
     (["status"], ["table", "json"]),
+    (["env"], ["table", "json"]),
+    (["env", "--storefront"], ["table", "json"]),
     (["doctor", "--timeout", "3"], ["table", "json", "junit", "github"]),
     (["webhooks", "url"], ["table", "json"]),
     (["webhooks", "list"], ["table", "json"]),

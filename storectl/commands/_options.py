@@ -12,6 +12,21 @@ from storectl.output.formats import DoctorFormat, StatusFormat
 ENV_PANEL = "Configuration"
 
 
+def _record_format(ctx: typer.Context, value: object) -> object:
+    """Tell the error boundary (cli.py) the chosen --format before the command's work starts,
+    so an error under --format json is also a JSON document."""
+    if isinstance(ctx.obj, dict):
+        ctx.obj["format"] = str(value.value if hasattr(value, "value") else value)
+    return value
+
+
+def _record_output(ctx: typer.Context, value: Path | None) -> Path | None:
+    """Tell the error boundary where the report goes, so an error document goes there too."""
+    if isinstance(ctx.obj, dict):
+        ctx.obj["output"] = value
+    return value
+
+
 ProjectOpt = Annotated[
     Path | None,
     typer.Option(
@@ -53,9 +68,17 @@ IgnoreEnvironmentOpt = Annotated[
 ]
 StatusFormatOpt = Annotated[
     StatusFormat,
-    typer.Option("--format", "-f", help="Output format.", case_sensitive=False),
+    typer.Option(
+        "--format", "-f", help="Output format.", case_sensitive=False, callback=_record_format
+    ),
 ]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as failures (exit 1).")]
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet", "-q", help="Table: only failures and the summary line (JSON is unchanged)."
+    ),
+]
 
 
 DoctorFormatOpt = Annotated[
@@ -66,6 +89,7 @@ DoctorFormatOpt = Annotated[
         help="table; json; junit (JUnit XML, one testcase per check); github (workflow "
         "annotations, and a summary table in $GITHUB_STEP_SUMMARY).",
         case_sensitive=False,
+        callback=_record_format,
     ),
 ]
 TimeoutOpt = Annotated[
@@ -85,6 +109,7 @@ OutputOpt = Annotated[
         help="Write the report to FILE (in --format) instead of stdout; stdout gets a summary.",
         show_default=False,
         dir_okay=False,
+        callback=_record_output,
     ),
 ]
 

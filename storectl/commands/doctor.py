@@ -20,6 +20,7 @@ from storectl.commands._options import (
     JobsOpt,
     OutputOpt,
     ProjectsOpt,
+    QuietOpt,
     RequireOpt,
     SinceOpt,
     StoreOpt,
@@ -91,6 +92,15 @@ def run_doctor(
     fail_fast: FailFastOpt = False,
     verbose: VerboseOpt = False,
     require: RequireOpt = None,
+    quiet: QuietOpt = False,
+    list_checks: Annotated[
+        bool,
+        typer.Option(
+            "--list-checks",
+            help="List every live check (provider, check, whether it writes, what it proves); "
+            "run nothing.",
+        ),
+    ] = False,
 ) -> None:
     """Check every active provider live: credentials, TLS, permissions, webhooks, regions.
 
@@ -110,6 +120,11 @@ def run_doctor(
         fleet, project, env_file, environment, ignore_environment, store, tag, allow_empty
     )
     providers = doctor.select(PROVIDERS, only or (), skip or ())
+    if list_checks:
+        as_json = fmt is DoctorFormat.JSON
+        shown = output.StatusFormat.JSON if as_json else output.StatusFormat.TABLE
+        output.render(doctor.catalog(providers), shown, view.catalog_text)
+        return
     required = registry.provider_names(require or (), "--require")
     probe_options = ProbeOptions(
         timeout=timeout,
@@ -160,7 +175,7 @@ def run_doctor(
         )
     finally:
         progress.close()
-    view.render(report, fmt, output_file)
+    view.render(report, fmt, output_file, root=chosen[0].project, quiet=quiet)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)
 

@@ -196,7 +196,8 @@ def replay_event(
         str | None,
         typer.Option(
             "--since",
-            help="Every order created since DATE (YYYY-MM-DD or ISO 8601).",
+            help="Every order created since DATE: YYYY-MM-DD, ISO 8601, a duration back from "
+            "now (90m, 24h, 7d, 2w), today or yesterday.",
             show_default=False,
         ),
     ] = None,

@@ -16,6 +16,7 @@ from storectl.commands._options import (
     IgnoreEnvironmentOpt,
     JobsOpt,
     ProjectsOpt,
+    QuietOpt,
     RequireOpt,
     StatusFormatOpt,
     StoreOpt,
@@ -49,6 +50,7 @@ def status(
     fail_fast: FailFastOpt = False,
     verbose: VerboseOpt = False,
     require: RequireOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Show which providers are active, what falls back, and lint the env offline.
 
@@ -78,7 +80,7 @@ def status(
     report = build_status(
         config.load(selection.options(chosen[0])), PROVIDERS, strict=strict, required=required
     )
-    render(report, fmt)
+    render(report, fmt, quiet=quiet)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)
 

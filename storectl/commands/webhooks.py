@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -243,12 +244,18 @@ def register(
         report = registration.register(env, request, lambda question: confirm(question, yes))
     except registration.SecretNotSaved as lost:
         import os
-        import sys
 
         github = os.environ.get("GITHUB_ACTIONS") == "true"
         sys.stderr.write(view.secret_once(lost.secret, lost.endpoint_id, github))
         sys.stderr.flush()
         raise
+    if report.secret:
+        from storectl.output.github import add_mask, in_actions
+
+        if in_actions():  # before the secret reaches the log, so the runner masks it there
+            # the runner reads workflow commands on both streams; JSON's stdout stays JSON
+            stream = sys.stderr if fmt is StatusFormat.JSON else sys.stdout
+            output.write(add_mask(report.secret), stream, structured=True)
     output.render(report, fmt, view.register_text)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)

@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from storectl.env import Env
-from storectl.errors import UsageError
 from storectl.model import Check, FileState, Finding, Severity, Stage, Status
 from storectl.providers import lint
 from storectl.providers.base import ProbeOptions, Provider
@@ -57,14 +56,10 @@ def select(
     providers: Sequence[Provider], only: Iterable[str], skip: Iterable[str]
 ) -> list[Provider]:
     """Providers named by --only/--skip (comma lists); an unknown name is a usage error."""
-    names = [p.name for p in providers]
-    wanted = [n.strip() for item in only for n in item.split(",") if n.strip()]
-    unwanted = [n.strip() for item in skip for n in item.split(",") if n.strip()]
-    unknown = sorted(set(wanted + unwanted) - set(names))
-    if unknown:
-        raise UsageError(
-            f"unknown provider {', '.join(unknown)}", hint=f"choose from: {', '.join(names)}"
-        )
+    from storectl.providers.registry import provider_names
+
+    wanted = provider_names(only, "--only")
+    unwanted = provider_names(skip, "--skip")
     return [p for p in providers if (not wanted or p.name in wanted) and p.name not in unwanted]
 
 
@@ -262,4 +257,28 @@ def build(
             error=counts[Status.ERROR],
             duration_ms=round((time.monotonic() - start) * 1000),
         ),
+    )
+
+
+@dataclass(frozen=True)
+class CheckEntry:
+    """One row of `doctor --list-checks`."""
+
+    provider: str
+    check: str
+    proves: str
+    writes: bool
+
+
+@dataclass(frozen=True)
+class CheckCatalog:
+    """Every live check doctor can run, as each provider module declares it."""
+
+    checks: tuple[CheckEntry, ...]
+
+
+def catalog(providers: Sequence[Provider]) -> CheckCatalog:
+    """The checks of `providers`, from their declarations (the registry is the one list)."""
+    return CheckCatalog(
+        tuple(CheckEntry(p.name, c.name, c.proves, c.writes) for p in providers for c in p.checks)
     )

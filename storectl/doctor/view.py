@@ -6,12 +6,13 @@ import sys
 from pathlib import Path
 from typing import assert_never
 
-from storectl.doctor.runner import DoctorReport
+from storectl.doctor.runner import CheckCatalog, DoctorReport
 from storectl.model import Check, Status
 from storectl.output import DoctorFormat, Painter, columns, label, to_json, use_color, write
-from storectl.output.color import STATUS_MARK
+from storectl.output.color import INFO_MARK, STATUS_MARK
 from storectl.output.github import append_step_summary, workflow_commands
 from storectl.output.junit import junit
+from storectl.output.table import is_info, row_lines
 from storectl.redact import scrub, scrub_data
 
 
@@ -22,12 +23,20 @@ def _title(provider: str) -> str:
     return titles.get(provider, "Env files" if provider == "env" else provider)
 
 
-def render(report: DoctorReport, fmt: DoctorFormat, output: Path | None = None) -> None:
-    """Render to stdout, or to `output` (atomically) with a one-line summary on stdout."""
+def render(
+    report: DoctorReport,
+    fmt: DoctorFormat,
+    output: Path | None = None,
+    root: Path | None = None,
+    quiet: bool = False,
+) -> None:
+    """Render to stdout, or to `output` (atomically) with a one-line summary on stdout.
+    `root` is the store root the env files' paths are relative to (GitHub annotations)."""
     report = scrub_data(report)
     match fmt:
         case DoctorFormat.TABLE:
-            text = doctor_table(report, Painter(output is None and use_color(sys.stdout)))
+            paint = Painter(output is None and use_color(sys.stdout))
+            text = doctor_table(report, paint, quiet)
         case DoctorFormat.JSON:
             text = to_json(report)
         case DoctorFormat.JUNIT:
@@ -35,7 +44,7 @@ def render(report: DoctorReport, fmt: DoctorFormat, output: Path | None = None) 
                 "storectl doctor", report.checks, report.strict, report.summary.duration_ms
             )
         case DoctorFormat.GITHUB:
-            text = workflow_commands(report.checks, summary_line(report))
+            text = workflow_commands(report.checks, summary_line(report), root=root)
             append_step_summary("storectl doctor", report.checks, summary_line(report))
         case _:
             assert_never(fmt)
@@ -43,8 +52,9 @@ def render(report: DoctorReport, fmt: DoctorFormat, output: Path | None = None) 
     if output is None:
         write(text, structured=structured)
         return
-    from storectl.fsutil import atomic_write
+    from storectl.fsutil import atomic_write, ensure_parent
 
+    ensure_parent(output)
     if not structured:
         text = scrub(text)
     atomic_write(output, (text if text.endswith("\n") else text + "\n").encode())
@@ -61,16 +71,25 @@ def summary_line(report: DoctorReport) -> str:
     )
 
 
-def doctor_table(report: DoctorReport, paint: Painter) -> str:
+def doctor_table(report: DoctorReport, paint: Painter, quiet: bool = False) -> str:
+    """Checks grouped by provider, then the summary line; `quiet`: only the failures (and the
+    warnings under --strict) and the summary line."""
     loaded = [f.path for f in report.files if f.exists]
-    out: list[str] = [
-        f"environment: {paint(report.environment, 'bold')}  ·  files: "
-        + (", ".join(loaded) if loaded else "none found (process environment only)"),
-        "",
-    ]
+    out: list[str] = (
+        []
+        if quiet
+        else [
+            f"environment: {paint(report.environment, 'bold')}  ·  files: "
+            + (", ".join(loaded) if loaded else "none found (process environment only)"),
+            "",
+        ]
+    )
     header = len(out)
     by_provider: dict[str, list[Check]] = {}
+    failing = {Status.FAIL, Status.ERROR} | ({Status.WARN} if report.strict else set())
     for check in report.checks:
+        if quiet and check.status not in failing:
+            continue
         by_provider.setdefault(check.provider, []).append(check)
     for provider, checks in by_provider.items():
         if len(out) > header:
@@ -79,7 +98,7 @@ def doctor_table(report: DoctorReport, paint: Painter) -> str:
         rows: list[list[tuple[str, tuple[str, ...]]]] = []
         notes: dict[int, list[str]] = {}
         for check in checks:
-            mark, style = STATUS_MARK[check.status]
+            mark, style = INFO_MARK if is_info(check) else STATUS_MARK[check.status]
             stage = f"{check.stage.value} " if check.stage else ""
             duration = f"{check.duration_ms} ms" if check.duration_ms else ""
             rows.append(
@@ -92,9 +111,29 @@ def doctor_table(report: DoctorReport, paint: Painter) -> str:
             )
             if check.hint and check.status in (Status.WARN, Status.FAIL, Status.ERROR):
                 notes[len(rows) - 1] = [paint(f"      hint: {check.hint}", "dim")]
-        for index, line in enumerate(columns(rows, paint, indent=2)):
-            out.append(line)
+        for index, lines in enumerate(row_lines(rows, paint, indent=2)):
+            out.extend(lines)
             out.extend(notes.get(index, []))
     verdict_style = ("green",) if report.ok else ("bold", "red")
-    out += ["", paint(summary_line(report), *verdict_style)]
+    out += (
+        ["", paint(summary_line(report), *verdict_style)]
+        if out
+        else [paint(summary_line(report), *verdict_style)]
+    )
     return "\n".join(out)
+
+
+def catalog_text(result: CheckCatalog, paint: Painter) -> str:
+    """`doctor --list-checks`: provider, check, whether it writes, what it proves."""
+    rows: list[list[tuple[str, tuple[str, ...]]]] = [
+        [
+            ("provider", ("bold",)),
+            ("check", ("bold",)),
+            ("writes", ("bold",)),
+            ("proves", ("bold",)),
+        ]
+    ]
+    for entry in result.checks:
+        writes = ("yes", ("yellow",)) if entry.writes else ("no", ("dim",))
+        rows.append([(entry.provider, ()), (entry.check, ()), writes, (entry.proves, ())])
+    return "\n".join(columns(rows, paint))

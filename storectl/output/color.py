@@ -19,11 +19,36 @@ STATUS_MARK = {
     Status.SKIP: ("–", "dim"),
     Status.ERROR: ("✗", "red"),
 }
+#: An info-level finding shown among checks (its status is ok): not a ✓.
+INFO_MARK = ("i", "cyan")
+
+
+#: This run's --color choice (the root command sets it before any output).
+_mode = "auto"
+
+
+def set_mode(mode: str) -> None:
+    """Record --color for this run: `always` and `never` beat every environment variable."""
+    global _mode
+    _mode = mode
+
+
+def _forced(name: str) -> bool:
+    value = os.environ.get(name, "")
+    return value not in ("", "0", "false")
 
 
 def use_color(stream: IO[str]) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
-    if "NO_COLOR" in os.environ or os.environ.get("TERM") == "dumb":
+    """--color always/never decide; under auto, NO_COLOR (non-empty, https://no-color.org)
+    turns colour off, FORCE_COLOR or CLICOLOR_FORCE turn it on off a terminal
+    (https://force-color.org, bixense.com/clicolors), TERM=dumb turns it off; else a terminal."""
+    if _mode != "auto":
+        return _mode == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if _forced("FORCE_COLOR") or _forced("CLICOLOR_FORCE"):
+        return True
+    if os.environ.get("TERM") == "dumb":
         return False
     return bool(getattr(stream, "isatty", lambda: False)())
 

@@ -19,3 +19,12 @@ class DoctorFormat(StrEnum):
     JSON = "json"
     JUNIT = "junit"
     GITHUB = "github"
+
+
+class ColorMode(StrEnum):
+    """--color: auto (a terminal, unless NO_COLOR; FORCE_COLOR/CLICOLOR_FORCE force it),
+    always, never."""
+
+    AUTO = "auto"
+    ALWAYS = "always"
+    NEVER = "never"

@@ -4,10 +4,53 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 from storectl.model import Check, Status
-from storectl.output.color import STATUS_MARK
-from storectl.output.table import label
+from storectl.output.color import INFO_MARK, STATUS_MARK
+from storectl.output.table import is_info, is_lint, label
+
+
+def in_actions() -> bool:
+    """Running as a GitHub Actions step (the runner sets GITHUB_ACTIONS=true)."""
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def add_mask(secret: str) -> str:
+    """`::add-mask::`: the runner replaces the value with *** in every later log line."""
+    return f"::add-mask::{escape(secret)}"
+
+
+def location(check: Check, root: Path | None = None) -> str:
+    """`file=...,line=...` for a lint finding (target `backend/.env:12`, relative to the store
+    root), relative to the workspace so the annotation shows on the file; "" otherwise."""
+    if not check.target or not is_lint(check):
+        return ""
+    path, _, line = check.target.rpartition(":")
+    if not (line.isdigit() and path):
+        path, line = check.target, ""
+    file = Path(path)
+    if root is not None and not file.is_absolute():
+        file = root / file
+    workspace = Path(os.environ.get("GITHUB_WORKSPACE") or ".")
+    try:
+        shown = os.path.relpath(file.resolve(), workspace.resolve())
+    except ValueError:  # another drive (Windows)
+        shown = str(file)
+    text = f"file={escape(shown, prop=True)}"
+    return text + (f",line={line}" if line else "")
+
+
+def cell(text: str) -> str:
+    """Text fit for one markdown table cell: a pipe would open a new column and a newline
+    would end the row, so backslashes and pipes are escaped, line breaks become <br>, and
+    control characters go."""
+    import re
+
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", "", text)
+    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    return text.replace("\n", "<br>")
 
 
 def escape(text: str, *, prop: bool = False) -> str:
@@ -18,9 +61,11 @@ def escape(text: str, *, prop: bool = False) -> str:
     return text
 
 
-def workflow_commands(checks: Sequence[Check], summary: str, prefix: str = "") -> str:
-    """`::error`/`::warning` workflow commands, then the summary line; `prefix` (a fleet's
-    store name) leads every title and message."""
+def workflow_commands(
+    checks: Sequence[Check], summary: str, prefix: str = "", root: Path | None = None
+) -> str:
+    """`::error`/`::warning` workflow commands (on the env file and line for lint findings),
+    then the summary line; `prefix` (a fleet's store name) leads every title and message."""
     lines = []
     for check in checks:
         if check.status in (Status.FAIL, Status.ERROR):
@@ -32,7 +77,9 @@ def workflow_commands(checks: Sequence[Check], summary: str, prefix: str = "") -
         title = escape(f"{prefix}storectl {check.provider} {label(check)}", prop=True)
         message = check.summary + (f" (hint: {check.hint})" if check.hint else "")
         stage = f"{check.stage.value}: " if check.stage else ""
-        lines.append(f"::{level} title={title}::{escape(prefix + stage + message)}")
+        where = location(check, root)
+        props = f"{where},title={title}" if where else f"title={title}"
+        lines.append(f"::{level} {props}::{escape(prefix + stage + message)}")
     lines.append(summary)
     return "\n".join(lines)
 
@@ -44,10 +91,10 @@ def append_step_summary(title: str, checks: Sequence[Check], summary: str) -> No
         return
     rows = ["| | provider | check | stage | summary |", "|---|---|---|---|---|"]
     for check in checks:
-        mark = STATUS_MARK[check.status][0]
+        mark = (INFO_MARK if is_info(check) else STATUS_MARK[check.status])[0]
         stage = check.stage.value if check.stage else ""
-        cells = [mark, cell(check.provider), cell(label(check)), stage, cell(check.summary)]
-        rows.append("| " + " | ".join(cells) + " |")
+        cells = (mark, check.provider, label(check), stage, check.summary)
+        rows.append("| " + " | ".join(cell(c) for c in cells) + " |")
     text = f"### {title}\n\n" + "\n".join(rows) + f"\n\n{summary}\n\n"
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(text)  # built from scrubbed checks
@@ -67,13 +114,3 @@ def append_fleet_summary(
         lines.append(f"| {mark} | {cells[0]} | {cells[1]} | {cells[2]} |")
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(f"### {title}\n\n" + "\n".join(lines) + f"\n\n{summary}\n\n")
-
-
-def cell(text: str) -> str:
-    """Text fit for one markdown table cell: a pipe would open a new column and a newline
-    would end the row, so pipes are escaped, line breaks become <br>, control characters go."""
-    import re
-
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = re.sub(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", "", text)
-    return text.replace("|", "\\|").replace("\n", "<br>")

@@ -14,3 +14,26 @@ def to_json(value: object) -> str:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         data = dataclasses.asdict(value)
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+#: The version of the error document's keys (README "JSON output": errors).
+ERROR_SCHEMA_VERSION = 1
+
+
+def error_document(message: str, stage: str | None, hint: str | None, exit_code: int) -> str:
+    """The JSON a program reads when a command ends in an error: the same facts as the human
+    `Error:`/`stage:`/`hint:` lines on stderr, scrubbed of secrets like them."""
+    from storectl.redact import scrub
+
+    return to_json(
+        {
+            "schema_version": ERROR_SCHEMA_VERSION,
+            "ok": False,
+            "error": {
+                "message": scrub(message),
+                "stage": stage,
+                "hint": scrub(hint) if hint is not None else None,
+                "exit_code": exit_code,
+            },
+        }
+    )

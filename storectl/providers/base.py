@@ -59,6 +59,16 @@ Probe = Callable[["Env", ProbeOptions], list[Check]]
 
 
 @dataclass(frozen=True)
+class ProbeCheck:
+    """One live check a provider's probe may report, declared beside the probe: what a pass
+    proves and whether it writes anything (`doctor --list-checks` prints these)."""
+
+    name: str
+    proves: str
+    writes: bool = False
+
+
+@dataclass(frozen=True)
 class Provider:
     """What storectl knows about one provider; adding one is a module and a registry line."""
 
@@ -79,6 +89,8 @@ class Provider:
     #: its probe reads only its own `env_vars`: stores with the same values can share one run
     #: (storectl/fleet/share.py); False for probes that read a store's own settings
     shareable: bool = False
+    #: the live checks its probe may report (doctor --list-checks)
+    checks: tuple[ProbeCheck, ...] = ()
 
     def is_active(self, env: Env) -> bool:
         """Active exactly as medusa-config.ts decides: the activating var set and non-blank."""

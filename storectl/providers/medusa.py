@@ -9,7 +9,7 @@ from storectl.errors import NetworkError
 from storectl.model import Check, Finding, Severity, Stage, Status, finding
 from storectl.net.deadline import Deadline
 from storectl.providers import medusa_settings
-from storectl.providers.base import Endpoint, EnvVar, ProbeOptions, Provider
+from storectl.providers.base import Endpoint, EnvVar, ProbeCheck, ProbeOptions, Provider
 from storectl.providers.medusa_api import (
     PUBLISHABLE_KEY_REQUIRED,
     STRIPE_PROVIDER,
@@ -254,7 +254,17 @@ def _regions(admin: Admin, steps: Steps) -> None:
         steps.ok("regions", f"Stripe is enabled in all {len(regions)} regions")
 
 
+#: The live checks `probe` may report (doctor --list-checks).
+CHECKS = (
+    ProbeCheck("health", "the backend answers GET /health"),
+    ProbeCheck("admin-auth", "the admin API key or email/password are accepted"),
+    ProbeCheck("webhook-route", "the backend serves the Stripe webhook route"),
+    ProbeCheck("regions", "regions exist and list Stripe among their payment providers"),
+)
+
+
 PROVIDER = Provider(
+    checks=CHECKS,
     name=NAME,
     title="Medusa backend",
     activation="MEDUSA_BACKEND_URL",

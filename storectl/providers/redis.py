@@ -9,7 +9,7 @@ from typing import Any
 from storectl.env import Env
 from storectl.model import Check, Finding, Severity, Stage, Status, finding
 from storectl.net.deadline import Deadline
-from storectl.providers.base import Endpoint, EnvVar, ProbeOptions, Provider
+from storectl.providers.base import Endpoint, EnvVar, ProbeCheck, ProbeOptions, Provider
 from storectl.providers.probe import TRUST_HINT, Steps, network_stage
 from storectl.providers.values import is_loopback, split_url, url_unparseable
 from storectl.redact import clean_peer_text, mask_url
@@ -316,7 +316,21 @@ def _cache(steps: Steps, answers: list[Any], value: str) -> None:
         )
 
 
+#: The live checks `probe` may report (doctor --list-checks).
+CHECKS = (
+    ProbeCheck("connect", "each Redis URL connects and authenticates (PING)"),
+    ProbeCheck("maxmemory-policy", "the eviction policy will not drop queued jobs or locks"),
+    ProbeCheck("lock", "SET NX PX works, as the locking module needs", writes=True),
+    ProbeCheck(
+        "cache",
+        "a value round-trips with a TTL, as caching needs",
+        writes=True,
+    ),
+)
+
+
 PROVIDER = Provider(
+    checks=CHECKS,
     name=NAME,
     title="Redis",
     activation="REDIS_URL",

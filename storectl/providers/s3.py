@@ -9,7 +9,7 @@ from typing import Any
 from storectl.env import Env
 from storectl.model import Check, Finding, Severity, Stage, Status, finding
 from storectl.net.deadline import Deadline
-from storectl.providers.base import Endpoint, EnvVar, ProbeOptions, Provider
+from storectl.providers.base import Endpoint, EnvVar, ProbeCheck, ProbeOptions, Provider
 from storectl.providers.probe import TRUST_HINT, Steps, network_stage, tls_context
 from storectl.providers.values import is_http_url, split_url, url_unparseable
 
@@ -391,7 +391,21 @@ def _public_read(env: Env, key: str, body: bytes, steps: Steps, deadline: Deadli
         )
 
 
+#: The live checks `probe` may report (doctor --list-checks).
+CHECKS = (
+    ProbeCheck("bucket", "the credentials reach the bucket in its region (HeadBucket)"),
+    ProbeCheck(
+        "write",
+        "one object goes up under storectl-probe/ (--no-write: skipped)",
+        writes=True,
+    ),
+    ProbeCheck("public-read", "S3_FILE_URL serves the object to anyone, as storefronts need"),
+    ProbeCheck("cleanup", "the probe object was deleted again", writes=True),
+)
+
+
 PROVIDER = Provider(
+    checks=CHECKS,
     name=NAME,
     title="S3 file storage",
     activation="S3_BUCKET",

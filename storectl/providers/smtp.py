@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     pass
 from storectl.model import Check, Finding, Severity, Stage, finding
 from storectl.net.deadline import Deadline
-from storectl.providers.base import EnvVar, ProbeOptions, Provider
+from storectl.providers.base import EnvVar, ProbeCheck, ProbeOptions, Provider
 from storectl.providers.probe import Steps
 from storectl.providers.smtp_mailer import (
     DEFAULT_PORT,
@@ -161,7 +161,17 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
     return steps.checks
 
 
+#: The live checks `probe` may report (doctor --list-checks).
+CHECKS = (
+    ProbeCheck("connect", "the server answers on SMTP_HOST:SMTP_PORT with an SMTP greeting"),
+    ProbeCheck("tls", "STARTTLS or implicit TLS works with a trusted certificate"),
+    ProbeCheck("auth", "SMTP_USER/SMTP_PASS log in"),
+    ProbeCheck("sender", "the server accepts SMTP_FROM as sender (MAIL FROM, no message sent)"),
+)
+
+
 PROVIDER = Provider(
+    checks=CHECKS,
     name=NAME,
     title="SMTP mail",
     activation="SMTP_HOST",

@@ -16,7 +16,7 @@ from storectl.errors import NetworkError
 from storectl.model import Check, Finding, Severity, Stage, Status, finding
 from storectl.net.deadline import Deadline
 from storectl.providers import storefront_live as live
-from storectl.providers.base import Endpoint, EnvVar, ProbeOptions, Provider
+from storectl.providers.base import Endpoint, EnvVar, ProbeCheck, ProbeOptions, Provider
 from storectl.providers.medusa_settings import (
     BACKEND_MARKERS,
     cors_allows,
@@ -354,7 +354,22 @@ def _cors(env: Env, store: Any, options: ProbeOptions, steps: Steps) -> None:
     live.cors(store, origin, "--storefront-url" if given else BASE_URL, steps)
 
 
+#: The live checks `probe` may report (doctor --list-checks).
+CHECKS = (
+    ProbeCheck("backend-url", "the storefront's env names the backend it talks to"),
+    ProbeCheck("health", "that backend answers GET /health"),
+    ProbeCheck("same-backend", "the storefront and the backend's own env name one backend"),
+    ProbeCheck("publishable-key", "the publishable API key is accepted by the store API"),
+    ProbeCheck("cors-store", "STORE_CORS lets the storefront's origin call the store API"),
+    ProbeCheck("product-images", "product image URLs load"),
+    ProbeCheck("key-sales-channel", "the key has a sales channel"),
+    ProbeCheck("stock-location", "every sales channel of the key has a stock location"),
+    ProbeCheck("shipping-options", "each region has a shipping option for the key's channel"),
+)
+
+
 PROVIDER = Provider(
+    checks=CHECKS,
     name=NAME,
     title="Storefront",
     activation=KEY,

@@ -8,7 +8,7 @@ from typing import Any
 from storectl.env import Env
 from storectl.model import Check, Finding, Severity, Stage, Status, finding
 from storectl.net.deadline import Deadline
-from storectl.providers.base import Endpoint, EnvVar, ProbeOptions, Provider
+from storectl.providers.base import Endpoint, EnvVar, ProbeCheck, ProbeOptions, Provider
 from storectl.providers.probe import Steps
 from storectl.providers.stripe_api import (
     DEFAULT_API_BASE,
@@ -320,7 +320,18 @@ def _webhook(stripe_client: Any, env: Env, steps: Steps, deadline: Deadline) -> 
         steps.ok("webhook", f"endpoint {endpoint.get('id')} for {expected} is enabled, all events")
 
 
+#: The live checks `probe` may report (doctor --list-checks).
+CHECKS = (
+    ProbeCheck("key", "the secret key is accepted by Stripe (GET /v1/account)"),
+    ProbeCheck("mode", "the key's mode (test/live) fits the environment and other keys"),
+    ProbeCheck("charges", "the account can take charges (charges_enabled)"),
+    ProbeCheck("webhook", "an endpoint for the webhook URL has every event Medusa handles"),
+    ProbeCheck("webhook-secret", "STRIPE_WEBHOOK_SECRET is set and looks like a signing secret"),
+)
+
+
 PROVIDER = Provider(
+    checks=CHECKS,
     name=NAME,
     title="Stripe payments",
     activation="STRIPE_API_KEY",
