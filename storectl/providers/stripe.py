@@ -12,12 +12,14 @@ from storectl.providers.base import Endpoint, EnvVar, ProbeCheck, ProbeOptions, 
 from storectl.providers.probe import Steps
 from storectl.providers.stripe_api import (
     DEFAULT_API_BASE,
-    MEDUSA_EVENTS,
     call,
     classify,
     client,
     list_endpoints,
 )
+
+# re-exported: the webhooks room and command read stripe.MEDUSA_EVENTS
+from storectl.providers.stripe_api import MEDUSA_EVENTS as MEDUSA_EVENTS
 from storectl.providers.values import DEFAULT_WEBHOOK_PATH, same_url, stripe_mode, webhook_url
 
 NAME = "stripe"
