@@ -189,6 +189,8 @@ def install_botocore_limits(
 # --- smtplib -------------------------------------------------------------------------------
 
 
+# Long on purpose: a factory of small classes, defined on first use so that smtplib stays off
+# start-up; each class is short.
 @functools.cache
 def _smtp_classes() -> tuple[type[smtplib.SMTP], type[smtplib.SMTP_SSL]]:
     import smtplib

@@ -81,6 +81,8 @@ def _mapped_httpx_error(exc: Exception, request: httpx.Request) -> Exception:
     return httpx.TransportError(str(exc), request=request)
 
 
+# Long on purpose: a factory of four small classes, defined on first use so that httpx/httpcore
+# stay off start-up; each class is short.
 @functools.cache
 def _httpx_classes() -> tuple[type[Any], type[Any]]:
     """The transport and its network backend, built on first use (httpx stays off start-up)."""
