@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from storectl import env as envmod
+from storectl import redact
 from storectl.redact import Redactor, display, is_secret_name, mask, mask_url
 
 
@@ -294,8 +295,6 @@ def test_threads_that_scrub_at_once_build_the_index_once(monkeypatch: pytest.Mon
     it (each sorting ~8000 forms again cost seconds of CPU at 100 stores)."""
     import threading
 
-    from storectl import redact
-
     redactor = Redactor()
     redactor.remember("a-secret-value")
     builds: list[int] = []
@@ -315,3 +314,31 @@ def test_threads_that_scrub_at_once_build_the_index_once(monkeypatch: pytest.Mon
     assert redactor.scrub("a-secret-value") == "****"
     others[0].join()
     assert len(builds) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("redis://:CNRY", "redis://****"),  # `redis://:CNRY#rest@host`, cut at '#' by dotenv
+        ("rediss:/u:CNRY", "rediss:/****"),
+        ("redis::CNRY", "redis:****"),
+        (":CNRY", "****"),
+    ],
+)
+def test_a_password_whose_host_was_cut_away_is_still_a_password(value: str, shown: str) -> None:
+    assert redact.url_password(value) == "CNRY"
+    assert redact.mask_url(value) == shown
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "redis://:6379",
+        "redis://host:6379/0",
+        "http://localhost:5173,http://localhost:9000",  # a CORS list, not one URL
+        "Shop <orders@example.com>",
+    ],
+)
+def test_ports_and_lists_are_not_cut_passwords(value: str) -> None:
+    assert redact.url_password(value) is None
+    assert redact.mask_url(value) == value

@@ -137,6 +137,8 @@ COMMANDS: list[tuple[list[str], list[str]]] = [
     (["webhooks", "register", "--yes", "--force"], ["table", "json"]),
     (["webhooks", "register", "--rotate", "--yes", "--force"], ["table", "json"]),
     (["webhooks", "test"], ["table", "json"]),
+    (["webhooks", "test", "--event", "all", "--yes"], ["table", "json"]),
+    (["payments", "--timeout", "5"], ["table", "json"]),
     (["regions", "list"], ["table", "json"]),
     (["regions", "enable-stripe", "--all", "--yes"], ["table", "json"]),
     (["regions", "disable-stripe", "--all", "--yes", "--force"], ["table", "json"]),
@@ -156,7 +158,7 @@ CASES = [
 @pytest.mark.parametrize(
     ("command", "fmt", "path"),
     CASES,
-    ids=[f"{' '.join(c[:2])}-{f}-{p}" for c, f, p in CASES],
+    ids=[f"{' '.join(c[:4])}-{f}-{p}" for c, f, p in CASES],
 )
 def test_no_secret_in_any_output(
     store: Path,
@@ -391,7 +393,9 @@ MALFORMED = [
     (":CNRYmalformed0013@redis.example.com:6379", "no scheme://"),
     ("redis:/:CNRYmalformed0013@redis.example.com:6379", "one slash"),
     ("redis://:CNRY/malformed0013@127.0.0.1:6379", "'/', '#' or '?'"),
-    ("redis://:CNRY#malformed0013@127.0.0.1:6379", "'/', '#' or '?'"),
+    # Medusa's dotenv cuts an unquoted value at '#': it reads `redis://:CNRY`, whose cut
+    # password must stay masked too (it has no '@' left to show where it ends)
+    ("redis://:CNRY#malformed0013@127.0.0.1:6379", "stops at '#'"),
     ("redis://:CNRY?malformed0013@127.0.0.1:6379", "'/', '#' or '?'"),
     ("redis://:CNRYmal:formed0013@127.0.0.1:٦٣٧٩", "ASCII digits"),
     ("redis://:CNRY[malformed0013@127.0.0.1:6379", "unbalanced"),  # found by hypothesis
