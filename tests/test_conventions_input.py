@@ -353,7 +353,17 @@ def _complete(words: str, shell: str = "bash") -> list[str]:
         "_TYPER_COMPLETE_ARGS": words,
         "_TYPER_COMPLETE_WORD_TO_COMPLETE": parts[-1],
     }
-    result = _storectl(["storectl", *parts[1:]], env, REPO)
+    entry = Path(sys.executable).with_name("storectl")  # the console script a shell runs
+    assert entry.is_file(), f"{entry}: install the checkout (pip install -e .) to test completion"
+    result = subprocess.run(
+        [str(entry)],
+        env={**os.environ, **env},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.split()
 
@@ -402,3 +412,11 @@ def test_completion_offers_event_names() -> None:
 def test_completion_offers_formats() -> None:
     assert _complete("storectl doctor --format j") == ["json", "junit"]
     assert _complete("storectl status -f ") == ["table", "json"]
+
+
+def test_install_completion_honours_its_argument(tmp_path: Path) -> None:
+    result = run("--install-completion", "zsh", env={"HOME": str(tmp_path), "SHELL": "/bin/bash"})
+    assert result.exit_code == 0, result.stderr
+    assert "zsh completion installed in" in result.stdout
+    assert "compinit" in (tmp_path / ".zshrc").read_text()
+    assert not (tmp_path / ".bashrc").exists()

@@ -28,6 +28,17 @@ def _record_output(ctx: typer.Context, value: Path | None) -> Path | None:
     return value
 
 
+def complete_providers(incomplete: str) -> list[str]:
+    """Shell completion for a comma-separated provider list (--only/--skip/--require): the
+    registry's names that start with the word being typed, after the ones already given."""
+    from storectl.providers.registry import PROVIDERS
+
+    done, _, word = incomplete.rpartition(",")
+    given = {name.strip() for name in done.split(",")}
+    head = f"{done}," if done else ""
+    return [head + p.name for p in PROVIDERS if p.name.startswith(word) and p.name not in given]
+
+
 ProjectOpt = Annotated[
     Path | None,
     typer.Option(
@@ -271,5 +282,6 @@ RequireOpt = Annotated[
         "e.g. stripe,s3,smtp,redis.",
         envvar="STORECTL_REQUIRE",
         show_default=False,
+        autocompletion=complete_providers,
     ),
 ]

@@ -36,7 +36,18 @@ EVENT_HELP = (
     "Medusa 2.x's own shipment.created (order-shipped) and delivery.created (order-delivered). "
     "Medusa 2.x never emits order.fulfillment_delivered: shipment.created is the one that fires."
 )
-EventArg = Annotated[str, typer.Argument(help=EVENT_HELP, show_default=False)]
+
+
+def complete_events(incomplete: str) -> list[str]:
+    """Shell completion for the event argument: the events (and aliases) storectl renders."""
+    from storectl.mail.render import ALIASES, EVENTS
+
+    return [name for name in [*EVENTS, *ALIASES] if name.startswith(incomplete)]
+
+
+EventArg = Annotated[
+    str, typer.Argument(help=EVENT_HELP, show_default=False, autocompletion=complete_events)
+]
 TemplatesOpt = Annotated[
     Path | None,
     typer.Option(
