@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from dotenv.parser import parse_stream
 
+from storectl.env import expand as env_expand
 from storectl.env import grammar as env_grammar
 
 
@@ -54,7 +55,7 @@ def new(text: str) -> int:
 
 
 def new_load(text: str) -> int:
-    return len(env_grammar.load_files([(".env", text)], {"HOST": "https://api.example.com"}).env)
+    return len(env_expand.load_files([(".env", text)], {"HOST": "https://api.example.com"}).env)
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ GROUPS = {
     "webhooks": "storectl.commands.webhooks",
     "regions": "storectl.commands.regions",
     "mail": "storectl.commands.mail",
+    "env": "storectl.commands.env",
     "payments": "storectl.commands.payments",
 }
 

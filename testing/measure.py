@@ -1,7 +1,10 @@
 """Run storectl in a child process and measure it: exit code, output, wall time, peak memory.
 
-Peak memory is the child's own (ru_maxrss from os.wait4), not this process's: a test or a
-benchmark that measured itself would count its servers and its own imports. A hard kill after a
+Peak memory is the child's own, not this process's: a test or a benchmark that measured itself
+would count its servers and its own imports. It is the high-water mark (VmHWM) of the child's own
+address space, sampled from /proc while it runs: os.wait4's ru_maxrss cannot tell it, because
+Linux folds the forking parent's high-water mark into the child's at exec (a 300 MB pytest
+process makes every child it starts "peak" at 300 MB). A hard kill after a
 safety timeout keeps a command that never ends from hanging the run, and an address-space limit
 keeps one that grows without bound from taking the machine with it.
 """
@@ -97,10 +100,13 @@ def run(
 
         timer = threading.Timer(timeout, kill)
         timer.start()
+        peak = _HighWater(proc.pid, command)
+        peak.start()
         try:
             _pid, status, usage = os.wait4(proc.pid, 0)
         finally:
             timer.cancel()
+            peak.stop()
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         out.seek(0)
@@ -111,6 +117,36 @@ def run(
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
             wall=wall,
-            peak_rss=usage.ru_maxrss * 1024,  # Linux reports KiB
+            # ru_maxrss (KiB) only when the child ended before a sample: it overstates
+            peak_rss=peak.bytes or usage.ru_maxrss * 1024,
             killed=killed.is_set(),
         )
+
+
+class _HighWater(threading.Thread):
+    """Samples /proc/PID/status's VmHWM every 5 ms once the child has exec'd its command; the
+    mark only grows, so the last sample is the peak (less what the last 5 ms added)."""
+
+    def __init__(self, pid: int, command: Sequence[str]) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.cmdline = "\0".join(command).encode()
+        self.bytes = 0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        status = Path(f"/proc/{self.pid}/status")
+        cmdline = Path(f"/proc/{self.pid}/cmdline")
+        while not self._done.wait(0.005):
+            try:
+                if not cmdline.read_bytes().startswith(self.cmdline):
+                    continue  # not exec'd yet: the forked copy still holds this process's mark
+                for line in status.read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        self.bytes = max(self.bytes, int(line.split()[1]) * 1024)
+            except (OSError, ValueError):
+                continue  # gone, or a zombie without an address space
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()

@@ -22,6 +22,7 @@ import pytest
 
 from testing.procs import http_server
 
+#: Medusa 2.21's list, kept here on purpose: the double is an oracle independent of storectl.
 MEDUSA_EVENTS = [
     "payment_intent.created",
     "payment_intent.processing",

@@ -225,7 +225,7 @@ def test_installs_its_checkout_and_annotates_a_failed_check(
     assert doctor.returncode == 1, doctor.stdout + doctor.stderr
     assert doctor.outputs == {"junit": junit, "exit-code": "1"}
     assert "::error title=storectl redis connect [REDIS_URL]::CONNECT: 127.0.0.1:" in doctor.stdout
-    assert "5 checks, 1 failed" in doctor.stdout and "(--strict)" in doctor.stdout
+    assert re.search(r"\d+ checks, 1 failed", doctor.stdout) and "(--strict)" in doctor.stdout
     if not doctor_has_require():
         assert "::warning title=storectl action::require is not enforced" in doctor.stdout
     xml = (workspace / junit).read_text()
@@ -257,7 +257,7 @@ def test_installs_a_version_and_passes_a_healthy_store(
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
     assert done.outputs == {"exit-code": "0", "junit": ""}
     assert "::error" not in doctor.stdout and "::warning" not in doctor.stdout
-    assert "5 checks, 0 failed, 0 warnings, 0 errors, 5 skipped" in doctor.stdout
+    assert re.search(r"\d+ checks, 0 failed, 0 warnings, 0 errors, \d+ skipped", doctor.stdout)
     assert "### storectl doctor" in done.summary
 
 

@@ -55,7 +55,8 @@ def test_it_names_the_files_it_looked_for(store: Path) -> None:
 def test_a_strict_doctor_in_the_wrong_folder_no_longer_passes(tmp_path: Path) -> None:
     result = run("doctor", "--strict", "--format", "json")
     assert result.exit_code == 2
-    assert result.stdout == ""
+    error = result.json()["error"]  # --format json: the error is a document on stdout too
+    assert error["exit_code"] == 2 and error["message"].startswith("no configuration found")
     assert "allow-empty" in result.stderr
 
 

@@ -11,11 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from storectl.env import expand as ex
 from storectl.env import grammar as g
+from storectl.env import nextenv as nx
+from storectl.env import quoting as qt
 
 
 def load(text: str, env: dict[str, str] | None = None) -> g.LoadResult:
-    return g.load_files([(".env", text)], env or {})
+    return ex.load_files([(".env", text)], env or {})
 
 
 def codes(result: g.LoadResult | g.NextResult) -> list[str]:
@@ -85,7 +88,7 @@ def test_ignored_lines_are_reported() -> None:
 
 
 def test_duplicate_later_line_wins_in_a_file_first_file_wins_across() -> None:
-    result = g.load_files([(".env.production", "A=prod\n"), (".env", "A=1\nA=2\nB=b\n")], {})
+    result = ex.load_files([(".env.production", "A=prod\n"), (".env", "A=1\nA=2\nB=b\n")], {})
     assert result.env == {"A": "prod", "B": "b"}
     assert result.variables["A"].file == ".env.production"
     assert "duplicate" in codes(result)
@@ -132,9 +135,9 @@ def test_node_keeps_nul_only_for_array_index_names() -> None:
 
 
 def test_backend_files() -> None:
-    assert g.backend_files("production") == [".env.production", ".env"]
-    assert g.backend_files("development") == [".env"]
-    assert g.backend_files(None) == [".env"]
+    assert ex.backend_files("production") == [".env.production", ".env"]
+    assert ex.backend_files("development") == [".env"]
+    assert ex.backend_files(None) == [".env"]
 
 
 def test_next_reads_files_in_order_and_earlier_files_win(tmp_path: Path) -> None:
@@ -145,7 +148,7 @@ def test_next_reads_files_in_order_and_earlier_files_win(tmp_path: Path) -> None
         ".env.production.local": "A=prodlocal\nLATER=$C\n",
     }.items():
         (tmp_path / name).write_text(text)
-    result = g.next_env(tmp_path, "production", {})
+    result = nx.next_env(tmp_path, "production", {})
     assert result.files == [".env.production.local", ".env.local", ".env.production", ".env"]
     assert result.env["A"] == "prodlocal" and result.env["B"] == "local"
     assert result.env["USE"] == "local" and result.env["REF"] == "prodlocal"
@@ -156,14 +159,14 @@ def test_next_reads_files_in_order_and_earlier_files_win(tmp_path: Path) -> None
 
 def test_next_in_test_mode_skips_env_local(tmp_path: Path) -> None:
     (tmp_path / ".env.local").write_text("A=local\n")
-    result = g.next_env(tmp_path, "development", {"NODE_ENV": "test"})
+    result = nx.next_env(tmp_path, "development", {"NODE_ENV": "test"})
     assert result.mode == "test" and result.files == [] and "A" not in result.env
 
 
 def test_next_skips_a_file_whose_expansion_overflows(tmp_path: Path) -> None:
     (tmp_path / ".env.local").write_text("A=$A\nB=1\n")
     (tmp_path / ".env").write_text("C=3\n")
-    result = g.next_env(tmp_path, "development", {})
+    result = nx.next_env(tmp_path, "development", {})
     assert "A" not in result.env and "B" not in result.env and result.env["C"] == "3"
     assert "cycle" in codes(result)
 
@@ -172,16 +175,16 @@ def test_next_replacement_patterns(tmp_path: Path) -> None:
     """dotenv-expand 10 substitutes with String.replace: '$$' in the value becomes '$', and
     the loop goes on with what that leaves ('$word' is then expanded too)."""
     (tmp_path / ".env").write_text("P=$PASS\nQ=$WORD\n")
-    env = g.next_env(tmp_path, "production", {"PASS": "pa$$", "WORD": "pa$$word"}).env
+    env = nx.next_env(tmp_path, "production", {"PASS": "pa$$", "WORD": "pa$$word"}).env
     assert (env["P"], env["Q"]) == ("pa$", "pa")
 
 
 def test_next_version_from_package_json(tmp_path: Path) -> None:
-    assert g.next_version(tmp_path) == (g.NEXT_DEFAULT_VERSION, None)
+    assert nx.next_version(tmp_path) == (nx.NEXT_DEFAULT_VERSION, None)
     (tmp_path / "package.json").write_text(json.dumps({"dependencies": {"next": "^14.2.3"}}))
-    assert g.next_version(tmp_path) == ("^14.2.3", None)
+    assert nx.next_version(tmp_path) == ("^14.2.3", None)
     (tmp_path / "package.json").write_text(json.dumps({"dependencies": {"next": "13.5.1"}}))
-    version, problem = g.next_version(tmp_path)
+    version, problem = nx.next_version(tmp_path)
     assert problem is not None and problem.code == "next-version"
 
 
@@ -198,12 +201,12 @@ def test_next_version_from_package_json(tmp_path: Path) -> None:
     ],
 )
 def test_quote_value(value: str, text: str) -> None:
-    assert g.quote_value(value) == text
+    assert qt.quote_value(value) == text
     assert load("K=" + text + "\n").env["K"] == value
 
 
 def test_quote_value_refuses_what_no_form_holds() -> None:
     with pytest.raises(ValueError):
-        g.quote_value("a\x00b")
+        qt.quote_value("a\x00b")
     with pytest.raises(ValueError):
-        g.quote_value("'\"`\\n")
+        qt.quote_value("'\"`\\n")

@@ -21,7 +21,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from storectl.env import expand as ex
 from storectl.env import grammar as g
+from storectl.env import nextenv as nx
+from storectl.env import quoting as qt
 
 ORACLE = Path(__file__).resolve().parent.parent / "testing" / "node_env"
 
@@ -87,7 +90,7 @@ def grew_too_long(problems: list[g.Problem]) -> bool:
 
 
 def python_medusa(files: list[tuple[str, bytes]], env: dict[str, str]) -> g.LoadResult:
-    return g.load_files([(n, g.decode(d)) for n, d in files], env)
+    return ex.load_files([(n, g.decode(d)) for n, d in files], env)
 
 
 # --- strategies ---------------------------------------------------------------------------------
@@ -202,7 +205,7 @@ def test_next_env_matches_node(
     folder = tmp_path_factory.mktemp("storefront")
     for n, d in named:
         (folder / n).write_bytes(d)
-    result = g.next_env(folder, mode, env)
+    result = nx.next_env(folder, mode, env)
     assume(not grew_too_long(result.problems))
     answer = oracle.ask(kind="next", files=[[n, b64(d)] for n, d in named], env=env, mode=mode)
     assert result.files == answer["files"]
@@ -220,7 +223,7 @@ def test_next_env_matches_node(
 def test_quote_value_reads_back_unchanged_in_node(oracle: Oracle, value: str) -> None:
     """What the writer puts after NAME= comes back unchanged from dotenv + dotenv-expand."""
     try:
-        text = g.quote_value(value)
+        text = qt.quote_value(value)
     except ValueError:
         single = "'" not in value and "\r" not in value
         backtick = "`" not in value and "\r" not in value
@@ -230,6 +233,38 @@ def test_quote_value_reads_back_unchanged_in_node(oracle: Oracle, value: str) ->
     data = ("K=" + text + "\n").encode("utf-8", "surrogatepass")
     answer = medusa(oracle, [(".env", data)], {})
     assert answer["env"]["K"] == value
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    value=st.lists(
+        st.sampled_from(TOKENS + ["'", "`", '"', "\n", "\r", "x", "#", " ", "a b"]), max_size=8
+    ).map("".join)
+)
+def test_set_value_reads_back_unchanged_in_node(
+    oracle: Oracle, value: str, tmp_path_factory: Any
+) -> None:
+    """The writer (env/write.set_value, as `webhooks register` uses it) in a file with other
+    lines: node's dotenv + dotenv-expand 11 read every value back as written."""
+    from storectl.env.write import set_value
+    from storectl.errors import ConfigError
+
+    path = tmp_path_factory.mktemp("w") / ".env"
+    path.write_text("# keep\nA=1\nK=old # note\nB='$A'\n")
+    try:
+        set_value(path, "K", value)
+        set_value(path, "NEW", value)
+    except ConfigError:  # refused only when quote_value has no form for it (see above)
+        single = "'" not in value and "\r" not in value
+        backtick = "`" not in value and "\r" not in value
+        double = '"' not in value and "\\n" not in value and "\\r" not in value
+        assert "\\$" in value or "\x00" in value or not (single or backtick or double)
+        return
+    answer = medusa(oracle, [(".env", path.read_bytes())], {})
+    assert (answer["env"]["K"], answer["env"]["NEW"]) == (value, value)
+    assert answer["env"]["A"] == "1"
 
 
 # --- the issue's table, against node too ----------------------------------------------------
@@ -277,6 +312,6 @@ def test_overflow_thresholds_next(
         kind="next", files=[[".env", b64(text.encode())]], env={}, mode="production"
     )
     (tmp_path / ".env").write_text(text)
-    result = g.next_env(tmp_path, "production", {})
+    result = nx.next_env(tmp_path, "production", {})
     assert result.env == answer["env"]
     assert ("B" not in result.env) == overflows

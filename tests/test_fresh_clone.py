@@ -12,6 +12,7 @@ Without a wheelhouse (outside CI) a cheaper test runs the clone's demo on this i
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -112,7 +113,7 @@ def test_demo_from_a_fresh_clone_makes_and_reuses_a_venv() -> None:
         assert f"scripts/demo: created .venv with {house.python}" in first.stderr, output
         assert "scripts/demo: installing storectl[demo] (editable)" in first.stderr, output
         assert "demo: every command succeeded" in first.stdout, output
-        assert "21 checks, 0 failed, 0 warnings, 0 errors" in first.stdout, output
+        assert re.search(r"\d+ checks, 0 failed, 0 warnings, 0 errors", first.stdout), output
         venv = clone / ".venv"
         assert (venv / "bin" / "storectl").exists()
         assert venv.stat().st_uid == (65534 if prefix else os.geteuid())

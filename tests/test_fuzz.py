@@ -327,3 +327,91 @@ def test_an_smtp_server_echoing_auth_data_never_shows_the_password(
         for offset in range(4):
             chunk = token[offset:][: len(token[offset:]) // 4 * 4]
             assert core not in b64decode(chunk), (password, token)
+
+
+# --- control characters in peer text (issue 10 F) ---------------------------------------------
+
+#: Peer text: printable words with C0/C1 control characters (ESC, BEL, CR, NUL, DEL, CSI) mixed in.
+_PEER_TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from("abcXYZ 019|-_"),
+        st.characters(min_codepoint=0x00, max_codepoint=0x1F),
+        st.characters(min_codepoint=0x7F, max_codepoint=0x9F),
+    ),
+    min_size=1,
+    max_size=24,
+)
+
+
+def _control_characters(text: str) -> list[str]:
+    """The control characters in CLI output, besides the line breaks and tabs of its layout."""
+    return [c for c in text if (ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(name=_PEER_TEXT)
+@example(name="Eu\x1b[31mrope\x07\r\n")
+def test_a_region_name_never_brings_its_control_characters(tmp_path: Path, name: str) -> None:
+    """`regions list` over a backend whose region name holds any control character: none of
+    them reaches the table or the JSON (which still parses), whatever the name."""
+    from testing import hostile
+
+    body = {
+        "regions": [{"id": "reg_1", "name": name, "currency_code": "eur", "countries": []}],
+        "payment_providers": [],
+        "count": 1,
+    }
+    env_file = tmp_path / ".env"
+    env_file.write_text("MEDUSA_ADMIN_API_KEY=sk_fuzz_admin_key_000000000001\n")
+    with hostile.wrong_shape(body) as peer:
+        env = {"MEDUSA_BACKEND_URL": peer.url}
+        args = ("regions", "list", "--timeout", "5", "--env-file", str(env_file))
+        table = run(*args, env=env)
+        as_json = run(*args, "--format", "json", env=env)
+    for result in (table, as_json):
+        assert result.exit_code in (0, 1), result.stderr
+        assert _control_characters(result.stdout + result.stderr) == [], (name, result)
+    if as_json.exit_code == 0:
+        json.loads(as_json.stdout)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(greeting=_PEER_TEXT, refusal=_PEER_TEXT)
+@example(greeting="evil\x1b]0;owned\x07", refusal="no\x1b[2J\x00")
+def test_an_smtp_reply_never_brings_its_control_characters(
+    tmp_path: Path, greeting: str, refusal: str
+) -> None:
+    """`doctor --only smtp` against a server whose greeting and refusals hold any control
+    character (not CR/LF, which end an SMTP line): no format prints one, JUnit parses."""
+    import socket
+
+    from testing import hostile
+
+    def line(code: str, text: str) -> bytes:
+        return f"{code} {text}".replace("\r", "").replace("\n", "").encode("latin-1") + b"\r\n"
+
+    def handle(conn: socket.socket, peer: hostile.Peer) -> None:
+        conn.sendall(line("220", greeting))
+        while not peer.stopping.is_set():
+            if not conn.recv(4096):
+                return
+            conn.sendall(line("554", refusal))
+
+    env = {
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_SECURE": "false",
+        "SMTP_FROM": "shop@example.com",
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+    with hostile.Peer("smtp-control", handle) as peer:
+        env["SMTP_PORT"] = str(peer.port)
+        for fmt in ("table", "json", "junit", "github"):  # run() parses the JUnit report
+            result = run("doctor", "--only", "smtp", "--timeout", "3", "--format", fmt, env=env)
+            assert result.exit_code == 1, (fmt, result.stderr)
+            out = result.stdout + result.stderr
+            assert _control_characters(out) == [], (fmt, greeting, refusal, out)
+    assert _control_characters((tmp_path / "summary.md").read_text()) == []

@@ -34,6 +34,7 @@ LAYERS: Mapping[str, frozenset[str]] = {
     "storectl.mail": CAPABILITY,
     "storectl.payments": CAPABILITY,
     "storectl.fleet": CAPABILITY,
+    "storectl.variables": CAPABILITY,
     "storectl.config": BASE | {"storectl.env", "storectl.providers"},
     "storectl.commands": CAPABILITY
     | {
@@ -45,6 +46,7 @@ LAYERS: Mapping[str, frozenset[str]] = {
         "storectl.mail",
         "storectl.payments",
         "storectl.fleet",
+        "storectl.variables",
     },
     "storectl.cli": BASE | {"storectl.output", "storectl.commands"},
     "storectl.__main__": frozenset({"storectl.cli"}),

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from storectl.net import limits
+from storectl.net import limits, sdk, transport
 from storectl.net.limits import LimitExceeded
 from testing import hostile
 
@@ -124,7 +124,7 @@ def deadline_type(request: pytest.FixtureRequest) -> Any:
 
 
 def get(url: str, deadline: Any, **kwargs: Any) -> bytes:
-    with limits.bounded_client(deadline, timeout=30) as client:
+    with transport.bounded_client(deadline, timeout=30) as client:
         return client.get(f"{url}/admin/regions", **kwargs).content
 
 
@@ -148,7 +148,7 @@ def test_httpx_endless_body_is_capped(kind: str) -> None:
 
 def test_httpx_huge_content_length_fails_before_reading() -> None:
     with hostile.endless_body("length") as peer:
-        with limits.bounded_client(Budget(30)) as client:
+        with transport.bounded_client(Budget(30)) as client:
             start = time.monotonic()
             with pytest.raises(LimitExceeded, match="MAX_BODY"):
                 client.get(peer.url)
@@ -163,7 +163,7 @@ def test_httpx_a_body_that_keeps_flowing_ends_at_the_deadline() -> None:
             conn.sendall(b" " * 1024)
 
     with hostile.Peer("trickle", handle) as peer:
-        with limits.bounded_client(Budget(BUDGET), timeout=30) as client:
+        with transport.bounded_client(Budget(BUDGET), timeout=30) as client:
             ends("TIMEOUT", lambda: client.get(peer.url).content)
 
 
@@ -181,7 +181,7 @@ def test_httpx_decodes_a_sane_gzip_body() -> None:
         peer.record(raw)
         conn.sendall(hostile.http_response(200, packed, extra={"Content-Encoding": "gzip"}))
 
-    with hostile.Peer("gzip", handle) as peer, limits.bounded_client(Budget(5)) as client:
+    with hostile.Peer("gzip", handle) as peer, transport.bounded_client(Budget(5)) as client:
         response = client.get(f"{peer.url}/admin/regions")
         assert response.json() == {"regions": [], "count": 0}
         assert "content-encoding" not in response.headers
@@ -191,18 +191,18 @@ def test_httpx_decodes_a_sane_gzip_body() -> None:
 def test_httpx_network_errors_stay_httpx_errors() -> None:
     import httpx
 
-    with hostile.refuse() as peer, limits.bounded_client(Budget(5)) as client:
+    with hostile.refuse() as peer, transport.bounded_client(Budget(5)) as client:
         with pytest.raises(httpx.ConnectError):
             client.get(peer.url)
 
 
 def test_httpx_wrong_shape_is_read_as_is() -> None:
-    with hostile.wrong_shape() as peer, limits.bounded_client(Budget(5)) as client:
+    with hostile.wrong_shape() as peer, transport.bounded_client(Budget(5)) as client:
         assert client.get(peer.url).json()["count"] == "many"
 
 
 def test_httpx_posts_a_body() -> None:
-    with hostile.echo(401) as peer, limits.bounded_client(Budget(5)) as client:
+    with hostile.echo(401) as peer, transport.bounded_client(Budget(5)) as client:
         response = client.post(f"{peer.url}/auth", json={"email": "a@example.com"})
     assert response.status_code == 401
     assert response.json()["message"].endswith('{"email":"a@example.com"}')
@@ -218,7 +218,7 @@ def stripe_client(url: str, deadline: Any) -> Any:
         "sk_test_51HOSTILEkey",
         base_addresses={"api": url},
         max_network_retries=0,
-        http_client=limits.stripe_http_client(deadline, timeout=30),
+        http_client=sdk.stripe_http_client(deadline, timeout=30),
     )
 
 
@@ -280,7 +280,7 @@ def s3_client(url: str, deadline: Any) -> Any:
         region_name="us-east-1",
         config=Config(retries={"max_attempts": 1, "mode": "standard"}),
     )
-    limits.install_botocore_limits(client, deadline, timeout=30)
+    sdk.install_botocore_limits(client, deadline, timeout=30)
     return client
 
 
@@ -328,7 +328,7 @@ def test_smtp_endless_reply_is_capped() -> None:
     with hostile.smtp_endless() as peer:
         error = ends(
             "PROTOCOL",
-            lambda: limits.bounded_smtp(Budget(30), "127.0.0.1", peer.port, timeout=30),
+            lambda: sdk.bounded_smtp(Budget(30), "127.0.0.1", peer.port, timeout=30),
             budget=30,
         )
     assert error.limit == "MAX_REPLY_LINES"
@@ -339,7 +339,7 @@ def test_smtp_drip_and_silence_end_at_the_deadline(
     peer_factory: Callable[[], hostile.Peer],
 ) -> None:
     with peer_factory() as peer:
-        ends("TIMEOUT", lambda: limits.bounded_smtp(Budget(BUDGET), "127.0.0.1", peer.port))
+        ends("TIMEOUT", lambda: sdk.bounded_smtp(Budget(BUDGET), "127.0.0.1", peer.port))
 
 
 def test_smtp_long_line_is_capped() -> None:
@@ -348,13 +348,13 @@ def test_smtp_long_line_is_capped() -> None:
         peer.stopping.wait()
 
     with hostile.Peer("long-line", handle) as peer:
-        error = ends("PROTOCOL", lambda: limits.bounded_smtp(Budget(30), "127.0.0.1", peer.port))
+        error = ends("PROTOCOL", lambda: sdk.bounded_smtp(Budget(30), "127.0.0.1", peer.port))
     assert error.limit == "MAX_LINE"
 
 
 def test_smtp_sane_session_still_works() -> None:
     with hostile.smtp_echo_auth() as peer:
-        session = limits.bounded_smtp(Budget(5), "127.0.0.1", peer.port)
+        session = sdk.bounded_smtp(Budget(5), "127.0.0.1", peer.port)
         code, reply = session.ehlo("client.example.com")
         assert code == 250 and b"AUTH PLAIN LOGIN" in reply
         assert session.has_extn("auth")
@@ -372,13 +372,13 @@ def test_redis_drip_and_silence_end_at_the_deadline(
     peer_factory: Callable[[], hostile.Peer],
 ) -> None:
     with peer_factory() as peer:
-        client = limits.bounded_redis(f"redis://127.0.0.1:{peer.port}", Budget(BUDGET))
+        client = sdk.bounded_redis(f"redis://127.0.0.1:{peer.port}", Budget(BUDGET))
         ends("TIMEOUT", lambda: client.ping())
 
 
 def test_redis_endless_bulk_reply_is_capped() -> None:
     with hostile.redis_endless_bulk() as peer:
-        client = limits.bounded_redis(f"redis://127.0.0.1:{peer.port}", Budget(30))
+        client = sdk.bounded_redis(f"redis://127.0.0.1:{peer.port}", Budget(30))
         error = ends("PROTOCOL", lambda: client.get("k"), budget=30)
     assert "Redis reply" in error.message
 
@@ -396,7 +396,7 @@ def test_redis_sane_reply() -> None:
                 conn.sendall(b"+PONG\r\n")
 
     with hostile.Peer("redis-pong", handle) as peer:
-        client = limits.bounded_redis(f"redis://127.0.0.1:{peer.port}", Budget(5))
+        client = sdk.bounded_redis(f"redis://127.0.0.1:{peer.port}", Budget(5))
         assert client.ping() is True
         assert client.ping() is True  # the reply count starts again per command
 

@@ -129,12 +129,16 @@ def test_internal_error_messages_are_scrubbed(
 
 COMMANDS: list[tuple[list[str], list[str]]] = [
     (["status"], ["table", "json"]),
+    (["env"], ["table", "json"]),
+    (["env", "--storefront"], ["table", "json"]),
     (["doctor", "--timeout", "3"], ["table", "json", "junit", "github"]),
     (["webhooks", "url"], ["table", "json"]),
     (["webhooks", "list"], ["table", "json"]),
     (["webhooks", "register", "--yes", "--force"], ["table", "json"]),
     (["webhooks", "register", "--rotate", "--yes", "--force"], ["table", "json"]),
     (["webhooks", "test"], ["table", "json"]),
+    (["webhooks", "test", "--event", "all", "--yes"], ["table", "json"]),
+    (["payments", "--timeout", "5"], ["table", "json"]),
     (["regions", "list"], ["table", "json"]),
     (["regions", "enable-stripe", "--all", "--yes"], ["table", "json"]),
     (["regions", "disable-stripe", "--all", "--yes", "--force"], ["table", "json"]),
@@ -154,7 +158,7 @@ CASES = [
 @pytest.mark.parametrize(
     ("command", "fmt", "path"),
     CASES,
-    ids=[f"{' '.join(c[:2])}-{f}-{p}" for c, f, p in CASES],
+    ids=[f"{' '.join(c[:4])}-{f}-{p}" for c, f, p in CASES],
 )
 def test_no_secret_in_any_output(
     store: Path,

@@ -1,69 +1,34 @@
-"""Read env files exactly as the store's own node processes do (issue 15).
+"""dotenv 16's grammar, read exactly as node reads env files (issue 15), and the types the
+loaders share.
 
-Pure functions, no I/O except `next_env` (which reads the storefront's files) and no imports from
-storectl, so the loader can be rebuilt around it. Three readers are modelled from their code:
-
-Backend (Medusa 2.21 ``loadEnv`` in ``@medusajs/utils`` ``common/load-env.js``)
-    Files: ``.env.$NODE_ENV`` then ``.env`` when NODE_ENV is staging, production or test, else
-    only ``.env`` (see `backend_files`). ``dotenv@16.6.1`` ``config({path: [...]})`` parses each
-    file; within a file the later line wins, across files the first file wins, and a name already
-    in the process environment is never overwritten. Then ``dotenv-expand@11.0.7`` ``expand``
-    rewrites every parsed value (the process environment is consulted first) and writes the result
-    into ``process.env``. ``loadEnv`` wraps both in ``try {} catch {}``: when expansion throws (a
-    reference cycle overflows the stack, a value outgrows V8's string limit, a reference names a
-    property of ``Object.prototype``), the process keeps every raw, unexpanded value.
-
-Storefront (Next.js ``@next/env`` 14.x-16.x; it bundles ``dotenv@16.3.1``, ``dotenv-expand@10.0.0``)
-    Files: ``.env.$mode.local``, ``.env.local`` (not in test), ``.env.$mode``, ``.env``; mode is
-    "test" whenever NODE_ENV=test. Differences from the backend:
-
-    * the grammar is the same (16.3.1 and 16.6.1 share the line regex and the unquoting);
-    * each file is parsed and expanded on its own, in order, against the live process
-      environment, which the previous files already updated: a reference resolves to a variable of
-      an earlier file, but not to one of a later file;
-    * dotenv-expand 10 substitutes from the last ``$`` backwards, tries the process environment,
-      then the ``:-default``, then the same file; ``$NAME}`` swallows a stray ``}``; the default
-      stops at ``\\`` and ``}``; names are ``\\w+`` (no dots); the replacement goes through
-      ``String.replace``, so ``$$``, ``$&``, ``$``` and ``$'`` inside a referenced value are
-      rewritten (``pa$$word`` reads back as ``pa$word``);
-    * a name both in a file and in the process environment gets the *expansion* of the
-      environment's value written back into ``process.env``;
-    * an expansion error (``A=$A`` recurses forever) skips that one file, logged, instead of
-      dropping expansion for all files;
-    * ``__NEXT_PROCESSED_ENV`` set in the environment means no file is read at all, and the
-      loader sets it to "true".
-
-The one deliberate difference from node: expansion never recurses in Python and a value that
-grows past `MAX_VALUE` characters stops it with a problem (node would run out of stack or
-memory, which for the backend means raw values and for the storefront a skipped file: we
-report the same outcome).
+Pure functions, no I/O, no imports from storectl. dotenv's line regex is copied term for term,
+with JavaScript's ``\\s``, ``\\w``, ``^``, ``$`` and ``.`` spelled out. The loaders built on it:
+`storectl.env.expand` (the backend: Medusa ``loadEnv`` = dotenv 16.6.1 + dotenv-expand 11.0.7),
+`storectl.env.nextenv` (the storefront: ``@next/env``, dotenv 16.3.1 + dotenv-expand 10.0.0) and
+`storectl.env.quoting` (the writer's ``quote_value``).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 __all__ = [
     "MAX_VALUE",
+    "NOTES",
     "Binding",
     "IgnoredLine",
+    "JSError",
     "LoadResult",
     "NextResult",
+    "Parsed",
     "Problem",
     "Variable",
-    "backend_files",
     "decode",
-    "load_files",
-    "next_env",
-    "next_files",
-    "next_version",
     "parse",
     "parse_file",
-    "quote_value",
+    "parse_source",
 ]
 
 MAX_VALUE = 64 * 1024
@@ -100,7 +65,6 @@ _SUBST11 = re.compile(
     r"(?::?-((?:\$\{(?:\$\{(?:\$\{[^}]*\}|[^}])*}|[^}])*}|[^}])+))?(\}?)"
 )
 # dotenv-expand 10.0.0 (bundled by @next/env): last unescaped $, then one reference.
-_SUBST10 = re.compile(r"((?<!\\)\$\{?([A-Za-z0-9_]+)(?::-([^}\\]*))?\}?)")
 _ESCAPED_DOLLAR = re.compile(r"\\\$")
 
 # Names every plain JS object inherits: `parsed[name]` is then a function, not undefined.
@@ -109,11 +73,6 @@ _JS_PROTO = frozenset(
     " __lookupSetter__ isPrototypeOf propertyIsEnumerable toString valueOf __proto__"
     " toLocaleString".split()
 )
-# Where node 20 (default --stack-size) overflows: nested interpolate() calls of dotenv-expand 11,
-# replacements of dotenv-expand 10's tail recursion (measured; node's limit shifts a little with
-# its version and flags, so a chain this deep is only approximately judged).
-_MAX_DEPTH11 = 2000
-_MAX_STEPS10 = 4311
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +167,7 @@ class NextResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-class _JSError(Exception):
+class JSError(Exception):
     """Stands for what node would throw (stack overflow, TypeError, string too long)."""
 
     def __init__(self, code: str, message: str, name: str | None = None) -> None:
@@ -259,6 +218,15 @@ def parse_file(text: str) -> tuple[list[Binding], list[IgnoredLine]]:
         bindings.append(Binding(key, value, line, quote, notes))
         covered.append((m.start(), m.end()))
     return bindings, _ignored(src, starts, covered)
+
+
+Parsed = tuple[list[Binding], list[IgnoredLine]]
+"""What `parse_file` returns: a loader accepts it in place of a file's text (parsed once)."""
+
+
+def parse_source(source: str | Parsed) -> Parsed:
+    """A file's bindings and skipped lines, from its text or from an earlier `parse_file`."""
+    return parse_file(source) if isinstance(source, str) else source
 
 
 def parse(text: str) -> list[Binding]:
@@ -360,72 +328,7 @@ def _env_value(key: str, value: str) -> str:
     return value if i == -1 or _is_index(key) else value[:i]
 
 
-# ---------------------------------------------------------------------------------------------
-# Backend: Medusa loadEnv = dotenv 16.6.1 config({path}) + dotenv-expand 11.0.7 expand
-
-
-def backend_files(node_env: str | None) -> list[str]:
-    """The files Medusa's ``loadEnv(NODE_ENV, dir)`` asks dotenv for, in order."""
-    if node_env in ("staging", "production", "test"):
-        return [f".env.{node_env}", ".env"]
-    return [".env"]
-
-
-def load_files(texts: Sequence[tuple[str, str]], process_env: Mapping[str, str]) -> LoadResult:
-    """The backend's view after ``loadEnv``: ``texts`` are (file name, decoded text) of the files
-    that exist, in `backend_files` order; ``process_env`` the environment it starts with."""
-    env = dict(process_env)
-    merged: dict[str, tuple[str, Binding]] = {}
-    per_file: dict[str, list[Binding]] = {}
-    ignored: dict[str, list[IgnoredLine]] = {}
-    problems: list[Problem] = []
-    for name, text in texts:
-        bindings, skipped = parse_file(text)
-        per_file[name] = bindings
-        ignored[name] = skipped
-        problems.extend(_file_problems(name, bindings, skipped))
-        for key, b in _to_object(bindings).items():
-            merged.setdefault(key, (name, b))
-    order = _js_order(merged)
-    parsed = {k: merged[k][1].value for k in order}
-    for k in order:  # dotenv's populate: never override
-        if k not in env:
-            env[k] = _env_value(k, parsed[k])
-    raw_env = dict(env)
-    expanded = True
-    try:
-        for k in order:
-            if env[k] == parsed[k]:
-                value = _interpolate11(parsed[k], env, parsed)
-            else:
-                value = env[k]
-            parsed[k] = _ESCAPED_DOLLAR.sub("$", value)
-        for k in order:
-            env[k] = _env_value(k, parsed[k])
-    except _JSError as e:
-        env = raw_env
-        expanded = False
-        where = merged.get(e.name or "")
-        problems.append(
-            Problem(
-                e.code,
-                str(e),
-                where[0] if where else None,
-                where[1].line if where else None,
-                e.name,
-            ),
-        )
-    variables: dict[str, Variable] = {}
-    for k, v in env.items():
-        if k in merged and k not in process_env:
-            file, b = merged[k]
-            variables[k] = Variable(k, v, "file", file, b.line, b.value)
-        else:
-            variables[k] = Variable(k, v, "environment")
-    return LoadResult(env, variables, per_file, ignored, problems, expanded)
-
-
-def _file_problems(
+def file_problems(
     name: str, bindings: Sequence[Binding], skipped: Sequence[IgnoredLine]
 ) -> list[Problem]:
     out: list[Problem] = []
@@ -454,7 +357,7 @@ def _lookup(mapping: Mapping[str, str], key: str) -> str | None:
     model faithfully, so it is reported as what it leads to: a thrown error."""
     v = mapping.get(key)
     if v is None and key in _JS_PROTO:
-        raise _JSError(
+        raise JSError(
             "js-prototype-name",
             f"${key} names a property every JavaScript object has: expansion throws",
             key,
@@ -462,360 +365,9 @@ def _lookup(mapping: Mapping[str, str], key: str) -> str | None:
     return v
 
 
-class _Frame:
-    """One pending ``interpolate(value)`` call of the emulated stack."""
-
-    __slots__ = ("value", "matches", "i", "parts", "length")
-
-    def __init__(self, value: str) -> None:
-        self.value = value
-        self.matches = list(_SUBST11.finditer(value))
-        self.i = 0
-        self.parts: list[str] = []
-        self.length = 0
-
-    def add(self, text: str) -> None:
-        self.parts.append(text)
-        self.length += len(text)
-        if self.length > MAX_VALUE:
-            raise _too_long()
-
-
-def _interpolate11(value: str, env: Mapping[str, str], parsed: Mapping[str, str]) -> str:
-    """dotenv-expand 11 ``interpolate``, with an explicit stack instead of recursion.
-
-    Within one top-level call the environment and parsed values are fixed, so a result is a
-    function of the value alone: memoised, and a value met again on the stack is a cycle.
-    """
-    if "$" not in value:
-        return value
-    memo: dict[str, str] = {}
-    stack = [_Frame(value)]
-    on_stack = {value}
-    while True:
-        f = stack[-1]
-        if f.i == len(f.matches):
-            f.add(f.value[f.matches[-1].end() :] if f.matches else f.value)
-            out = "".join(f.parts)
-            stack.pop()
-            on_stack.discard(f.value)
-            memo[f.value] = out
-            if not stack:
-                return out
-            stack[-1].add(out)
-            continue
-        m = f.matches[f.i]
-        f.add(f.value[f.matches[f.i - 1].end() if f.i else 0 : m.start()])
-        f.i += 1
-        sub = _replacement11(m, f.value, env, parsed)
-        if isinstance(sub, str):
-            f.add(sub)
-        elif sub[0] in memo:
-            f.add(memo[sub[0]])
-        elif sub[0] in on_stack:
-            raise _JSError(
-                "cycle",
-                "a reference cycle: dotenv-expand overflows its stack and Medusa keeps every "
-                "value unexpanded",
-                m.group(4),
-            )
-        elif len(stack) >= _MAX_DEPTH11:
-            raise _JSError(
-                "overflow",
-                f"references nest over {_MAX_DEPTH11} deep: node's stack overflows and Medusa "
-                "keeps every value unexpanded",
-                m.group(4),
-            )
-        else:
-            on_stack.add(sub[0])
-            stack.append(_Frame(sub[0]))
-
-
-def _too_long() -> _JSError:
-    return _JSError(
+def _too_long() -> JSError:
+    return JSError(
         "too-long",
         f"a value grows past {MAX_VALUE // 1024} KiB while expanding (references repeat "
         "themselves): expansion stopped",
     )
-
-
-def _replacement11(
-    m: re.Match[str], value: str, env: Mapping[str, str], parsed: Mapping[str, str]
-) -> str | tuple[str]:
-    """The callback of dotenv-expand 11's ``value.replace``: a string, or (value,) to expand."""
-    if m.group(1) == "\\":
-        return m.group(0)[1:]
-    key = m.group(4)
-    ev = _lookup(env, key)
-    if ev:
-        if ev == parsed.get(key):
-            return ev
-        return (ev,)
-    pv = _lookup(parsed, key)
-    if pv and pv != value:
-        return (pv,)
-    default = m.group(5)
-    if default:
-        return (default,) if default.startswith("$") else default
-    return ""
-
-
-# ---------------------------------------------------------------------------------------------
-# Storefront: @next/env loadEnvConfig = dotenv 16.3.1 parse + dotenv-expand 10.0.0, per file
-
-NEXT_DEFAULT_VERSION = "15.5.29"
-
-
-def next_version(storefront: Path) -> tuple[str, Problem | None]:
-    """The ``next`` version range the storefront declares (package.json), else current 15.x."""
-    try:
-        pkg = json.loads((storefront / "package.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return NEXT_DEFAULT_VERSION, None
-    spec = None
-    if isinstance(pkg, dict):
-        for section in ("dependencies", "devDependencies"):
-            deps = pkg.get(section)
-            if isinstance(deps, dict) and isinstance(deps.get("next"), str):
-                spec = deps["next"]
-                break
-    if spec is None:
-        return NEXT_DEFAULT_VERSION, None
-    m = re.search(r"\d+", spec)
-    if m and 14 <= int(m.group()) <= 16:
-        return spec, None
-    return spec, Problem(
-        "next-version",
-        f"next {spec}: only the loader of Next.js 14-16 (dotenv 16.3.1, dotenv-expand 10) is "
-        "modelled; values are read as Next.js 15 would",
-        "package.json",
-    )
-
-
-def next_files(mode: str, process_env: Mapping[str, str]) -> tuple[str, list[str]]:
-    """The mode @next/env uses and its files, most important first."""
-    if process_env.get("NODE_ENV") == "test":
-        mode = "test"
-    names = [f".env.{mode}.local", ".env.local", f".env.{mode}", ".env"]
-    if mode == "test":
-        names.remove(".env.local")
-    return mode, names
-
-
-def next_env(storefront: Path, mode: str, process_env: Mapping[str, str]) -> NextResult:
-    """What ``next dev`` (mode "development") or ``next build``/``start`` ("production") sees in
-    the storefront folder, starting from ``process_env``."""
-    version, vproblem = next_version(storefront)
-    mode, names = next_files(mode, process_env)
-    texts: list[tuple[str, str]] = []
-    for n in names:
-        path = storefront / n
-        if path.is_file():
-            texts.append((n, decode(path.read_bytes())))
-    result = next_load(texts, process_env)
-    result.version = version
-    result.mode = mode
-    if vproblem:
-        result.problems.insert(0, vproblem)
-    return result
-
-
-def next_load(texts: Sequence[tuple[str, str]], process_env: Mapping[str, str]) -> NextResult:
-    """@next/env's ``processEnv`` on the given (name, text) files, in order."""
-    initial = dict(process_env)
-    per_file: dict[str, list[Binding]] = {}
-    ignored: dict[str, list[IgnoredLine]] = {}
-    problems: list[Problem] = []
-    files = [n for n, _ in texts]
-    if initial.get("__NEXT_PROCESSED_ENV") or not texts:
-        variables = {k: Variable(k, v, "environment") for k, v in initial.items()}
-        if texts:
-            problems.append(
-                Problem(
-                    "next-processed",
-                    "__NEXT_PROCESSED_ENV is set: Next.js reads no env file",
-                )
-            )
-        return NextResult(
-            files, initial, variables, NEXT_DEFAULT_VERSION, "", per_file, ignored, problems
-        )
-    env = dict(initial)
-    env["__NEXT_PROCESSED_ENV"] = "true"
-    added: dict[str, tuple[str, Binding, str]] = {}
-    for name, text in texts:
-        bindings, skipped = parse_file(text)
-        per_file[name] = bindings
-        ignored[name] = skipped
-        problems.extend(_file_problems(name, bindings, skipped))
-        obj = _to_object(bindings)
-        parsed = {k: b.value for k, b in obj.items()}
-        try:
-            expanded = dict(parsed)
-            for k in parsed:
-                r = env[k] if k in env else expanded[k]
-                expanded[k] = _ESCAPED_DOLLAR.sub("$", _interpolate10(r, env, expanded))
-        except _JSError as e:
-            b = obj.get(e.name or "")
-            problems.append(
-                Problem(
-                    e.code,
-                    f"{e} - Next.js logs 'Failed to load env from {name}' and skips the file",
-                    name,
-                    b.line if b else None,
-                    e.name,
-                )
-            )
-            continue
-        for k in expanded:
-            env[k] = _env_value(k, expanded[k])
-        for k, v in expanded.items():
-            if k not in added and k not in initial and k not in _JS_PROTO:
-                added[k] = (name, obj[k], v)
-    for k, (_, _, v) in added.items():
-        env[k] = _env_value(k, v)
-    variables = {}
-    for k, v in env.items():
-        if k in added:
-            file, b, _ = added[k]
-            variables[k] = Variable(k, v, "file", file, b.line, b.value)
-        else:
-            variables[k] = Variable(k, v, "environment")
-    return NextResult(files, env, variables, NEXT_DEFAULT_VERSION, "", per_file, ignored, problems)
-
-
-def _interpolate10(value: str, env: Mapping[str, str], parsed: Mapping[str, str]) -> str:
-    """dotenv-expand 10 ``_interpolate`` (tail recursion) as a loop; a value met again means
-    node would recurse until its stack overflows."""
-    seen: set[tuple[int, int]] = set()  # (hash, length): the strings themselves cost memory
-    e = value
-    steps = 0
-    while True:
-        last = e.rfind("$")
-        while last > 0 and e[last - 1] == "\\":
-            last = e.rfind("$", 0, last - 1)
-        if last == -1:
-            return e
-        found = _SUBST10.search(e, last)
-        if found is None:
-            return e
-        whole, key, default = found.group(1), found.group(2), found.group(3)
-        repl = _lookup(env, key) or default or _lookup(parsed, key) or ""
-        at = e.find(whole)
-        e = e[:at] + _js_substitution(repl, e, at, whole) + e[at + len(whole) :]
-        steps += 1
-        mark = (hash(e), len(e))
-        if mark in seen:
-            raise _JSError(
-                "cycle",
-                "a reference to itself: dotenv-expand 10 recurses until the stack overflows",
-                key,
-            )
-        if steps > _MAX_STEPS10:
-            raise _JSError(
-                "overflow",
-                f"over {_MAX_STEPS10} substitutions in one value: node's stack overflows",
-                key,
-            )
-        if len(e) > MAX_VALUE:
-            raise _too_long()
-        seen.add(mark)
-
-
-def _js_substitution(repl: str, subject: str, at: int, matched: str) -> str:
-    """``String.prototype.replace``'s GetSubstitution for a string pattern (no captures)."""
-    if "$" not in repl:
-        return repl
-    out: list[str] = []
-    i = 0
-    n = len(repl)
-    while i < n:
-        c = repl[i]
-        if c == "$" and i + 1 < n:
-            d = repl[i + 1]
-            if d == "$":
-                out.append("$")
-                i += 2
-                continue
-            if d == "&":
-                out.append(matched)
-                i += 2
-                continue
-            if d == "`":
-                out.append(subject[:at])
-                i += 2
-                continue
-            if d == "'":
-                out.append(subject[at + len(matched) :])
-                i += 2
-                continue
-        out.append(c)
-        i += 1
-    return "".join(out)
-
-
-# ---------------------------------------------------------------------------------------------
-# Writer
-
-
-def quote_value(value: str) -> str:
-    """The text after ``NAME=`` that dotenv 16 + dotenv-expand 11 read back as ``value``.
-
-    Every ``$`` is escaped (quotes do not stop dotenv-expand 11); single quotes are preferred,
-    then backticks, then double quotes (the only form that can hold a CR, as ``\\r``). Raises
-    ValueError for the rare value no form can hold.
-    """
-    if "\0" in value:
-        raise ValueError("an environment variable cannot hold a NUL character")
-    body = _escape_dollars(value)
-    candidate: str | None
-    if "\r" not in value:
-        if "'" not in value:
-            candidate = f"'{body}'"
-        elif "`" not in value:
-            candidate = f"`{body}`"
-        else:
-            candidate = _double(value, body)
-    else:
-        candidate = _double(value, body)
-    if candidate is None or _read_back(candidate) != value:
-        raise ValueError("this value cannot be written so that dotenv reads it back unchanged")
-    return candidate
-
-
-def _double(value: str, body: str) -> str | None:
-    if '"' in value or "\\n" in value or "\\r" in value:
-        return None
-    return '"' + body.replace("\r", "\\r") + '"'
-
-
-def _escape_dollars(value: str) -> str:
-    """Backslashes before each ``$`` so that interpolate + ``\\$``-resolution give ``$`` back."""
-    if "$" not in value:
-        return value
-    out: list[str] = []
-    i = 0
-    n = len(value)
-    run = 0  # backslashes just before position i
-    while i < n:
-        c = value[i]
-        if c == "$":
-            keyed = _SUBST11.match(value, i) is not None
-            if run == 0:
-                out.append("\\")
-            else:
-                out.append("\\" * (2 if keyed else 1))
-            out.append("$")
-            run = 0
-        else:
-            out.append(c)
-            run = run + 1 if c == "\\" else 0
-        i += 1
-    return "".join(out)
-
-
-def _read_back(text: str) -> str | None:
-    bindings = parse("K=" + text + "\n")
-    if len(bindings) != 1:
-        return None
-    result = load_files([("x", "K=" + text + "\n")], {})
-    return result.env.get("K") if result.expanded else None

@@ -1,21 +1,23 @@
 """Loading a store's dotenv files as Medusa and Next.js do, remembering where each value came from.
 
-Backend: Medusa >= 2.5 `loadEnv` reads `.env.<env>` then `.env` when the environment is one of
-production, staging or test, else `.env` only; dotenv never overrides a variable already set, so
-the real process environment wins, then `.env.<env>`, then `.env`. Storefront: Next.js reads
-`.env.local` before `.env`. `--env-file` replaces discovery (later files win).
+Backend: Medusa 2.21 `loadEnv` reads `.env.<env>` then `.env` when the environment is one of
+production, staging or test, else `.env` only; the real process environment wins, then the first
+file, and within a file the later line; then dotenv-expand 11 expands every value (when it
+throws, every value stays raw). Storefront: Next.js `@next/env` reads `.env.$mode.local`,
+`.env.local` (not in test), `.env.$mode`, `.env`; its variables fill in names the backend does not
+set. `--env-file` replaces discovery (later files win). The grammar and both expansions are
+node's own, modelled in `grammar`, `expand` and `nextenv`; `findings` says what is surprising.
 """
 
 from __future__ import annotations
 
-import io
 import os
-import re
 import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from storectl.env import expand, findings, grammar, nextenv
 from storectl.errors import ConfigError
 from storectl.model import Finding, Severity
 from storectl.redact import is_secret_name, looks_secret
@@ -25,12 +27,6 @@ KNOWN_ENVIRONMENTS = ("production", "staging", "test")
 #: Every environment name that means something to Medusa (development: `.env` only, the default).
 MEDUSA_ENVIRONMENTS = (*KNOWN_ENVIRONMENTS, "development")
 ENVIRONMENT_SOURCE = "environment"
-
-# ${VAR}, ${VAR:-default}, ${VAR-default} and $VAR, as dotenv-expand reads them; \$ escapes.
-_REFERENCE = re.compile(
-    r"(?P<escape>\\?)\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}"
-    r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
-)
 
 
 @dataclass(frozen=True)
@@ -79,6 +75,8 @@ class Env:
     findings: tuple[Finding, ...] = ()
     root: Path | None = None
     secret_names: frozenset[str] = field(default_factory=frozenset)
+    #: What the storefront's Next.js process would see from its own files (@next/env), by name.
+    storefront: Mapping[str, EnvValue] = field(default_factory=dict)
 
     def get(self, name: str) -> str | None:
         item = self.values.get(name)
@@ -155,9 +153,17 @@ def discover(layout: Layout, environment: str) -> list[tuple[Path, str]]:
             found.append((layout.backend / f".env.{environment}", "backend"))
         found.append((layout.backend / ".env", "backend"))
     if layout.storefront is not None:
-        found.append((layout.storefront / ".env.local", "storefront"))
-        found.append((layout.storefront / ".env", "storefront"))
+        _, names = nextenv.next_files(next_mode(environment), {"NODE_ENV": environment})
+        found.extend((layout.storefront / name, "storefront") for name in names)
     return found
+
+
+def next_mode(environment: str) -> str:
+    """The mode Next.js runs in for this environment: `next dev` in development, `next start`
+    (production) for a deployed store, test under NODE_ENV=test."""
+    if environment in ("development", "test"):
+        return environment
+    return "production"
 
 
 def _display(path: Path, root: Path | None) -> str:
@@ -198,54 +204,21 @@ def read_text(path: Path, *, explicit: bool) -> str | None:
             f"cannot read env file {path}: {exc.strerror}",
             hint="check the file's permissions (storectl needs to read it)",
         ) from None
-    # Node reads env files as UTF-8 with replacement characters; a BOM is not part of a key.
-    return data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    # As node's fs.readFileSync(path, "utf8"): U+FFFD for junk; a BOM is whitespace to dotenv.
+    return grammar.decode(data)
 
 
 def parse(text: str, display: str) -> tuple[list[Entry], list[Finding]]:
-    """Parse dotenv text with python-dotenv's parser; malformed lines become findings."""
-    from dotenv.parser import parse_stream
+    """Parse dotenv text as node's dotenv 16 does; surprising readings become findings."""
+    entries, problems, _ = _parse(text, display)
+    return entries, problems
 
-    entries: list[Entry] = []
-    findings: list[Finding] = []
-    seen: dict[str, int] = {}
-    for binding in parse_stream(io.StringIO(text)):
-        original = binding.original.string
-        stripped = original.lstrip()
-        line = binding.original.line + original[: len(original) - len(stripped)].count("\n")
-        if binding.error or (binding.key is not None and binding.value is None):
-            first = stripped.splitlines()[0] if stripped else ""
-            what = "has no '='" if binding.key is not None else "is not KEY=value"
-            findings.append(
-                Finding(
-                    "env.malformed-line",
-                    Severity.WARNING,
-                    f"line {line} {what}; Medusa's dotenv ignores it"
-                    + (f" ({len(first)} characters)" if len(first) > 60 else ""),
-                    hint="write it as KEY=value, quote values with spaces or '#', or delete it",
-                    source=f"{display}:{line}",
-                    provider="env",
-                )
-            )
-            continue
-        if binding.key is None or binding.value is None:
-            continue
-        if binding.key in seen:
-            findings.append(
-                Finding(
-                    "env.duplicate-key",
-                    Severity.WARNING,
-                    f"{binding.key} is defined twice in this file (line {seen[binding.key]} and "
-                    f"line {line}); the later one wins",
-                    hint=f"delete one of the two {binding.key} lines",
-                    source=f"{display}:{line}",
-                    provider="env",
-                )
-            )
-        seen[binding.key] = line
-        after = stripped.split("=", 1)[1].lstrip(" \t") if "=" in stripped else ""
-        entries.append(Entry(binding.key, binding.value, line, after.startswith("'")))
-    return entries, findings
+
+def _parse(text: str, display: str) -> tuple[list[Entry], list[Finding], grammar.Parsed]:
+    bindings, skipped = grammar.parse_file(text)
+    entries = [Entry(b.name, b.value, b.line, b.quote == "'") for b in bindings]
+    problems = grammar.file_problems(display, bindings, skipped)
+    return entries, [findings.finding(p, display) for p in problems], (bindings, skipped)
 
 
 def load(
@@ -275,29 +248,33 @@ def load(
         candidates = [(path, role, False) for path, role in discover(layout, env_name)]
 
     files: list[EnvFile] = []
-    findings: list[Finding] = []
+    found: list[Finding] = []
+    backend: list[tuple[str, str | grammar.Parsed]] = []
+    storefront: list[tuple[str, str | grammar.Parsed]] = []
     for path, role, explicit in candidates:
         display = _display(path, root)
         text = read_text(path, explicit=explicit)
         if text is None:
             files.append(EnvFile(path, display, role, exists=False))
             continue
-        entries, problems = parse(text, display)
+        entries, problems, parsed = _parse(text, display)
         files.append(EnvFile(path, display, role, exists=True, entries=tuple(entries)))
-        findings.extend(problems)
+        found.extend(problems)
+        (storefront if role == "storefront" else backend).append((display, parsed))
 
-    values, expansion_findings = _resolve(process, files)
-    findings.extend(expansion_findings)
+    values, front, expansion_findings = _resolve(process, backend, storefront, files)
+    found.extend(expansion_findings)
     if env_name not in MEDUSA_ENVIRONMENTS:
         origin = "--environment" if environment else "NODE_ENV"
-        findings.append(unknown_environment(env_name, origin, [p for p, _, _ in candidates]))
+        found.append(unknown_environment(env_name, origin, [p for p, _, _ in candidates]))
     env = Env(
         values=values,
         files=tuple(files),
         environment=env_name,
-        findings=tuple(findings),
+        findings=tuple(found),
         root=root,
         secret_names=frozenset(secret_names),
+        storefront=front,
     )
     return env
 
@@ -340,81 +317,40 @@ def unknown_environment(name: str, origin: str, candidates: Sequence[Path]) -> F
 
 
 def _resolve(
-    process: Mapping[str, str], files: Sequence[EnvFile]
-) -> tuple[dict[str, EnvValue], list[Finding]]:
-    """Pick each name's winning definition and expand `${VAR}` references in file values."""
-    winners: dict[str, tuple[EnvFile, Entry]] = {}
-    for env_file in files:  # highest precedence first
-        for entry in env_file.entries:  # within a file, the last definition wins
-            if entry.name in process:
-                continue
-            current = winners.get(entry.name)
-            if current is None or current[0] is env_file:
-                winners[entry.name] = (env_file, entry)
-
-    values: dict[str, EnvValue] = {
-        name: EnvValue(name, value, ENVIRONMENT_SOURCE, value) for name, value in process.items()
-    }
-    findings: list[Finding] = []
-    resolved: dict[str, str] = {}
-
-    def expand(name: str, stack: tuple[str, ...]) -> str:
-        if name in process:
-            return process[name]
-        if name in resolved:
-            return resolved[name]
-        if name not in winners:
-            return ""
-        env_file, entry = winners[name]
-        if entry.single_quoted:
-            resolved[name] = entry.raw
-            return entry.raw
-        if name in stack:
-            cycle = " -> ".join((*stack[stack.index(name) :], name))
-            findings.append(
-                Finding(
-                    "env.expansion-cycle",
-                    Severity.ERROR,
-                    f"{name} refers to itself through {cycle}; it expands to an empty string",
-                    hint="break the cycle: give one of these variables a literal value",
-                    source=env_file.source(entry.line),
-                    provider="env",
-                )
-            )
-            return ""
-
-        def substitute(match: re.Match[str]) -> str:
-            if match.group("escape"):
-                return match.group(0)[1:]
-            ref = match.group("braced") or match.group("bare")
-            value = expand(ref, (*stack, name))
-            default = match.group("default")
-            if default is not None and value == "":
-                return default
-            return value
-
-        value = _REFERENCE.sub(substitute, entry.raw)
-        resolved[name] = value
-        return value
-
-    for name, (env_file, entry) in winners.items():
-        values[name] = EnvValue(
-            name,
-            expand(name, ()),
-            env_file.source(entry.line),
-            entry.raw,
-            env_file.path,
-            entry.line,
+    process: Mapping[str, str],
+    backend: Sequence[tuple[str, str | grammar.Parsed]],
+    storefront: Sequence[tuple[str, str | grammar.Parsed]],
+    files: Sequence[EnvFile],
+) -> tuple[dict[str, EnvValue], dict[str, EnvValue], list[Finding]]:
+    """Every variable the backend process sees (Medusa's loadEnv), then the storefront's own
+    (@next/env) for names the backend does not set; each keeps its file:line."""
+    paths = {f.display: f.path for f in files}
+    result = expand.load_files(backend, process)
+    found = [findings.finding(p, p.file) for p in result.problems if p.code in findings.FATAL]
+    values = {name: _value(v, paths) for name, v in result.variables.items()}
+    front: dict[str, EnvValue] = {}
+    if storefront:
+        next_result = nextenv.next_load(storefront, process)
+        found.extend(
+            findings.finding(p, p.file, storefront=True)
+            for p in next_result.problems
+            if p.code in findings.FATAL
         )
-    return values, _dedupe(findings)
+        for name, v in next_result.variables.items():
+            front[name] = _value(v, paths)
+            if name not in values and v.source == "file":
+                values[name] = front[name]
+    return values, front, found
 
 
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    seen: set[tuple[str, str | None]] = set()
-    unique: list[Finding] = []
-    for item in findings:
-        key = (item.code, item.source)
-        if key not in seen:
-            seen.add(key)
-            unique.append(item)
-    return unique
+def _value(variable: grammar.Variable, paths: Mapping[str, Path]) -> EnvValue:
+    if variable.source != "file" or variable.file is None:
+        return EnvValue(variable.name, variable.value, ENVIRONMENT_SOURCE, variable.value)
+    return EnvValue(
+        variable.name,
+        variable.value,
+        f"{variable.file}:{variable.line}",
+        variable.raw if variable.raw is not None else variable.value,
+        paths.get(variable.file),
+        variable.line,
+    )

@@ -131,15 +131,20 @@ def locked(folder: Path) -> Iterator[None]:
 
 
 def quote(value: str) -> str:
-    """The value as dotenv reads it back: bare when safe, single-quoted when it holds a `$`
-    (dotenv-expand would expand it otherwise), else double-quoted with escapes."""
+    """The value as node's dotenv 16 + dotenv-expand 11 read it back: bare when safe, else
+    `quoting.quote_value` (every `$` escaped: quotes do not stop dotenv-expand 11)."""
     if _PLAIN_VALUE.match(value):
         return value
-    if "'" not in value and "\n" not in value:
-        return f"'{value}'"
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    escaped = escaped.replace("$", "\\$")  # dotenv-expand's escape: no expansion
-    return f'"{escaped}"'
+    from storectl.env.quoting import quote_value
+
+    try:
+        return quote_value(value)
+    except ValueError as exc:
+        raise ConfigError(
+            f"cannot write this value to an env file: {exc}",
+            hint="node's dotenv could not read it back unchanged; set it in the process "
+            "environment instead",
+        ) from None
 
 
 def _chunks(text: str) -> list[tuple[str, str | None]]:

@@ -29,7 +29,8 @@ PUBLISHABLE_KEY_REQUIRED = "Publishable API key required"
 REGION_FIELDS = "id,name,currency_code,*countries,*payment_providers"
 
 
-def _body_message(response: Any) -> str | None:
+def body_message(response: Any) -> str | None:
+    """The `message` of a Medusa error body, scrubbed (peer text), or None."""
     try:
         data = response.json()
     except ValueError:
@@ -41,16 +42,31 @@ def _body_message(response: Any) -> str | None:
     return clean_peer_text(str(data.get("message")))
 
 
+def json_object(response: Any, what: str, hint: str) -> dict[str, Any]:
+    """The JSON object of a 200 answer; anything else there is a PROTOCOL error (a proxy page)."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        return data
+    raise NetworkError(
+        Stage.PROTOCOL,
+        f"{what} answered 200 with {response.headers.get('content-type')}, not JSON",
+        hint,
+    )
+
+
 def request(http: Any, method: str, url: str, **kwargs: Any) -> Any:
     """One httpx request; transport failures become a NetworkError with their stage."""
     import httpx
 
-    from storectl.net import limits
+    from storectl.net import limits, transport
 
     where = str(http.base_url).rstrip("/") or url
     try:
         response = http.request(method, url, **kwargs)
-        limits.read_body(response)  # the whole body, capped and by the deadline, read here
+        transport.read_body(response)  # the whole body, capped and by the deadline, read here
         return response
     except limits.LimitExceeded as exc:
         raise limit_error(exc, where) from None
@@ -94,9 +110,9 @@ def http_client(deadline: Deadline, timeout: float, **kwargs: Any) -> Any:
     """An httpx client on the bounded transport: every connect, TLS handshake and read ends by
     the command's deadline, and a body is capped at limits.MAX_BODY after decompression."""
     from storectl import __version__
-    from storectl.net import limits
+    from storectl.net import transport
 
-    return limits.bounded_client(
+    return transport.bounded_client(
         deadline,
         ssl_context=tls_context(),
         timeout=timeout,
@@ -159,19 +175,12 @@ class Admin:
     def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         """An admin API call that must answer 200 with JSON."""
         response = self.send(method, path, **kwargs)
-        message = _body_message(response)
+        message = body_message(response)
         status = response.status_code
         if status == 200:
-            try:
-                data = response.json()
-            except ValueError:
-                data = None
-            if isinstance(data, dict):
-                return data
-            raise NetworkError(
-                Stage.PROTOCOL,
-                f"{method} {path} answered 200 with {response.headers.get('content-type')}, "
-                "not JSON",
+            return json_object(
+                response,
+                f"{method} {path}",
                 "is MEDUSA_BACKEND_URL the backend, not the storefront or a proxy page?",
             )
         if status == 401:
@@ -226,7 +235,7 @@ class Admin:
         response = self.send(
             "POST", "/auth/user/emailpass", json={"email": email, "password": password}
         )
-        message = _body_message(response)
+        message = body_message(response)
         if response.status_code == 401:
             raise NetworkError(
                 Stage.AUTH,

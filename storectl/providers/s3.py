@@ -178,9 +178,9 @@ def _client(env: Env, deadline: Deadline) -> Any:
     client.meta.events.unregister("before-call.s3", add_expect_header)
     # Every request through the bounded transport: each read by the probe's deadline (its
     # thread stops reading when doctor gives up on it), each body capped at limits.MAX_BODY.
-    from storectl.net import limits
+    from storectl.net import sdk
 
-    limits.install_botocore_limits(
+    sdk.install_botocore_limits(
         client, deadline, timeout=deadline.remaining(), ssl_context=tls_context()
     )
     return client
@@ -327,11 +327,11 @@ def _public_read(env: Env, key: str, body: bytes, steps: Steps, deadline: Deadli
     endless body at S3_FILE_URL ends at the deadline or at limits.MAX_BODY."""
     import httpx
 
-    from storectl.net import limits
+    from storectl.net import limits, transport
 
     url = f"{env.value('S3_FILE_URL').rstrip('/')}/{key}"
     try:
-        with limits.bounded_client(
+        with transport.bounded_client(
             deadline,
             ssl_context=tls_context(),
             timeout=deadline.remaining(),

@@ -1,6 +1,6 @@
 """The store API as a storefront calls it: the publishable key header, a browser's preflight.
 
-One bounded httpx client per backend (storectl/net/limits.py: every byte read within the
+One bounded httpx client per backend (storectl/net/transport.py: every byte read within the
 probe's one deadline, bodies capped), GETs retried through net/retry.py; transport failures
 and exceeded limits become NetworkError with their stage.
 """
@@ -13,7 +13,7 @@ from storectl.errors import NetworkError
 from storectl.model import Stage
 from storectl.net import retry
 from storectl.net.deadline import Deadline
-from storectl.providers.medusa_api import request
+from storectl.providers.medusa_api import body_message, json_object, request
 from storectl.providers.medusa_settings import PREFLIGHT_HEADERS
 from storectl.providers.probe import tls_context
 
@@ -30,20 +30,12 @@ class _Exact:
         return self.deadline.remaining(floor=0.0)
 
 
-def message_of(response: Any) -> str | None:
-    try:
-        data = response.json()
-    except ValueError:
-        return None
-    return str(data.get("message")) if isinstance(data, dict) and data.get("message") else None
-
-
 class Store:
     """A client of one backend's store API, sending the storefront's publishable key."""
 
     def __init__(self, base: str, key: str, deadline: Deadline, var: str) -> None:
         from storectl import __version__
-        from storectl.net.limits import bounded_client
+        from storectl.net.transport import bounded_client
 
         self.base = base.rstrip("/")
         self.key = key
@@ -91,17 +83,11 @@ class Store:
         response = self.send(
             "GET", path, params=params or {}, headers={"x-publishable-api-key": self.key}
         )
-        status, message = response.status_code, message_of(response)
+        status, message = response.status_code, body_message(response)
         if status == 200:
-            try:
-                data = response.json()
-            except ValueError:
-                data = None
-            if isinstance(data, dict):
-                return data
-            raise NetworkError(
-                Stage.PROTOCOL,
-                f"GET {path} answered 200 with {response.headers.get('content-type')}, not JSON",
+            return json_object(
+                response,
+                f"GET {path}",
                 f"is {self.var} the Medusa backend, not the storefront or a proxy page?",
             )
         if status in (400, 401) and message:

@@ -10,7 +10,16 @@ from storectl.model import Check, Finding, Severity, Stage, Status, finding
 from storectl.net.deadline import Deadline
 from storectl.providers.base import Endpoint, EnvVar, ProbeCheck, ProbeOptions, Provider
 from storectl.providers.probe import Steps
-from storectl.providers.stripe_api import DEFAULT_API_BASE, call, classify, client, list_endpoints
+from storectl.providers.stripe_api import (
+    DEFAULT_API_BASE,
+    call,
+    classify,
+    client,
+    list_endpoints,
+)
+
+# re-exported: the webhooks room and command read stripe.MEDUSA_EVENTS
+from storectl.providers.stripe_api import MEDUSA_EVENTS as MEDUSA_EVENTS
 from storectl.providers.values import DEFAULT_WEBHOOK_PATH, same_url, stripe_mode, webhook_url
 
 NAME = "stripe"
@@ -138,17 +147,6 @@ def _stray_webhook_secret(env: Env) -> Iterator[Finding]:
 
 # --- webhook URL and live probe ---------------------------------------------------------------
 
-#: Events Medusa 2.21's Stripe provider maps (getWebhookActionAndData).
-MEDUSA_EVENTS = (
-    "payment_intent.created",
-    "payment_intent.processing",
-    "payment_intent.canceled",
-    "payment_intent.payment_failed",
-    "payment_intent.requires_action",
-    "payment_intent.amount_capturable_updated",
-    "payment_intent.partially_funded",
-    "payment_intent.succeeded",
-)
 #: The two that change Medusa's state: without them payments are never marked authorized/captured.
 STATE_EVENTS = ("payment_intent.amount_capturable_updated", "payment_intent.succeeded")
 

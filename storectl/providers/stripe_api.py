@@ -20,13 +20,26 @@ T = TypeVar("T")
 
 DEFAULT_API_BASE = "https://api.stripe.com"
 
+#: Events Medusa 2.21's Stripe provider maps (getWebhookActionAndData): the webhook endpoint's
+#: enabled_events, and the events `payments`/`deliveries` look at.
+MEDUSA_EVENTS = (
+    "payment_intent.created",
+    "payment_intent.processing",
+    "payment_intent.canceled",
+    "payment_intent.payment_failed",
+    "payment_intent.requires_action",
+    "payment_intent.amount_capturable_updated",
+    "payment_intent.partially_funded",
+    "payment_intent.succeeded",
+)
+
 
 def client(env: Env, timeout: float, deadline: Deadline | None = None) -> Any:
     """A StripeClient for the store's key: bounded retries, a timeout, STRIPE_API_BASE honoured,
     and its HTTP on the bounded transport (every read by the deadline, bodies capped)."""
     import stripe
 
-    from storectl.net import limits
+    from storectl.net import sdk
 
     return stripe.StripeClient(
         env.value("STRIPE_API_KEY"),
@@ -34,7 +47,7 @@ def client(env: Env, timeout: float, deadline: Deadline | None = None) -> Any:
         # Retries are storectl's own (call()), bounded by the command's deadline: the SDK's
         # would wait out its timeout once per attempt and sleep in between.
         max_network_retries=0,
-        http_client=limits.stripe_http_client(deadline or budget.for_command(timeout), timeout),
+        http_client=sdk.stripe_http_client(deadline or budget.for_command(timeout), timeout),
     )
 
 

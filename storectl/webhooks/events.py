@@ -16,7 +16,7 @@ from typing import Any
 from storectl.env import Env
 from storectl.errors import ConfigError, NetworkError, UsageError
 from storectl.model import Stage, Status
-from storectl.net import limits
+from storectl.net import limits, transport
 from storectl.net.deadline import Deadline
 from storectl.providers import medusa, medusa_api, stripe_api
 from storectl.providers.probe import tls_context
@@ -175,7 +175,7 @@ def send(
 
     deadline = Deadline(timeout)
     results = []
-    with limits.bounded_client(
+    with transport.bounded_client(
         deadline,
         ssl_context=tls_context(),
         timeout=timeout,

@@ -1,0 +1,62 @@
+"""`storectl env`: the variables a store's process would see, with their source, secrets masked."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from storectl import config
+from storectl.commands._options import (
+    EnvFileOpt,
+    EnvironmentOpt,
+    IgnoreEnvironmentOpt,
+    ProjectOpt,
+    StatusFormatOpt,
+)
+from storectl.output import StatusFormat, render
+from storectl.providers import registry
+from storectl.variables import build, text
+
+app = typer.Typer(add_completion=False)
+
+StorefrontOpt = Annotated[
+    bool,
+    typer.Option(
+        "--storefront",
+        help="Show what the storefront's Next.js process sees instead (@next/env: "
+        ".env.$mode.local, .env.local, .env.$mode, .env; mode production unless the "
+        "environment is development or test).",
+    ),
+]
+
+
+@app.command("env")
+def env(
+    project: ProjectOpt = None,
+    env_file: EnvFileOpt = None,
+    environment: EnvironmentOpt = None,
+    ignore_environment: IgnoreEnvironmentOpt = False,
+    storefront: StorefrontOpt = False,
+    fmt: StatusFormatOpt = StatusFormat.TABLE,
+) -> None:
+    """List every variable the backend process would see, with its source (file:line or
+    environment), and what was surprising about reading the files.
+
+    The backend view follows Medusa's loadEnv (the process environment first, unless
+    --ignore-environment; then .env.<env> and .env; dotenv-expand 11). Secrets are masked: the
+    providers decide for the names they know; any other name holding SECRET, PASSWORD, PASS,
+    TOKEN or KEY is masked; a URL never shows its password; NEXT_PUBLIC_* stay visible.
+    Exit 0 (it lists; `storectl status` judges).
+
+    Example: storectl env --project ./my-store --environment production --format json
+    """
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, True)
+    loaded = config.load(options)
+    report = build(
+        loaded,
+        storefront=storefront,
+        known=registry.variable_names(),
+        secrets=registry.secret_names(),
+    )
+    render(report, fmt, text)

@@ -1,0 +1,255 @@
+"""The storefront's live steps: the store API as the storefront calls it, and with admin
+credentials the publishable key's sales channel, stock location and shipping.
+
+`storefront.probe()` runs them in order; each records its checks on the probe's Steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from storectl.env import Env
+from storectl.errors import NetworkError
+from storectl.model import Stage, Status
+from storectl.net.deadline import Deadline
+from storectl.providers.probe import Steps
+from storectl.providers.values import is_loopback, split_url
+
+#: How many products' images are checked (one page of /store/products).
+IMAGE_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class BackendUrl:
+    """The backend URL the storefront calls: its value, the variable and where it was set."""
+
+    value: str
+    var: str
+    source: str | None
+
+
+def health(store: Any, url: BackendUrl, steps: Steps) -> bool:
+    response = store.send("GET", "/health")
+    text = response.text.strip()
+    if response.status_code == 200 and text == "OK":
+        steps.ok("health", f"{url.var} answers /health with OK")
+        return True
+    steps.fail(
+        "health",
+        Stage.PROTOCOL,
+        f"GET /health on {url.var} answered {response.status_code} {text[:40]!r}, not 'OK'",
+        f"is {url.var} ({url.source}) the Medusa backend (port 9000 by default), "
+        "not the storefront itself?",
+    )
+    return False
+
+
+def regions(store: Any, steps: Steps) -> list[dict[str, Any]]:
+    data = store.get("/store/regions", {"fields": "id,name,*countries", "limit": 100})
+    regions = [r for r in data.get("regions") or [] if isinstance(r, dict)]
+    if not regions:
+        steps.fail(
+            "publishable-key",
+            Stage.CONFIG,
+            "the key is accepted but /store/regions is empty: nobody can check out",
+            "create a region in Admin > Settings > Regions",
+        )
+        return regions
+    bare = [str(r.get("name") or r.get("id")) for r in regions if not r.get("countries")]
+    if bare:
+        steps.warn(
+            "publishable-key",
+            Stage.CONFIG,
+            f"the key is accepted, but {len(bare)} of {len(regions)} regions have no country: "
+            + ", ".join(bare),
+            "add countries to those regions in Admin > Settings > Regions",
+        )
+    else:
+        steps.ok("publishable-key", f"the key is accepted: {len(regions)} regions")
+    return regions
+
+
+def regions_quiet(store: Any) -> list[dict[str, Any]]:
+    try:
+        data = store.get("/store/regions", {"fields": "id", "limit": 100})
+    except NetworkError as exc:
+        if exc.stage is Stage.AUTH:
+            return []  # the key is not this backend's: certainly another backend
+        raise
+    return [r for r in data.get("regions") or [] if isinstance(r, dict)]
+
+
+def cors(store: Any, origin: str, said: str, steps: Steps) -> None:
+    """Browser preflights from the storefront's origin (`said`: where that origin came from)."""
+    for check, path, method, var in (
+        ("cors-store", "/store/regions", "GET", "STORE_CORS"),
+        ("cors-auth-customer", "/auth/customer/emailpass", "POST", "AUTH_CORS"),
+    ):
+        allowed = store.preflight(path, origin, method)
+        if allowed == origin:
+            steps.ok(check, f"a browser on {origin} may call {path}")
+        else:
+            steps.fail(
+                check,
+                Stage.CONFIG,
+                f"the preflight to {path} from {origin} ({said}) got "
+                + ("no Access-Control-Allow-Origin" if allowed is None else f"{allowed!r}")
+                + ": the browser blocks the call",
+                f"add {origin} to {var} on the backend (comma-separated, no spaces) and restart",
+            )
+
+
+def images(production: bool, store: Any, steps: Steps) -> None:
+    """Product image URLs a visitor's browser can load (not localhost, not plain http)."""
+    data = store.get("/store/products", {"fields": "id,thumbnail,*images", "limit": IMAGE_LIMIT})
+    urls: list[str] = []
+    for product in data.get("products") or []:
+        if not isinstance(product, dict):
+            continue
+        if isinstance(product.get("thumbnail"), str):
+            urls.append(product["thumbnail"])
+        urls += [
+            i["url"]
+            for i in product.get("images") or []
+            if isinstance(i, dict) and isinstance(i.get("url"), str)
+        ]
+    if not urls:
+        steps.ok("product-images", "no product images to check")
+        return
+    bad = []
+    for item in urls:
+        parts = split_url(item)
+        if parts is None or is_loopback(parts.hostname) or parts.scheme == "http":
+            bad.append(item)
+    local = [u for u in bad if (p := split_url(u)) is None or is_loopback(p.hostname)]
+    if bad and (production or local):
+        steps.add(
+            "product-images",
+            Status.FAIL if production else Status.WARN,
+            f"{len(bad)} of {len(urls)} image URLs are on localhost or plain http, e.g. "
+            f"{bad[0]}: visitors see broken images",
+            hint="use a file provider with a public URL (S3_FILE_URL), or set the local file "
+            "provider's backend_url to the backend's public URL, then re-upload",
+            stage=Stage.CONFIG,
+        )
+    else:
+        steps.ok("product-images", f"{len(urls)} image URLs, none on localhost")
+
+
+def key_sales_channel(
+    env: Env, key_var: str, regions: list[dict[str, Any]], deadline: Deadline, steps: Steps
+) -> None:
+    """With admin credentials: the key is live, its sales channel can sell and ship."""
+    from storectl.providers.medusa_api import Admin
+
+    with Admin(env, deadline.remaining(), deadline) as admin:
+        if admin.login() is None:
+            steps.add(
+                "key-sales-channel",
+                Status.SKIP,
+                "no admin credentials: the key's sales channel, stock location and shipping "
+                "options are not checked",
+                hint="set MEDUSA_ADMIN_API_KEY (or MEDUSA_ADMIN_EMAIL and MEDUSA_ADMIN_PASSWORD)",
+            )
+            return
+        keys = admin.pages(
+            "/admin/api-keys",
+            "api_keys",
+            {"type": "publishable", "fields": "id,title,token,revoked_at,*sales_channels"},
+            100,
+        )
+        key = next((k for k in keys if k.get("token") == env.value(key_var)), None)
+        if key is None:
+            steps.fail(
+                "key-sales-channel",
+                Stage.CONFIG,
+                f"{key_var} is not one of this backend's publishable keys",
+                "copy the key from this backend's Admin > Settings > Publishable API Keys",
+            )
+            return
+        title = key.get("title") or key.get("id")
+        if key.get("revoked_at"):
+            steps.fail(
+                "key-sales-channel",
+                Stage.AUTH,
+                f"the publishable key '{title}' was revoked at {key['revoked_at']}",
+                "create a new publishable key and put it in " + key_var,
+            )
+            return
+        channels = [c for c in key.get("sales_channels") or [] if isinstance(c, dict)]
+        if not channels:
+            steps.fail(
+                "key-sales-channel",
+                Stage.CONFIG,
+                f"the publishable key '{title}' has no sales channel: the store lists no "
+                "products and carts cannot be created",
+                "add a sales channel to the key in Admin > Settings > Publishable API Keys",
+            )
+            return
+        steps.ok(
+            "key-sales-channel",
+            f"the key '{title}' is live, sales channels: "
+            + ", ".join(str(c.get("name") or c.get("id")) for c in channels),
+        )
+        stock_and_shipping(admin, channels, regions, steps)
+
+
+def stock_and_shipping(
+    admin: Any, channels: list[dict[str, Any]], regions: list[dict[str, Any]], steps: Steps
+) -> None:
+    countries: set[str] = set()
+    missing: list[str] = []
+    for channel in channels:
+        locations = admin.pages(
+            "/admin/stock-locations",
+            "stock_locations",
+            {"sales_channel_id": channel.get("id"), "fields": "id,name"},
+            100,
+        )
+        if not locations:
+            missing.append(str(channel.get("name") or channel.get("id")))
+        for location in locations:
+            options = admin.pages(
+                "/admin/shipping-options",
+                "shipping_options",
+                {
+                    "stock_location_id": location.get("id"),
+                    "fields": "id,name,service_zone.geo_zones.country_code",
+                },
+                100,
+            )
+            for option in options:
+                zone = option.get("service_zone") or {}
+                for geo in zone.get("geo_zones") or []:
+                    if isinstance(geo, dict) and geo.get("country_code"):
+                        countries.add(str(geo["country_code"]).lower())
+    if missing:
+        steps.fail(
+            "stock-location",
+            Stage.CONFIG,
+            f"sales channel {', '.join(missing)} has no stock location: items cannot be "
+            "added to a cart (no inventory) and no shipping option applies",
+            "link a stock location to the sales channel in Admin > Settings > Locations",
+        )
+        return
+    steps.ok("stock-location", "every sales channel of the key has a stock location")
+    unserved = []
+    for region in regions:
+        codes = {
+            str(c.get("iso_2", "")).lower()
+            for c in region.get("countries") or []
+            if isinstance(c, dict)
+        }
+        if not codes & countries:
+            unserved.append(str(region.get("name") or region.get("id")))
+    if unserved:
+        steps.fail(
+            "shipping-options",
+            Stage.CONFIG,
+            f"no shipping option for the key's sales channel serves region "
+            f"{', '.join(unserved)}: checkout stops at delivery",
+            "add a shipping option for those countries in Admin > Settings > Locations & Shipping",
+        )
+    else:
+        steps.ok("shipping-options", f"each of the {len(regions)} regions has a shipping option")
