@@ -51,7 +51,7 @@ class StorectlGroup(TyperGroup):
         # typer's completion classes (its output format) load only when a shell asks
         var = complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()
         if os.environ.get(var):
-            from typer.completion import completion_init
+            from typer._completion_classes import completion_init
 
             completion_init()
         super()._main_shell_completion(ctx_args, prog_name, complete_var)
@@ -186,8 +186,8 @@ def _optional_shell(args: list[str]) -> list[str]:
 def _completion_callback(ctx: Any, param: Any, value: str | None) -> None:
     if value is None or ctx.resilient_parsing:
         return
+    from typer._completion_classes import completion_init
     from typer._completion_shared import _get_shell_name, get_completion_script, install
-    from typer.completion import completion_init
 
     completion_init()
     shell = value or _get_shell_name() or os.path.basename(os.environ.get("SHELL", ""))

@@ -125,12 +125,12 @@ def test_eml_file_is_the_message_as_sent(
     ((_sender, _rcpts, wire),) = smtp_servers.capture.messages[before:]
     received = _parse(wire if isinstance(wire, bytes) else str(wire).encode())
     for header in ("From", "To", "Subject", "X-Storectl-Replay", "Content-Type"):
-        assert str(written[header]).split("boundary")[0] == str(received[header]).split(
-            "boundary"
-        )[0]
+        assert (
+            str(written[header]).split("boundary")[0] == str(received[header]).split("boundary")[0]
+        )
     for mine, theirs in zip(written.iter_parts(), received.iter_parts(), strict=True):
-        body = mine.get_content()  # type: ignore[attr-defined]
-        assert body.replace("\r\n", "\n") == theirs.get_content().replace("\r\n", "\n")  # type: ignore[attr-defined]
+        mine_text, their_text = mine.get_content(), theirs.get_content()
+        assert mine_text.replace("\r\n", "\n") == their_text.replace("\r\n", "\n")
 
 
 def test_eml_to_stdout_keeps_stdout_for_the_message(tmp_path: Path) -> None:
