@@ -59,7 +59,7 @@ def _userinfo(value: str) -> tuple[str, str, str] | None:
     holding `/`, `#`, `?` or `@` makes `urlsplit` misread it, and it must still be found."""
     stripped = value.strip()
     if "@" not in stripped:
-        return None
+        return _cut_userinfo(stripped)
     match = _URL_START.match(stripped)
     if match is None:
         # `redis:pw@host`: a known scheme without its slashes is still a URL with a password.
@@ -74,6 +74,27 @@ def _userinfo(value: str) -> tuple[str, str, str] | None:
     if not userinfo:
         return None
     return head, userinfo, hostpart
+
+
+def _cut_userinfo(stripped: str) -> tuple[str, str, str] | None:
+    """`redis://:pw` or `redis://user:pw` with no `@` at all: a password whose `@host` was cut
+    away (an unquoted `#` in the env file starts a comment, as Medusa's dotenv reads it). The
+    text after the first `:` of the authority is the password unless it is a port (digits);
+    after a slashless `redis:` the whole rest is."""
+    if "," in stripped or " " in stripped:  # a list of origins (CORS), not one URL
+        return None
+    start = _URL_START.match(stripped)
+    found = start or _SCHEMES_WITHOUT_SLASHES.match(stripped)
+    if found is None:
+        return None
+    head_end = found.end()
+    segment = stripped[head_end:].partition("/")[0]
+    user, colon, candidate = segment.partition(":")
+    if not colon and start is None:
+        user, candidate = "", segment
+    if not candidate or (candidate.isascii() and candidate.isdigit()):
+        return None
+    return stripped[:head_end], f"{user}:{candidate}", ""
 
 
 def url_password(value: str) -> str | None:
@@ -125,6 +146,8 @@ def mask_url(value: str) -> str:
     if parts is None:
         return value
     head, userinfo, hostpart = parts
+    if "@" not in value:  # the host was cut away: all that is left after the scheme is secret
+        return f"{head}{MASK}"
     user, colon, _password = userinfo.partition(":")
     if not colon:
         return value

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from storectl import env as envmod
+from storectl import redact
 from storectl.redact import Redactor, display, is_secret_name, mask, mask_url
 
 
@@ -246,3 +247,31 @@ def test_add_env_learns_the_credential_payloads(tmp_path: Path) -> None:
     redactor = Redactor.for_env(envmod.load(project=tmp_path, ignore_environment=True))
     plain = b64encode(b"\0shop@example.com\0CNRYpass0001").decode()
     assert redactor.scrub(f"535 {plain}") == "535 ****"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("redis://:CNRY", "redis://****"),  # `redis://:CNRY#rest@host`, cut at '#' by dotenv
+        ("rediss:/u:CNRY", "rediss:/****"),
+        ("redis::CNRY", "redis:****"),
+        (":CNRY", "****"),
+    ],
+)
+def test_a_password_whose_host_was_cut_away_is_still_a_password(value: str, shown: str) -> None:
+    assert redact.url_password(value) == "CNRY"
+    assert redact.mask_url(value) == shown
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "redis://:6379",
+        "redis://host:6379/0",
+        "http://localhost:5173,http://localhost:9000",  # a CORS list, not one URL
+        "Shop <orders@example.com>",
+    ],
+)
+def test_ports_and_lists_are_not_cut_passwords(value: str) -> None:
+    assert redact.url_password(value) is None
+    assert redact.mask_url(value) == value
