@@ -185,3 +185,14 @@ def test_inline_comment_on_the_replaced_line_is_kept(
     set_value(path, "K", "new123")
     assert path.read_text() == f"A=1\n{expected}\nB=2\n"
     assert envmod.load(env_files=[path], process_env={}).get("K") == "new123"
+
+
+@pytest.mark.parametrize("value", ["\n", "abc\n", "a\nb"])
+def test_a_value_ending_in_a_newline_is_quoted_not_written_bare(tmp_path: Path, value: str) -> None:
+    """`^[...]*$` matched "abc\\n" (`$` matches before a final newline): the value was written
+    bare and its newline ended the line, so the key read back without it."""
+    path = tmp_path / ".env"
+    path.write_text("A=1\n")
+    set_value(path, "K", value)
+    env = envmod.load(env_files=[path], process_env={})
+    assert env.get("K") == value and env.get("A") == "1"

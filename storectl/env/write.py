@@ -16,7 +16,7 @@ from pathlib import Path
 from storectl.errors import ConfigError
 from storectl.fsutil import atomic_write
 
-_PLAIN_VALUE = re.compile(r"^[A-Za-z0-9_./:@+=,-]*$")
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_./:@+=,-]*")  # fullmatch: `$` would let a final "\n" through
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def locked(folder: Path) -> Iterator[None]:
 def quote(value: str) -> str:
     """The value as node's dotenv 16 + dotenv-expand 11 read it back: bare when safe, else
     `quoting.quote_value` (every `$` escaped: quotes do not stop dotenv-expand 11)."""
-    if _PLAIN_VALUE.match(value):
+    if _PLAIN_VALUE.fullmatch(value):
         return value
     from storectl.env.quoting import quote_value
 
