@@ -6,18 +6,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
 from storectl import config, output
 from storectl.env import Env
 from storectl.errors import ExitCode, UsageError
-from storectl.fleet import run as fleet_run
-from storectl.fleet import spec, view
+from storectl.fleet import spec
 from storectl.fleet.spec import Store
 from storectl.output import DoctorFormat
 from storectl.providers.registry import PROVIDERS
+
+if TYPE_CHECKING:  # the runner and views load only when a run has several stores (start-up)
+    from storectl.fleet import view
 
 R = TypeVar("R")
 
@@ -131,6 +133,9 @@ def run(
     shared: Callable[[], int] = lambda: 0,
 ) -> None:
     """Run `work` over the stores, render the one report, exit 1 when any store failed."""
+    from storectl.fleet import run as fleet_run
+    from storectl.fleet import view
+
     progress = output.Progress([store.name for store in chosen])
     try:
         report = fleet_run.run(

@@ -29,11 +29,11 @@ from storectl.commands._options import (
     YesOpt,
     confirm,
 )
-from storectl.fleet.view import Adapter
 from storectl.output import DoctorFormat, Painter, StatusFormat
 from storectl.regions import view
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the fleet's views load only for several stores (start-up)
+    from storectl.fleet.view import Adapter
     from storectl.regions.admin import RegionList
 
 app = typer.Typer(
@@ -107,6 +107,7 @@ def list_regions(
 
 def _list_adapter() -> Adapter[RegionList]:
     """One store's regions in the fleet report: a count, and the region table with -v."""
+    from storectl.fleet.view import Adapter
 
     def summary(result: RegionList) -> str:
         regions = result.regions

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from storectl import config
@@ -25,11 +27,13 @@ from storectl.commands._options import (
     VerboseOpt,
 )
 from storectl.errors import ExitCode
-from storectl.fleet.view import Adapter
 from storectl.output import DoctorFormat, Painter, StatusFormat
 from storectl.providers import registry
 from storectl.providers.registry import PROVIDERS
 from storectl.status import StatusReport, build_status, finding_lines, render, status_table
+
+if TYPE_CHECKING:  # the fleet's views load only for several stores (start-up)
+    from storectl.fleet.view import Adapter
 
 app = typer.Typer(add_completion=False)
 
@@ -87,6 +91,7 @@ def status(
 
 def _adapter() -> Adapter[StatusReport]:
     """How one store's status shows in the fleet report: its findings (all of them with -v)."""
+    from storectl.fleet.view import Adapter
     from storectl.model import Severity
 
     def summary(report: StatusReport) -> str:

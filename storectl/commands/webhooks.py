@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -34,10 +34,12 @@ from storectl.commands._options import (
 )
 from storectl.env import Env
 from storectl.errors import ConfigError, ExitCode, UsageError
-from storectl.fleet.view import Adapter
 from storectl.output import DoctorFormat, Painter, StatusFormat
 from storectl.webhooks import plan as webhooks_plan
 from storectl.webhooks import view
+
+if TYPE_CHECKING:  # the fleet's views load only for several stores (start-up)
+    from storectl.fleet.view import Adapter
 
 app = typer.Typer(
     add_completion=False,
@@ -341,6 +343,7 @@ def _never(question: str, _plan: Sequence[str]) -> None:
 
 def _register_adapter() -> Adapter[webhooks_plan.RegisterReport]:
     """One store's webhook plan in the fleet report: its actions (the whole plan with -v)."""
+    from storectl.fleet.view import Adapter
 
     def summary(report: webhooks_plan.RegisterReport) -> str:
         changes = report.actions

@@ -26,7 +26,6 @@ expansion with a problem (node would run out of memory: the file is skipped, as 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -65,6 +64,8 @@ NEXT_DEFAULT_VERSION = "15.5.29"
 def next_version(storefront: Path) -> tuple[str, Problem | None]:
     """The ``next`` version range the storefront declares (package.json), else current 15.x."""
     try:
+        import json  # here: only a storefront with a package.json pays for it (start-up)
+
         pkg = json.loads((storefront / "package.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return NEXT_DEFAULT_VERSION, None
