@@ -15,6 +15,7 @@ import ssl
 import statistics
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -44,6 +45,51 @@ def smtp_user(i: int) -> tuple[str, str]:
 
 def admin_key(i: int) -> str:
     return f"sk_{i:04d}" + "be" * 30
+
+
+def _store_file(s3: Any, file_id: str, data: bytes | None) -> None:
+    """The Medusa double's file provider: file ids start with their store's bucket."""
+    bucket, _, key = file_id.partition("~")
+    if data is None:
+        s3.delete_object(Bucket=bucket, Key=key)
+    else:
+        s3.put_object(Bucket=bucket, Key=key, Body=data, ACL="public-read")
+
+
+class FleetMedusa(medusa_server.MedusaHandler):
+    """One Medusa double for every store, each store's uploads in its own S3 bucket (as each
+    store's backend would run the file-s3 provider with its own S3_FILE_URL)."""
+
+    #: each store's S3_FILE_URL, by its admin key
+    file_urls: dict[str, str] = {}
+
+    def _upload(self) -> None:
+        from base64 import b64decode
+        from email.parser import BytesParser
+        from email.policy import HTTP
+
+        header = self.headers.get("Authorization", "")
+        key = b64decode(header[6:]).decode().partition(":")[0] if header[:6] == "Basic " else ""
+        base = self.file_urls.get(key, "")
+        if not base:
+            self._send(401, {"message": "Unauthorized"})
+            return
+        content_type = self.headers.get("Content-Type") or ""
+        message = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + self._raw
+        )
+        uploaded = []
+        for part in message.iter_parts():
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else b""
+            name = f"{time.monotonic_ns()}-{part.get_filename() or 'file'}"
+            file_id = f"{base.rsplit('/', 1)[1]}~{name}"  # the DELETE route's id: no "/"
+            with self.state.lock:
+                self.state.files[file_id] = data
+            if self.state.file_store is not None:
+                self.state.file_store(file_id, data)
+            uploaded.append({"id": file_id, "url": f"{base}/{name}"})
+        self._send(200, {"files": uploaded})
 
 
 @contextmanager
@@ -109,14 +155,18 @@ def fleet_peers(folder: Path, stores: int, delay: float) -> Iterator[list[dict[s
         medusa_state.secret_keys = {admin_key(i) for i in range(stores)}
         for region in medusa_state.regions:
             region["payment_providers"].append("pp_stripe_stripe")
+        medusa_state.file_store = lambda file_id, data: _store_file(s3, file_id, data)
         medusa_url = stack.enter_context(
-            http_server(type("H", (medusa_server.MedusaHandler,), {"state": medusa_state}))
+            http_server(type("H", (FleetMedusa,), {"state": medusa_state}))
         )
 
         def front(port: int) -> int:
             return stack.enter_context(delayed(port, delay)) if delay else port
 
         redis_p, smtp_p, s3_p = front(redis_port), front(smtp_port), front(s3_port)
+        FleetMedusa.file_urls = {
+            admin_key(i): f"http://127.0.0.1:{s3_p}/shop-{i}" for i in range(stores)
+        }
         stripe_p = front(int(stripe_url.rsplit(":", 1)[1]))
         medusa_p = front(int(medusa_url.rsplit(":", 1)[1]))
         backend = f"http://127.0.0.1:{medusa_p}"

@@ -41,6 +41,24 @@ class StorectlGroup(TyperGroup):
     """Loads command groups on demand, and turns a StorectlError (and any crash) into
     `Error:` + `hint:` and an exit code."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params += _completion_options()
+
+    def _main_shell_completion(
+        self, ctx_args: Any, prog_name: str, complete_var: str | None = None
+    ) -> None:
+        # typer's completion classes (its output format) load only when a shell asks
+        var = complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()
+        if os.environ.get(var):
+            from typer._completion_classes import completion_init
+
+            completion_init()
+        super()._main_shell_completion(ctx_args, prog_name, complete_var)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return list(super().parse_args(ctx, _optional_shell(list(args))))
+
     def list_commands(self, ctx: Any) -> list[str]:
         return [*GROUPS, *super().list_commands(ctx)]
 
@@ -123,8 +141,77 @@ def _print_traceback() -> None:
     sys.stderr.write(redact.scrub("".join(traceback.format_exc())))
 
 
+#: The shells typer writes completion scripts for.
+SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+
+
+def _completion_options() -> list[Any]:
+    """--install-completion and --show-completion taking an optional SHELL: typer's own take
+    none when shellingham is installed (they detect the shell and ignore `zsh` in
+    `--show-completion zsh`); here a named shell wins, and detection is the fallback."""
+    from typer.core import TyperOption
+
+    return [
+        TyperOption(
+            param_decls=[name],
+            type=str,
+            metavar="[SHELL]",
+            default=None,
+            expose_value=False,
+            is_eager=True,
+            callback=_completion_callback,
+            help=f"{action} completion for SHELL ({', '.join(SHELLS[:4])}; default: the "
+            "current shell).",
+        )
+        for name, action in (("--install-completion", "Install"), ("--show-completion", "Show"))
+    ]
+
+
+COMPLETION_OPTIONS = ("--install-completion", "--show-completion")
+
+
+def _optional_shell(args: list[str]) -> list[str]:
+    """Give a bare --show-completion/--install-completion (last, or before another option) an
+    empty SHELL, which means "detect it": click options take a value or none, not either."""
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        if arg in GROUPS:  # a command's own arguments follow
+            return out + args[i:]
+        out.append(arg)
+        if arg in COMPLETION_OPTIONS and (i + 1 == len(args) or args[i + 1].startswith("-")):
+            out.append("")
+    return out
+
+
+def _completion_callback(ctx: Any, param: Any, value: str | None) -> None:
+    if value is None or ctx.resilient_parsing:
+        return
+    from typer._completion_classes import completion_init
+    from typer._completion_shared import _get_shell_name, get_completion_script, install
+
+    completion_init()
+    shell = value or _get_shell_name() or os.path.basename(os.environ.get("SHELL", ""))
+    if shell not in SHELLS:
+        raise typer.BadParameter(
+            f"{shell!r} is not a shell storectl completes; name one: {', '.join(SHELLS)}"
+            if shell
+            else f"cannot tell which shell this is; name one: {', '.join(SHELLS)}",
+            ctx,
+            param,
+        )
+    prog = ctx.find_root().info_name or "storectl"
+    var = f"_{prog}_COMPLETE".replace("-", "_").upper()
+    if param.name == "show_completion":
+        typer.echo(get_completion_script(prog_name=prog, complete_var=var, shell=shell))
+    else:
+        done, path = install(shell=shell, prog_name=prog, complete_var=var)
+        typer.echo(f"{done} completion installed in {path}; it takes effect in a new shell")
+    ctx.exit(0)
+
+
 app = typer.Typer(
     name="storectl",
+    add_completion=False,  # StorectlGroup adds its own (a named shell wins)
     cls=StorectlGroup,
     help="Configure and check the production providers of a Medusa v2 store "
     "('storectl status' lists them).",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -239,6 +240,11 @@ class Redactor:
 
     def __init__(self) -> None:
         self._secrets: dict[str, str] = {}
+        #: bumped on every change to `_secrets`: the search index is rebuilt when it lags
+        self._version = 0
+        self._index: _Index | None = None
+        self._lock = threading.Lock()  # guards `_secrets` and `_version`
+        self._build_lock = threading.Lock()  # one index build at a time
 
     @classmethod
     def for_env(cls, env: SecretSource, secret_names: Iterable[str] = ()) -> Redactor:
@@ -315,18 +321,86 @@ class Redactor:
         value's own mask (`sk_live_…0001` stays readable as such)."""
         if len(secret) < (_MIN_DERIVED if derived else _MIN_SCRUB):
             return
-        if derived and secret in self._secrets:
-            return
-        self._secrets[secret] = masked
+        with self._lock:
+            if derived and secret in self._secrets:
+                return
+            self._secrets[secret] = masked
+            self._version += 1
+
+    def _current_index(self) -> _Index:
+        """The search index of the secrets known now, rebuilt only after a secret was added."""
+        index = self._index
+        if index is not None and index.version == self._version:
+            return index
+        # One thread builds; the others (a fleet's workers all scrub as they start) wait for
+        # it instead of each sorting the same ~8000 forms.
+        with self._build_lock:
+            with self._lock:
+                version = self._version
+                index = self._index
+                if index is not None and index.version == version:
+                    return index  # another thread built it while this one waited
+                items = [*self._secrets.items()]
+            index = _Index.build(version, items)
+            self._index = index
+            return index
 
     def scrub(self, text: str) -> str:
-        """`text` with every remembered secret replaced by its masked form."""
-        if not self._secrets or not text:
+        """`text` with every remembered secret replaced by its masked form.
+
+        The same as trying every secret, longest first, and replacing each one found (a
+        replacement can make a later, shorter secret appear), but a text is only tested
+        against the secrets whose first characters it holds: a run over 100 stores knows
+        ~8000 forms, and a report has thousands of strings that hold none of them."""
+        if len(text) < _GRAM or not self._secrets:
             return text
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            if secret in text:
-                text = text.replace(secret, self._secrets[secret])
-        return text
+        index = self._current_index()
+        done = -1  # the rank of the last secret replaced: only later ranks are tried
+        while True:
+            grams = {text[i : i + _GRAM] for i in range(len(text) - _GRAM + 1)}
+            ranks = sorted(
+                rank
+                for gram in grams.intersection(index.by_prefix)
+                for rank in index.by_prefix[gram]
+                if rank > done
+            )
+            for rank in ranks:
+                secret = index.order[rank]
+                if secret in text:
+                    text = text.replace(secret, index.masks[rank])
+                    done = rank
+                    break
+            else:
+                return text
+
+
+#: Every remembered form is at least this long (`_MIN_SCRUB`, `_MIN_DERIVED`): its first
+#: `_GRAM` characters are the key `scrub` finds it by.
+_GRAM = min(_MIN_SCRUB, _MIN_DERIVED)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Index:
+    """The secrets in the order `scrub` tries them (longest first, then as remembered), with
+    their masks, and the ranks of the secrets that start with each `_GRAM` characters."""
+
+    version: int
+    order: tuple[str, ...]
+    masks: tuple[str, ...]
+    by_prefix: dict[str, tuple[int, ...]]
+
+    @classmethod
+    def build(cls, version: int, items: list[tuple[str, str]]) -> _Index:
+        ordered = sorted(items, key=lambda item: len(item[0]), reverse=True)
+        by_prefix: dict[str, list[int]] = {}
+        for rank, (secret, _masked) in enumerate(ordered):
+            by_prefix.setdefault(secret[:_GRAM], []).append(rank)
+        return cls(
+            version,
+            tuple(secret for secret, _ in ordered),
+            tuple(masked for _, masked in ordered),
+            {prefix: tuple(ranks) for prefix, ranks in by_prefix.items()},
+        )
 
 
 #: The redactor of the run in progress (set by `scoped()` for exactly one CLI invocation).

@@ -10,6 +10,7 @@ from storectl.env import Env
 from storectl.model import FileState, Finding, Severity
 from storectl.output import Painter, StatusFormat, columns
 from storectl.output.color import SEVERITY_MARK, SEVERITY_STYLE
+from storectl.output.table import hanging
 from storectl.providers import lint
 from storectl.providers.base import Provider
 from storectl.redact import display
@@ -250,7 +251,7 @@ def finding_lines(f: Finding, paint: Painter) -> list[str]:
     head += " " + paint(f.code, "bold")
     if f.source:
         head += "  " + paint(f.source, "dim")
-    lines = [head, f"      {f.message}"]
+    lines = [head, *hanging("      ", f.message, paint)]
     if f.hint:
-        lines.append(paint(f"      hint: {f.hint}", "dim"))
+        lines += hanging("      hint: ", f.hint, paint, "dim")
     return lines

@@ -249,6 +249,73 @@ def test_add_env_learns_the_credential_payloads(tmp_path: Path) -> None:
     assert redactor.scrub(f"535 {plain}") == "535 ****"
 
 
+def _scrub_every_secret(secrets: dict[str, str], text: str) -> str:
+    """The plain definition `Redactor.scrub` must match: every secret, longest first (equal
+    lengths as remembered), replaced wherever the text holds it at that point."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, secrets[secret])
+    return text
+
+
+def test_scrub_matches_trying_every_secret_longest_first() -> None:
+    """The indexed scrub gives what trying every secret gives, also where secrets overlap,
+    share their first characters, and where a replacement makes a shorter secret appear."""
+    redactor = Redactor()
+    redactor.remember("abcdefghij")
+    redactor.remember("cdef")  # inside the longer one: the longer wins
+    redactor.remember("xxab")  # overlaps its start
+    redactor.remember("abcdXYZW")  # shares its first four characters
+    redactor.remember("****zq", masked="####")  # only there once another secret is masked
+    redactor.remember("word", masked="word")  # masks to itself: no endless loop
+    redactor.remember("sk_live_" + "9" * 24)
+    texts = [
+        "xxabcdefghij and cdef, abcdXYZW; abcd",
+        "ab zq abcdefghijzq",  # the mask of abcdefghij followed by zq spells ****zq
+        "word sk_live_" + "9" * 24 + " sk_live_…9999",
+        "abc",
+        "",
+        "nothing secret here at all",
+    ]
+    for text in texts:
+        assert redactor.scrub(text) == _scrub_every_secret(redactor._secrets, text), text
+    assert "####" in redactor.scrub("abcdefghijzq")
+
+
+def test_scrub_learns_secrets_added_after_it_ran() -> None:
+    redactor = Redactor()
+    redactor.remember("first-secret")
+    assert redactor.scrub("first-secret second-secret") == "**** second-secret"
+    redactor.remember("second-secret")
+    assert redactor.scrub("first-secret second-secret") == "**** ****"
+
+
+def test_threads_that_scrub_at_once_build_the_index_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fleet's workers all scrub as they start: one builds the index, the others wait for
+    it (each sorting ~8000 forms again cost seconds of CPU at 100 stores)."""
+    import threading
+
+    redactor = Redactor()
+    redactor.remember("a-secret-value")
+    builds: list[int] = []
+    others: list[threading.Thread] = []
+    real_build = redact._Index.build
+
+    def build(version: int, items: list[tuple[str, str]]) -> redact._Index:
+        builds.append(version)
+        if len(builds) == 1:  # while the first build runs, another thread wants the index
+            other = threading.Thread(target=redactor.scrub, args=("a-secret-value",))
+            other.start()
+            other.join(timeout=0.2)  # it must be waiting for this build, not building too
+            others.append(other)
+        return real_build(version, items)
+
+    monkeypatch.setattr(redact._Index, "build", build)
+    assert redactor.scrub("a-secret-value") == "****"
+    others[0].join()
+    assert len(builds) == 1
+
+
 @pytest.mark.parametrize(
     ("value", "shown"),
     [

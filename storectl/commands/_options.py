@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +26,17 @@ def _record_output(ctx: typer.Context, value: Path | None) -> Path | None:
     if isinstance(ctx.obj, dict):
         ctx.obj["output"] = value
     return value
+
+
+def complete_providers(incomplete: str) -> list[str]:
+    """Shell completion for a comma-separated provider list (--only/--skip/--require): the
+    registry's names that start with the word being typed, after the ones already given."""
+    from storectl.providers.registry import PROVIDERS
+
+    done, _, word = incomplete.rpartition(",")
+    given = {name.strip() for name in done.split(",")}
+    head = f"{done}," if done else ""
+    return [head + p.name for p in PROVIDERS if p.name.startswith(word) and p.name not in given]
 
 
 ProjectOpt = Annotated[
@@ -128,11 +140,14 @@ YesOpt = Annotated[
 TableJsonOpt = StatusFormatOpt
 
 
-def confirm(question: str, yes: bool) -> None:
-    """Ask before a mutation; never prompt when stdin is not a TTY: there, --yes is required."""
+def confirm(question: str, yes: bool, plan: Sequence[str] = ()) -> None:
+    """Ask before a mutation, after showing `plan` (what will change: one line each) on stderr,
+    so the answer is about something seen; never prompt when stdin is not a TTY: there, --yes
+    is required."""
     import sys
 
     from storectl.errors import UsageError
+    from storectl.output import write
 
     if yes:
         return
@@ -141,7 +156,13 @@ def confirm(question: str, yes: bool) -> None:
             f"{question.rstrip('?')}: not confirmed",
             hint="pass --yes to confirm (stdin is not a terminal, so storectl does not ask)",
         )
-    if not typer.confirm(question, default=False, err=True):
+    if plan:
+        write("\n".join(plan), sys.stderr)
+    # not typer.confirm: click's prompt writes its trailing space to stdout, which is the
+    # report's (and --format json's) stream
+    sys.stderr.write(f"{question} [y/N]: ")
+    sys.stderr.flush()
+    if sys.stdin.readline().strip().lower() not in ("y", "yes"):
         raise typer.Abort()
 
 
@@ -261,5 +282,6 @@ RequireOpt = Annotated[
         "e.g. stripe,s3,smtp,redis.",
         envvar="STORECTL_REQUIRE",
         show_default=False,
+        autocompletion=complete_providers,
     ),
 ]

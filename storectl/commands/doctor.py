@@ -28,6 +28,7 @@ from storectl.commands._options import (
     TagOpt,
     TimeoutOpt,
     VerboseOpt,
+    complete_providers,
     parse_since,
 )
 from storectl.errors import ExitCode
@@ -43,6 +44,7 @@ ProvidersOpt = Annotated[
     typer.Option(
         help=f"Comma-separated providers: {', '.join(p.name for p in PROVIDERS)}.",
         show_default=False,
+        autocompletion=complete_providers,
     ),
 ]
 

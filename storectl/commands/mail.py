@@ -20,7 +20,7 @@ from storectl.commands._options import (
     YesOpt,
     confirm,
 )
-from storectl.errors import ExitCode
+from storectl.errors import ExitCode, UsageError
 from storectl.mail import view
 from storectl.output import StatusFormat
 
@@ -36,7 +36,18 @@ EVENT_HELP = (
     "Medusa 2.x's own shipment.created (order-shipped) and delivery.created (order-delivered). "
     "Medusa 2.x never emits order.fulfillment_delivered: shipment.created is the one that fires."
 )
-EventArg = Annotated[str, typer.Argument(help=EVENT_HELP, show_default=False)]
+
+
+def complete_events(incomplete: str) -> list[str]:
+    """Shell completion for the event argument: the events (and aliases) storectl renders."""
+    from storectl.mail.render import ALIASES, EVENTS
+
+    return [name for name in [*EVENTS, *ALIASES] if name.startswith(incomplete)]
+
+
+EventArg = Annotated[
+    str, typer.Argument(help=EVENT_HELP, show_default=False, autocompletion=complete_events)
+]
 TemplatesOpt = Annotated[
     Path | None,
     typer.Option(
@@ -131,8 +142,29 @@ def preview(
     ] = None,
     sample: SampleOpt = False,
     out: Annotated[
-        Path, typer.Option("--out", help="Folder for <template>.html and .txt.", file_okay=False)
-    ] = Path("."),
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder for <template>.html and .txt, made if missing (default: the current "
+            "folder; with --eml only, none).",
+            file_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    eml: Annotated[
+        Path | None,
+        typer.Option(
+            "--eml",
+            help="Also write the message as it would be sent (RFC 5322, multipart/alternative "
+            "text + HTML) to FILE; - for stdout.",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    open_html: Annotated[
+        bool,
+        typer.Option("--open", help="Open the HTML part in your browser (needs a display)."),
+    ] = False,
     project: ProjectOpt = None,
     env_file: EnvFileOpt = None,
     environment: EnvironmentOpt = None,
@@ -164,26 +196,41 @@ def preview(
     """Render an event's mail for an order without sending it: writes the HTML and text parts.
 
     Example: storectl mail preview order.placed --sample --out /tmp --screenshot /tmp/m.png
-    """
-    from storectl.mail import replay
 
+    Example: storectl mail preview order.placed --sample --eml - | less
+    """
+    import sys
+
+    from storectl.mail import replay
+    from storectl.output.console import render
+
+    to_stdout = eml is not None and str(eml) == "-"
+    if to_stdout and fmt is StatusFormat.JSON:
+        raise UsageError(
+            "--eml - and --format json both write to stdout", hint="pass --eml FILE instead"
+        )
     _event_note(event)
     env = _env(project, env_file, environment, ignore_environment, allow_empty or sample)
     tpl = replay.templates(env, templates, locale)
-    output.render(
-        replay.preview(
-            env,
-            event,
-            order,
-            sample,
-            out,
-            tpl,
-            timeout,
-            (screenshot, width, dark) if screenshot is not None else None,
-        ),
-        fmt,
-        view.preview_text,
+    # the parts go to --out; without it to the current folder, unless only --eml was asked for
+    parts = out if out is not None else None if eml is not None and not open_html else Path(".")
+    result = replay.preview(
+        env,
+        event,
+        order,
+        sample,
+        parts,
+        tpl,
+        timeout,
+        (screenshot, width, dark) if screenshot is not None else None,
+        eml,
     )
+    # with the message on stdout, the summary goes to stderr
+    render(result, fmt, view.preview_text, sys.stderr if to_stdout else None)
+    if open_html and result.html_file is not None:
+        from storectl.mail import desktop
+
+        output.note(desktop.open_html(Path(result.html_file)))
 
 
 @app.command("replay")
@@ -247,7 +294,7 @@ def replay_event(
         dry_run=dry_run,
         tpl=replay.templates(env, templates, locale),
         timeout=timeout,
-        confirm=lambda question: confirm(question, yes),
+        confirm=lambda question, plan: confirm(question, yes, plan),
     )
     output.render(report, fmt, view.replay_text)
     if report.failed:

@@ -202,7 +202,7 @@ def _change(
         config.load(options),
         request,
         enable=enable,
-        confirm=lambda question: confirm(question, yes),
+        confirm=lambda question, plan: confirm(question, yes, plan),
         warn=output.note,
     )
     output.render(report, fmt, view.region_changes_text)

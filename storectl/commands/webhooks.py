@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -241,7 +242,9 @@ def register(
     env, target_url, origin = _expected(options, url)
     request = request_for(target_url, origin)
     try:
-        report = registration.register(env, request, lambda question: confirm(question, yes))
+        report = registration.register(
+            env, request, lambda question, plan: confirm(question, yes, plan)
+        )
     except registration.SecretNotSaved as lost:
         import os
 
@@ -331,7 +334,7 @@ def send_test(
         raise typer.Exit(ExitCode.FAILED)
 
 
-def _never(question: str) -> None:
+def _never(question: str, _plan: Sequence[str]) -> None:
     """A dry run never asks; if it did, a fleet cannot answer for every store."""
     raise UsageError(f"{question.rstrip('?')}: not confirmed", hint="run it per store with --store")
 

@@ -12,7 +12,7 @@ from storectl.output import DoctorFormat, Painter, columns, label, to_json, use_
 from storectl.output.color import INFO_MARK, STATUS_MARK
 from storectl.output.github import append_step_summary, workflow_commands
 from storectl.output.junit import junit
-from storectl.output.table import is_info, row_lines
+from storectl.output.table import hanging, is_info, row_lines
 from storectl.redact import scrub, scrub_data
 
 
@@ -110,7 +110,7 @@ def doctor_table(report: DoctorReport, paint: Painter, quiet: bool = False) -> s
                 ]
             )
             if check.hint and check.status in (Status.WARN, Status.FAIL, Status.ERROR):
-                notes[len(rows) - 1] = [paint(f"      hint: {check.hint}", "dim")]
+                notes[len(rows) - 1] = hanging("      hint: ", check.hint, paint, "dim")
         for index, lines in enumerate(row_lines(rows, paint, indent=2)):
             out.extend(lines)
             out.extend(notes.get(index, []))

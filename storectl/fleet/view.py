@@ -17,7 +17,7 @@ from storectl.output import DoctorFormat, Painter, to_json, use_color, write
 from storectl.output.color import STATUS_MARK
 from storectl.output.github import append_fleet_summary, workflow_commands
 from storectl.output.junit import junit_suites
-from storectl.output.table import label
+from storectl.output.table import hanging, label
 from storectl.redact import scrub, scrub_data
 
 R = TypeVar("R")
@@ -53,7 +53,7 @@ def check_lines(checks: Sequence[Check], paint: Painter, verbose: bool) -> list[
             f"    {paint(mark, style)} {check.provider} {label(check)}: {stage}{check.summary}"
         )
         if check.hint and check.status in (Status.WARN, Status.FAIL, Status.ERROR):
-            out.append(paint(f"        hint: {check.hint}", "dim"))
+            out += hanging("        hint: ", check.hint, paint, "dim")
     return out
 
 

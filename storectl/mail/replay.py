@@ -11,8 +11,10 @@ from typing import Any
 
 from storectl.env import Env
 from storectl.errors import ConfigError, NetworkError, StorectlError, UsageError
+from storectl.fsutil import atomic_write, ensure_parent
 from storectl.mail import render as mail
 from storectl.model import Stage
+from storectl.output.console import write_bytes
 from storectl.providers import medusa_api, smtp_mailer
 from storectl.providers.values import stripe_mode
 from storectl.redact import clean_peer_text
@@ -60,6 +62,9 @@ class Preview:
     html_bytes: int = 0
     #: what Chromium measured for --screenshot (width, dark, overflows, low_contrast, ...)
     screenshot: dict[str, Any] | None = None
+    #: the HTML part's file (what --open shows), when the parts were written
+    html_file: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,25 +142,43 @@ def preview(
     event: str,
     order_id: str | None,
     sample: bool,
-    out: Path,
+    out: Path | None,
     tpl: mail.Templates,
     timeout: float,
     shot: tuple[Path, int, bool] | None = None,
+    eml: Path | None = None,
 ) -> Preview:
-    """Write the HTML and text parts; with `shot` (PNG, width, dark) also a browser screenshot."""
+    """Write the HTML and text parts into `out` (made if missing); with `eml` also the message
+    as `mail replay` would send it (a file, or stdout for `-`); with `shot` (PNG, width, dark)
+    a browser screenshot."""
     canonical = mail.event_name(event)
     if bool(order_id) == sample:
         raise UsageError("pass --order ID or --sample", hint="one of them, not both")
     order = mail.sample_order() if sample else _fetch_one(env, str(order_id), timeout)
     template = mail.EVENTS[canonical]
     rendered = tpl.render(template, order, store_name(env))
-    if not out.is_dir():
-        raise ConfigError(f"{out} is not a folder", hint="pass --out with an existing folder")
     files = []
-    for suffix, content in (("html", rendered.html), ("txt", rendered.text)):
-        path = out / f"{template}.{suffix}"
-        path.write_text(content, encoding="utf-8")
-        files.append(str(path))
+    html_file = None
+    if out is not None:
+        if out.exists() and not out.is_dir():
+            raise ConfigError(
+                f"{out} is not a folder", hint="pass --out with a folder (a missing one is made)"
+            )
+        for suffix, content in (("html", rendered.html), ("txt", rendered.text)):
+            path = out / f"{template}.{suffix}"
+            ensure_parent(path)
+            path.write_text(content, encoding="utf-8")
+            files.append(str(path))
+        html_file = files[0]
+    notes: list[str] = []
+    if eml is not None:
+        raw = _eml(env, rendered, order, canonical, notes)
+        if str(eml) == "-":
+            write_bytes(raw)
+        else:
+            ensure_parent(eml)
+            atomic_write(eml, raw)
+            files.append(str(eml))
     measured = None
     if shot is not None:
         from storectl.mail import browser
@@ -163,7 +186,38 @@ def preview(
         measured = browser.screenshot(rendered.html, *shot, timeout=timeout)
         files.append(measured["path"])
     size = len(rendered.html.encode())
-    return Preview(canonical, template, rendered.subject, tuple(files), size, measured)
+    return Preview(
+        canonical, template, rendered.subject, tuple(files), size, measured, html_file, tuple(notes)
+    )
+
+
+#: Stand-ins for an address the store's env or the order lacks, under a reserved name.
+PREVIEW_SENDER = "Store <store@storectl.invalid>"
+PREVIEW_RECIPIENT = "customer@storectl.invalid"
+
+
+def _eml(
+    env: Env, rendered: mail.Rendered, order: dict[str, Any], event: str, notes: list[str]
+) -> bytes:
+    """The message `replay --to-customer` would send for this order, as its wire bytes: the
+    same builder (`render.message`) and the same encoding (`smtp_mailer.wire`)."""
+    from_addr = env.value("SMTP_FROM")
+    if not from_addr:
+        from_addr = PREVIEW_SENDER
+        notes.append(f"SMTP_FROM is not set: the message's From is {PREVIEW_SENDER}")
+    recipient = str(order.get("email") or "")
+    if not recipient:
+        recipient = PREVIEW_RECIPIENT
+        notes.append(f"the order has no email: the message's To is {PREVIEW_RECIPIENT}")
+    order_id = str(order.get("id"))
+    bad = _unusable(order_id, "id") or _unusable(recipient, "email")
+    if bad is not None:
+        raise ConfigError(bad.replace(": not sent", ": no message to write"))
+    try:
+        msg = mail.message(rendered, sender=from_addr, to=recipient, event=event, order_id=order_id)
+    except ValueError as exc:  # a header the email package refuses (this order's data)
+        raise ConfigError(f"the message cannot be built: {clean_peer_text(str(exc))}") from None
+    return smtp_mailer.wire(msg)
 
 
 def _fetch_one(env: Env, order_id: str, timeout: float) -> dict[str, Any]:
@@ -228,7 +282,7 @@ def replay(
     dry_run: bool,
     tpl: mail.Templates,
     timeout: float,
-    confirm: Callable[[str], None],
+    confirm: Callable[[str, Sequence[str]], None],
     progress: Callable[[Delivery], None] | None = None,
 ) -> ReplayReport:
     """Render the event's template for each order and send it over one SMTP session."""
@@ -247,8 +301,6 @@ def replay(
             hint="pass --to you@example.com (or --to-customer to mail each order's customer)",
         )
     live = stripe_mode(env.value("STRIPE_API_KEY")) == "live" or env.environment == "production"
-    if to_customer and live and not dry_run:
-        confirm("Send replayed mail to REAL customers (live Stripe key or production)?")
     from_addr = sender(env)
     envelope_from = smtp_mailer.parseaddr_address(from_addr)
     name = store_name(env)
@@ -277,6 +329,13 @@ def replay(
                         raise
                     orders.append((order_id, None, exc))
 
+    if to_customer and live and not dry_run:
+        # asked once the orders are known, so the question shows who would get mail
+        confirm(
+            f"Send replayed mail to {len(orders)} REAL customer(s) (live Stripe key or "
+            "production)?",
+            recipient_lines(orders),
+        )
     deliveries: list[Delivery] = []
     connections = 0
     with smtp_mailer.SmtpMailer(env, timeout) as mailer:
@@ -322,6 +381,20 @@ def replay(
         connections=connections,
         duration_ms=round((time.monotonic() - started) * 1000),
     )
+
+
+def recipient_lines(
+    orders: Sequence[tuple[str, dict[str, Any] | None, StorectlError | None]],
+) -> list[str]:
+    """What `replay --to-customer` shows before it asks: each order and who would get its mail."""
+    lines = ["will send to:"]
+    for order_id, found, _problem in orders:
+        if found is None:
+            lines.append(f"  {clean_peer_text(order_id)}: not found, nothing sent")
+            continue
+        email = clean_peer_text(str(found.get("email") or "")) or "no email, nothing sent"
+        lines.append(f"  #{found.get('display_id')} {clean_peer_text(order_id)} → {email}")
+    return lines
 
 
 def _unusable(value: str, field: str) -> str | None:

@@ -41,6 +41,7 @@ def preview_text(result: Preview, paint: Painter) -> str:
             lines.append(paint(f"low contrast {item['ratio']}:1 {item['text']!r}", "yellow"))
         for src in shot["images_without_alt"]:
             lines.append(paint(f"image without alt text: {src}", "yellow"))
+    lines += [paint(f"note: {n}", "yellow") for n in result.notes]
     return "\n".join(lines)
 
 

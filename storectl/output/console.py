@@ -25,6 +25,18 @@ def write(text: str, stream: IO[str] | None = None, *, structured: bool = False)
     target.flush()
 
 
+def write_bytes(data: bytes) -> None:
+    """Bytes to stdout exactly as given (`mail preview --eml -`: a message with CRLF lines)."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream: the message is 7-bit, so ASCII is exact
+        sys.stdout.write(data.decode("ascii", "replace"))
+        sys.stdout.flush()
+        return
+    buffer.write(data)
+    buffer.flush()
+
+
 def error(message: str, hint: str | None = None, stage: str | None = None) -> None:
     """`Error: ...`, `stage: ...` (where a network failure broke) and `hint: ...` on stderr."""
     lines = [f"Error: {message}"]
@@ -40,14 +52,21 @@ def note(message: str) -> None:
     write(f"note: {message}", sys.stderr)
 
 
-def render(result: T, fmt: StatusFormat, text: Callable[[T, Painter], str]) -> None:
-    """A result as JSON, or as the human text `text` makes of it."""
+def render(
+    result: T,
+    fmt: StatusFormat,
+    text: Callable[[T, Painter], str],
+    stream: IO[str] | None = None,
+) -> None:
+    """A result as JSON, or as the human text `text` makes of it (on stdout unless `stream`:
+    stderr when stdout carries something else, like `mail preview --eml -`)."""
     result = scrub_data(result)
+    target = stream if stream is not None else sys.stdout
     match fmt:
         case StatusFormat.TABLE:
-            write(text(result, Painter(use_color(sys.stdout))))
+            write(text(result, Painter(use_color(target))), target)
         case StatusFormat.JSON:
-            write(to_json(result), structured=True)
+            write(to_json(result), target, structured=True)
         case _:
             assert_never(fmt)
 

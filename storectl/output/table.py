@@ -89,3 +89,14 @@ def is_info(check: Check) -> bool:
     """An info-level lint finding shown as a check: its status is ok (JSON stays so), but a
     table marks it `i`, not ✓."""
     return check.status is Status.OK and is_lint(check)
+
+
+def hanging(
+    lead: str, text: str, paint: Painter, *styles: str, width: int | None = None
+) -> list[str]:
+    """`lead` + `text` wrapped at the terminal width like a table's last column: continuation
+    lines start under the text (a hanging indent), words stay whole (hint lines, messages)."""
+    room = (width if width is not None else terminal_width()) - len(lead)
+    parts = _wrap(text, room) if room >= 20 and len(text) > room else [text]
+    pad = " " * len(lead)
+    return [paint(lead + parts[0], *styles), *(paint(pad + part, *styles) for part in parts[1:])]

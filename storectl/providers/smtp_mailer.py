@@ -300,6 +300,12 @@ class Mailer(Protocol):
     def close(self) -> None: ...
 
 
+def wire(message: EmailMessage) -> bytes:
+    """The bytes a message goes out as (and `mail preview --eml` writes): SMTP lines end in
+    CRLF, and smtplib's data() converts only str input, not bytes."""
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+
+
 class SmtpMailer:
     """Many messages over one SMTP session; reconnects once when the server drops it."""
 
@@ -329,8 +335,7 @@ class SmtpMailer:
 
         from storectl.net import limits
 
-        # SMTP lines end in CRLF, and smtplib's data() converts only str input, not bytes.
-        raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+        raw = wire(message)
 
         for attempt in (1, 2):
             if self.session is None:

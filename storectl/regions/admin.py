@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from storectl.env import Env
@@ -55,7 +55,7 @@ def change(
     request: Request,
     *,
     enable: bool,
-    confirm: Callable[[str], None],
+    confirm: Callable[[str, Sequence[str]], None],
     warn: Callable[[str], None],
 ) -> regions.RegionsReport:
     """Plan and (unless --dry-run) apply: 1 auth + 1 provider list + region pages + 1 write per
@@ -93,7 +93,10 @@ def change(
         changes = [c for c in plan if c.changed]
         if changes and not request.dry_run:
             verb = "Enable" if enable else "Disable"
-            confirm(f"{verb} {', '.join(wanted) or 'Stripe'} in {len(changes)} region(s)?")
+            confirm(
+                f"{verb} {', '.join(wanted) or 'Stripe'} in {len(changes)} region(s)?",
+                regions.plan_lines(changes),
+            )
             applied = []
             for item in plan:
                 if item.changed:

@@ -124,3 +124,13 @@ def plan_disable(
             hint="enable another provider first (e.g. pp_system_default), or pass --force",
         )
     return changes
+
+
+def plan_lines(changes: Sequence[RegionChange]) -> list[str]:
+    """What a confirmation shows before it asks: each region's providers before → after."""
+    lines = ["will change:"]
+    for c in changes:
+        before = ", ".join(c.before) or "none"
+        after = ", ".join(c.after) or "none"
+        lines.append(f"  {c.name} ({c.id}): {before} → {after}")
+    return lines

@@ -313,3 +313,14 @@ def test_event(now: int) -> tuple[str, bytes]:
         },
     }
     return event_id, json.dumps(event, separators=(",", ":")).encode()
+
+
+def plan_lines(actions: Sequence[Action]) -> list[str]:
+    """What a confirmation shows before it asks: each endpoint created, updated or deleted."""
+    lines = ["will change on Stripe:"]
+    for a in actions:
+        target = a.endpoint_id or "a new endpoint"
+        events = f" ({len(a.events)} events)" if a.events and a.kind is not Kind.DELETE else ""
+        reason = f": {a.reason}" if a.reason else ""
+        lines.append(f"  {a.kind.value} {target} {a.url}{events}{reason}")
+    return lines

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,7 +146,9 @@ def on_disk_problems(
     return []
 
 
-def register(env: Env, request: Request, confirm: Callable[[str], None]) -> webhooks.RegisterReport:
+def register(
+    env: Env, request: Request, confirm: Callable[[str, Sequence[str]], None]
+) -> webhooks.RegisterReport:
     api = stripe_api.Api(env, request.timeout)
     if api.live and request.url.startswith("http://"):
         raise UsageError(
@@ -174,7 +176,7 @@ def _register(
     api: stripe_api.Api,
     target: Path | None,
     notes: list[str],
-    confirm: Callable[[str], None],
+    confirm: Callable[[str, Sequence[str]], None],
 ) -> webhooks.RegisterReport:
     events = request.events or list(stripe.MEDUSA_EVENTS)
     has_secret, recorded = on_disk(env, target)
@@ -214,7 +216,10 @@ def _register(
     secret: str | None = None
     if actions and not request.dry_run:
         if api.live:
-            confirm(f"Change {len(actions)} webhook endpoint(s) on the LIVE Stripe account?")
+            confirm(
+                f"Change {len(actions)} webhook endpoint(s) on the LIVE Stripe account?",
+                webhooks.plan_lines(actions),
+            )
 
         def save(value: str, created_id: str) -> None:
             if not request.show_secret:
