@@ -210,3 +210,18 @@ def test_quote_value_refuses_what_no_form_holds() -> None:
         qt.quote_value("a\x00b")
     with pytest.raises(ValueError):
         qt.quote_value("'\"`\\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "owned"),
+    [
+        ("A=1\r\nexport  K = 'x'  # c\r\n", ["A=1", "K = 'x'"]),
+        ("S3_BUCKET\r\n=oops\r\nB=2", ["S3_BUCKET\r\n=oops", "B=2"]),
+        ('K=`a\r\nb\r\n` # c\r\nB="q"', ["K=`a\r\nb\r\n`", 'B="q"']),
+        ("\ufeffK=v#h\rL: w \n", ["K=v", "L: w"]),
+        ("K=\nB=1", ["K=", "B=1"]),
+    ],
+)
+def test_binding_spans_are_offsets_in_the_original_text(text: str, owned: list[str]) -> None:
+    """Each binding says which characters of the text as given it owns (CRLF not folded)."""
+    assert [text[b.start : b.end] for b in g.parse(text)] == owned

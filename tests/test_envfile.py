@@ -77,7 +77,18 @@ def test_new_file_is_created_0600(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["plain", "with space", 'quo"te', "hash#tag", "back\\slash", "$dollar", "it's $x", "a\nb"],
+    [
+        "plain",
+        "with space",
+        'quo"te',
+        "hash#tag",
+        "back\\slash",
+        "$dollar",
+        "it's $x",
+        "a\nb",
+        "\n",
+        "end\n",
+    ],
 )
 def test_quoted_values_read_back_exactly(tmp_path: Path, value: str) -> None:
     path = tmp_path / ".env"
@@ -196,3 +207,49 @@ def test_a_value_ending_in_a_newline_is_quoted_not_written_bare(tmp_path: Path, 
     set_value(path, "K", value)
     env = envmod.load(env_files=[path], process_env={})
     assert env.get("K") == value and env.get("A") == "1"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # the name and its '=' on two lines: node reads S3_BUCKET=oops, so both lines are its
+        ("A=1\nS3_BUCKET\n=oops\nB=2\n", "A=1\nS3_BUCKET=new123\nB=2\n"),
+        ("A=1\r\nS3_BUCKET\r\n=oops\r\nB=2\r\n", "A=1\r\nS3_BUCKET=new123\r\nB=2\r\n"),
+        # a multi-line backtick value (CRLF inside), its comment after the closing quote kept
+        (
+            "A=1\r\nS3_BUCKET=`one\r\ntwo` # media\r\nB=2\r\n",
+            "A=1\r\nS3_BUCKET=new123 # media\r\nB=2\r\n",
+        ),
+        # the export prefix and its odd blanks stay; so does a comment on the next line
+        ("export\tS3_BUCKET = 'x'\n# next\n", "export\tS3_BUCKET=new123\n# next\n"),
+        # an unterminated quote runs to the end of its line only
+        ('S3_BUCKET="abc # c\nB="2"\n', 'S3_BUCKET=new123 # c\nB="2"\n'),
+        # 'NAME: value' and a blank value
+        ("S3_BUCKET: old # c\nB=\n", "S3_BUCKET=new123 # c\nB=\n"),
+        ("S3_BUCKET=\n# c\nB=2\n", "S3_BUCKET=new123\n# c\nB=2\n"),
+        # a BOM is kept, undecodable bytes elsewhere too
+        ("\ufeffS3_BUCKET=old\nC=\udcff\n", "\ufeffS3_BUCKET=new123\nC=\udcff\n"),
+    ],
+)
+def test_the_writer_replaces_what_the_reader_reads(tmp_path: Path, before: str, after: str) -> None:
+    """The writer replaces exactly the bytes node's grammar gives the name, nothing more."""
+    path = tmp_path / ".env"
+    path.write_bytes(before.encode("utf-8", "surrogateescape"))
+    written = set_value(path, "S3_BUCKET", "new123")
+    assert written.replaced
+    assert path.read_bytes() == after.encode("utf-8", "surrogateescape")
+    assert envmod.load(env_files=[path], process_env={}).get("S3_BUCKET") == "new123"
+
+
+def test_a_refused_edit_leaves_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the new line would change how another name reads, nothing is written."""
+    from storectl.env import write
+    from storectl.errors import ConfigError
+
+    path = tmp_path / ".env"
+    # a quoting that opens a backtick it never closes: B's line would become part of K's value
+    monkeypatch.setattr(write, "quote", lambda value: "`" + value)
+    path.write_text("A=1\nK=old\nB=2`\n")
+    with pytest.raises(ConfigError, match="cannot edit"):
+        set_value(path, "K", "new")
+    assert path.read_text() == "A=1\nK=old\nB=2`\n"

@@ -80,7 +80,12 @@ class Binding:
     """One ``KEY=value`` dotenv recognised: its value before expansion and where it came from.
 
     ``quote`` is the quote that enclosed the value ("'", '"', "`" or "" when bare); ``notes`` name
-    the surprising readings (see `NOTES`).
+    the surprising readings (see `NOTES`). ``start``/``end`` are offsets in the text as given
+    (CRLF counted as two characters): from the name's first character to just past the value
+    (its closing quote included; a name continued on the next line, a value taken from the next
+    line or spanning several lines included). An ``export`` prefix and the indentation before,
+    and the blanks and ``# comment`` after, belong to the line, not to the binding: the writer
+    replaces exactly these characters, so it and the reader agree on what a name owns.
     """
 
     name: str
@@ -88,6 +93,8 @@ class Binding:
     line: int
     quote: str
     notes: tuple[str, ...] = ()
+    start: int = 0
+    end: int = 0
 
 
 NOTES = {
@@ -198,15 +205,21 @@ def _line_starts(text: str) -> list[int]:
 def parse_file(text: str) -> tuple[list[Binding], list[IgnoredLine]]:
     """Every binding dotenv 16 reads from ``text``, in order (duplicates included), and the
     lines it silently skips. Line numbers count ``\\n``, ``\\r\\n`` and a lone ``\\r``."""
-    from bisect import bisect_right
+    from bisect import bisect_left, bisect_right
 
     src = _NEWLINES.sub("\n", text) if "\r" in text else text
     starts = _line_starts(src)
+    # dotenv folds CRLF to LF before matching: where it did (in `src` offsets), to map back.
+    folded = [at - k for k, at in enumerate(_crlf_at(text))] if "\r\n" in text else []
     bindings: list[Binding] = []
     covered: list[tuple[int, int]] = []
     for m in _LINE.finditer(src):
         key = m.group("key")
         raw = m.group("value") or ""
+        start, end = m.start("key"), _binding_end(m, raw)
+        if folded:
+            start += bisect_left(folded, start)
+            end += bisect_left(folded, end)
         value = raw.strip(_JS_WS_CHARS)
         first = value[:1]
         value = _UNQUOTE.sub(_group2, value) if first in "'\"`" and first else value
@@ -215,9 +228,27 @@ def parse_file(text: str) -> tuple[list[Binding], list[IgnoredLine]]:
         notes = _notes(m, src, key, raw, value, first)
         quote = first if m.group("quoted") is not None else ""
         line = bisect_right(starts, m.start("key"))
-        bindings.append(Binding(key, value, line, quote, notes))
+        bindings.append(Binding(key, value, line, quote, notes, start, end))
         covered.append((m.start(), m.end()))
     return bindings, _ignored(src, starts, covered)
+
+
+def _crlf_at(text: str) -> list[int]:
+    """Offsets of every CRLF in ``text``."""
+    out: list[int] = []
+    i = text.find("\r\n")
+    while i != -1:
+        out.append(i)
+        i = text.find("\r\n", i + 2)
+    return out
+
+
+def _binding_end(m: re.Match[str], raw: str) -> int:
+    """Just past the value's last non-blank character (or the ``=``/``:`` when there is none),
+    in the matched text's offsets."""
+    if m.group("value") is not None:
+        return m.start("value") + len(raw.rstrip(_JS_WS_CHARS))
+    return m.start("sep") + len(m.group("sep").rstrip(_JS_WS_CHARS))
 
 
 Parsed = tuple[list[Binding], list[IgnoredLine]]

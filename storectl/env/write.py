@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import io
 import os
 import re
 import stat
@@ -13,10 +12,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from storectl.env import grammar
 from storectl.errors import ConfigError
 from storectl.fsutil import atomic_write
 
-_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_./:@+=,-]*")  # fullmatch: `$` would let a final "\n" through
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_./:@+=,-]*")
 
 
 @dataclass(frozen=True)
@@ -33,28 +33,6 @@ class Written:
 #: What others (not the owner, not the group) may do with a file of secrets: nothing.
 _OTHERS = stat.S_IRWXO
 _NEW_FILE_MODE = 0o600
-# An inline comment after an unquoted value (python-dotenv: whitespace, then '#').
-_UNQUOTED_COMMENT = re.compile(r"\s+#.*$", re.DOTALL)
-
-
-def _keep_comment(chunk: str, key: str) -> str:
-    """The inline `# comment` (with the blanks before it) of a `KEY=value` chunk, or ""."""
-    body = chunk.rstrip("\r\n")
-    rest = body.split("=", 1)[1].lstrip(" \t") if "=" in body else ""
-    if rest[:1] in ("'", '"'):
-        quote_char, index = rest[0], 1
-        while index < len(rest):
-            if rest[index] == "\\" and quote_char == '"':
-                index += 2
-                continue
-            if rest[index] == quote_char:
-                break
-            index += 1
-        after = rest[index + 1 :]
-        match = re.match(r"^[ \t]*#.*$", after, re.DOTALL)
-        return after if match else ""
-    match = _UNQUOTED_COMMENT.search(rest.split("\n", 1)[0])
-    return match.group(0) if match else ""
 
 
 def _permissions(path: Path) -> tuple[int, tuple[int, int] | None, str | None]:
@@ -133,7 +111,7 @@ def locked(folder: Path) -> Iterator[None]:
 def quote(value: str) -> str:
     """The value as node's dotenv 16 + dotenv-expand 11 read it back: bare when safe, else
     `quoting.quote_value` (every `$` escaped: quotes do not stop dotenv-expand 11)."""
-    if _PLAIN_VALUE.fullmatch(value):
+    if _PLAIN_VALUE.fullmatch(value):  # whole: a `$`-anchored match lets a final "\n" through
         return value
     from storectl.env.quoting import quote_value
 
@@ -147,14 +125,51 @@ def quote(value: str) -> str:
         ) from None
 
 
-def _chunks(text: str) -> list[tuple[str, str | None]]:
-    """The file as consecutive chunks (each binding's original text) with the key each defines."""
-    from dotenv.parser import parse_stream
+#: Readings where a `#` right after the value cut it short: what follows was meant as part of
+#: the value, not as a comment, so the writer drops it with the old value.
+_CUT_AT_HASH = frozenset({"hash-cut", "empty-before-hash"})
 
-    return [
-        (binding.original.string, binding.key if not binding.error else None)
-        for binding in parse_stream(io.StringIO(text))
-    ]
+
+def _replace(text: str, key: str, line: str) -> tuple[str, int] | None:
+    """``text`` with the last binding of ``key`` (the one node reads) replaced by ``line``,
+    using the grammar's span for it, and that binding's line number; None when it has none.
+
+    Everything outside the span stays: an ``export`` prefix and indentation before it, the
+    blanks, inline ``# comment`` and line ending after it (a comment glued to a bare value
+    was part of the value to the author, and goes; see `_CUT_AT_HASH`)."""
+    found = [b for b in grammar.parse(text) if b.name == key]
+    if not found:
+        return None
+    last = found[-1]
+    end = last.end
+    if _CUT_AT_HASH.intersection(last.notes):
+        end = _line_end(text, end)
+    return text[: last.start] + line + text[end:], last.line
+
+
+def _line_end(text: str, at: int) -> int:
+    """Where the line holding offset ``at`` ends (before its CR/LF), or the text's end."""
+    ends = [i for i in (text.find("\n", at), text.find("\r", at)) if i != -1]
+    return min(ends, default=len(text))
+
+
+def _check(before: str, after: str, key: str, line: str, path: Path) -> None:
+    """Refuse the edit unless node's grammar reads ``after`` as ``before`` with only ``key``'s
+    value changed: a rewrite must never shift what another name (or this one) owns."""
+    old = [(b.name, b.value) for b in grammar.parse(before)]
+    new = [(b.name, b.value) for b in grammar.parse(after)]
+    value = grammar.parse(line)[0].value
+    last = max((i for i, (name, _) in enumerate(old) if name == key), default=None)
+    if last is None:
+        old.append((key, value))
+    else:
+        old[last] = (key, value)
+    if old != new:
+        raise ConfigError(
+            f"cannot edit {path} safely: the new line would change how the rest of the file "
+            "is read",
+            hint=f"set {key} by hand",
+        )
 
 
 def set_value(path: Path, key: str, value: str) -> Written:
@@ -162,7 +177,9 @@ def set_value(path: Path, key: str, value: str) -> Written:
     definition in place (its inline `# comment` kept), or append it; keep every other byte,
     and the file's owner, group and mode (less any access for others, said in `note`).
 
-    A symlinked env file (a deploy's shared/.env, say) is written through: the link stays."""
+    Which bytes the definition owns is what node's grammar (`grammar.parse`) says, the same
+    parse the reader uses. A symlinked env file (a deploy's shared/.env, say) is written
+    through: the link stays."""
     path = path.resolve() if path.is_symlink() else path
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
@@ -174,37 +191,24 @@ def set_value(path: Path, key: str, value: str) -> Written:
             raw = b""
         except OSError as exc:
             raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+        # One character per undecodable byte (the reader's U+FFFD reads the same to the
+        # grammar: neither blank, quote, '#', '=' nor a name character), written back as it was.
         text = raw.decode("utf-8", errors="surrogateescape")
-        bom = "\ufeff" if text.startswith("\ufeff") else ""
-        text = text.removeprefix(bom)
         newline = "\r\n" if "\r\n" in text else "\n"
-        chunks = _chunks(text)
-        if "".join(chunk for chunk, _ in chunks) != text:  # the parser lost bytes: don't edit
-            raise ConfigError(
-                f"cannot edit {path} safely: the dotenv parser does not account for every byte",
-                hint=f"set {key} by hand",
-            )
-        last = max((i for i, (_, name) in enumerate(chunks) if name == key), default=None)
         line = f"{key}={quote(value)}"
-        if last is not None:
-            chunk = chunks[last][0]
-            stripped = chunk.lstrip()
-            lead = chunk[: len(chunk) - len(stripped)]
-            export = "export " if re.match(r"export\s", stripped) else ""
-            ending = newline if chunk.endswith(("\n", "\r")) else ""
-            before = "".join(c for c, _ in chunks[:last]) + lead
-            comment = _keep_comment(stripped, key)
-            after = "".join(c for c, _ in chunks[last + 1 :])
-            new_text = before + export + line + comment + ending + after
-            number = before.count("\n") + 1
+        replaced = _replace(text, key, line)
+        if replaced is not None:
+            new_text, number = replaced
         else:
-            sep = newline if text and not text.endswith(("\n", "\r")) else ""
+            body = text.removeprefix("\ufeff")
+            sep = newline if body and not body.endswith(("\n", "\r")) else ""
             new_text = text + sep + line + newline
-            number = (text + sep).count("\n") + 1
+            number = (body + sep).count("\n") + 1
+        _check(text, new_text, key, line, path)
         mode, owner, note = _permissions(path)
-        data = (bom + new_text).encode("utf-8", errors="surrogateescape")
+        data = new_text.encode("utf-8", errors="surrogateescape")
         atomic_write(path, data, mode=mode, owner=owner)
-    return Written(path, last is not None, number, note)
+    return Written(path, replaced is not None, number, note)
 
 
 def check_writable(path: Path) -> Path:

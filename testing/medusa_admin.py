@@ -1,0 +1,373 @@
+"""The Medusa double's /admin/* routes, one handler per route group (files, notifications,
+regions, the store's catalog, orders, payments), and the `fields` and paging rules they share.
+The request plumbing, auth and the other rooms are in testing/medusa_server.py."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from testing.http_double import JsonHandler
+from testing.medusa_data import (
+    CONTRACT_ORDER_EXTRA,
+    REGION_DEFAULT_FIELDS,
+    MedusaState,
+    provider_record,
+)
+
+Query = dict[str, list[str]]
+#: A route group: True when it answered the request.
+Group = Callable[[str, str, Query, Any], bool]
+
+#: What GET /admin/payments shows without `fields`.
+PAYMENT_DEFAULT_FIELDS = (
+    "id",
+    "currency_code",
+    "amount",
+    "captured_at",
+    "payment_collection_id",
+    "payment_session_id",
+    "captures",
+    "refunds",
+)
+#: What POST /admin/regions/{id} accepts.
+REGION_UPDATE_FIELDS = frozenset(
+    {
+        "name",
+        "currency_code",
+        "countries",
+        "automatic_taxes",
+        "payment_providers",
+        "metadata",
+        "is_tax_inclusive",
+    }
+)
+
+
+def fields_of(query: Query) -> list[str]:
+    """Medusa's `fields` parameter, every value and comma-separated item."""
+    return [f for item in query.get("fields", []) for f in item.split(",") if f]
+
+
+def _number(query: Query, name: str, default: int) -> int:
+    return int(query.get(name, [str(default)])[0])
+
+
+class AdminRoutes(JsonHandler):
+    """The admin routes of `MedusaHandler` (the actor is already authorised)."""
+
+    state: MedusaState
+    json_type = "application/json; charset=utf-8"
+    _raw: bytes = b""
+
+    def _html_404(self, method: str, path: str) -> None:
+        page = (
+            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>Error</title>\n</head>\n<body>\n<pre>Cannot {method} {path}</pre>\n"
+            "</body>\n</html>\n"
+        )
+        self._send(404, page, "text/html; charset=utf-8")
+
+    def _page(
+        self,
+        key: str,
+        items: list[Any],
+        query: Query,
+        default: int = 20,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """One page of `items` under `key`, with count, offset and limit (Medusa's list shape)."""
+        limit = _number(query, "limit", default)
+        offset = _number(query, "offset", 0)
+        page = items[offset : offset + limit]
+        body = {key: page, "count": len(items), "offset": offset, "limit": limit}
+        self._send(200, body, headers=headers)
+
+    def _admin(self, method: str, path: str, query: Query, body: Any) -> None:
+        groups: tuple[Group, ...] = (
+            self._files,
+            self._notifications,
+            self._regions,
+            self._catalog,
+            self._orders,
+        )
+        if not any(group(method, path, query, body) for group in groups):
+            self._html_404(method, path)
+
+    # --- files and notifications ------------------------------------------------------------
+
+    def _files(self, method: str, path: str, query: Query, body: Any) -> bool:
+        if path == "/admin/uploads" and method == "POST":
+            self._upload()
+        elif path.startswith("/admin/uploads/") and method == "DELETE":
+            self._delete_file(path.rsplit("/", 1)[1])
+        else:
+            return False
+        return True
+
+    def _delete_file(self, file_id: str) -> None:
+        with self.state.lock:
+            removed = self.state.files.pop(file_id, None)
+        if removed is None:
+            self._send(404, {"type": "not_found", "message": f"File with id: {file_id} not found"})
+            return
+        if self.state.file_store is not None:
+            self.state.file_store(file_id, None)
+        self._send(200, {"id": file_id, "object": "file", "deleted": True})
+
+    def _upload(self) -> None:
+        """POST /admin/uploads, multipart with field `files`; answers each file's id and URL."""
+        from email.parser import BytesParser
+        from email.policy import HTTP
+
+        content_type = self.headers.get("Content-Type") or ""
+        if not content_type.startswith("multipart/form-data"):
+            self._send(400, {"type": "invalid_data", "message": "No files were uploaded"})
+            return
+        message = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + self._raw
+        )
+        uploaded = []
+        for part in message.iter_parts():
+            if part.get_param("name", header="content-disposition") != "files":
+                continue
+            name = part.get_filename() or "file"
+            file_id = f"{int(time.time() * 1000)}-{name}"
+            with self.state.lock:
+                payload = part.get_payload(decode=True)
+                self.state.files[file_id] = payload if isinstance(payload, bytes) else b""
+            if self.state.file_store is not None:
+                self.state.file_store(file_id, self.state.files[file_id])
+            uploaded.append({"id": file_id, "url": f"{self.state.file_url}/{file_id}"})
+        if not uploaded:
+            self._send(400, {"type": "invalid_data", "message": "No files were uploaded"})
+            return
+        self._send(200, {"files": uploaded})
+
+    def _file_path(self, path: str) -> str | None:
+        """The file id when `path` is under the file URL this double hands out."""
+        base = urlsplit(self.state.file_url).path.rstrip("/")
+        if base and path.startswith(base + "/"):
+            return path[len(base) + 1 :]
+        return None
+
+    def _notifications(self, method: str, path: str, query: Query, body: Any) -> bool:
+        if path != "/admin/notifications" or method != "GET":
+            return False
+        found = [
+            n
+            for n in self.state.notifications
+            if "resource_id" not in query or n["resource_id"] in query["resource_id"]
+        ]
+        self._page("notifications", found, query)
+        return True
+
+    # --- regions ----------------------------------------------------------------------------
+
+    def _regions(self, method: str, path: str, query: Query, body: Any) -> bool:
+        if path == "/admin/regions" and method == "GET":
+            shown = [self._fields(r, query) for r in self.state.regions]
+            self._page("regions", shown, query, default=50)
+            return True
+        if not path.startswith("/admin/regions/"):
+            return False
+        region_id = path.rsplit("/", 1)[1]
+        region = next((r for r in self.state.regions if r["id"] == region_id), None)
+        if region is None:
+            quoted = f'"{region_id}"' if method == "POST" else region_id
+            self._send(404, {"type": "not_found", "message": f"Region with id {quoted} not found"})
+        elif method == "GET":
+            self._send(200, {"region": self._fields(region, query)})
+        elif method == "POST":
+            self._update_region(region, query, body)
+        else:
+            self._html_404(method, path)
+        return True
+
+    def _fields(self, region: dict[str, Any], query: Query) -> dict[str, Any]:
+        """Medusa's `fields`: plain names, `*relation` for a whole relation, `rel.field`;
+        unknown names are ignored; payment_providers only when asked for."""
+        fields = fields_of(query)
+        if not fields:
+            return {k: region[k] for k in REGION_DEFAULT_FIELDS}
+        shown: dict[str, Any] = {"id": region["id"]}
+        for name in fields:
+            key = name.lstrip("*+").split(".")[0]
+            if key == "payment_providers":
+                shown[key] = [provider_record(p) for p in region["payment_providers"]]
+            elif key in region:
+                shown[key] = region[key]
+        return shown
+
+    def _update_region(self, region: dict[str, Any], query: Query, body: Any) -> None:
+        """POST /admin/regions/{id}; payment_providers REPLACES the region's list."""
+        if not isinstance(body, dict):
+            body = {}
+        problem = _region_update_problem(body, self.state.providers)
+        if problem is not None:
+            self._send(*problem)
+            return
+        if "payment_providers" in body:
+            with self.state.lock:
+                region["payment_providers"] = list(dict.fromkeys(body["payment_providers"]))
+        if "name" in body:
+            region["name"] = body["name"]
+        self._send(200, {"region": self._fields(region, query)})
+
+    # --- the store's catalog: payment providers, api keys, locations, shipping ---------------
+
+    def _catalog(self, method: str, path: str, query: Query, body: Any) -> bool:
+        if method != "GET":
+            return False
+        if path == "/admin/payments/payment-providers":
+            items = [{"id": p, "is_enabled": True} for p in self.state.providers]
+            self._page("payment_providers", items, query)
+        elif path == "/admin/api-keys":
+            wanted = query.get("type", [None])[0]
+            keys = [k for k in self.state.api_keys if wanted in (None, k["type"])]
+            self._page("api_keys", [self._key_fields(k, query) for k in keys], query)
+        elif path == "/admin/stock-locations":
+            channel = query.get("sales_channel_id", [None])[0]
+            found = [
+                {"id": loc["id"], "name": loc["name"]}
+                for loc in self.state.stock_locations
+                if channel is None or channel in loc["sales_channels"]
+            ]
+            self._page("stock_locations", found, query)
+        elif path == "/admin/shipping-options":
+            location = query.get("stock_location_id", [None])[0]
+            found = [
+                _shipping_option(o)
+                for o in self.state.shipping_options
+                if location is None or o["stock_location_id"] == location
+            ]
+            self._page("shipping_options", found, query)
+        else:
+            return False
+        return True
+
+    def _key_fields(self, key: dict[str, Any], query: Query) -> dict[str, Any]:
+        """An api key; its sales channels only when asked for (`*sales_channels`)."""
+        shown = {k: v for k, v in key.items() if k != "sales_channels"}
+        if any(f.lstrip("*+").split(".")[0] == "sales_channels" for f in fields_of(query)):
+            shown["sales_channels"] = [
+                c for c in self.state.sales_channels if c["id"] in key["sales_channels"]
+            ]
+        return shown
+
+    # --- orders and payments ----------------------------------------------------------------
+
+    def _orders(self, method: str, path: str, query: Query, body: Any) -> bool:
+        if method != "GET":
+            return False
+        if path == "/admin/payments":
+            self._payments(query)
+        elif path.startswith("/admin/orders/"):
+            order_id = path.rsplit("/", 1)[1]
+            order = self.state.orders.get(order_id)
+            if order is None:
+                self._send(404, {"type": "not_found", "message": f"Order id not found: {order_id}"})
+            else:
+                self._send(200, {"order": order_fields(order, query)})
+        elif path == "/admin/orders":
+            since = query.get("created_at[$gte]", [""])[0]
+            found = sorted(
+                (o for o in self.state.orders.values() if o["created_at"] >= since),
+                key=lambda o: str(o["created_at"]),
+                reverse=query.get("order", [""])[0].startswith("-"),
+            )
+            self._page("orders", [order_fields(o, query) for o in found], query, default=50)
+        else:
+            return False
+        return True
+
+    def _payments(self, query: Query) -> None:
+        """GET /admin/payments: several values of a filter as a repeated key or with brackets
+        (`k[]=`, `k[0]=`); a comma-separated value is one value and matches nothing."""
+        found = list(self.state.payments)
+        for name in ("id", "payment_session_id"):
+            wanted = [
+                v
+                for key, values in query.items()
+                if key == name
+                or (key.startswith(f"{name}[") and key[len(name) + 1 : -1].isdigit())
+                or key == f"{name}[]"
+                for v in values
+            ]
+            if wanted:
+                found = [p for p in found if p[name] in wanted]
+        since = query.get("created_at[$gte]", [""])[0]
+        if since:
+            found = [p for p in found if p["created_at"] >= since]
+        fields = fields_of(query)
+        names = [f.lstrip("*+") for f in fields] if fields else list(PAYMENT_DEFAULT_FIELDS)
+        self._page("payments", [{k: p[k] for k in ["id", *names] if k in p} for p in found], query)
+
+
+def _region_update_problem(body: dict[str, Any], providers: Any) -> tuple[int, Any] | None:
+    """Medusa's answer refusing a region update, or None: unknown fields, a payment_providers
+    that is not an array, or a provider that is not enabled."""
+    unknown = [k for k in body if k not in REGION_UPDATE_FIELDS]
+    if unknown:
+        names = ", ".join(f"'{k}'" for k in unknown)
+        message = f"Invalid request: Unrecognized fields: {names}"
+        return 400, {"type": "invalid_data", "message": message}
+    if "payment_providers" not in body:
+        return None
+    wanted = body["payment_providers"]
+    if not isinstance(wanted, list):
+        return 400, {
+            "type": "invalid_data",
+            "message": "Invalid request: Expected type: 'array' for field "
+            f"'payment_providers', got: '{wanted}'",
+        }
+    unknown_ids = [p for p in wanted if p not in providers]
+    if unknown_ids:
+        return 404, {
+            "type": "not_found",
+            "message": f"Payment providers with ids {', '.join(unknown_ids)} not "
+            "found or not enabled",
+        }
+    return None
+
+
+def _shipping_option(option: dict[str, Any]) -> dict[str, Any]:
+    """A shipping option with its service zone's countries, as the admin list shows it."""
+    return {
+        "id": option["id"],
+        "name": option["name"],
+        "service_zone": {
+            "id": "serzo_" + option["id"][3:],
+            "geo_zones": [
+                {"id": f"fgz_{c}", "type": "country", "country_code": c}
+                for c in option["countries"]
+            ],
+        },
+    }
+
+
+def order_fields(order: dict[str, Any], query: Query) -> dict[str, Any]:
+    """Medusa's fields for orders: without them, no email and no currency_code (contract)."""
+    fields = fields_of(query)
+    if not fields:
+        return {k: v for k, v in order.items() if k not in CONTRACT_ORDER_EXTRA}
+    shown: dict[str, Any] = {"id": order["id"]}
+    nested: dict[str, list[str]] = {}
+    for name in fields:
+        bare = name.lstrip("*+")
+        key, _, sub = bare.partition(".")
+        if key not in order:
+            continue
+        if sub:
+            nested.setdefault(key, []).append(sub)
+        else:
+            shown[key] = order[key]
+    for key, subs in nested.items():
+        value = order[key]
+        if isinstance(value, list):
+            shown[key] = [{s: item.get(s) for s in ["id", *subs] if s in item} for item in value]
+        elif isinstance(value, dict):
+            shown[key] = {s: value.get(s) for s in subs}
+    return shown
