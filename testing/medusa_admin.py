@@ -16,6 +16,7 @@ from testing.medusa_data import (
     MedusaState,
     provider_record,
 )
+from testing.medusa_queries import query_problem, unrecognized
 
 Query = dict[str, list[str]]
 #: A route group: True when it answered the request.
@@ -221,7 +222,10 @@ class AdminRoutes(JsonHandler):
     def _catalog(self, method: str, path: str, query: Query, body: Any) -> bool:
         if method != "GET":
             return False
-        if path == "/admin/payments/payment-providers":
+        problem = query_problem(path, query)
+        if problem is not None:
+            self._send(400, problem)
+        elif path == "/admin/payments/payment-providers":
             items = [{"id": p, "is_enabled": True} for p in self.state.providers]
             self._page("payment_providers", items, query)
         elif path == "/admin/api-keys":
@@ -249,12 +253,18 @@ class AdminRoutes(JsonHandler):
         return True
 
     def _key_fields(self, key: dict[str, Any], query: Query) -> dict[str, Any]:
-        """An api key; its sales channels only when asked for (`*sales_channels`)."""
+        """An api key. Its sales channels' id and name are default fields (query-config.js);
+        `*sales_channels` asks for all of theirs; `fields` without a +/-/* prefix replaces
+        the defaults (FieldParser), so then they come only when named."""
         shown = {k: v for k, v in key.items() if k != "sales_channels"}
-        if any(f.lstrip("*+").split(".")[0] == "sales_channels" for f in fields_of(query)):
-            shown["sales_channels"] = [
-                c for c in self.state.sales_channels if c["id"] in key["sales_channels"]
-            ]
+        fields = fields_of(query)
+        named = any(f.lstrip("*+").split(".")[0] == "sales_channels" for f in fields)
+        replaced = any(not f.startswith(("+", "-", "*")) and not f.endswith(".*") for f in fields)
+        channels = [c for c in self.state.sales_channels if c["id"] in key["sales_channels"]]
+        if named:
+            shown["sales_channels"] = channels
+        elif not replaced and "-sales_channels" not in fields:
+            shown["sales_channels"] = [{"id": c["id"], "name": c["name"]} for c in channels]
         return shown
 
     # --- orders and payments ----------------------------------------------------------------
@@ -311,9 +321,7 @@ def _region_update_problem(body: dict[str, Any], providers: Any) -> tuple[int, A
     that is not an array, or a provider that is not enabled."""
     unknown = [k for k in body if k not in REGION_UPDATE_FIELDS]
     if unknown:
-        names = ", ".join(f"'{k}'" for k in unknown)
-        message = f"Invalid request: Unrecognized fields: {names}"
-        return 400, {"type": "invalid_data", "message": message}
+        return 400, unrecognized(unknown)
     if "payment_providers" not in body:
         return None
     wanted = body["payment_providers"]

@@ -197,6 +197,9 @@ class MedusaState:
     cors: dict[str, str] = field(default_factory=dict)
     #: NODE_ENV=production on the "server": the session cookie is Secure
     production: bool = False
+    #: the X-Forwarded-Proto a TLS proxy in front would add (testing/tlsproxy.py forwards
+    #: bytes and cannot): without "https" a production backend sets no session cookie
+    forwarded_proto: str | None = None
     api_keys: list[dict[str, Any]] = field(default_factory=list)
     sales_channels: list[dict[str, Any]] = field(default_factory=list)
     #: stock locations, each with the ids of the sales channels it is linked to
@@ -253,6 +256,7 @@ class MedusaState:
             "auth": DEFAULT_ADMIN_CORS,
         }
         self.production = False
+        self.forwarded_proto = None
         self.sales_channels = [{"id": "sc_01DEFAULT", "name": "Default Sales Channel"}]
         self.api_keys = [
             _api_key("apk_01DEFAULT", "Default Publishable API Key", PUBLISHABLE_KEY),

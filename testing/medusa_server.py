@@ -21,6 +21,7 @@ import secrets
 from base64 import b64decode
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -47,6 +48,7 @@ from testing.medusa_data import (
     cors_allows,
     fields_example_order,
 )
+from testing.medusa_queries import query_problem
 
 #: The double's data lives in testing/medusa_data.py; tests import it from here too.
 __all__ = [
@@ -185,13 +187,17 @@ class MedusaHandler(AdminRoutes):
         }
 
     def _preflight(self, path: str) -> None:
-        """204 always; Access-Control-Allow-Origin only for an origin in the route's list."""
+        """204 always; Access-Control-Allow-Origin only for an origin in the route's list.
+
+        The cors package (2.8.5, `credentials: true`) sends the other preflight headers
+        whatever the origin: only Allow-Origin tells an allowed origin from a refused one."""
         headers = self._cors_headers(path)
-        if "Access-Control-Allow-Origin" in headers:
-            headers["Access-Control-Allow-Methods"] = "GET,HEAD,PUT,PATCH,POST,DELETE"
-            requested = self.headers.get("Access-Control-Request-Headers")
-            if requested:
-                headers["Access-Control-Allow-Headers"] = requested
+        headers["Access-Control-Allow-Credentials"] = "true"
+        headers["Access-Control-Allow-Methods"] = "GET,HEAD,PUT,PATCH,POST,DELETE"
+        requested = self.headers.get("Access-Control-Request-Headers")
+        if requested:
+            headers["Access-Control-Allow-Headers"] = requested
+            headers["Vary"] = "Origin, Access-Control-Request-Headers"
         self.send_response(204)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -199,10 +205,15 @@ class MedusaHandler(AdminRoutes):
         self.end_headers()
 
     def _store(self, method: str, path: str, query: Query) -> None:
-        """/store/* with a publishable key: unknown or revoked keys are refused (contract)."""
+        """/store/* with a publishable key: unknown or revoked keys are refused (contract);
+        a key whose revoked_at is still ahead works (ensure-publishable-api-key.js)."""
         token = self.headers.get("x-publishable-api-key")
-        key = next((k for k in self.state.api_keys if k["token"] == token), None)
-        if key is None or key["revoked_at"]:
+        key = next(
+            (k for k in self.state.api_keys if k["token"] == token and k["type"] == "publishable"),
+            None,
+        )
+        now = datetime.now(UTC)
+        if key is None or (key["revoked_at"] and datetime.fromisoformat(key["revoked_at"]) <= now):
             self._send(
                 400,
                 {
@@ -212,7 +223,10 @@ class MedusaHandler(AdminRoutes):
             )
             return
         cors = self._cors_headers(path)
-        if path == "/store/regions" and method == "GET":
+        problem = query_problem(path, query) if method == "GET" else None
+        if problem is not None:
+            self._send(400, problem, headers=cors)
+        elif path == "/store/regions" and method == "GET":
             shown = [self._fields(r, query) for r in self.state.regions]
             self._page("regions", shown, query, default=50, headers=cors)
         elif path == "/store/products" and method == "GET":
@@ -221,17 +235,25 @@ class MedusaHandler(AdminRoutes):
             self._html_404(method, path)
 
     def _session(self) -> None:
-        """POST /auth/session with a user's JWT: the session cookie, Secure in production."""
+        """POST /auth/session with a user's JWT (bearer only: a secret key is 401).
+
+        In production the cookie is `Secure; SameSite=Lax`, and express-session (`proxy:
+        true`) sets it only when the request came over TLS or with `X-Forwarded-Proto:
+        https`; otherwise the answer is 200 without Set-Cookie. Elsewhere: no SameSite."""
         header = self.headers.get("Authorization", "")
         if not header.startswith("Bearer ") or header[7:] not in self.state.tokens:
             self._send(401, {"message": "Unauthorized"})
             return
+        user = {"id": "user_01ADMIN", "email": ADMIN_EMAIL}
+        proto = self.headers.get("X-Forwarded-Proto") or self.state.forwarded_proto or ""
+        if self.state.production and proto.split(",")[0].strip().lower() != "https":
+            self._send(200, {"user": user})
+            return
         cookie = (
             "connect.sid=s%3A" + secrets.token_hex(16) + "; Path=/; "
             "Expires=Fri, 27 Nov 2026 03:10:00 GMT; HttpOnly"
-            + ("; Secure; SameSite=Lax" if self.state.production else "; SameSite=Lax")
+            + ("; Secure; SameSite=Lax" if self.state.production else "")
         )
-        user = {"id": "user_01ADMIN", "email": ADMIN_EMAIL}
         self._send(200, {"user": user}, headers={"Set-Cookie": cookie})
 
     def _login(self, body: dict[str, Any]) -> None:

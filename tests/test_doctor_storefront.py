@@ -279,6 +279,7 @@ def test_session_cookie_over_https(medusa_server: MedusaServer, certs: Certs) ->
         env = admin_env(medusa_server, url, NODE_ENV="production", SSL_CERT_FILE=str(certs.ca))
         not_secure = live(doctor(env, only="medusa"))["session-cookie"]
         medusa_server.state.production = True
+        medusa_server.state.forwarded_proto = "https"  # a proxy that says so
         secure = live(doctor(env, only="medusa"))["session-cookie"]
     assert status(not_secure) == ("fail", "CONFIG")
     assert "NODE_ENV=production" in not_secure["hint"]
@@ -297,3 +298,89 @@ def test_the_double_refuses_without_trimming(medusa_server: MedusaServer) -> Non
         )
         assert answer.status_code == 204
         assert ("access-control-allow-origin" in answer.headers) is allowed
+        # the cors package sends these whatever the origin: only Allow-Origin tells
+        assert answer.headers["access-control-allow-credentials"] == "true"
+        assert "GET" in answer.headers["access-control-allow-methods"]
+
+
+def test_session_cookie_needs_x_forwarded_proto(medusa_server: MedusaServer, certs: Certs) -> None:
+    """express-session sets a Secure cookie only on a request it sees as https: a proxy that
+    terminates TLS without X-Forwarded-Proto: https leaves the admin without a session."""
+    port = int(medusa_server.url.rsplit(":", 1)[1])
+    medusa_server.state.production = True
+    with tls_proxy(port, str(certs.cert), str(certs.key)) as tls_port:
+        url = f"https://127.0.0.1:{tls_port}"
+        env = admin_env(medusa_server, url, NODE_ENV="production", SSL_CERT_FILE=str(certs.ca))
+        result = doctor(env, only="medusa")
+        bare = live(result)["session-cookie"]
+        medusa_server.state.forwarded_proto = "https"
+        forwarded = live(doctor(env, only="medusa"))["session-cookie"]
+    assert result.exit_code == 1
+    assert status(bare) == ("fail", "CONFIG")
+    assert "set no cookie" in bare["summary"]
+    assert "X-Forwarded-Proto: https" in bare["hint"]
+    assert forwarded["status"] == "ok"
+
+
+def test_a_key_revoked_later_still_works(medusa_server: MedusaServer) -> None:
+    """Medusa refuses a key once revoked_at <= now; one scheduled ahead (revoke_in) works."""
+    medusa_server.state.api_keys[0]["revoked_at"] = "2099-01-01T00:00:00.000Z"
+    result = doctor(storefront_env(medusa_server))
+    checks = live(result)
+    assert result.exit_code == 0, result.stdout
+    assert checks["publishable-key"]["status"] == "ok"
+    assert status(checks["key-sales-channel"]) == ("warn", "AUTH")
+    assert "2099-01-01" in checks["key-sales-channel"]["summary"]
+    assert checks["shipping-options"]["status"] == "ok"
+
+
+def test_the_double_rejects_unknown_query_params(medusa_server: MedusaServer) -> None:
+    """Medusa validates list queries .strict(): an unknown parameter is a 400, never ignored,
+    so a filter storectl invented would fail here as it fails on a real backend."""
+    import httpx
+
+    store = {"x-publishable-api-key": PUBLISHABLE_KEY}
+    admin = httpx.BasicAuth(API_KEY, "")
+    for path, headers, auth in (
+        ("/store/regions", store, None),
+        ("/store/products", store, None),
+        ("/admin/api-keys", {}, admin),
+        ("/admin/stock-locations", {}, admin),
+        ("/admin/shipping-options", {}, admin),
+    ):
+        answer = httpx.get(
+            medusa_server.url + path,
+            params={"limit": 1, "region": "x", "bogus": "1"},
+            headers=headers,
+            auth=auth,
+        )
+        assert answer.status_code == 400, path
+        assert answer.json() == {
+            "type": "invalid_data",
+            "message": "Invalid request: Unrecognized fields: 'region, bogus'",
+        }
+    wrong_type = httpx.get(
+        medusa_server.url + "/admin/api-keys", params={"type": "public"}, auth=admin
+    )
+    assert wrong_type.status_code == 400
+    assert "Expected: 'publishable, secret' for field 'type'" in wrong_type.json()["message"]
+    # the filters storectl sends are the schemas' own
+    channel = httpx.get(
+        medusa_server.url + "/admin/stock-locations",
+        params={"sales_channel_id": "sc_nope", "fields": "id,name"},
+        auth=admin,
+    )
+    assert channel.status_code == 200 and channel.json()["stock_locations"] == []
+
+
+def test_api_keys_list_their_sales_channels_by_default(medusa_server: MedusaServer) -> None:
+    """sales_channels.id and .name are default fields of GET /admin/api-keys; a `fields`
+    list without a prefix replaces the defaults."""
+    import httpx
+
+    admin = httpx.BasicAuth(API_KEY, "")
+    url = medusa_server.url + "/admin/api-keys"
+    plain = httpx.get(url, params={"type": "publishable"}, auth=admin).json()["api_keys"][0]
+    narrow = httpx.get(url, params={"fields": "id,token"}, auth=admin).json()["api_keys"][0]
+    assert plain["sales_channels"] == [{"id": "sc_01DEFAULT", "name": "Default Sales Channel"}]
+    assert "sales_channels" not in narrow

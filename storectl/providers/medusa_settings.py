@@ -358,7 +358,18 @@ def _session_cookie(admin: Admin, env: Env, steps: Steps, mode: str | None) -> N
         return
     response = admin.send("POST", "/auth/session")
     cookies = [v for k, v in response.headers.multi_items() if k.lower() == "set-cookie"]
-    if response.status_code != 200 or not cookies:
+    if response.status_code == 200 and not cookies:
+        # express-session (proxy: true) sets a Secure cookie only on a request it sees as
+        # https: over TLS to Node itself, or with X-Forwarded-Proto: https (source notes).
+        steps.fail(
+            "session-cookie",
+            Stage.CONFIG,
+            "POST /auth/session answered 200 but set no cookie: the backend runs in production "
+            "and did not see the request as https, so the admin loops on 401",
+            "the proxy in front of Medusa must send X-Forwarded-Proto: https "
+            "(e.g. nginx: proxy_set_header X-Forwarded-Proto $scheme)",
+        )
+    elif response.status_code != 200 or not cookies:
         steps.fail(
             "session-cookie",
             Stage.PROTOCOL,

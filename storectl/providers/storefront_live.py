@@ -169,11 +169,12 @@ def key_sales_channel(
             )
             return
         title = key.get("title") or key.get("id")
-        if key.get("revoked_at"):
+        revoked = key.get("revoked_at")
+        if revoked and not _in_future(revoked):
             steps.fail(
                 "key-sales-channel",
                 Stage.AUTH,
-                f"the publishable key '{title}' was revoked at {key['revoked_at']}",
+                f"the publishable key '{title}' was revoked at {revoked}",
                 "create a new publishable key and put it in " + key_var,
             )
             return
@@ -187,12 +188,32 @@ def key_sales_channel(
                 "add a sales channel to the key in Admin > Settings > Publishable API Keys",
             )
             return
-        steps.ok(
-            "key-sales-channel",
-            f"the key '{title}' is live, sales channels: "
-            + ", ".join(str(c.get("name") or c.get("id")) for c in channels),
-        )
+        names = ", ".join(str(c.get("name") or c.get("id")) for c in channels)
+        if revoked:
+            steps.warn(
+                "key-sales-channel",
+                Stage.AUTH,
+                f"the key '{title}' works now but is scheduled to be revoked at {revoked} "
+                f"(sales channels: {names})",
+                "create a new publishable key and put it in " + key_var + " before then",
+            )
+        else:
+            steps.ok("key-sales-channel", f"the key '{title}' is live, sales channels: {names}")
         stock_and_shipping(admin, channels, regions, steps)
+
+
+def _in_future(value: Any) -> bool:
+    """Whether a revoked_at is still ahead: Medusa refuses a key only once revoked_at <= now
+    (POST /admin/api-keys/{id}/revoke takes `revoke_in`); an unreadable date counts as past."""
+    from datetime import UTC, datetime
+
+    try:
+        when = datetime.fromisoformat(str(value))
+    except ValueError:
+        return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when > datetime.now(UTC)
 
 
 def stock_and_shipping(

@@ -1,0 +1,102 @@
+"""Which query parameters Medusa 2.21.2 accepts on the list routes the storefront checks use.
+
+Medusa validates every query with its route's zod schema made `.strict()`
+(`@medusajs/framework` dist/zod/zod-helpers.js `zodValidator`), so an unknown parameter is a
+400, not ignored. The names below are the schemas' keys, read from `@medusajs/medusa` 2.21.2
+(testing/fixtures/medusa-2.21-source-notes.md has the file and line of each)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Query = dict[str, list[str]]
+
+#: createFindParams (dist/api/utils/validators.js): paging, `fields`, `order`, `with_deleted`.
+_FIND = ("fields", "offset", "limit", "order", "with_deleted")
+#: applyAndAndOrOperators (dist/api/utils/common-validators/common.js).
+_AND_OR = ("$and", "$or")
+_TIMES = ("created_at", "updated_at", "deleted_at")
+
+LIST_PARAMS: dict[str, frozenset[str]] = {
+    "/admin/api-keys": frozenset(
+        (*_FIND, *_AND_OR, *_TIMES, "q", "id", "title", "token", "type", "revoked_at")
+    ),
+    "/admin/stock-locations": frozenset(
+        (*_FIND, *_AND_OR, *_TIMES, "q", "id", "name", "address_id", "sales_channel_id")
+    ),
+    "/admin/shipping-options": frozenset(
+        (
+            *_FIND,
+            *_TIMES,
+            "id",
+            "q",
+            "service_zone_id",
+            "shipping_profile_id",
+            "provider_id",
+            "stock_location_id",
+            "is_return",
+            "admin_only",
+            "shipping_option_type_id",
+        )
+    ),
+    "/store/regions": frozenset((*_FIND, *_AND_OR, "q", "id", "currency_code", "name")),
+    "/store/products": frozenset(
+        (
+            *_FIND,
+            *_AND_OR,
+            *_TIMES,
+            "region_id",
+            "country_code",
+            "province",
+            "cart_id",
+            "sales_channel_id",
+            "q",
+            "id",
+            "title",
+            "handle",
+            "is_giftcard",
+            "category_id",
+            "option_id",
+            "option_value_id",
+            "external_id",
+            "collection_id",
+            "tag_id",
+            "type_id",
+            "variants",
+        )
+    ),
+}
+
+#: z.nativeEnum(ApiKeyType) on GET /admin/api-keys `type`.
+API_KEY_TYPES = ("publishable", "secret")
+
+
+def invalid(message: str) -> dict[str, Any]:
+    """Medusa's body for a MedusaError INVALID_DATA raised by a validator (status 400)."""
+    return {"type": "invalid_data", "message": f"Invalid request: {message}"}
+
+
+def unrecognized(keys: list[str]) -> dict[str, Any]:
+    """zod's unrecognized_keys issue as Medusa formats it: the names in ONE pair of quotes."""
+    return invalid(f"Unrecognized fields: '{', '.join(keys)}'")
+
+
+def query_problem(path: str, query: Query) -> dict[str, Any] | None:
+    """The 400 body Medusa answers for this list query, or None when it validates.
+
+    A bracketed or dotted key (`created_at[$gte]`, `variants.options`) is judged by its
+    top-level name, as express's qs and Medusa's normalizeQuery nest it."""
+    allowed = LIST_PARAMS.get(path)
+    if allowed is None:
+        return None
+    names = list(dict.fromkeys(k.split("[")[0].split(".")[0] for k in query))
+    unknown = [k for k in names if k not in allowed]
+    if unknown:
+        return unrecognized(unknown)
+    if path == "/admin/api-keys":
+        for value in query.get("type", []):
+            if value not in API_KEY_TYPES:
+                return invalid(
+                    f"Expected: '{', '.join(API_KEY_TYPES)}' for field 'type', but got: '{value}'"
+                )
+    return None
