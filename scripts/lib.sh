@@ -93,7 +93,7 @@ need_chromium() {
 # Installs Debian's nodejs/npm as root; `npm ci` into testing/node_env/node_modules (git-ignored),
 # skipped while package-lock.json is unchanged. Returns 1 when they are missing and cannot be
 # installed: the caller decides whether that is fatal (those tests skip, or fail under CI=true).
-NODE_ENV=testing/node_env
+NODE_ENV_DIR=testing/node_env
 need_node_packages() {
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     if is_root && command -v apt-get >/dev/null 2>&1; then
@@ -104,15 +104,15 @@ need_node_packages() {
       return 1
     fi
   fi
-  local stamp=$NODE_ENV/node_modules/.storectl-stamp want
-  want=$(sha256sum "$NODE_ENV/package-lock.json" | cut -d' ' -f1)
+  local stamp=$NODE_ENV_DIR/node_modules/.storectl-stamp want
+  want=$(sha256sum "$NODE_ENV_DIR/package-lock.json" | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
-    say "node packages in $NODE_ENV/node_modules up to date (package-lock.json unchanged)"
+    say "node packages in $NODE_ENV_DIR/node_modules up to date (package-lock.json unchanged)"
     return 0
   fi
-  say "installing the node packages of $NODE_ENV/package-lock.json (npm ci)"
-  if ! npm ci --prefix "$NODE_ENV" --silent --no-audit --no-fund >&2; then
-    say "npm ci failed in $NODE_ENV: the node differential tests will skip (fail under CI=true)"
+  say "installing the node packages of $NODE_ENV_DIR/package-lock.json (npm ci)"
+  if ! npm ci --prefix "$NODE_ENV_DIR" --silent --no-audit --no-fund >&2; then
+    say "npm ci failed in $NODE_ENV_DIR: the node differential tests will skip (fail under CI=true)"
     return 1
   fi
   printf '%s\n' "$want" >"$stamp"
