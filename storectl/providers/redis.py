@@ -196,7 +196,7 @@ def _probe_url(url: str, names: list[str], deadline: Deadline) -> list[Check]:
 
     import redis
 
-    from storectl.net import sdk
+    from storectl.net import sdk_sockets
 
     steps = Steps(NAME, names[0])
     unparseable = url_unparseable(url)
@@ -216,7 +216,7 @@ def _probe_url(url: str, names: list[str], deadline: Deadline) -> list[Check]:
             "protocol": 2,  # no HELLO round trip
             **_no_setinfo(redis.Redis),  # no CLIENT SETINFO round trips
         }
-        client = sdk.bounded_redis(url, deadline, **options)
+        client = sdk_sockets.bounded_redis(url, deadline, **options)
     except ValueError as exc:
         # redis-py quotes what it misread ('Port could not be cast ... as 'pw'): drop quotes.
         reason = re.sub(r"'[^']*'", "'…'", str(exc))

@@ -56,7 +56,7 @@ _TLS_SNIFF = 0.8
 
 def _connect(host: str, number: int, tls: bool, steps: Steps, deadline: Deadline) -> Any:
     """Connect and read the greeting; on failure record a classified check and return None."""
-    from storectl.net import sdk
+    from storectl.net import sdk_sockets
 
     context = tls_context()
     reserve = _TLS_SNIFF if not tls and deadline.seconds > 2 * _TLS_SNIFF else 0.0
@@ -64,7 +64,7 @@ def _connect(host: str, number: int, tls: bool, steps: Steps, deadline: Deadline
     greeting_by = Deadline(0)
     greeting_by.end = deadline.end - reserve
     try:
-        session: Any = sdk.bounded_smtp(
+        session: Any = sdk_sockets.bounded_smtp(
             greeting_by,
             timeout=deadline.remaining() - reserve,
             implicit_tls=tls,
