@@ -135,6 +135,7 @@ def send_test(
     output.render(previews.send_test(env, to, timeout), fmt, view.test_mail_text)
 
 
+# Long only by its Typer options; the body parses, makes one call, and renders.
 @app.command("preview")
 def preview(
     event: EventArg,
@@ -235,6 +236,7 @@ def preview(
         output.note(desktop.open_html(Path(result.html_file)))
 
 
+# Long only by its Typer options; the body parses, makes one call, and renders.
 @app.command("replay")
 def replay_event(
     event: EventArg,
