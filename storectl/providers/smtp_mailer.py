@@ -3,6 +3,7 @@ implementation; the SMTP conversation the probe also walks through lives here.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from storectl.env import Env
@@ -182,54 +183,85 @@ def _session(
     try:
         budget()
         session.ehlo_or_helo_if_needed()
-        if tls:
-            steps.ok("tls", f"{session.sock.version()}, certificate verified for {host}")
-        elif session.has_extn("starttls"):
-            session.starttls(context=tls_context())
-            budget()
-            session.ehlo()
-            steps.ok("tls", f"STARTTLS, {session.sock.version()}, certificate verified for {host}")
-        elif is_loopback(host):
-            steps.ok("tls", "no TLS offered (a loopback server: nothing crosses a network)")
-        else:
-            steps.warn(
-                "tls",
-                Stage.TLS,
-                f"{host} offers no STARTTLS: the password and every mail cross the network "
-                "in clear text",
-                "enable STARTTLS on the server, or use its implicit-TLS port with SMTP_SECURE=true",
-            )
+        _tls_step(session, host, tls, steps, budget)
         step = "auth"
-        user, password = env.value("SMTP_USER"), env.get("SMTP_PASS") or ""
-        if user:
-            offered = session.esmtp_features.get("auth", "").upper().split()
-            budget()
-            session.login(user, password)
-            mechanism = next((m for m in _AUTH_ORDER if m in offered), "?")
-            steps.ok("auth", f"AUTH {mechanism} accepted for {user}")
-        else:
-            steps.add("auth", Status.SKIP, "no SMTP_USER: the server is used without login")
+        _auth_step(session, env, steps, budget)
         step = "sender"
         if not probe:
             return
-        sender = parseaddr_address(env.value("SMTP_FROM"))
-        budget()
-        code, reply = session.mail(sender)
-        text = _peer(reply)
-        if code == 250:
-            steps.ok("sender", f"MAIL FROM:<{sender}> accepted; no mail sent")
-        else:
-            steps.fail(
-                "sender",
-                Stage.PERMISSION,
-                f"MAIL FROM:<{sender}> refused: {code} {text}",
-                "set SMTP_FROM to an address this login may send as (a verified sender or domain)",
-            )
+        _sender_step(session, env, steps, budget)
         # QUIT ends the transaction MAIL FROM opened (no RSET needed), and its reply is not
         # worth a round trip: send it and hang up.
         session.send(b"QUIT\r\n")
         session.close()
-    except smtplib.SMTPAuthenticationError as exc:
+    except (
+        smtplib.SMTPException,
+        OSError,
+        ssl.SSLError,
+        limits.LimitExceeded,
+        UnicodeEncodeError,
+    ) as exc:
+        _session_failed(exc, step, env, host, number, steps)
+
+
+def _tls_step(session: Any, host: str, tls: bool, steps: Steps, budget: Callable[[], None]) -> None:
+    """Implicit TLS, STARTTLS, or why none (fine on loopback, a warning anywhere else)."""
+    if tls:
+        steps.ok("tls", f"{session.sock.version()}, certificate verified for {host}")
+    elif session.has_extn("starttls"):
+        session.starttls(context=tls_context())
+        budget()
+        session.ehlo()
+        steps.ok("tls", f"STARTTLS, {session.sock.version()}, certificate verified for {host}")
+    elif is_loopback(host):
+        steps.ok("tls", "no TLS offered (a loopback server: nothing crosses a network)")
+    else:
+        steps.warn(
+            "tls",
+            Stage.TLS,
+            f"{host} offers no STARTTLS: the password and every mail cross the network "
+            "in clear text",
+            "enable STARTTLS on the server, or use its implicit-TLS port with SMTP_SECURE=true",
+        )
+
+
+def _auth_step(session: Any, env: Env, steps: Steps, budget: Callable[[], None]) -> None:
+    """Log in with SMTP_USER/SMTP_PASS, or skip when there is no user."""
+    user, password = env.value("SMTP_USER"), env.get("SMTP_PASS") or ""
+    if not user:
+        steps.add("auth", Status.SKIP, "no SMTP_USER: the server is used without login")
+        return
+    offered = session.esmtp_features.get("auth", "").upper().split()
+    budget()
+    session.login(user, password)
+    mechanism = next((m for m in _AUTH_ORDER if m in offered), "?")
+    steps.ok("auth", f"AUTH {mechanism} accepted for {user}")
+
+
+def _sender_step(session: Any, env: Env, steps: Steps, budget: Callable[[], None]) -> None:
+    """MAIL FROM with SMTP_FROM: whether this login may send as that address (nothing is sent)."""
+    sender = parseaddr_address(env.value("SMTP_FROM"))
+    budget()
+    code, reply = session.mail(sender)
+    text = _peer(reply)
+    if code == 250:
+        steps.ok("sender", f"MAIL FROM:<{sender}> accepted; no mail sent")
+    else:
+        steps.fail(
+            "sender",
+            Stage.PERMISSION,
+            f"MAIL FROM:<{sender}> refused: {code} {text}",
+            "set SMTP_FROM to an address this login may send as (a verified sender or domain)",
+        )
+
+
+def _session_failed(
+    exc: Exception, step: str, env: Env, host: str, number: int, steps: Steps
+) -> None:
+    """The failed check for an error raised during `step` of the session with host:number."""
+    import smtplib
+
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
         reply = _peer(exc.smtp_error) if isinstance(exc.smtp_error, bytes) else ""
         steps.fail(
             "auth",
@@ -237,7 +269,7 @@ def _session(
             f"{exc.smtp_code} {clean_peer_text(reply)}".strip() + f" for {env.value('SMTP_USER')}",
             "check SMTP_USER and SMTP_PASS (for Gmail and others: an app password or API key)",
         )
-    except UnicodeEncodeError:
+    elif isinstance(exc, UnicodeEncodeError):
         # smtplib encodes AUTH data as ASCII; nodemailer sends UTF-8 (found by the fuzzer).
         steps.fail(
             "auth",
@@ -247,7 +279,7 @@ def _session(
             "nodemailer sends them as UTF-8, so the store may still log in: prefer an ASCII "
             "password, or check by placing a test order",
         )
-    except smtplib.SMTPNotSupportedError:
+    elif isinstance(exc, smtplib.SMTPNotSupportedError):
         steps.fail(
             "auth",
             Stage.AUTH,
@@ -255,7 +287,7 @@ def _session(
             "servers offer AUTH only after TLS: check SMTP_SECURE/SMTP_PORT, or drop SMTP_USER "
             "for a relay that needs no login",
         )
-    except (smtplib.SMTPException, OSError, ssl.SSLError, limits.LimitExceeded) as exc:
+    else:
         net = limit_stage(exc) or network_stage(exc)
         stage, reason = net if net else (Stage.PROTOCOL, clean_peer_text(str(exc)))
         hint = TRUST_HINT if "certificate" in reason else "check SMTP_HOST, SMTP_PORT, SMTP_SECURE"
