@@ -311,7 +311,11 @@ def _webhook(stripe_client: Any, env: Env, steps: Steps, deadline: Deadline) -> 
             "run 'storectl webhooks register --prune-duplicates'",
         )
         return
-    endpoint = matches[0]
+    _judge_endpoint(matches[0], expected, steps)
+
+
+def _judge_endpoint(endpoint: dict[str, Any], expected: str, steps: Steps) -> None:
+    """The one endpoint for the webhook URL: enabled, with every event Medusa handles."""
     enabled = set(endpoint.get("enabled_events") or [])
     missing = [] if "*" in enabled else [e for e in MEDUSA_EVENTS if e not in enabled]
     if endpoint.get("status") != "enabled":
