@@ -13,7 +13,7 @@ from storectl.fsutil import atomic_write, ensure_parent
 from storectl.mail import render as mail
 from storectl.mail.orders import fetch_one, sender, store_name, unusable
 from storectl.output.console import write_bytes
-from storectl.providers import smtp_mailer
+from storectl.providers import smtp_mailer, smtp_session
 from storectl.redact import clean_peer_text
 
 
@@ -56,15 +56,15 @@ def send_test(env: Env, to: str, timeout: float) -> TestMail:
     msg["Subject"] = f"storectl test mail from {store_name(env)}"
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(
-        domain=smtp_mailer.parseaddr_address(from_addr).rpartition("@")[2] or None
+        domain=smtp_session.parseaddr_address(from_addr).rpartition("@")[2] or None
     )
     msg.set_content(
         "This is a test message sent by storectl through the store's SMTP settings.\n"
-        f"Server: {env.value('SMTP_HOST')}:{smtp_mailer.port(env)}\n"
+        f"Server: {env.value('SMTP_HOST')}:{smtp_session.port(env)}\n"
     )
     with smtp_mailer.SmtpMailer(env, timeout) as mailer:
-        reply = mailer.send(msg, smtp_mailer.parseaddr_address(from_addr), to)
-    return TestMail(to, from_addr, f"{env.value('SMTP_HOST')}:{smtp_mailer.port(env)}", reply)
+        reply = mailer.send(msg, smtp_session.parseaddr_address(from_addr), to)
+    return TestMail(to, from_addr, f"{env.value('SMTP_HOST')}:{smtp_session.port(env)}", reply)
 
 
 def preview(

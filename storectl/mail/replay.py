@@ -14,7 +14,7 @@ from storectl.errors import NetworkError, StorectlError, UsageError
 from storectl.mail import render as mail
 from storectl.mail.orders import admin_api, parse_since, sender, store_name, unusable
 from storectl.model import Stage
-from storectl.providers import smtp_mailer
+from storectl.providers import smtp_mailer, smtp_session
 from storectl.providers.values import stripe_mode
 from storectl.redact import clean_peer_text
 
@@ -90,7 +90,7 @@ def replay(
         tpl,
         store_name(env),
         from_addr,
-        smtp_mailer.parseaddr_address(from_addr),
+        smtp_session.parseaddr_address(from_addr),
         to,
         dry_run,
     )

@@ -13,11 +13,11 @@ from storectl.model import Check, Finding, Severity, Stage, finding
 from storectl.net.deadline import Deadline
 from storectl.providers.base import EnvVar, ProbeCheck, ProbeOptions, Provider
 from storectl.providers.probe import Steps
-from storectl.providers.smtp_mailer import (
+from storectl.providers.smtp_session import (
     DEFAULT_PORT,
     IMPLICIT_TLS_PORT,
-    _connect,
-    _session,
+    connect,
+    converse,
     port,
     secure,
 )
@@ -175,11 +175,11 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
         )
         return steps.checks
     deadline = Deadline(options.timeout)
-    session = _connect(host, number, tls, steps, deadline)
+    session = connect(host, number, tls, steps, deadline)
     if session is None:
         return steps.checks
     try:
-        _session(session, env, host, number, tls, steps, deadline)
+        converse(session, env, host, number, tls, steps, deadline)
     finally:
         session.close()
     return steps.checks
