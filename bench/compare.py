@@ -38,6 +38,43 @@ def timed(argv: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
+def _tools(store: dict[str, str], aws: str) -> dict[str, list[str]]:
+    """The one-service tools storectl is compared with, each pointed at its peer."""
+    redis_port = store["REDIS_URL"].rsplit(":", 1)[1]
+    return {
+        "redis-cli ping": ["redis-cli", "-h", "127.0.0.1", "-p", redis_port, "ping"],
+        "swaks --quit-after AUTH": [
+            "swaks",
+            "--server",
+            "127.0.0.1",
+            "--port",
+            store["SMTP_PORT"],
+            "--tls",
+            "--auth",
+            "PLAIN",
+            "--auth-user",
+            store["SMTP_USER"],
+            "--auth-password",
+            store["SMTP_PASS"],
+            "--quit-after",
+            "AUTH",
+            "--from",
+            "orders@example.com",
+            "--to",
+            "qa@example.com",
+        ],
+        "aws s3api head-bucket": [
+            aws,
+            "s3api",
+            "head-bucket",
+            "--bucket",
+            store["S3_BUCKET"],
+            "--endpoint-url",
+            store["S3_ENDPOINT"],
+        ],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
@@ -60,39 +97,7 @@ def main() -> None:
             "AWS_SECRET_ACCESS_KEY": store["S3_SECRET_ACCESS_KEY"],
             "AWS_DEFAULT_REGION": store["S3_REGION"],
         }
-        redis_port = store["REDIS_URL"].rsplit(":", 1)[1]
-        steps = {
-            "redis-cli ping": ["redis-cli", "-h", "127.0.0.1", "-p", redis_port, "ping"],
-            "swaks --quit-after AUTH": [
-                "swaks",
-                "--server",
-                "127.0.0.1",
-                "--port",
-                store["SMTP_PORT"],
-                "--tls",
-                "--auth",
-                "PLAIN",
-                "--auth-user",
-                store["SMTP_USER"],
-                "--auth-password",
-                store["SMTP_PASS"],
-                "--quit-after",
-                "AUTH",
-                "--from",
-                "orders@example.com",
-                "--to",
-                "qa@example.com",
-            ],
-            "aws s3api head-bucket": [
-                args.aws,
-                "s3api",
-                "head-bucket",
-                "--bucket",
-                store["S3_BUCKET"],
-                "--endpoint-url",
-                store["S3_ENDPOINT"],
-            ],
-        }
+        steps = _tools(store, args.aws)
         doctor = [
             *storectl,
             "doctor",
@@ -117,8 +122,19 @@ def main() -> None:
                 alone[name].append(took)
                 total += took
             sequence.append(total)
+    _report(args.delay, args.runs, ours, sequence, alone)
+
+
+def _report(
+    delay: float,
+    runs: int,
+    ours: list[float],
+    sequence: list[float],
+    alone: dict[str, list[float]],
+) -> None:
+    """Median, min and max of each command, and storectl's time over the sequence's."""
     median = statistics.median
-    print(f"delay {args.delay * 1000:.0f} ms per chunk each way, {args.runs} alternating rounds")
+    print(f"delay {delay * 1000:.0f} ms per chunk each way, {runs} alternating rounds")
     print(f"{'command':44} {'median':>8} {'min':>8} {'max':>8}")
     rows = [("storectl doctor --only redis,smtp,s3", ours), ("the sequence (3 tools)", sequence)]
     rows += list(alone.items())

@@ -26,6 +26,22 @@ from testing.certs import make_certs  # noqa: E402
 from testing.procs import free_port, http_server  # noqa: E402
 
 
+def _measure(
+    argv: list[str], env: dict[str, str], folder: str, orders: int, runs: int
+) -> tuple[list[float], list[float]]:
+    """(wall seconds of each run, mails per second inside each replay)."""
+    walls, rates = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run(argv, env=env, cwd=folder, capture_output=True, check=True)
+        wall = time.perf_counter() - start
+        report = json.loads(done.stdout)
+        assert report["sent"] == orders and report["connections"] == 1
+        walls.append(wall)
+        rates.append(orders / (report["duration_ms"] / 1000))
+    return walls, rates
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=500)
@@ -66,17 +82,7 @@ def main() -> None:
                 argv = [str(script)] if script.exists() else [sys.executable, "-m", "storectl"]
                 argv += ["mail", "replay", "order.placed", "--since", "2026-01-01"]
                 argv += ["--to", "qa@example.com", "--format", "json"]
-                walls, rates = [], []
-                for _ in range(args.runs):
-                    start = time.perf_counter()
-                    done = subprocess.run(
-                        argv, env=env, cwd=folder, capture_output=True, check=True
-                    )
-                    wall = time.perf_counter() - start
-                    report = json.loads(done.stdout)
-                    assert report["sent"] == args.orders and report["connections"] == 1
-                    walls.append(wall)
-                    rates.append(args.orders / (report["duration_ms"] / 1000))
+                walls, rates = _measure(argv, env, folder, args.orders, args.runs)
         finally:
             controller.stop()
     print(f"{args.orders} orders, {args.runs} runs, one SMTP connection each")

@@ -208,26 +208,7 @@ def status_table(report: StatusReport, paint: Painter) -> str:
     out += columns(rows, paint)
 
     for p in report.providers:
-        shown = [
-            v for v in p.variables if p.active or (v.value is not None and v.source != "default")
-        ]
-        if not shown:
-            continue
-        heading = paint(p.title, "bold")
-        if p.active and p.modules:
-            heading += "  " + paint(", ".join(p.modules), "dim")
-        out += ["", heading]
-        var_rows: list[list[tuple[str, tuple[str, ...]]]] = []
-        for v in shown:
-            if v.value is None:
-                var_rows.append([(v.name, ()), ("unset", ("dim",)), ("", ())])
-            elif v.default_from:
-                var_rows.append(
-                    [(v.name, ()), (v.value, ()), (f"→ {v.default_from} ({v.source})", ("dim",))]
-                )
-            else:
-                var_rows.append([(v.name, ()), (v.value, ()), (v.source or "", ("dim",))])
-        out += columns(var_rows, paint, indent=2)
+        out += _variable_lines(p, paint)
 
     if report.findings:
         out += ["", paint("findings", "bold")]
@@ -242,6 +223,29 @@ def status_table(report: StatusReport, paint: Painter) -> str:
         + (" (--strict)" if report.strict else ""),
     ]
     return "\n".join(out)
+
+
+def _variable_lines(p: ProviderState, paint: Painter) -> list[str]:
+    """One provider's variables (all when active; those set when not) with their sources."""
+    shown = [v for v in p.variables if p.active or (v.value is not None and v.source != "default")]
+    if not shown:
+        return []
+    heading = paint(p.title, "bold")
+    if p.active and p.modules:
+        heading += "  " + paint(", ".join(p.modules), "dim")
+    out = ["", heading]
+    var_rows: list[list[tuple[str, tuple[str, ...]]]] = []
+    for v in shown:
+        if v.value is None:
+            var_rows.append([(v.name, ()), ("unset", ("dim",)), ("", ())])
+        elif v.default_from:
+            var_rows.append(
+                [(v.name, ()), (v.value, ()), (f"→ {v.default_from} ({v.source})", ("dim",))]
+            )
+        else:
+            var_rows.append([(v.name, ()), (v.value, ()), (v.source or "", ("dim",))])
+    out += columns(var_rows, paint, indent=2)
+    return out
 
 
 def finding_lines(f: Finding, paint: Painter) -> list[str]:

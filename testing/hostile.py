@@ -4,17 +4,16 @@ Each peer is a context manager bound to 127.0.0.1 on a free port, serving every 
 its own thread, and stopping cleanly on exit (open connections are shut down, threads joined).
 They exist to prove that storectl keeps its deadline and its memory bound whatever a peer does:
 refuse, stay silent, drip one byte at a time, stream forever, echo the request back, answer in
-the wrong shape, send a compressed bomb, never end an SMTP reply, or paginate forever.
+the wrong shape, or send a compressed bomb. The SMTP and Redis peers are in `hostile_tcp`, the
+Stripe and Medusa APIs that paginate forever in `hostile_api`.
 
 Stdlib only, and nothing from tests/: benchmarks and the demo use them too.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import socket
-import ssl
 import threading
 import zlib
 from collections.abc import Callable, Iterator
@@ -189,7 +188,7 @@ def http_response(
     return head.encode("latin-1") + b"\r\n" + body
 
 
-def _http(answer: Callable[[bytes, Peer], bytes]) -> Handler:
+def http_handler(answer: Callable[[bytes, Peer], bytes]) -> Handler:
     """A handler that reads one request, records it, and sends answer(request)."""
 
     def handle(conn: socket.socket, peer: Peer) -> None:
@@ -245,8 +244,6 @@ DRIP_HTTP = (
     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n"
     b"Connection: close\r\n\r\n" + b'{"object": "list", "data": []}' + b" " * 99970
 )
-DRIP_SMTP = b"220 hostile.invalid ESMTP ready\r\n"
-DRIP_REDIS = b"$100000\r\n" + b"x" * 100000 + b"\r\n"
 
 
 def drip(data: bytes = DRIP_HTTP, interval: float = DRIP_INTERVAL, wait_for: str = "http") -> Peer:
@@ -268,16 +265,6 @@ def drip(data: bytes = DRIP_HTTP, interval: float = DRIP_INTERVAL, wait_for: str
         peer.stopping.wait()
 
     return Peer("drip", handle)
-
-
-def drip_smtp(interval: float = DRIP_INTERVAL) -> Peer:
-    """An SMTP server whose greeting arrives one byte at a time."""
-    return drip(DRIP_SMTP * 1000, interval, wait_for="none")
-
-
-def drip_redis(interval: float = DRIP_INTERVAL) -> Peer:
-    """Answers the first command with a bulk reply dripped one byte at a time."""
-    return drip(DRIP_REDIS, interval, wait_for="any")
 
 
 def endless_body(kind: str = "chunked") -> Peer:
@@ -317,7 +304,7 @@ def echo(status: int = 401, wrap: Callable[[str], Any] = medusa_error) -> Peer:
     def answer(raw: bytes, _peer: Peer) -> bytes:
         return http_response(status, json.dumps(wrap(raw.decode("latin-1"))).encode())
 
-    return Peer("echo", _http(answer))
+    return Peer("echo", http_handler(answer))
 
 
 #: Valid JSON, wrong shape: a count that is not a number, lists that are objects.
@@ -333,7 +320,7 @@ WRONG_SHAPES: dict[str, Any] = {
 def wrong_shape(body: Any = None, status: int = 200) -> Peer:
     """Answers every request with `body` (default `{"count": "many", ...}`) as JSON."""
     payload = json.dumps(WRONG_SHAPES["count"] if body is None else body).encode()
-    return Peer("wrong-shape", _http(lambda _raw, _peer: http_response(status, payload)))
+    return Peer("wrong-shape", http_handler(lambda _raw, _peer: http_response(status, payload)))
 
 
 _bomb: bytes | None = None
@@ -354,152 +341,4 @@ def gzip_bomb() -> Peer:
     """HTTP 200, Content-Encoding: gzip, a small body that expands to BOMB_SIZE bytes."""
     body = bomb_bytes()
     response = http_response(200, body, extra={"Content-Encoding": "gzip"})
-    return Peer("gzip-bomb", _http(lambda _raw, _peer: response))
-
-
-def smtp_endless() -> Peer:
-    """An SMTP greeting that never ends: `220-` continuation lines, forever."""
-
-    def handle(conn: socket.socket, peer: Peer) -> None:
-        for n in itertools.count():
-            if peer.stopping.is_set():
-                return
-            conn.sendall(
-                b"".join(b"220-hostile.invalid line %d\r\n" % (n * 64 + i) for i in range(64))
-            )
-
-    return Peer("smtp-endless", handle)
-
-
-def smtp_echo_auth(tls: ssl.SSLContext | None = None) -> Peer:
-    """An SMTP server that offers AUTH PLAIN and LOGIN (and STARTTLS with `tls`), then rejects
-    every AUTH with a 535 reply that echoes the base64 AUTH data it was sent."""
-
-    def handle(conn: socket.socket, peer: Peer) -> None:
-        stream: socket.socket = conn
-        reader = stream.makefile("rb")
-        stream.sendall(b"220 hostile.invalid ESMTP\r\n")
-        login: list[str] = []
-        while not peer.stopping.is_set():
-            line = reader.readline(4096)
-            if not line:
-                return
-            peer.record(line)
-            text = line.decode("latin-1").rstrip("\r\n")
-            verb = text.split(" ", 1)[0].upper()
-            if login:  # inside AUTH LOGIN: the username, then the password
-                login.append(text)
-                if len(login) == 2:
-                    stream.sendall(b"334 UGFzc3dvcmQ6\r\n")
-                else:
-                    echoed = " ".join(login[1:])
-                    stream.sendall(f"535 5.7.8 bad credentials: {echoed}\r\n".encode())
-                    login = []
-            elif verb in ("EHLO", "HELO"):
-                offer = b"250-STARTTLS\r\n" if tls and stream is conn else b""
-                stream.sendall(b"250-hostile.invalid\r\n" + offer + b"250 AUTH PLAIN LOGIN\r\n")
-            elif verb == "STARTTLS" and tls and stream is conn:
-                stream.sendall(b"220 2.0.0 go ahead\r\n")
-                stream = tls.wrap_socket(conn, server_side=True)
-                reader = stream.makefile("rb")
-            elif verb == "AUTH":
-                words = text.split(" ")
-                if len(words) >= 2 and words[1].upper() == "LOGIN":
-                    login = ["LOGIN"]
-                    stream.sendall(b"334 VXNlcm5hbWU6\r\n")
-                else:
-                    echoed = " ".join(words[2:])
-                    stream.sendall(f"535 5.7.8 bad credentials: {echoed}\r\n".encode())
-            elif verb == "QUIT":
-                stream.sendall(b"221 bye\r\n")
-                return
-            else:
-                stream.sendall(b"250 ok\r\n")
-
-    return Peer("smtp-echo-auth", handle)
-
-
-def _stripe_endpoint(n: int) -> dict[str, Any]:
-    return {
-        "id": f"we_hostile{n:08d}",
-        "object": "webhook_endpoint",
-        "url": f"https://shop{n}.example.com/hooks/payment/stripe_stripe",
-        "enabled_events": ["payment_intent.succeeded"],
-        "status": "enabled",
-        "livemode": False,
-        "created": 1700000000 + n,
-        "metadata": {},
-        "api_version": None,
-        "application": None,
-        "description": None,
-    }
-
-
-def stripe_has_more(page_size: int = 2) -> Peer:
-    """A Stripe API whose every list answers `has_more: true` with ids never seen before;
-    GET /v1/account answers a test account, so key checks pass."""
-    counter = itertools.count()
-    lock = threading.Lock()
-
-    def answer(raw: bytes, _peer: Peer) -> bytes:
-        _method, path, _query = request_target(raw)
-        if path == "/v1/account":
-            body: dict[str, Any] = {
-                "id": "acct_hostile",
-                "object": "account",
-                "charges_enabled": True,
-                "details_submitted": True,
-                "settings": {"dashboard": {"display_name": "Hostile"}},
-            }
-        else:
-            with lock:
-                items = [_stripe_endpoint(next(counter)) for _ in range(page_size)]
-            body = {"object": "list", "url": path, "has_more": True, "data": items}
-        return http_response(200, json.dumps(body).encode(), extra={"Request-Id": "req_hostile"})
-
-    return Peer("stripe-has-more", _http(answer))
-
-
-def medusa_endless_count(page_size: int = 1) -> Peer:
-    """A Medusa admin API whose lists claim a `count` of a billion and always have one more
-    page (offset pagination): GET /admin/<things> answers {"<things>": [...], "count": ...}.
-    Login and /health succeed; anything else answers {}."""
-    counter = itertools.count()
-    lock = threading.Lock()
-
-    def answer(raw: bytes, _peer: Peer) -> bytes:
-        method, path, query = request_target(raw)
-        if path == "/health":
-            return http_response(200, b"OK", content_type="text/plain")
-        if path.startswith("/auth/"):
-            return http_response(200, b'{"token": "hostile-token"}')
-        key = path.rstrip("/").rsplit("/", 1)[-1].replace("-", "_")
-        if method == "GET" and path.startswith("/admin/"):
-            offset = int(query.get("offset", ["0"])[0] or 0)
-            limit = int(query.get("limit", ["50"])[0] or 50)
-            with lock:
-                items = [
-                    {
-                        "id": f"{key[:3]}_hostile{next(counter):08d}",
-                        "name": "Loop",
-                        "email": "a@example.com",
-                    }
-                    for _ in range(page_size)
-                ]
-            body: dict[str, Any] = {key: items, "count": 10**9, "offset": offset, "limit": limit}
-            return http_response(200, json.dumps(body).encode())
-        return http_response(200, b"{}")
-
-    return Peer("medusa-endless-count", _http(answer))
-
-
-def redis_endless_bulk() -> Peer:
-    """Answers every Redis command with a bulk reply that claims 10 GB and streams forever."""
-
-    def handle(conn: socket.socket, peer: Peer) -> None:
-        peer.record(conn.recv(65536))
-        conn.sendall(b"$10000000000\r\n")
-        while not peer.stopping.is_set():
-            conn.sendall(CHUNK)
-
-    return Peer("redis-endless-bulk", handle)
+    return Peer("gzip-bomb", http_handler(lambda _raw, _peer: response))

@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from testing import hostile
+from testing import hostile, hostile_api, hostile_tcp
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The peak memory a command may reach against any peer (issue 10).
@@ -44,13 +44,14 @@ def peer_for(kind: str, provider: str) -> PeerFactory | None:
     table: dict[str, PeerFactory | None] = {
         "drip": hostile.drip
         if http
-        else (hostile.drip_smtp if provider == "smtp" else hostile.drip_redis),
+        else (hostile_tcp.drip_smtp if provider == "smtp" else hostile_tcp.drip_redis),
         "endless": hostile.endless_body
         if http
-        else (hostile.smtp_endless if provider == "smtp" else hostile.redis_endless_bulk),
-        "loop": {"stripe": hostile.stripe_has_more, "medusa": hostile.medusa_endless_count}.get(
-            provider
-        ),
+        else (hostile_tcp.smtp_endless if provider == "smtp" else hostile_tcp.redis_endless_bulk),
+        "loop": {
+            "stripe": hostile_api.stripe_has_more,
+            "medusa": hostile_api.medusa_endless_count,
+        }.get(provider),
         "bomb": hostile.gzip_bomb if http else None,
     }
     return table[kind]

@@ -89,24 +89,7 @@ def run(
             start_new_session=True,
             preexec_fn=limit,
         )
-        killed = threading.Event()
-
-        def kill() -> None:
-            killed.set()
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-
-        timer = threading.Timer(timeout, kill)
-        timer.start()
-        peak = _HighWater(proc.pid, command)
-        peak.start()
-        try:
-            _pid, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-            peak.stop()
+        status, usage, peak, killed = _wait(proc, command, timeout)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         out.seek(0)
@@ -118,9 +101,35 @@ def run(
             stderr=err.read().decode("utf-8", "replace"),
             wall=wall,
             # ru_maxrss (KiB) only when the child ended before a sample: it overstates
-            peak_rss=peak.bytes or usage.ru_maxrss * 1024,
-            killed=killed.is_set(),
+            peak_rss=peak or usage.ru_maxrss * 1024,
+            killed=killed,
         )
+
+
+def _wait(
+    proc: subprocess.Popen[bytes], command: Sequence[str], timeout: float
+) -> tuple[int, resource.struct_rusage, int, bool]:
+    """Reap the child, its process group killed at `timeout`, sampling its memory meanwhile:
+    (wait status, rusage, peak RSS in bytes or 0 if never sampled, whether it was killed)."""
+    killed = threading.Event()
+
+    def kill() -> None:
+        killed.set()
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    timer = threading.Timer(timeout, kill)
+    timer.start()
+    peak = _HighWater(proc.pid, command)
+    peak.start()
+    try:
+        _pid, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        timer.cancel()
+        peak.stop()
+    return status, usage, peak.bytes, killed.is_set()
 
 
 class _HighWater(threading.Thread):

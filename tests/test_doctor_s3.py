@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from storectl import env as envmod
-from storectl.providers import s3
+from storectl.providers import s3, s3_api
 from testing.s3_server import BUCKET, REGION, S3Servers
 from testing.tcp import tcp_peer
 from tests.conftest import Result, run
@@ -173,6 +173,6 @@ def test_classification_of_errors_moto_does_not_produce(
 ) -> None:
     """AWS answers these; moto does not, so the classifier is checked on AWS's error shapes."""
     env = envmod.load(env_files=(), process_env={"S3_BUCKET": "shop", "S3_REGION": "us-east-1"})
-    got_stage, _summary, hint = s3._classify(error, env)
+    got_stage, _summary, hint = s3_api.classify(error, env)
     assert got_stage.value == stage
     assert words in hint

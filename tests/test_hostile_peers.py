@@ -12,7 +12,7 @@ import zlib
 
 import pytest
 
-from testing import hostile
+from testing import hostile, hostile_api, hostile_tcp
 
 
 def http_get(
@@ -126,7 +126,7 @@ def test_gzip_bomb_expands_past_ten_megabytes() -> None:
 
 
 def test_smtp_endless_continuation_lines() -> None:
-    with hostile.smtp_endless() as peer:
+    with hostile_tcp.smtp_endless() as peer:
         with socket.create_connection(("127.0.0.1", peer.port), timeout=5) as sock:
             reader = sock.makefile("rb")
             lines = [reader.readline() for _ in range(5000)]
@@ -135,7 +135,7 @@ def test_smtp_endless_continuation_lines() -> None:
 
 @pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
 def test_smtp_echo_auth_echoes_the_auth_data_in_535(mechanism: str) -> None:
-    with hostile.smtp_echo_auth() as peer:
+    with hostile_tcp.smtp_echo_auth() as peer:
         session = smtplib.SMTP("127.0.0.1", peer.port, timeout=5)
         session.ehlo("client.example.com")
         with pytest.raises(smtplib.SMTPAuthenticationError) as caught:
@@ -153,7 +153,7 @@ def test_smtp_echo_auth_echoes_the_auth_data_in_535(mechanism: str) -> None:
 
 
 def test_stripe_has_more_always_has_more_with_fresh_ids() -> None:
-    with hostile.stripe_has_more() as peer:
+    with hostile_api.stripe_has_more() as peer:
         first = json.loads(http_get(peer.port, "/v1/webhook_endpoints?limit=100").read())
         second = json.loads(http_get(peer.port, "/v1/webhook_endpoints?starting_after=x").read())
         account = json.loads(http_get(peer.port, "/v1/account").read())
@@ -164,7 +164,7 @@ def test_stripe_has_more_always_has_more_with_fresh_ids() -> None:
 
 
 def test_medusa_count_never_ends() -> None:
-    with hostile.medusa_endless_count() as peer:
+    with hostile_api.medusa_endless_count() as peer:
         pages = [
             json.loads(http_get(peer.port, f"/admin/regions?offset={n}&limit=1").read())
             for n in range(3)
@@ -175,7 +175,7 @@ def test_medusa_count_never_ends() -> None:
 
 
 def test_redis_drip() -> None:
-    with hostile.drip_redis(interval=0.1) as peer:
+    with hostile_tcp.drip_redis(interval=0.1) as peer:
         with socket.create_connection(("127.0.0.1", peer.port), timeout=2) as sock:
             sock.sendall(b"*1\r\n$4\r\nPING\r\n")
             got = b""
@@ -185,7 +185,7 @@ def test_redis_drip() -> None:
 
 
 def test_redis_endless_bulk() -> None:
-    with hostile.redis_endless_bulk() as peer:
+    with hostile_tcp.redis_endless_bulk() as peer:
         with socket.create_connection(("127.0.0.1", peer.port), timeout=5) as sock:
             sock.sendall(b"*1\r\n$4\r\nPING\r\n")
             reader = sock.makefile("rb")

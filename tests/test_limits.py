@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from storectl.net import limits, sdk, transport
+from storectl.net import limits, sdk, sdk_sockets, transport
 from storectl.net.limits import LimitExceeded
-from testing import hostile
+from testing import hostile, hostile_api, hostile_tcp
 
 BUDGET = 1.0
 #: How late a reader may end after its deadline (one scheduling slice, on a busy machine).
@@ -235,7 +235,7 @@ def test_stripe_endless_body_is_capped() -> None:
 
 
 def test_stripe_has_more_ends_at_the_page_cap() -> None:
-    with hostile.stripe_has_more() as peer:
+    with hostile_api.stripe_has_more() as peer:
         client = stripe_client(peer.url, Budget(30))
 
         def fetch(after: str | None) -> tuple[list[Any], str | None]:
@@ -254,7 +254,7 @@ def test_stripe_has_more_ends_at_the_page_cap() -> None:
 def test_stripe_sane_answer_and_error_pass_through() -> None:
     import stripe
 
-    with hostile.stripe_has_more() as peer:
+    with hostile_api.stripe_has_more() as peer:
         account = stripe_client(peer.url, Budget(5)).v1.accounts.retrieve_current()
     assert account.id == "acct_hostile"
     with hostile.echo(401, hostile.stripe_error) as peer:
@@ -325,21 +325,21 @@ def test_botocore_errors_stay_botocore_errors() -> None:
 
 
 def test_smtp_endless_reply_is_capped() -> None:
-    with hostile.smtp_endless() as peer:
+    with hostile_tcp.smtp_endless() as peer:
         error = ends(
             "PROTOCOL",
-            lambda: sdk.bounded_smtp(Budget(30), "127.0.0.1", peer.port, timeout=30),
+            lambda: sdk_sockets.bounded_smtp(Budget(30), "127.0.0.1", peer.port, timeout=30),
             budget=30,
         )
     assert error.limit == "MAX_REPLY_LINES"
 
 
-@pytest.mark.parametrize("peer_factory", [hostile.drip_smtp, hostile.silent])
+@pytest.mark.parametrize("peer_factory", [hostile_tcp.drip_smtp, hostile.silent])
 def test_smtp_drip_and_silence_end_at_the_deadline(
     peer_factory: Callable[[], hostile.Peer],
 ) -> None:
     with peer_factory() as peer:
-        ends("TIMEOUT", lambda: sdk.bounded_smtp(Budget(BUDGET), "127.0.0.1", peer.port))
+        ends("TIMEOUT", lambda: sdk_sockets.bounded_smtp(Budget(BUDGET), "127.0.0.1", peer.port))
 
 
 def test_smtp_long_line_is_capped() -> None:
@@ -348,13 +348,15 @@ def test_smtp_long_line_is_capped() -> None:
         peer.stopping.wait()
 
     with hostile.Peer("long-line", handle) as peer:
-        error = ends("PROTOCOL", lambda: sdk.bounded_smtp(Budget(30), "127.0.0.1", peer.port))
+        error = ends(
+            "PROTOCOL", lambda: sdk_sockets.bounded_smtp(Budget(30), "127.0.0.1", peer.port)
+        )
     assert error.limit == "MAX_LINE"
 
 
 def test_smtp_sane_session_still_works() -> None:
-    with hostile.smtp_echo_auth() as peer:
-        session = sdk.bounded_smtp(Budget(5), "127.0.0.1", peer.port)
+    with hostile_tcp.smtp_echo_auth() as peer:
+        session = sdk_sockets.bounded_smtp(Budget(5), "127.0.0.1", peer.port)
         code, reply = session.ehlo("client.example.com")
         assert code == 250 and b"AUTH PLAIN LOGIN" in reply
         assert session.has_extn("auth")
@@ -367,18 +369,18 @@ def test_smtp_sane_session_still_works() -> None:
 # --- redis-py ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("peer_factory", [hostile.drip_redis, hostile.silent])
+@pytest.mark.parametrize("peer_factory", [hostile_tcp.drip_redis, hostile.silent])
 def test_redis_drip_and_silence_end_at_the_deadline(
     peer_factory: Callable[[], hostile.Peer],
 ) -> None:
     with peer_factory() as peer:
-        client = sdk.bounded_redis(f"redis://127.0.0.1:{peer.port}", Budget(BUDGET))
+        client = sdk_sockets.bounded_redis(f"redis://127.0.0.1:{peer.port}", Budget(BUDGET))
         ends("TIMEOUT", lambda: client.ping())
 
 
 def test_redis_endless_bulk_reply_is_capped() -> None:
-    with hostile.redis_endless_bulk() as peer:
-        client = sdk.bounded_redis(f"redis://127.0.0.1:{peer.port}", Budget(30))
+    with hostile_tcp.redis_endless_bulk() as peer:
+        client = sdk_sockets.bounded_redis(f"redis://127.0.0.1:{peer.port}", Budget(30))
         error = ends("PROTOCOL", lambda: client.get("k"), budget=30)
     assert "Redis reply" in error.message
 
@@ -396,7 +398,7 @@ def test_redis_sane_reply() -> None:
                 conn.sendall(b"+PONG\r\n")
 
     with hostile.Peer("redis-pong", handle) as peer:
-        client = sdk.bounded_redis(f"redis://127.0.0.1:{peer.port}", Budget(5))
+        client = sdk_sockets.bounded_redis(f"redis://127.0.0.1:{peer.port}", Budget(5))
         assert client.ping() is True
         assert client.ping() is True  # the reply count starts again per command
 

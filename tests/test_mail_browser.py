@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from storectl.mail import render as mail
-from storectl.mail.browser import Chromium, PageReport, find_chromium
+from storectl.mail.browser import Chromium, find_chromium
+from storectl.mail.page import PageReport
 from tests.conftest import REPO, run, write
 
 TEMPLATES = ["order-placed", "order-shipped", "order-delivered", "order-canceled"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -37,6 +40,11 @@ from storectl.providers import registry
 from storectl.providers.base import ProbeOptions
 from storectl.providers.registry import PROVIDERS
 
+if TYPE_CHECKING:
+    from storectl.doctor.runner import DoctorReport
+    from storectl.fleet.spec import Store
+    from storectl.providers.base import Provider
+
 app = typer.Typer(add_completion=False)
 
 ProvidersOpt = Annotated[
@@ -49,6 +57,7 @@ ProvidersOpt = Annotated[
 ]
 
 
+# Long only by its Typer options; the body parses, makes one call, and renders.
 @app.command("doctor")
 def run_doctor(
     project: ProjectsOpt = None,
@@ -135,51 +144,73 @@ def run_doctor(
         settings=_settings(storefront_url=storefront_url, admin_url=admin_url),
     )
     chosen = _fleet.stores(selection)
+    build = partial(
+        doctor.build,
+        options=probe_options,
+        strict=strict,
+        include_env_lint=not only,
+        required=required,
+    )
     if len(chosen) > 1:
-        from storectl.fleet.share import SharedProbes
-
-        shared = SharedProbes()
-        shared_providers = shared.wrap(providers)
-        _fleet.run(
+        _run_fleet(
             selection,
             chosen,
-            lambda _store, env: doctor.build(
-                env,
-                shared_providers,
-                probe_options,
-                strict=strict,
-                include_env_lint=not only,
-                required=required,
-            ),
-            lambda report: report.ok,
-            _adapter(),
+            providers,
+            build,
             fmt,
+            output_file,
+            strict=strict,
             jobs=jobs,
             timeout=timeout,
             fail_fast=fail_fast,
             verbose=verbose,
-            strict=strict,
-            output_file=output_file,
-            shared=lambda: shared.reused,
         )
         return
     env = config.load(selection.options(chosen[0]))
     progress = output.Progress([p.name for p in providers if p.is_active(env) and p.probe])
     try:
-        report = doctor.build(
-            env,
-            providers,
-            probe_options,
-            strict=strict,
-            include_env_lint=not only,
-            on_done=progress.done,
-            required=required,
-        )
+        report = build(env, providers, on_done=progress.done)
     finally:
         progress.close()
     view.render(report, fmt, output_file, root=chosen[0].project, quiet=quiet)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)
+
+
+def _run_fleet(
+    selection: _fleet.Selection,
+    chosen: Sequence[Store],
+    providers: Sequence[Provider],
+    build: Callable[..., DoctorReport],
+    fmt: DoctorFormat,
+    output_file: Path | None,
+    *,
+    strict: bool,
+    jobs: int,
+    timeout: float,
+    fail_fast: bool,
+    verbose: bool,
+) -> None:
+    """Doctor over several stores: probes that are the same for two stores run once."""
+    from storectl.fleet.share import SharedProbes
+
+    shared = SharedProbes()
+    shared_providers = shared.wrap(providers)
+    _fleet.run(
+        selection,
+        chosen,
+        lambda _store, env: build(env, shared_providers),
+        lambda report: report.ok,
+        _adapter(),
+        fmt,
+        jobs=jobs,
+        timeout=timeout,
+        fail_fast=fail_fast,
+        verbose=verbose,
+        strict=strict,
+        output_file=output_file,
+        shared=lambda: shared.reused,
+    )
 
 
 def _settings(**given: str | None) -> dict[str, str]:

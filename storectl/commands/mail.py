@@ -102,12 +102,13 @@ def list_templates(
 
     Example: storectl mail templates --templates ./mail-templates
     """
-    from storectl.mail import replay
+    from storectl.mail import orders
+    from storectl.mail import preview as previews
 
-    tpl = replay.templates(
+    tpl = orders.templates(
         _env(project, env_file, environment, ignore_environment, True), templates, "en_US"
     )
-    result = replay.TemplateList(str(tpl.override) if tpl.override else None, tuple(tpl.list()))
+    result = previews.TemplateList(str(tpl.override) if tpl.override else None, tuple(tpl.list()))
     output.render(result, fmt, view.templates_text)
 
 
@@ -128,12 +129,13 @@ def send_test(
 
     Example: storectl mail test --to me@example.com
     """
-    from storectl.mail import replay
+    from storectl.mail import preview as previews
 
     env = _env(project, env_file, environment, ignore_environment, allow_empty)
-    output.render(replay.send_test(env, to, timeout), fmt, view.test_mail_text)
+    output.render(previews.send_test(env, to, timeout), fmt, view.test_mail_text)
 
 
+# Long only by its Typer options; the body parses, makes one call, and renders.
 @app.command("preview")
 def preview(
     event: EventArg,
@@ -201,7 +203,8 @@ def preview(
     """
     import sys
 
-    from storectl.mail import replay
+    from storectl.mail import orders
+    from storectl.mail import preview as previews
     from storectl.output.console import render
 
     to_stdout = eml is not None and str(eml) == "-"
@@ -211,10 +214,10 @@ def preview(
         )
     _event_note(event)
     env = _env(project, env_file, environment, ignore_environment, allow_empty or sample)
-    tpl = replay.templates(env, templates, locale)
+    tpl = orders.templates(env, templates, locale)
     # the parts go to --out; without it to the current folder, unless only --eml was asked for
     parts = out if out is not None else None if eml is not None and not open_html else Path(".")
-    result = replay.preview(
+    result = previews.preview(
         env,
         event,
         order,
@@ -233,6 +236,7 @@ def preview(
         output.note(desktop.open_html(Path(result.html_file)))
 
 
+# Long only by its Typer options; the body parses, makes one call, and renders.
 @app.command("replay")
 def replay_event(
     event: EventArg,
@@ -279,7 +283,7 @@ def replay_event(
 
     Example: storectl mail replay order.placed --since 2026-11-01 --to me@example.com
     """
-    from storectl.mail import replay
+    from storectl.mail import orders, replay
 
     _event_note(event)
     env = _env(project, env_file, environment, ignore_environment, allow_empty)
@@ -292,7 +296,7 @@ def replay_event(
         to=to,
         to_customer=to_customer,
         dry_run=dry_run,
-        tpl=replay.templates(env, templates, locale),
+        tpl=orders.templates(env, templates, locale),
         timeout=timeout,
         confirm=lambda question, plan: confirm(question, yes, plan),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -127,6 +128,7 @@ def list_endpoints(
     output.render(webhooks.WebhookList(expected, tuple(views)), fmt, view.webhook_list_text)
 
 
+# Long only by its Typer options; the body parses, makes one call, and renders.
 @app.command("register")
 def register(
     project: ProjectsOpt = None,
@@ -206,31 +208,25 @@ def register(
                 hint="each store's URL comes from its own env; pick one with --store",
             )
 
-    def request_for(target_url: str, origin: str) -> registration.Request:
-        return registration.Request(
-            url=target_url,
-            url_source=origin,
-            events=[e.strip() for e in events.split(",") if e.strip()] if events else None,
-            exact=exact,
-            prune=prune_duplicates,
-            rotate=rotate,
-            write_to=write_to,
-            show_secret=show_secret,
-            force=force,
-            dry_run=dry_run,
-            timeout=timeout,
-        )
-
+    request_for = partial(
+        registration.Request,
+        events=[e.strip() for e in events.split(",") if e.strip()] if events else None,
+        exact=exact,
+        prune=prune_duplicates,
+        rotate=rotate,
+        write_to=write_to,
+        show_secret=show_secret,
+        force=force,
+        dry_run=dry_run,
+        timeout=timeout,
+    )
     if len(chosen) > 1:
-
-        def plan(_store: object, env: Env) -> webhooks_plan.RegisterReport:
-            found, origin = _expected_in(env, None)
-            return registration.register(env, request_for(found, origin), _never)
-
         _fleet.run(
             selection,
             chosen,
-            plan,
+            lambda _store, env: registration.register(
+                env, request_for(*_expected_in(env, None)), _never
+            ),
             lambda report: report.ok,
             _register_adapter(),
             DoctorFormat(fmt.value),
@@ -240,32 +236,41 @@ def register(
             verbose=verbose,
         )
         return
-    options = selection.options(chosen[0])
-    env, target_url, origin = _expected(options, url)
+    env, target_url, origin = _expected(selection.options(chosen[0]), url)
     request = request_for(target_url, origin)
     try:
-        report = registration.register(
-            env, request, lambda question, plan: confirm(question, yes, plan)
-        )
+        report = registration.register(env, request, lambda q, plan: confirm(q, yes, plan))
     except registration.SecretNotSaved as lost:
-        import os
-
-        github = os.environ.get("GITHUB_ACTIONS") == "true"
-        sys.stderr.write(view.secret_once(lost.secret, lost.endpoint_id, github))
-        sys.stderr.flush()
+        _show_lost_secret(lost.secret, lost.endpoint_id)
         raise
-    if report.secret:
-        from storectl.output.github import add_mask, in_actions
-
-        if in_actions():  # before the secret reaches the log, so the runner masks it there
-            # the runner reads workflow commands on both streams; JSON's stdout stays JSON
-            stream = sys.stderr if fmt is StatusFormat.JSON else sys.stdout
-            output.write(add_mask(report.secret), stream, structured=True)
+    _mask_in_actions(report.secret, fmt)
     output.render(report, fmt, view.register_text)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)
 
 
+def _show_lost_secret(secret: str, endpoint_id: str) -> None:
+    """The endpoint exists but its secret could not be saved: show it once, on stderr."""
+    import os
+
+    github = os.environ.get("GITHUB_ACTIONS") == "true"
+    sys.stderr.write(view.secret_once(secret, endpoint_id, github))
+    sys.stderr.flush()
+
+
+def _mask_in_actions(secret: str | None, fmt: StatusFormat) -> None:
+    """In GitHub Actions, tell the runner to mask a new secret before it reaches the log."""
+    if not secret:
+        return
+    from storectl.output.github import add_mask, in_actions
+
+    if in_actions():
+        # the runner reads workflow commands on both streams; JSON's stdout stays JSON
+        stream = sys.stderr if fmt is StatusFormat.JSON else sys.stdout
+        output.write(add_mask(secret), stream, structured=True)
+
+
+# Long only by its Typer options; the body parses, makes one call, and renders.
 @app.command("test")
 def send_test(
     project: ProjectOpt = None,

@@ -1,18 +1,28 @@
-"""dotenv 16's grammar, read exactly as node reads env files (issue 15), and the types the
-loaders share.
+"""dotenv 16's grammar, read exactly as node reads env files (issue 15). The types the loaders
+share live in `storectl.env.results` and are re-exported here.
 
-Pure functions, no I/O, no imports from storectl. dotenv's line regex is copied term for term,
-with JavaScript's ``\\s``, ``\\w``, ``^``, ``$`` and ``.`` spelled out. The loaders built on it:
-`storectl.env.expand` (the backend: Medusa ``loadEnv`` = dotenv 16.6.1 + dotenv-expand 11.0.7),
-`storectl.env.nextenv` (the storefront: ``@next/env``, dotenv 16.3.1 + dotenv-expand 10.0.0) and
-`storectl.env.quoting` (the writer's ``quote_value``).
+Pure functions, no I/O, nothing from storectl but `env.results`. dotenv's line regex is copied
+term for term, with JavaScript's ``\\s``, ``\\w``, ``^``, ``$`` and ``.`` spelled out. The
+loaders built on it: `storectl.env.expand` (the backend: Medusa ``loadEnv`` = dotenv 16.6.1 +
+dotenv-expand 11.0.7), `storectl.env.nextenv` (the storefront: ``@next/env``, dotenv 16.3.1 +
+dotenv-expand 10.0.0) and `storectl.env.quoting` (the writer's ``quote_value``).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+
+from storectl.env.results import (
+    NOTES,
+    Binding,
+    IgnoredLine,
+    JSError,
+    LoadResult,
+    NextResult,
+    Problem,
+    Variable,
+)
 
 __all__ = [
     "MAX_VALUE",
@@ -73,114 +83,6 @@ _JS_PROTO = frozenset(
     " __lookupSetter__ isPrototypeOf propertyIsEnumerable toString valueOf __proto__"
     " toLocaleString".split()
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Binding:
-    """One ``KEY=value`` dotenv recognised: its value before expansion and where it came from.
-
-    ``quote`` is the quote that enclosed the value ("'", '"', "`" or "" when bare); ``notes`` name
-    the surprising readings (see `NOTES`). ``start``/``end`` are offsets in the text as given
-    (CRLF counted as two characters): from the name's first character to just past the value
-    (its closing quote included; a name continued on the next line, a value taken from the next
-    line or spanning several lines included). An ``export`` prefix and the indentation before,
-    and the blanks and ``# comment`` after, belong to the line, not to the binding: the writer
-    replaces exactly these characters, so it and the reader agree on what a name owns.
-    """
-
-    name: str
-    value: str
-    line: int
-    quote: str
-    notes: tuple[str, ...] = ()
-    start: int = 0
-    end: int = 0
-
-
-NOTES = {
-    "hash-cut": "a bare value stops at '#', even without a space before it: quote the value",
-    "empty-before-hash": "'#' right after '=' starts a comment: the value is empty; quote it",
-    "unterminated-quote": "the opening quote is never closed on this line: it is kept as part "
-    "of the value; close the quote",
-    "text-after-quote": "text follows the closing quote, so the quotes stay in the value; "
-    "quote the whole value",
-    "key-continued": "the name and its '=' are on different lines: dotenv joins them; put "
-    "NAME=value on one line",
-    "value-next-line": "the value was taken from the next line; put the value on the line of "
-    "its name (or quote an empty value: NAME='')",
-    "colon": "'NAME: value' is read as NAME=value by dotenv 16; write NAME=value",
-    "single-quoted-dollar": "'$' is expanded even inside single quotes (dotenv-expand does not "
-    "see quotes); escape it as \\$",
-    "escaped-quote-kept": "a backslash before a quote is kept in the value (dotenv does not "
-    "unescape quotes); use another quote character",
-    "proto-name": "this name is a property of every JavaScript object: dotenv drops it",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class IgnoredLine:
-    """A non-blank, non-comment line that no binding covers: node silently skips it."""
-
-    line: int
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """Something the loader should report: a code, where, and the fix."""
-
-    code: str
-    message: str
-    file: str | None = None
-    line: int | None = None
-    name: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Variable:
-    """A variable of the final process environment and where its value came from."""
-
-    name: str
-    value: str
-    source: str  # "file" or "environment"
-    file: str | None = None
-    line: int | None = None
-    raw: str | None = None  # the file's value before expansion
-
-
-@dataclass
-class LoadResult:
-    """What the backend process would see after Medusa's ``loadEnv``."""
-
-    env: dict[str, str]  # the whole process environment afterwards
-    variables: dict[str, Variable]  # every name, with its source
-    bindings: dict[str, list[Binding]]  # per file, in file order
-    ignored: dict[str, list[IgnoredLine]]
-    problems: list[Problem] = field(default_factory=list)
-    expanded: bool = True  # False: expansion threw and every value stayed raw
-
-
-@dataclass
-class NextResult:
-    """What a Next.js process would see after ``loadEnvConfig``."""
-
-    files: list[str]  # the files read, in order (names relative to the storefront)
-    env: dict[str, str]
-    variables: dict[str, Variable]
-    version: str
-    mode: str
-    bindings: dict[str, list[Binding]]
-    ignored: dict[str, list[IgnoredLine]]
-    problems: list[Problem] = field(default_factory=list)
-
-
-class JSError(Exception):
-    """Stands for what node would throw (stack overflow, TypeError, string too long)."""
-
-    def __init__(self, code: str, message: str, name: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.name = name
 
 
 # ---------------------------------------------------------------------------------------------

@@ -147,23 +147,8 @@ def next_load(
         ignored[name] = skipped
         problems.extend(file_problems(name, bindings, skipped))
         obj = _to_object(bindings)
-        parsed = {k: b.value for k, b in obj.items()}
-        try:
-            expanded = dict(parsed)
-            for k in parsed:
-                r = env[k] if k in env else expanded[k]
-                expanded[k] = _ESCAPED_DOLLAR.sub("$", _interpolate10(r, env, expanded))
-        except JSError as e:
-            b = obj.get(e.name or "")
-            problems.append(
-                Problem(
-                    e.code,
-                    f"{e} - Next.js logs 'Failed to load env from {name}' and skips the file",
-                    name,
-                    b.line if b else None,
-                    e.name,
-                )
-            )
+        expanded = _expand_file(name, obj, env, problems)
+        if expanded is None:
             continue
         for k in expanded:
             env[k] = _env_value(k, expanded[k])
@@ -172,14 +157,39 @@ def next_load(
                 added[k] = (name, obj[k], v)
     for k, (_, _, v) in added.items():
         env[k] = _env_value(k, v)
-    variables = {}
-    for k, v in env.items():
-        if k in added:
-            file, b, _ = added[k]
-            variables[k] = Variable(k, v, "file", file, b.line, b.value)
-        else:
-            variables[k] = Variable(k, v, "environment")
+    variables = {
+        k: Variable(k, v, "file", added[k][0], added[k][1].line, added[k][1].value)
+        if k in added
+        else Variable(k, v, "environment")
+        for k, v in env.items()
+    }
     return NextResult(files, env, variables, NEXT_DEFAULT_VERSION, "", per_file, ignored, problems)
+
+
+def _expand_file(
+    name: str, obj: Mapping[str, Binding], env: Mapping[str, str], problems: list[Problem]
+) -> dict[str, str] | None:
+    """One file's values expanded by dotenv-expand 10, or None (a problem recorded) when the
+    expansion throws: Next.js then skips the whole file."""
+    parsed = {k: b.value for k, b in obj.items()}
+    try:
+        expanded = dict(parsed)
+        for k in parsed:
+            r = env[k] if k in env else expanded[k]
+            expanded[k] = _ESCAPED_DOLLAR.sub("$", _interpolate10(r, env, expanded))
+    except JSError as e:
+        b = obj.get(e.name or "")
+        problems.append(
+            Problem(
+                e.code,
+                f"{e} - Next.js logs 'Failed to load env from {name}' and skips the file",
+                name,
+                b.line if b else None,
+                e.name,
+            )
+        )
+        return None
+    return expanded
 
 
 def _interpolate10(value: str, env: Mapping[str, str], parsed: Mapping[str, str]) -> str:

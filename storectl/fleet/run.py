@@ -11,7 +11,7 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from storectl.env import Env
@@ -65,88 +65,20 @@ def run(
     """Run `work` for every store; one result per store, in fleet order."""
     start = time.monotonic()
     jobs = max(1, min(jobs, len(stores)))
-    results: dict[int, StoreResult[R]] = {}
-    envs: dict[int, Env] = {}
+    seconds = deadline(len(stores), jobs, timeout)
+    results: dict[int, StoreResult[R]]
+    envs, results = _load_all(stores, load)
+    if not (fail_fast and results):
+
+        def one(index: int) -> StoreResult[R]:
+            return _one(stores[index], envs[index], work, ok_of)
+
+        results.update(_in_parallel(list(envs), one, jobs, start + seconds, fail_fast, on_done))
     for index, store in enumerate(stores):
-        try:
-            envs[index] = load(store)
-        except StorectlError as exc:
-            results[index] = _failed(store, store.environment or "", Problem(exc.message, exc.hint))
-    failed_early = bool(results)
-    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for index in envs:
-        todo.put(index)
-    finished: queue.Queue[tuple[int, StoreResult[R]]] = queue.Queue()
-    stop = threading.Event()
-
-    def one(index: int) -> StoreResult[R]:
-        store, env = stores[index], envs[index]
-        began = time.monotonic()
-        problems = missing_required(env, store)
-        try:
-            report = work(store, env)
-        except StorectlError as exc:
-            problems.append(Problem(exc.message, exc.hint))
-            return StoreResult(store.name, env.environment, False, None, tuple(problems))
-        except Exception as exc:  # noqa: BLE001 - one store's crash is that store's result
-            problems.append(
-                Problem(
-                    f"internal error: {type(exc).__name__}: {exc}",
-                    hint="this is a bug in storectl; rerun with --debug and report it",
-                )
-            )
-            return StoreResult(store.name, env.environment, False, None, tuple(problems))
-        elapsed = round((time.monotonic() - began) * 1000)
-        ok = ok_of(report) and not problems
-        return StoreResult(store.name, env.environment, ok, report, tuple(problems), elapsed)
-
-    def worker() -> None:
-        while not stop.is_set():
-            try:
-                index = todo.get_nowait()
-            except queue.Empty:
-                return
-            finished.put((index, one(index)))
-
-    context = contextvars.copy_context()  # the run's redactor, in every worker
-    started = [0]
-    if not (fail_fast and failed_early):
-        for number in range(jobs):
-            thread = threading.Thread(
-                target=lambda: context.copy().run(worker),
-                name=f"storectl-store-{number}",
-                daemon=True,
-            )
-            thread.start()
-            started[0] += 1
-    end = start + deadline(len(stores), jobs, timeout)
-    pending = set(envs) if started[0] else set()
-    while pending:
-        try:
-            index, result = finished.get(timeout=max(0.0, end - time.monotonic()))
-        except queue.Empty:
-            break
-        pending.discard(index)
-        results[index] = result
-        if on_done is not None:
-            on_done(result.name)
-        if fail_fast and not result.ok:
-            stop.set()
-            break
-    stop.set()
-    for index, store in enumerate(stores):
-        if index in results:
-            continue
-        environment = envs[index].environment if index in envs else store.environment or ""
-        if fail_fast and any(not r.ok for r in results.values()):
-            problem = Problem("not checked: --fail-fast stopped the run at the first failure")
-        else:
-            problem = Problem(
-                f"no result within the run's deadline ({deadline(len(stores), jobs, timeout):g} s)",
-                hint="a peer accepted the connection but never answered: check its host, "
-                "or raise --timeout",
-            )
-        results[index] = _failed(store, environment, problem)
+        if index not in results:
+            environment = envs[index].environment if index in envs else store.environment or ""
+            problem = _unfinished(results.values(), fail_fast, seconds)
+            results[index] = _failed(store, environment, problem)
     ordered = tuple(results[index] for index in range(len(stores)))
     passed = sum(r.ok for r in ordered)
     return FleetReport(
@@ -161,4 +93,102 @@ def run(
             jobs=jobs,
             duration_ms=round((time.monotonic() - start) * 1000),
         ),
+    )
+
+
+def _load_all(
+    stores: Sequence[Store], load: Callable[[Store], Env]
+) -> tuple[dict[int, Env], dict[int, StoreResult[R]]]:
+    """Every store's env by index; a store whose env cannot load is already a failed result."""
+    envs: dict[int, Env] = {}
+    results: dict[int, StoreResult[R]] = {}
+    for index, store in enumerate(stores):
+        try:
+            envs[index] = load(store)
+        except StorectlError as exc:
+            results[index] = _failed(store, store.environment or "", Problem(exc.message, exc.hint))
+    return envs, results
+
+
+def _one(
+    store: Store, env: Env, work: Callable[[Store, Env], R], ok_of: Callable[[R], bool]
+) -> StoreResult[R]:
+    """One store's work; its errors (even a crash) are that store's result, not the run's."""
+    began = time.monotonic()
+    problems = missing_required(env, store)
+    try:
+        report = work(store, env)
+    except StorectlError as exc:
+        problems.append(Problem(exc.message, exc.hint))
+        return StoreResult(store.name, env.environment, False, None, tuple(problems))
+    except Exception as exc:  # noqa: BLE001 - one store's crash is that store's result
+        problems.append(
+            Problem(
+                f"internal error: {type(exc).__name__}: {exc}",
+                hint="this is a bug in storectl; rerun with --debug and report it",
+            )
+        )
+        return StoreResult(store.name, env.environment, False, None, tuple(problems))
+    elapsed = round((time.monotonic() - began) * 1000)
+    ok = ok_of(report) and not problems
+    return StoreResult(store.name, env.environment, ok, report, tuple(problems), elapsed)
+
+
+def _in_parallel(
+    todo: Sequence[int],
+    one: Callable[[int], StoreResult[R]],
+    jobs: int,
+    limit: float,
+    fail_fast: bool,
+    on_done: Callable[[str], None] | None,
+) -> dict[int, StoreResult[R]]:
+    """`one(index)` for each index on `jobs` threads, gathered until all are in, the monotonic
+    time `limit` passes, or (with fail_fast) the first failure; the rest are left out."""
+    queued: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for index in todo:
+        queued.put(index)
+    finished: queue.Queue[tuple[int, StoreResult[R]]] = queue.Queue()
+    stop = threading.Event()
+
+    def worker() -> None:
+        while not stop.is_set():
+            try:
+                index = queued.get_nowait()
+            except queue.Empty:
+                return
+            finished.put((index, one(index)))
+
+    context = contextvars.copy_context()  # the run's redactor, in every worker
+    for number in range(jobs):
+        thread = threading.Thread(
+            target=lambda: context.copy().run(worker),
+            name=f"storectl-store-{number}",
+            daemon=True,
+        )
+        thread.start()
+    results: dict[int, StoreResult[R]] = {}
+    pending = set(todo)
+    while pending:
+        try:
+            index, result = finished.get(timeout=max(0.0, limit - time.monotonic()))
+        except queue.Empty:
+            break
+        pending.discard(index)
+        results[index] = result
+        if on_done is not None:
+            on_done(result.name)
+        if fail_fast and not result.ok:
+            break
+    stop.set()
+    return results
+
+
+def _unfinished(results: Iterable[StoreResult[R]], fail_fast: bool, seconds: float) -> Problem:
+    """Why a store has no result: --fail-fast stopped the run, or the run's deadline passed."""
+    if fail_fast and any(not r.ok for r in results):
+        return Problem("not checked: --fail-fast stopped the run at the first failure")
+    return Problem(
+        f"no result within the run's deadline ({seconds:g} s)",
+        hint="a peer accepted the connection but never answered: check its host, "
+        "or raise --timeout",
     )

@@ -72,6 +72,16 @@ def _strings(value: Any, key: str, where: tuple[Path, int | None]) -> tuple[str,
 
 def parse(text: str, path: Path, providers: Sequence[str]) -> list[Store]:
     """The stores of a fleet file's text; paths are relative to the file's folder."""
+    tables = _tables(text, path)
+    seen: dict[str, int | None] = {}
+    return [
+        _store(table, _store_line(text, index), text, path, providers, seen)
+        for index, table in enumerate(tables)
+    ]
+
+
+def _tables(text: str, path: Path) -> list[Any]:
+    """The [[store]] tables of valid TOML that holds nothing else."""
     import tomllib
 
     try:
@@ -90,75 +100,97 @@ def parse(text: str, path: Path, providers: Sequence[str]) -> list[Store]:
     tables = data.get("store", [])
     if not isinstance(tables, list) or not tables:
         raise _bad(path, 1, "no stores", 'add one [[store]] table per store (name = "...")')
-    base = path.parent
-    stores: list[Store] = []
-    seen: dict[str, int | None] = {}
-    for index, table in enumerate(tables):
-        start = _store_line(text, index)
-        for key in table:
-            if key not in STORE_KEYS:
-                raise _bad(
-                    path,
-                    _key_line(text, key, start),
-                    f"unknown key {key!r} in a [[store]]",
-                    f"a store may have: {', '.join(STORE_KEYS)}",
-                )
-        name = table.get("name")
-        if not isinstance(name, str) or not _NAME.match(name):
+    return tables
+
+
+def _store(
+    table: dict[str, Any],
+    start: int | None,
+    text: str,
+    path: Path,
+    providers: Sequence[str],
+    seen: dict[str, int | None],
+) -> Store:
+    """One [[store]] table starting at line `start`, checked key by key."""
+    for key in table:
+        if key not in STORE_KEYS:
             raise _bad(
                 path,
-                _key_line(text, "name", start) if name is not None else start,
-                "every [[store]] needs a name: letters, digits, '.', '_' or '-'",
-                'add name = "shop-eu"',
+                _key_line(text, key, start),
+                f"unknown key {key!r} in a [[store]]",
+                f"a store may have: {', '.join(STORE_KEYS)}",
             )
-        if name in seen:
-            raise _bad(
-                path,
-                _key_line(text, "name", start),
-                f"duplicate store name {name!r} (first at line {seen[name]})",
-                "give every store its own name",
-            )
-        seen[name] = start
-        where = (path, start)
-        project = table.get("project")
-        if project is not None and not isinstance(project, str):
-            raise _bad(*where, "project must be a string (a folder)", 'project = "shops/eu"')
-        env_files = _strings(table.get("env_files", []), "env_files", where)
-        if project is not None and env_files:
-            raise _bad(*where, "give project or env_files, not both", "keep one of them")
-        if project is None and not env_files:
-            raise _bad(*where, f"store {name!r} has neither project nor env_files", "add one")
-        folder = base / project if project is not None else None
-        if folder is not None and not folder.is_dir():
-            raise _bad(
-                path,
-                _key_line(text, "project", start),
-                f"store {name!r}: project folder {folder} does not exist",
-                "fix the path (relative to the fleet file's folder)",
-            )
-        environment = table.get("environment")
-        if environment is not None and not isinstance(environment, str):
-            raise _bad(*where, "environment must be a string", 'environment = "production"')
-        require = _strings(table.get("require", []), "require", where)
-        unknown = sorted(set(require) - set(providers))
-        if unknown:
-            raise _bad(
-                path,
-                _key_line(text, "require", start),
-                f"unknown provider {', '.join(unknown)} in require",
-                f"choose from: {', '.join(providers)}",
-            )
-        stores.append(
-            Store(
-                name=name,
-                project=folder,
-                env_files=tuple(base / item for item in env_files),
-                environment=environment,
-                require=require,
-                tags=_strings(table.get("tags", []), "tags", where),
-            )
+    name = _store_name(table, start, text, path, seen)
+    where = (path, start)
+    folder, env_files = _location(table, name, start, text, path)
+    environment = table.get("environment")
+    if environment is not None and not isinstance(environment, str):
+        raise _bad(*where, "environment must be a string", 'environment = "production"')
+    require = _strings(table.get("require", []), "require", where)
+    unknown = sorted(set(require) - set(providers))
+    if unknown:
+        raise _bad(
+            path,
+            _key_line(text, "require", start),
+            f"unknown provider {', '.join(unknown)} in require",
+            f"choose from: {', '.join(providers)}",
         )
-    return stores
+    return Store(
+        name=name,
+        project=folder,
+        env_files=env_files,
+        environment=environment,
+        require=require,
+        tags=_strings(table.get("tags", []), "tags", where),
+    )
+
+
+def _store_name(
+    table: dict[str, Any], start: int | None, text: str, path: Path, seen: dict[str, int | None]
+) -> str:
+    """The store's name: present, well-formed, and not used by an earlier store."""
+    name = table.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise _bad(
+            path,
+            _key_line(text, "name", start) if name is not None else start,
+            "every [[store]] needs a name: letters, digits, '.', '_' or '-'",
+            'add name = "shop-eu"',
+        )
+    if name in seen:
+        raise _bad(
+            path,
+            _key_line(text, "name", start),
+            f"duplicate store name {name!r} (first at line {seen[name]})",
+            "give every store its own name",
+        )
+    seen[name] = start
+    return name
+
+
+def _location(
+    table: dict[str, Any], name: str, start: int | None, text: str, path: Path
+) -> tuple[Path | None, tuple[Path, ...]]:
+    """(project folder, env files), relative to the fleet file: exactly one of them is given."""
+    where = (path, start)
+    base = path.parent
+    project = table.get("project")
+    if project is not None and not isinstance(project, str):
+        raise _bad(*where, "project must be a string (a folder)", 'project = "shops/eu"')
+    env_files = _strings(table.get("env_files", []), "env_files", where)
+    if project is not None and env_files:
+        raise _bad(*where, "give project or env_files, not both", "keep one of them")
+    if project is None and not env_files:
+        raise _bad(*where, f"store {name!r} has neither project nor env_files", "add one")
+    folder = base / project if project is not None else None
+    if folder is not None and not folder.is_dir():
+        raise _bad(
+            path,
+            _key_line(text, "project", start),
+            f"store {name!r}: project folder {folder} does not exist",
+            "fix the path (relative to the fleet file's folder)",
+        )
+    return folder, tuple(base / item for item in env_files)
 
 
 def _syntax_line(message: str) -> int | None:

@@ -223,6 +223,7 @@ def message(
     return msg
 
 
+# Long by nature: one literal of sample data, shaped like a Medusa order.
 def sample_order() -> dict[str, Any]:
     """An order that exercises every field: several items (two with thumbnails), an address with
     a second line, a discount, a currency other than the euro, a shipped and delivered

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from storectl.output import Painter, Row, columns
 
 if TYPE_CHECKING:
-    from storectl.mail.replay import Preview, ReplayReport, TemplateList, TestMail
+    from storectl.mail.preview import Preview, TemplateList, TestMail
+    from storectl.mail.replay import ReplayReport
 
 
 def templates_text(result: TemplateList, paint: Painter) -> str:

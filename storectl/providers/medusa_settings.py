@@ -168,45 +168,51 @@ def _cors(env: Env, var: str) -> Iterator[Finding]:
                 source=source,
             )
             continue
-        parts = split_url(entry)
-        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-            yield finding(
-                NAME,
-                "cors-origin-invalid",
-                Severity.ERROR,
-                f"{var} has {entry!r}, which is not an origin (scheme://host[:port])",
-                hint=f"write each origin in {var} as https://host, or /regex/",
-                source=source,
-            )
-            continue
-        if parts.path or parts.query or parts.fragment:
-            yield finding(
-                NAME,
-                "cors-path",
-                Severity.ERROR,
-                f"{var} has {entry!r}: a browser's Origin never has a path or a trailing "
-                "slash, so this entry never matches",
-                hint=f"write it as {parts.scheme}://{parts.netloc} in {var}",
-                source=source,
-            )
-        if is_production(env) and is_loopback(parts.hostname):
-            yield finding(
-                NAME,
-                "cors-localhost",
-                Severity.WARNING,
-                f"{var} allows {entry} in production: a development origin",
-                hint=f"remove it from {var}; list the public site's origin instead",
-                source=source,
-            )
-        elif is_production(env) and parts.scheme == "http":
-            yield finding(
-                NAME,
-                "cors-http",
-                Severity.WARNING,
-                f"{var} allows {entry} over plain http in production",
-                hint=f"serve that site over https and write https:// in {var}",
-                source=source,
-            )
+        yield from _cors_origin(env, var, entry)
+
+
+def _cors_origin(env: Env, var: str, entry: str) -> Iterator[Finding]:
+    """One entry of a CORS list that is neither a /regex/, spaced, nor '*': a bare origin."""
+    source = env.source(var)
+    parts = split_url(entry)
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        yield finding(
+            NAME,
+            "cors-origin-invalid",
+            Severity.ERROR,
+            f"{var} has {entry!r}, which is not an origin (scheme://host[:port])",
+            hint=f"write each origin in {var} as https://host, or /regex/",
+            source=source,
+        )
+        return
+    if parts.path or parts.query or parts.fragment:
+        yield finding(
+            NAME,
+            "cors-path",
+            Severity.ERROR,
+            f"{var} has {entry!r}: a browser's Origin never has a path or a trailing "
+            "slash, so this entry never matches",
+            hint=f"write it as {parts.scheme}://{parts.netloc} in {var}",
+            source=source,
+        )
+    if is_production(env) and is_loopback(parts.hostname):
+        yield finding(
+            NAME,
+            "cors-localhost",
+            Severity.WARNING,
+            f"{var} allows {entry} in production: a development origin",
+            hint=f"remove it from {var}; list the public site's origin instead",
+            source=source,
+        )
+    elif is_production(env) and parts.scheme == "http":
+        yield finding(
+            NAME,
+            "cors-http",
+            Severity.WARNING,
+            f"{var} allows {entry} over plain http in production",
+            hint=f"serve that site over https and write https:// in {var}",
+            source=source,
+        )
 
 
 def _database(env: Env) -> Iterator[Finding]:

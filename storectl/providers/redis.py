@@ -194,11 +194,29 @@ def _probe_url(url: str, names: list[str], deadline: Deadline) -> list[Check]:
     connection (with ~100 ms to a managed Redis, eight commands one by one cost 1.6 s)."""
     import uuid
 
+    steps = Steps(NAME, names[0])
+    client = _client(url, names, steps, deadline)
+    if client is None:
+        return steps.checks
+    value = uuid.uuid4().hex
+    try:
+        with client:
+            pipe, plan = _pipeline(client, names, value)
+            replies = pipe.execute(raise_on_error=False)
+    except Exception as exc:  # noqa: BLE001 - turned into a result at the provider boundary
+        stage, summary, hint = _classify(exc, url)
+        steps.fail("connect", stage, summary, hint)
+        return steps.checks
+    _read_replies(steps, plan, replies, url, names, value)
+    return steps.checks
+
+
+def _client(url: str, names: list[str], steps: Steps, deadline: Deadline) -> Any | None:
+    """A bounded redis-py client for `url`, or None with the failed check recorded."""
     import redis
 
-    from storectl.net import sdk
+    from storectl.net import sdk_sockets
 
-    steps = Steps(NAME, names[0])
     unparseable = url_unparseable(url)
     if unparseable is not None:
         # Never hand it to redis-py: its error quotes the misread port, a password's prefix.
@@ -208,7 +226,7 @@ def _probe_url(url: str, names: list[str], deadline: Deadline) -> list[Check]:
             f"{names[0]} cannot be parsed: {unparseable}",
             "fix the Redis URL (see the lint finding redis.url-unparseable)",
         )
-        return steps.checks
+        return None
     try:
         # Every socket read by the deadline (a drip cannot hold it), one reply capped at
         # limits.MAX_BODY (an endless bulk reply cannot fill memory), no retries.
@@ -216,37 +234,48 @@ def _probe_url(url: str, names: list[str], deadline: Deadline) -> list[Check]:
             "protocol": 2,  # no HELLO round trip
             **_no_setinfo(redis.Redis),  # no CLIENT SETINFO round trips
         }
-        client = sdk.bounded_redis(url, deadline, **options)
+        return sdk_sockets.bounded_redis(url, deadline, **options)
     except ValueError as exc:
         # redis-py quotes what it misread ('Port could not be cast ... as 'pw'): drop quotes.
         reason = re.sub(r"'[^']*'", "'…'", str(exc))
         steps.fail("connect", Stage.CONFIG, f"the URL is not usable: {reason}", "fix the Redis URL")
-        return steps.checks
+        return None
+
+
+def _pipeline(client: Any, names: list[str], value: str) -> tuple[Any, list[tuple[str, int]]]:
+    """The pipeline of every check the URL's uses need, and (check, how many replies it reads)."""
+    import uuid
+
     lock_key, token = f"{PROBE_PREFIX}lock:{uuid.uuid4().hex}", uuid.uuid4().hex
-    cache_key, value = f"{PROBE_PREFIX}cache:{uuid.uuid4().hex}", uuid.uuid4().hex
-    plan: list[tuple[str, int]] = [("connect", 2)]  # (check, how many replies it reads)
-    try:
-        with client:
-            pipe = client.pipeline(transaction=False)
-            pipe.ping()
-            pipe.info("server")
-            if "REDIS_URL" in names:
-                pipe.config_get("maxmemory-policy")
-                plan.append(("maxmemory-policy", 1))
-            if "LOCKING_REDIS_URL" in names:
-                pipe.set(lock_key, token, nx=True, px=10_000)
-                pipe.eval(_UNLOCK, 1, lock_key, token)
-                plan.append(("lock", 2))
-            if "CACHE_REDIS_URL" in names:
-                pipe.set(cache_key, value, ex=30)
-                pipe.get(cache_key)
-                pipe.delete(cache_key)
-                plan.append(("cache", 3))
-            replies = pipe.execute(raise_on_error=False)
-    except Exception as exc:  # noqa: BLE001 - turned into a result at the provider boundary
-        stage, summary, hint = _classify(exc, url)
-        steps.fail("connect", stage, summary, hint)
-        return steps.checks
+    cache_key = f"{PROBE_PREFIX}cache:{uuid.uuid4().hex}"
+    plan: list[tuple[str, int]] = [("connect", 2)]
+    pipe = client.pipeline(transaction=False)
+    pipe.ping()
+    pipe.info("server")
+    if "REDIS_URL" in names:
+        pipe.config_get("maxmemory-policy")
+        plan.append(("maxmemory-policy", 1))
+    if "LOCKING_REDIS_URL" in names:
+        pipe.set(lock_key, token, nx=True, px=10_000)
+        pipe.eval(_UNLOCK, 1, lock_key, token)
+        plan.append(("lock", 2))
+    if "CACHE_REDIS_URL" in names:
+        pipe.set(cache_key, value, ex=30)
+        pipe.get(cache_key)
+        pipe.delete(cache_key)
+        plan.append(("cache", 3))
+    return pipe, plan
+
+
+def _read_replies(
+    steps: Steps,
+    plan: list[tuple[str, int]],
+    replies: list[Any],
+    url: str,
+    names: list[str],
+    value: str,
+) -> None:
+    """Each check's share of the pipeline's replies, judged."""
     for check, count in plan:
         answers, replies = replies[:count], replies[count:]
         problem = next((a for a in answers if isinstance(a, Exception)), None)
@@ -265,7 +294,6 @@ def _probe_url(url: str, names: list[str], deadline: Deadline) -> list[Check]:
             _lock(steps, answers)
         else:
             _cache(steps, answers, value)
-    return steps.checks
 
 
 def _policy(steps: Steps, policy: str | None, problem: Exception | None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,8 +9,9 @@ from storectl.env import Env
 from storectl.model import Check, Finding, Severity, Stage, Status, finding
 from storectl.net.deadline import Deadline
 from storectl.providers.base import Endpoint, EnvVar, ProbeCheck, ProbeOptions, Provider
-from storectl.providers.probe import TRUST_HINT, Steps, network_stage, tls_context
-from storectl.providers.values import is_http_url, split_url, url_unparseable
+from storectl.providers.probe import Steps, network_stage, tls_context
+from storectl.providers.s3_api import MEDUSA_ACL, classify, error_parts, make_client, service
+from storectl.providers.values import is_http_url, url_unparseable
 
 NAME = "s3"
 
@@ -23,24 +23,6 @@ ENV_VARS = (
     EnvVar("S3_REGION", "bucket region (auto for Cloudflare R2)", required=True),
     EnvVar("S3_ENDPOINT", "endpoint for non-AWS storage: MinIO, DO Spaces, R2, Supabase"),
 )
-
-#: Known S3-compatible services by endpoint host suffix.
-_SERVICES = (
-    ("r2.cloudflarestorage.com", "Cloudflare R2"),
-    ("digitaloceanspaces.com", "DigitalOcean Spaces"),
-    ("supabase.co", "Supabase Storage"),
-    ("amazonaws.com", "AWS S3"),
-)
-
-
-def service(endpoint: str) -> str:
-    """Which storage an S3_ENDPOINT points at; anything unknown is taken for MinIO or similar."""
-    parts = split_url(endpoint)
-    host = (parts.hostname or "") if parts else ""
-    for suffix, label in _SERVICES:
-        if host == suffix or host.endswith("." + suffix):
-            return label
-    return "MinIO or another S3-compatible server"
 
 
 def lint(env: Env) -> Iterator[Finding]:
@@ -103,8 +85,6 @@ def lint(env: Env) -> Iterator[Finding]:
 # --- live probe -----------------------------------------------------------------------------
 
 PROBE_PREFIX = "storectl-probe/"
-#: The ACL Medusa's file-s3 provider puts on every upload.
-MEDUSA_ACL = "public-read"
 
 
 def probe(env: Env, options: ProbeOptions) -> list[Check]:
@@ -121,7 +101,7 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
         return steps.checks
     deadline = Deadline(options.timeout)
     try:
-        client = _client(env, deadline)
+        client = make_client(env, deadline)
         if not _bucket(client, bucket, env, steps):
             return steps.checks
         if options.write:
@@ -130,139 +110,9 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
             steps.add("write", Status.SKIP, "--no-write: upload, public read and delete not tried")
     except Exception as exc:  # noqa: BLE001 - SDK errors end here, as a result
         step = "write" if any(c.check == "bucket" for c in steps.checks) else "bucket"
-        stage, summary, hint = _classify(exc, env)
+        stage, summary, hint = classify(exc, env)
         steps.fail(step, stage, summary, hint)
     return steps.checks
-
-
-_SESSION_LOCK = threading.Lock()
-_SESSIONS: list[Any] = []
-
-
-def _session() -> Any:
-    """The process's one botocore session (call with _SESSION_LOCK held)."""
-    if not _SESSIONS:
-        import botocore.session
-
-        _SESSIONS.append(botocore.session.get_session())
-    return _SESSIONS[0]
-
-
-def _client(env: Env, deadline: Deadline) -> Any:
-    from botocore.config import Config
-
-    endpoint = env.value("S3_ENDPOINT") or None
-    path_style = bool(endpoint) and service(endpoint or "") != "AWS S3"
-    config = Config(
-        connect_timeout=deadline.remaining(),
-        read_timeout=deadline.remaining(),
-        retries={"max_attempts": 1, "mode": "standard"},
-        s3={"addressing_style": "path" if path_style else "auto"},
-    )
-    # Credentials come from the store's env only, never ~/.aws. One botocore session (and its
-    # loader's parsed service model) serves every client of the process: a fresh session per
-    # client re-reads and re-parses the S3 model, ~150 ms of CPU and ~13 MB each (issue 12).
-    with _SESSION_LOCK:  # botocore sessions are not thread-safe; the clients they make are
-        client = _session().create_client(
-            "s3",
-            region_name=env.value("S3_REGION"),
-            endpoint_url=endpoint,
-            aws_access_key_id=env.value("S3_ACCESS_KEY_ID"),
-            aws_secret_access_key=env.get("S3_SECRET_ACCESS_KEY") or "",
-            config=config,
-        )
-    # botocore sends PutObject with `Expect: 100-continue`: a round trip to ask whether it may
-    # send a body of a few dozen bytes. The probe's object is tiny; skip the question.
-    from botocore.handlers import add_expect_header
-
-    client.meta.events.unregister("before-call.s3", add_expect_header)
-    # Every request through the bounded transport: each read by the probe's deadline (its
-    # thread stops reading when doctor gives up on it), each body capped at limits.MAX_BODY.
-    from storectl.net import sdk
-
-    sdk.install_botocore_limits(
-        client, deadline, timeout=deadline.remaining(), ssl_context=tls_context()
-    )
-    return client
-
-
-def _error(exc: Any) -> tuple[int, str, dict[str, str]]:
-    response = getattr(exc, "response", {}) or {}
-    meta = response.get("ResponseMetadata", {})
-    return (
-        int(meta.get("HTTPStatusCode", 0)),
-        str(response.get("Error", {}).get("Code", "")),
-        meta.get("HTTPHeaders", {}) or {},
-    )
-
-
-def _classify(exc: Exception, env: Env) -> tuple[Stage, str, str]:
-    """(stage, summary, hint) for a botocore or socket error (or a limit S3 broke)."""
-    from botocore import exceptions as bx
-
-    from storectl.net import limits
-
-    if isinstance(exc, limits.LimitExceeded):
-        return (
-            Stage(exc.stage),
-            f"S3_ENDPOINT: {exc.message}",
-            "is S3_ENDPOINT an S3-compatible API answering at full speed? Or raise --timeout",
-        )
-
-    bucket = env.value("S3_BUCKET")
-    status, code, headers = _error(exc)
-    if code == "InvalidAccessKeyId":
-        return (
-            Stage.AUTH,
-            "InvalidAccessKeyId: the storage does not know S3_ACCESS_KEY_ID",
-            "copy the access key id of an active key (and check S3_ENDPOINT points at the "
-            "right service)",
-        )
-    if code == "SignatureDoesNotMatch":
-        return (
-            Stage.AUTH,
-            "SignatureDoesNotMatch: S3_SECRET_ACCESS_KEY does not belong to S3_ACCESS_KEY_ID",
-            "copy the secret that was shown when the access key was created",
-        )
-    if code == "AccessControlListNotSupported":
-        return (
-            Stage.CONFIG,
-            f"the bucket has ACLs disabled (Object Ownership: bucket owner enforced), and Medusa "
-            f"uploads with ACL {MEDUSA_ACL}",
-            "enable ACLs on the bucket (Object Ownership: bucket owner preferred), or set "
-            "Medusa's file-s3 option acl: false and make the bucket public with a policy",
-        )
-    if code in ("AccessDenied", "AllAccessDisabled") or status == 403:
-        return (
-            Stage.PERMISSION,
-            f"AccessDenied: these credentials may not write to {bucket}",
-            "grant s3:PutObject, s3:PutObjectAcl, s3:GetObject and s3:DeleteObject on "
-            f"arn:aws:s3:::{bucket}/*",
-        )
-    if code in ("NoSuchBucket", "404") or status == 404:
-        return Stage.NOT_FOUND, f"bucket {bucket} does not exist", "check S3_BUCKET and S3_ENDPOINT"
-    region = headers.get("x-amz-bucket-region")
-    if status in (301, 400) and region:
-        return (
-            Stage.CONFIG,
-            f"bucket {bucket} is in region {region}, not {env.value('S3_REGION')}",
-            f"set S3_REGION={region}",
-        )
-    if isinstance(exc, bx.NoCredentialsError | bx.PartialCredentialsError):
-        return Stage.CONFIG, "no credentials", "set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY"
-    net = network_stage(exc)
-    if net is None and isinstance(exc, bx.ConnectTimeoutError | bx.ReadTimeoutError):
-        net = (Stage.TIMEOUT, "no answer in time")
-    if net is None and isinstance(exc, bx.EndpointConnectionError):
-        net = (Stage.CONNECT, "cannot connect")
-    if net is not None:
-        stage, reason = net
-        where = env.value("S3_ENDPOINT") or f"AWS S3 ({env.value('S3_REGION')})"
-        hint = TRUST_HINT if "certificate" in reason else "check S3_ENDPOINT and S3_REGION"
-        return stage, f"{where}: {reason}", hint
-    if code:
-        return Stage.PROTOCOL, f"{code}: {exc}", "see the storage provider's error reference"
-    return Stage.PROTOCOL, f"{type(exc).__name__}: {exc}", "check S3_ENDPOINT"
 
 
 def _bucket(client: Any, bucket: str, env: Env, steps: Steps) -> bool:
@@ -272,9 +122,9 @@ def _bucket(client: Any, bucket: str, env: Env, steps: Steps) -> bool:
     try:
         client.head_bucket(Bucket=bucket)
     except ClientError as exc:
-        status, _code, _headers = _error(exc)
+        status, _code, _headers = error_parts(exc)
         if status != 403:
-            stage, summary, hint = _classify(exc, env)
+            stage, summary, hint = classify(exc, env)
             steps.fail("bucket", stage, summary, hint)
             return False
         # HEAD answers carry no body: ask again with a GET to learn why (a wrong secret, an
@@ -282,7 +132,7 @@ def _bucket(client: Any, bucket: str, env: Env, steps: Steps) -> bool:
         try:
             client.get_object(Bucket=bucket, Key=f"{PROBE_PREFIX}does-not-exist")
         except ClientError as again:
-            stage, summary, hint = _classify(again, env)
+            stage, summary, hint = classify(again, env)
             if stage is Stage.AUTH:
                 steps.fail("bucket", stage, summary, hint)
                 return False
@@ -311,7 +161,7 @@ def _write_probe(client: Any, bucket: str, env: Env, steps: Steps, deadline: Dea
             client.delete_object(Bucket=bucket, Key=key)
             steps.ok("cleanup", f"deleted {key}")
         except Exception as exc:  # noqa: BLE001 - reported, the probe's other results stand
-            stage, summary, _hint = _classify(exc, env)
+            stage, summary, _hint = classify(exc, env)
             steps.warn(
                 "cleanup",
                 stage,
@@ -356,8 +206,12 @@ def _public_read(env: Env, key: str, body: bytes, steps: Steps, deadline: Deadli
             "S3_FILE_URL must be the public base URL of the bucket's files",
         )
         return
-    bucket = env.value("S3_BUCKET")
-    if status == 200 and content == body:
+    _judge_public_read(status, content == body, env.value("S3_BUCKET"), steps)
+
+
+def _judge_public_read(status: int, same: bool, bucket: str, steps: Steps) -> None:
+    """What the anonymous GET's status (and whether it served our bytes) says about the bucket."""
+    if status == 200 and same:
         steps.ok("public-read", "the object is readable anonymously at S3_FILE_URL")
     elif status == 200:
         steps.fail(

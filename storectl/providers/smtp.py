@@ -13,11 +13,11 @@ from storectl.model import Check, Finding, Severity, Stage, finding
 from storectl.net.deadline import Deadline
 from storectl.providers.base import EnvVar, ProbeCheck, ProbeOptions, Provider
 from storectl.providers.probe import Steps
-from storectl.providers.smtp_mailer import (
+from storectl.providers.smtp_session import (
     DEFAULT_PORT,
     IMPLICIT_TLS_PORT,
-    _connect,
-    _session,
+    connect,
+    converse,
     port,
     secure,
 )
@@ -45,6 +45,14 @@ def valid_address(value: str) -> bool:
 def lint(env: Env) -> Iterator[Finding]:
     if not env.is_set("SMTP_HOST"):
         return
+    yield from _lint_port(env)
+    yield from _lint_tls(env)
+    yield from _lint_sender(env)
+    yield from _lint_login(env)
+
+
+def _lint_port(env: Env) -> Iterator[Finding]:
+    """SMTP_PORT is a port number, in ASCII digits."""
     src = env.source
     number = port(env)
     raw_port = env.value("SMTP_PORT")
@@ -67,6 +75,12 @@ def lint(env: Env) -> Iterator[Finding]:
             hint="set SMTP_PORT=587 (STARTTLS) or SMTP_PORT=465 with SMTP_SECURE=true",
             source=src("SMTP_PORT"),
         )
+
+
+def _lint_tls(env: Env) -> Iterator[Finding]:
+    """SMTP_SECURE is true or false, and agrees with the port (465: TLS; 25/587: STARTTLS)."""
+    src = env.source
+    number = port(env)
     tls = secure(env)
     if tls is None:
         yield finding(
@@ -98,6 +112,11 @@ def lint(env: Env) -> Iterator[Finding]:
             hint="set SMTP_SECURE=false to use STARTTLS on this port, or SMTP_PORT=465",
             source=src("SMTP_SECURE"),
         )
+
+
+def _lint_sender(env: Env) -> Iterator[Finding]:
+    """SMTP_FROM is set and is an address."""
+    src = env.source
     sender = env.value("SMTP_FROM")
     if not sender:
         yield finding(
@@ -116,6 +135,11 @@ def lint(env: Env) -> Iterator[Finding]:
             hint="write SMTP_FROM=orders@example.com or SMTP_FROM=Shop <orders@example.com>",
             source=src("SMTP_FROM"),
         )
+
+
+def _lint_login(env: Env) -> Iterator[Finding]:
+    """SMTP_USER and SMTP_PASS come together."""
+    src = env.source
     if env.is_set("SMTP_USER") and not env.is_set("SMTP_PASS"):
         yield finding(
             NAME,
@@ -151,11 +175,11 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
         )
         return steps.checks
     deadline = Deadline(options.timeout)
-    session = _connect(host, number, tls, steps, deadline)
+    session = connect(host, number, tls, steps, deadline)
     if session is None:
         return steps.checks
     try:
-        _session(session, env, host, number, tls, steps, deadline)
+        converse(session, env, host, number, tls, steps, deadline)
     finally:
         session.close()
     return steps.checks

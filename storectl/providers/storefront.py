@@ -175,6 +175,22 @@ def _backend_url(env: Env) -> Iterator[Finding]:
             source=url.source,
         )
         return
+    yield from _backend_reach(env, url, said)
+    own = backend_own(env)
+    if own is not None and not same_url(own.value, url.value):
+        yield finding(
+            NAME,
+            "backend-url-mismatch",
+            Severity.WARNING,
+            f"the storefront calls {url.value} ({said}) but the backend's {SERVER_URL} is "
+            f"{own.value} ({own.source}): a different backend, or a different name for it",
+            hint="point both at the same backend ('storectl doctor' compares their regions)",
+            source=url.source,
+        )
+
+
+def _backend_reach(env: Env, url: BackendUrl, said: str) -> Iterator[Finding]:
+    """In production, who calls the storefront's backend URL must be able to reach it, safely."""
     parts = split_url(url.value)
     assert parts is not None
     # NEXT_PUBLIC_ is what visitors' browsers call; the starter's server-only name is called
@@ -202,17 +218,6 @@ def _backend_url(env: Env) -> Iterator[Finding]:
                 else ": the storefront's traffic to the backend is readable on the way"
             ),
             hint=f"use the backend's https URL in {url.var}",
-            source=url.source,
-        )
-    own = backend_own(env)
-    if own is not None and not same_url(own.value, url.value):
-        yield finding(
-            NAME,
-            "backend-url-mismatch",
-            Severity.WARNING,
-            f"the storefront calls {url.value} ({said}) but the backend's {SERVER_URL} is "
-            f"{own.value} ({own.source}): a different backend, or a different name for it",
-            hint="point both at the same backend ('storectl doctor' compares their regions)",
             source=url.source,
         )
 

@@ -46,11 +46,18 @@ ENV_VARS = (
 
 
 def lint(env: Env) -> Iterator[Finding]:
+    if not env.value("STRIPE_API_KEY"):
+        return
+    yield from _lint_keys(env)
+    yield from _lint_webhook_secret(env)
+    yield from _stray_webhook_secret(env)
+    yield from _lint_publishable(env)
+
+
+def _lint_keys(env: Env) -> Iterator[Finding]:
+    """STRIPE_API_KEY is a secret or restricted key, of the same mode as the publishable key."""
     key = env.value("STRIPE_API_KEY")
     publishable = env.value("NEXT_PUBLIC_STRIPE_KEY")
-    secret = env.value("STRIPE_WEBHOOK_SECRET")
-    if not key:
-        return
     src = env.source
     if key.startswith("pk_"):
         yield finding(
@@ -83,6 +90,12 @@ def lint(env: Env) -> Iterator[Finding]:
             hint="use keys of one mode: both sk_live_/pk_live_ or both sk_test_/pk_test_",
             source=src("NEXT_PUBLIC_STRIPE_KEY"),
         )
+
+
+def _lint_webhook_secret(env: Env) -> Iterator[Finding]:
+    """STRIPE_WEBHOOK_SECRET is set and is a signing secret (whsec_)."""
+    secret = env.value("STRIPE_WEBHOOK_SECRET")
+    src = env.source
     if not secret:
         yield finding(
             NAME,
@@ -101,7 +114,12 @@ def lint(env: Env) -> Iterator[Finding]:
             hint="copy the signing secret of the webhook endpoint, not an API key",
             source=src("STRIPE_WEBHOOK_SECRET"),
         )
-    yield from _stray_webhook_secret(env)
+
+
+def _lint_publishable(env: Env) -> Iterator[Finding]:
+    """NEXT_PUBLIC_STRIPE_KEY is set and is a publishable key."""
+    publishable = env.value("NEXT_PUBLIC_STRIPE_KEY")
+    src = env.source
     if not publishable:
         yield finding(
             NAME,
@@ -293,7 +311,11 @@ def _webhook(stripe_client: Any, env: Env, steps: Steps, deadline: Deadline) -> 
             "run 'storectl webhooks register --prune-duplicates'",
         )
         return
-    endpoint = matches[0]
+    _judge_endpoint(matches[0], expected, steps)
+
+
+def _judge_endpoint(endpoint: dict[str, Any], expected: str, steps: Steps) -> None:
+    """The one endpoint for the webhook URL: enabled, with every event Medusa handles."""
     enabled = set(endpoint.get("enabled_events") or [])
     missing = [] if "*" in enabled else [e for e in MEDUSA_EVENTS if e not in enabled]
     if endpoint.get("status") != "enabled":

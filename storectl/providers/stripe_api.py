@@ -4,7 +4,7 @@ every call goes through the one retry policy (net/retry.py) under the command's 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from storectl.env import Env
 from storectl.errors import ConfigError, NetworkError
@@ -14,6 +14,9 @@ from storectl.net import retry
 from storectl.net.deadline import Deadline
 from storectl.providers.probe import network_stage
 from storectl.providers.values import stripe_mode
+
+if TYPE_CHECKING:
+    from storectl.net.limits import LimitExceeded
 
 T = TypeVar("T")
 
@@ -58,17 +61,7 @@ def classify(exc: Exception) -> tuple[Stage, str, str]:
     from storectl.net import limits
 
     if isinstance(exc, limits.LimitExceeded):
-        if exc.stage == limits.TIMEOUT:
-            return (
-                Stage.TIMEOUT,
-                f"Stripe did not answer in time: {exc.message}",
-                "check STRIPE_API_BASE and outbound HTTPS, or raise --timeout",
-            )
-        return (
-            Stage.PROTOCOL,
-            f"Stripe's answer broke a limit: {exc.message}",
-            "is STRIPE_API_BASE Stripe's API (https://api.stripe.com)?",
-        )
+        return _limit(exc)
     message = clean_text(getattr(exc, "user_message", None) or str(exc))
     if isinstance(exc, stripe.AuthenticationError):
         if error_code(exc) == "api_key_expired":
@@ -112,6 +105,23 @@ def classify(exc: Exception) -> tuple[Stage, str, str]:
     if net:
         return net[0], f"cannot reach Stripe: {net[1]}", "check STRIPE_API_BASE and the network"
     return Stage.PROTOCOL, f"{type(exc).__name__}: {exc}", "check STRIPE_API_BASE"
+
+
+def _limit(exc: LimitExceeded) -> tuple[Stage, str, str]:
+    """A deadline or a size cap that Stripe's answer broke."""
+    from storectl.net import limits
+
+    if exc.stage == limits.TIMEOUT:
+        return (
+            Stage.TIMEOUT,
+            f"Stripe did not answer in time: {exc.message}",
+            "check STRIPE_API_BASE and outbound HTTPS, or raise --timeout",
+        )
+    return (
+        Stage.PROTOCOL,
+        f"Stripe's answer broke a limit: {exc.message}",
+        "is STRIPE_API_BASE Stripe's API (https://api.stripe.com)?",
+    )
 
 
 def error_code(exc: Exception) -> str | None:

@@ -180,25 +180,7 @@ def payments_check(
     span = window(options.since)
     cap = f" (the newest {MAX_INTENTS} intents only)" if result.truncated else ""
     if result.out_of_sync:
-        newest = ago(time.time() - result.out_of_sync[0].created)
-        captured = [o for o in result.out_of_sync if o.status == "succeeded"]
-        authorized = [o for o in result.out_of_sync if o.status != "succeeded"]
-        parts = []
-        if captured:
-            parts.append(
-                f"{len(captured)} payment{'s' if len(captured) != 1 else ''} captured in Stripe "
-                "but not in Medusa"
-            )
-        if authorized:
-            parts.append(f"{len(authorized)} authorized in Stripe but unknown to Medusa")
-        never = " and ".join(dict.fromkeys(o.event_type for o in result.out_of_sync))
-        steps.fail(
-            "payments-sync",
-            Stage.CONFIG,
-            f"{'; '.join(parts)} (newest {newest} ago, {span}{cap}): Medusa never processed "
-            f"{never}",
-            secret_hint(env),
-        )
+        _out_of_sync(env, result, steps, f"{span}{cap}")
     elif result.processing:
         steps.warn(
             "payments-sync",
@@ -213,6 +195,28 @@ def payments_check(
             f"{result.compared} payments compared, all in sync ({span}{cap})",
         )
     return result
+
+
+def _out_of_sync(env: Env, result: Comparison, steps: Steps, scope: str) -> None:
+    """The failed `payments-sync` check: how many payments Medusa missed, and which events."""
+    newest = ago(time.time() - result.out_of_sync[0].created)
+    captured = [o for o in result.out_of_sync if o.status == "succeeded"]
+    authorized = [o for o in result.out_of_sync if o.status != "succeeded"]
+    parts = []
+    if captured:
+        parts.append(
+            f"{len(captured)} payment{'s' if len(captured) != 1 else ''} captured in Stripe "
+            "but not in Medusa"
+        )
+    if authorized:
+        parts.append(f"{len(authorized)} authorized in Stripe but unknown to Medusa")
+    never = " and ".join(dict.fromkeys(o.event_type for o in result.out_of_sync))
+    steps.fail(
+        "payments-sync",
+        Stage.CONFIG,
+        f"{'; '.join(parts)} (newest {newest} ago, {scope}): Medusa never processed {never}",
+        secret_hint(env),
+    )
 
 
 def deliveries_check(

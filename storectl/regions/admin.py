@@ -72,17 +72,7 @@ def change(
         _login(admin)
         wanted = list(request.providers) or ([medusa.STRIPE_PROVIDER] if enable else [])
         if enable:
-            available = {
-                str(p.get("id")) for p in admin.payment_providers() if p.get("is_enabled", True)
-            }
-            absent = [p for p in wanted if p not in available]
-            if absent:
-                raise StorectlError(
-                    f"the backend has no enabled payment provider {', '.join(absent)}: Stripe is "
-                    "not registered there",
-                    hint="is STRIPE_API_KEY set where the backend runs? Known providers: "
-                    + (", ".join(sorted(available)) or "none"),
-                )
+            _require_enabled(admin, wanted)
         chosen = regions.select(admin.regions(), request.regions, request.every)
         for region in chosen:
             medusa.require_providers(region)
@@ -111,3 +101,16 @@ def change(
         changes=tuple(plan),
         notes=tuple(notes),
     )
+
+
+def _require_enabled(admin: medusa.Admin, wanted: Sequence[str]) -> None:
+    """Providers can be enabled in a region only when the backend has them enabled."""
+    available = {str(p.get("id")) for p in admin.payment_providers() if p.get("is_enabled", True)}
+    absent = [p for p in wanted if p not in available]
+    if absent:
+        raise StorectlError(
+            f"the backend has no enabled payment provider {', '.join(absent)}: Stripe is "
+            "not registered there",
+            hint="is STRIPE_API_KEY set where the backend runs? Known providers: "
+            + (", ".join(sorted(available)) or "none"),
+        )

@@ -154,6 +154,33 @@ def send(
     timeout: float,
 ) -> EventTests:
     """Sign and POST each chosen event in order; refused in live mode without --yes."""
+    secret, livemode = _allowed(env, session_id, yes)
+    from storectl import __version__
+
+    deadline = Deadline(timeout)
+    results = []
+    with transport.bounded_client(
+        deadline,
+        ssl_context=tls_context(),
+        timeout=timeout,
+        headers={"User-Agent": f"storectl/{__version__}"},
+    ) as http:
+        for type_ in chosen:
+            results.append(
+                _post_one(http, url, type_, secret, session_id, livemode, amount, currency)
+            )
+    return EventTests(
+        url=url,
+        session_id=session_id,
+        livemode=livemode,
+        results=tuple(results),
+        ok=all(r.status in (Status.OK, Status.WARN) for r in results),
+    )
+
+
+def _allowed(env: Env, session_id: str | None, yes: bool) -> tuple[str, bool]:
+    """(the signing secret, live mode) once the events may be sent: a secret to sign with, a
+    real session id if one is named, and --yes for a live key."""
     secret = env.value("STRIPE_WEBHOOK_SECRET")
     if not secret:
         raise ConfigError(
@@ -171,48 +198,42 @@ def send(
             "STRIPE_API_KEY is a live key: test events would reach the live store",
             hint="pass --yes if you mean it (Medusa acts on events that name a real session)",
         )
-    from storectl import __version__
+    return secret, livemode
 
-    deadline = Deadline(timeout)
-    results = []
-    with transport.bounded_client(
-        deadline,
-        ssl_context=tls_context(),
-        timeout=timeout,
-        headers={"User-Agent": f"storectl/{__version__}"},
-    ) as http:
-        for type_ in chosen:
-            now = int(time.time())
-            event_id, intent_id, body = payload(type_, now, session_id, livemode, amount, currency)
-            headers = {
-                "Content-Type": "application/json",
-                "Stripe-Signature": stripe_api.sign(body, secret, now),
-            }
-            try:
-                response = medusa_api.request(http, "POST", url, content=body, headers=headers)
-            except limits.LimitExceeded as exc:
-                where = Stage.TIMEOUT if exc.stage == limits.TIMEOUT else Stage.PROTOCOL
-                raise NetworkError(where, f"{url}: {exc.message}", "raise --timeout") from None
-            status, stage, summary, hint = medusa.classify_webhook_route(
-                url, response.status_code, response.headers.get("content-type", ""), response.text
-            )
-            results.append(
-                EventTest(
-                    event_type=type_,
-                    event_id=event_id,
-                    intent_id=intent_id,
-                    http_status=response.status_code,
-                    status=status,
-                    stage=stage,
-                    summary=summary,
-                    medusa_action=ACTIONS[type_][1] if session_id else IGNORED,
-                    hint=hint,
-                )
-            )
-    return EventTests(
-        url=url,
-        session_id=session_id,
-        livemode=livemode,
-        results=tuple(results),
-        ok=all(r.status in (Status.OK, Status.WARN) for r in results),
+
+def _post_one(
+    http: Any,
+    url: str,
+    type_: str,
+    secret: str,
+    session_id: str | None,
+    livemode: bool,
+    amount: int,
+    currency: str,
+) -> EventTest:
+    """Sign and POST one event of `type_`; what the backend's answer means."""
+    now = int(time.time())
+    event_id, intent_id, body = payload(type_, now, session_id, livemode, amount, currency)
+    headers = {
+        "Content-Type": "application/json",
+        "Stripe-Signature": stripe_api.sign(body, secret, now),
+    }
+    try:
+        response = medusa_api.request(http, "POST", url, content=body, headers=headers)
+    except limits.LimitExceeded as exc:
+        where = Stage.TIMEOUT if exc.stage == limits.TIMEOUT else Stage.PROTOCOL
+        raise NetworkError(where, f"{url}: {exc.message}", "raise --timeout") from None
+    status, stage, summary, hint = medusa.classify_webhook_route(
+        url, response.status_code, response.headers.get("content-type", ""), response.text
+    )
+    return EventTest(
+        event_type=type_,
+        event_id=event_id,
+        intent_id=intent_id,
+        http_status=response.status_code,
+        status=status,
+        stage=stage,
+        summary=summary,
+        medusa_action=ACTIONS[type_][1] if session_id else IGNORED,
+        hint=hint,
     )

@@ -137,6 +137,19 @@ def plan(
             f"{len(matches)} endpoints for {url}: Medusa receives every event "
             f"{len(matches)} times; rerun with --prune-duplicates to keep one"
         )
+    update = _update(keep, url, events, exact)
+    if update is not None:
+        actions.append(update)
+    if prune:
+        actions += [
+            Action(Kind.DELETE, url, endpoint_id=str(e["id"]), reason="duplicate endpoint")
+            for e in extras
+        ]
+    return actions, notes
+
+
+def _update(keep: dict[str, Any], url: str, events: Sequence[str], exact: bool) -> Action | None:
+    """The update the kept endpoint needs (enable it, add or, with --exact, remove events)."""
     enabled = set(keep.get("enabled_events") or [])
     if exact:
         target = list(events)
@@ -160,22 +173,15 @@ def plan(
                 reasons.append(f"add {', '.join(added)}")
             if removed:
                 reasons.append(f"remove {', '.join(removed)}")
-        actions.append(
-            Action(
-                Kind.UPDATE,
-                url,
-                endpoint_id=str(keep["id"]),
-                events=tuple(target) if changed_events else (),
-                enable=disabled,
-                reason="; ".join(reasons),
-            )
+        return Action(
+            Kind.UPDATE,
+            url,
+            endpoint_id=str(keep["id"]),
+            events=tuple(target) if changed_events else (),
+            enable=disabled,
+            reason="; ".join(reasons),
         )
-    if prune:
-        actions += [
-            Action(Kind.DELETE, url, endpoint_id=str(e["id"]), reason="duplicate endpoint")
-            for e in extras
-        ]
-    return actions, notes
+    return None
 
 
 def apply(

@@ -192,19 +192,8 @@ def _register(
     )
     notes += plan_notes
     creates = any(a.kind is webhooks.Kind.CREATE for a in actions)
-    if creates and target is None:
-        raise ConfigError(
-            f"no env file to write {SECRET_VAR} to", hint="pass --write-to backend/.env"
-        )
-    if creates and target is not None:
-        from storectl.env.write import check_writable
-
-        check_writable(target)  # before Stripe makes a secret it shows only once
-        for stray in webhooks.stray_secret_files(env):
-            notes.append(
-                f"{SECRET_VAR} is defined in {stray}, which the backend never reads: the new "
-                f"secret goes to {target}; delete it from {stray}"
-            )
+    if creates:
+        _ready_to_create(env, target, notes)
     matches = [e for e in endpoints if values.same_url(str(e.get("url")), request.url)]
     endpoint_id = str(webhooks.keeper(matches, events, recorded)["id"]) if matches else None
     problems = [] if creates else on_disk_problems(matches, endpoint_id, has_secret, recorded)
@@ -215,26 +204,7 @@ def _register(
         )
     secret: str | None = None
     if actions and not request.dry_run:
-        if api.live:
-            confirm(
-                f"Change {len(actions)} webhook endpoint(s) on the LIVE Stripe account?",
-                webhooks.plan_lines(actions),
-            )
-
-        def save(value: str, created_id: str) -> None:
-            if not request.show_secret:
-                redact.current().remember(value)
-            assert target is not None
-            for note in save_secret(target, value, created_id):
-                if note not in notes:
-                    notes.append(note)
-
-        actions, endpoint_id, secret = webhooks.apply(api, actions, save)
-        if secret and env.source(SECRET_VAR) == "environment":
-            notes.append(
-                f"{SECRET_VAR} is also set in the process environment, which wins over the file: "
-                "update it there too"
-            )
+        actions, endpoint_id, secret = _apply(env, request, api, actions, target, notes, confirm)
     duplicates_left = len(matches) > 1 and not (request.prune or request.rotate)
     return webhooks.RegisterReport(
         url=request.url,
@@ -248,6 +218,56 @@ def _register(
         ok=not duplicates_left and not problems,
         problems=tuple(problems),
     )
+
+
+def _ready_to_create(env: Env, target: Path | None, notes: list[str]) -> None:
+    """A new endpoint's secret is shown once: make sure it can be written before asking."""
+    if target is None:
+        raise ConfigError(
+            f"no env file to write {SECRET_VAR} to", hint="pass --write-to backend/.env"
+        )
+    from storectl.env.write import check_writable
+
+    check_writable(target)  # before Stripe makes a secret it shows only once
+    for stray in webhooks.stray_secret_files(env):
+        notes.append(
+            f"{SECRET_VAR} is defined in {stray}, which the backend never reads: the new "
+            f"secret goes to {target}; delete it from {stray}"
+        )
+
+
+def _apply(
+    env: Env,
+    request: Request,
+    api: stripe_api.Api,
+    actions: list[webhooks.Action],
+    target: Path | None,
+    notes: list[str],
+    confirm: Callable[[str, Sequence[str]], None],
+) -> tuple[list[webhooks.Action], str | None, str | None]:
+    """Carry the plan out (asking first on a live account): (actions done, endpoint id, the new
+    secret, saved to `target` as it arrives)."""
+    if api.live:
+        confirm(
+            f"Change {len(actions)} webhook endpoint(s) on the LIVE Stripe account?",
+            webhooks.plan_lines(actions),
+        )
+
+    def save(value: str, created_id: str) -> None:
+        if not request.show_secret:
+            redact.current().remember(value)
+        assert target is not None
+        for note in save_secret(target, value, created_id):
+            if note not in notes:
+                notes.append(note)
+
+    done, endpoint_id, secret = webhooks.apply(api, actions, save)
+    if secret and env.source(SECRET_VAR) == "environment":
+        notes.append(
+            f"{SECRET_VAR} is also set in the process environment, which wins over the file: "
+            "update it there too"
+        )
+    return done, endpoint_id, secret
 
 
 def send_test(env: Env, url: str, timeout: float) -> webhooks.WebhookTest:

@@ -1,0 +1,114 @@
+"""What `storectl mail` reads before it renders: the store's sender and name, its templates,
+orders from the Medusa admin API, --since, and whether an order's id or email may go into a
+mail header."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from storectl.env import Env
+from storectl.errors import ConfigError, UsageError
+from storectl.mail import render as mail
+from storectl.providers import medusa_api
+
+
+def sender(env: Env) -> str:
+    value = env.value("SMTP_FROM")
+    if not value:
+        raise ConfigError("SMTP_FROM is not set: mail has no sender", hint="set SMTP_FROM")
+    return value
+
+
+def store_name(env: Env) -> str:
+    """STORECTL_STORE_NAME, else the display name in SMTP_FROM, else its domain."""
+    from email.utils import parseaddr
+
+    if env.is_set("STORECTL_STORE_NAME"):
+        return env.value("STORECTL_STORE_NAME")
+    name, address = parseaddr(env.value("SMTP_FROM"))
+    return name or address.rpartition("@")[2] or "Our store"
+
+
+def templates(env: Env, folder: Path | None, locale: str | None) -> mail.Templates:
+    """The store's templates; amounts in --locale, else each order's (see Templates)."""
+    from storectl.mail import address
+
+    override = folder or (
+        Path(env.value("STORECTL_TEMPLATES_DIR")) if env.is_set("STORECTL_TEMPLATES_DIR") else None
+    )
+    if locale is not None and address.valid_locale(locale) is None:
+        raise UsageError(f"--locale {locale!r} is not a locale", hint="use e.g. en_US or de_DE")
+    fallback = None
+    if env.is_set("STORECTL_LOCALE"):
+        fallback = address.valid_locale(env.value("STORECTL_LOCALE"))
+        if fallback is None:
+            raise ConfigError(
+                f"STORECTL_LOCALE={env.value('STORECTL_LOCALE')!r} is not a locale",
+                hint="use a locale such as en_US, de_DE or ja_JP",
+            )
+    return mail.Templates(
+        override,
+        address.valid_locale(locale),
+        fallback_locale=fallback,
+        storefront_url=env.value("STOREFRONT_URL") or None,
+    )
+
+
+def fetch_one(env: Env, order_id: str, timeout: float) -> dict[str, Any]:
+    with admin_api(env, timeout) as admin:
+        return admin.order(order_id, mail.ORDER_FIELDS)
+
+
+def admin_api(env: Env, timeout: float) -> medusa_api.Admin:
+    if not env.is_set("MEDUSA_BACKEND_URL"):
+        raise ConfigError(
+            "MEDUSA_BACKEND_URL is not set: orders come from the admin API",
+            hint="set it, or use --sample",
+        )
+    admin = medusa_api.Admin(env, timeout)
+    if admin.login() is None:
+        admin.http.close()
+        raise ConfigError(
+            "no admin credentials to read orders",
+            hint="set MEDUSA_ADMIN_API_KEY, or MEDUSA_ADMIN_EMAIL and MEDUSA_ADMIN_PASSWORD",
+        )
+    return admin
+
+
+#: --since durations: 90m, 24h, 7d, 2w.
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(value: str, now: datetime | None = None) -> str:
+    """--since as an ISO time: a duration back from now (`90m`, `24h`, `7d`, `2w`), `today` or
+    `yesterday` (local midnight), or an ISO date/time as given."""
+    import re
+    from datetime import timedelta
+
+    now = now or datetime.now().astimezone()
+    text = value.strip().lower()
+    match = re.fullmatch(r"(\d+)\s*([mhdw])", text)
+    if match:
+        delta = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        return (now - delta).isoformat(timespec="seconds")
+    if text in ("today", "yesterday"):
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        return (midnight - timedelta(days=text == "yesterday")).isoformat()
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"--since {value!r} is not a date or a duration",
+            hint="use YYYY-MM-DD, an ISO 8601 time, a duration (90m, 24h, 7d) or today/yesterday",
+        ) from None
+    return parsed.isoformat()
+
+
+def unusable(value: str, field: str) -> str | None:
+    """Why an order's id or email cannot go into a mail header or an SMTP command (a line
+    break there would inject headers or commands), or None."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return f"the order's {field} contains a line break or control character: not sent"
+    return None
