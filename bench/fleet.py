@@ -92,6 +92,8 @@ class FleetMedusa(medusa_server.MedusaHandler):
         self._send(200, {"files": uploaded})
 
 
+# Long by nature: every peer started once, then N stores' own buckets, Redis databases, SMTP
+# users, Stripe keys and admin keys seeded so that no probe is shared (issue 12's setup).
 @contextmanager
 def fleet_peers(folder: Path, stores: int, delay: float) -> Iterator[list[dict[str, str]]]:
     """Start every peer once, sized for `stores` stores; yield each store's env."""

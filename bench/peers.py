@@ -20,6 +20,8 @@ from testing.certs import make_certs  # noqa: E402
 from testing.procs import free_port, http_server, process  # noqa: E402
 
 
+# Long by nature: one `with` per local peer (each started, seeded and stopped in order) and
+# the env that points a store at all of them; split, the nesting would only move.
 @contextmanager
 def peers(folder: Path, delay: float = 0.0) -> Iterator[dict[str, str]]:
     """Start every peer; yield a store env (all five providers active and healthy)."""
