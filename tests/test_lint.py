@@ -165,7 +165,7 @@ CASES = [
     ),
     (
         "redis.plaintext-password",
-        "REDIS_URL=redis://x\nCACHE_REDIS_URL=redis://u:pw@10.0.0.5:6379\n",
+        "REDIS_URL=redis://x\nCACHE_REDIS_URL=redis://u:pw@cache.redis.invalid:6379\n",
         "",
         "REDIS_URL=redis://:hunter22@127.0.0.1:6379\n",
         "",
