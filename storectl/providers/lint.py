@@ -127,13 +127,15 @@ def file_hygiene(env: Env) -> Iterator[Finding]:
             mode = env_file.path.stat().st_mode
         except OSError:
             continue
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        # Others, not the group: a service user's group may read the file (0640), as the
+        # write-back keeps it (env/write.py removes only others' bits, issue 10).
+        if mode & stat.S_IRWXO:
             yield Finding(
                 "env.file-permissions",
                 Severity.WARNING,
                 f"{env_file.display} holds secrets ({', '.join(secrets)}) and can be read "
-                f"by group or others (mode {stat.S_IMODE(mode):04o})",
-                hint=f"chmod 600 {env_file.display}",
+                f"by others (mode {stat.S_IMODE(mode):04o})",
+                hint=f"chmod o-rwx {env_file.display} (0640 keeps the group's access, 0600 none)",
                 source=env_file.display,
                 provider="env",
             )
