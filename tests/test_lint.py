@@ -345,7 +345,7 @@ def test_file_permissions(store: Path) -> None:
     write(store / "backend/.env", "SMTP_PASS=secretpass\n", mode=0o644)
     env = envmod.load(project=store, process_env={})
     found = [f for f in lint.run(env, PROVIDERS) if f.code == "env.file-permissions"]
-    assert len(found) == 1 and found[0].hint.startswith("chmod o-rwx backend/.env")
+    assert len(found) == 1 and (found[0].hint or "").startswith("chmod o-rwx backend/.env")
     assert "SMTP_PASS" in found[0].message
     for mode in (0o640, 0o600):  # the group may read it (a service user's), others may not
         (store / "backend/.env").chmod(mode)
