@@ -26,11 +26,15 @@ GOOD_SMTP = (
 )
 
 
-def codes(store: Path, backend: str, storefront: str = "") -> dict[str, list[str]]:
-    """Lint a store made of these two files; code -> messages."""
+def codes(
+    store: Path, backend: str, storefront: str = "", environment: str | None = None
+) -> dict[str, list[str]]:
+    """Lint a store made of these two files (in `environment`); code -> messages."""
     write(store / "backend/.env", backend)
     write(store / "storefront/.env.local", storefront)
-    env = envmod.load(project=store, process_env={}, secret_names=secret_names())
+    env = envmod.load(
+        project=store, environment=environment, process_env={}, secret_names=secret_names()
+    )
     found: dict[str, list[str]] = {}
     for item in lint.run(env, PROVIDERS):
         found.setdefault(item.code, []).append(item.message)
@@ -473,16 +477,6 @@ PRODUCTION_CASES = [
 ]
 
 
-def production_codes(store: Path, backend: str, storefront: str) -> dict[str, list[str]]:
-    write(store / "backend/.env", backend)
-    write(store / "storefront/.env.local", storefront)
-    env = envmod.load(project=store, environment="production", process_env={})
-    found: dict[str, list[str]] = {}
-    for item in lint.run(env, PROVIDERS):
-        found.setdefault(item.code, []).append(item.message)
-    return found
-
-
 @pytest.mark.parametrize(
     ("code", "fire_backend", "fire_storefront", "quiet_backend", "quiet_storefront"),
     PRODUCTION_CASES,
@@ -496,8 +490,8 @@ def test_production_rule_fires_and_stays_quiet(
     quiet_backend: str,
     quiet_storefront: str,
 ) -> None:
-    assert code in production_codes(store, fire_backend, fire_storefront)
-    assert code not in production_codes(store, quiet_backend, quiet_storefront)
+    assert code in codes(store, fire_backend, fire_storefront, "production")
+    assert code not in codes(store, quiet_backend, quiet_storefront, "production")
 
 
 def test_production_settings_name_the_line_and_the_fix(store: Path) -> None:
