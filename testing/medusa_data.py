@@ -44,7 +44,7 @@ REGION_DEFAULT_FIELDS = (
 )
 
 
-#: The recorded contracts, copied into the repo: nothing reads ../shared at run time.
+#: The recorded contracts, copied into the repo: nothing outside the clone is read at run time.
 CONTRACTS = Path(__file__).resolve().parent / "fixtures"
 #: What the recorded order (fixtures/) lacks because nobody asked for it.
 CONTRACT_ORDER_EXTRA = {"email": "jane.doe@example.com", "currency_code": "eur"}

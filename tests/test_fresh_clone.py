@@ -1,7 +1,7 @@
 """README's first command from a fresh clone on Debian's own python3 (EXTERNALLY-MANAGED, PEP 668):
 scripts/demo makes .venv/, installs into it, runs green, and a second run reuses it. The clone has
 no sibling shared/ folder: this is also the proof that the repository stands alone (the peers'
-fixtures live in testing/fixtures/, nothing reads ../shared).
+fixtures live in testing/fixtures/, nothing outside the clone is read).
 
 Run as nobody (uid 65534) when the suite runs as root, so the unprivileged path is the one tested:
 no apt-get, no writable HOME of its own, a checkout it owns. Installs come from the wheelhouse
