@@ -118,6 +118,59 @@ need_node_packages() {
   printf '%s\n' "$want" >"$stamp"
 }
 
+# need_postgres: Debian's PostgreSQL server binaries (initdb, pg_ctl) for the real-backend tier
+# (testing/real_medusa.py runs a private cluster in a temporary folder, never the system service).
+# Returns 1 when they are missing and cannot be installed: that tier skips, or fails under CI=true.
+need_postgres() {
+  if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then
+    return 0
+  fi
+  if is_root && command -v apt-get >/dev/null 2>&1; then
+    say "PostgreSQL is missing: installing Debian's postgresql (the real-backend tier's database)"
+    apt_install postgresql
+    return 0
+  fi
+  say "PostgreSQL is missing; as root: apt-get install postgresql"
+  return 1
+}
+
+# need_medusa: the pinned Medusa releases of the real-backend tier (testing/medusa/<version>/), each
+# installed with `npm ci` into .cache/medusa/<version>/node_modules (git-ignored), skipped while its
+# package-lock.json is unchanged. Medusa 2.x needs node >= 20. Returns 1 when one cannot be
+# installed: that tier skips, or fails under CI=true.
+MEDUSA_RELEASES_DIR=testing/medusa
+need_medusa() {
+  command -v node >/dev/null 2>&1 || need_node_packages || return 1
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  if [ "$major" -lt 20 ]; then
+    say "node $(node --version) is too old for Medusa 2.x (needs >= 20): the real-backend tier will fail"
+    return 1
+  fi
+  local lock version home want rc=0
+  for lock in "$MEDUSA_RELEASES_DIR"/*/package-lock.json; do
+    version=$(basename "$(dirname "$lock")")
+    home=.cache/medusa/$version
+    want=$(sha256sum "$lock" | cut -d' ' -f1)
+    if [ "$(cat "$home/node_modules/.storectl-stamp" 2>/dev/null)" = "$want" ]; then
+      say "Medusa $version in $home/node_modules up to date (package-lock.json unchanged)"
+      continue
+    fi
+    say "installing Medusa $version from $lock (npm ci into $home)"
+    rm -rf "$home"
+    mkdir -p "$home"
+    cp "$MEDUSA_RELEASES_DIR/$version/package.json" "$lock" "$home/"
+    # --omit=peer: the admin dashboard's and telemetry's peers are not needed (the admin is off)
+    if npm ci --prefix "$home" --omit=peer --silent --no-audit --no-fund >&2; then
+      printf '%s\n' "$want" >"$home/node_modules/.storectl-stamp"
+    else
+      say "npm ci failed for Medusa $version: the real-backend tier will skip (fail under CI=true)"
+      rc=1
+    fi
+  done
+  return $rc
+}
+
 # --- the project venv ---------------------------------------------------------------------------
 
 # venv_ready EXTRA: create .venv (or reuse it) and install storectl[EXTRA] editable into it.

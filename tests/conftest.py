@@ -21,6 +21,7 @@ pytest_plugins = [
     "testing.s3_server",
     "testing.stripe_server",
     "testing.medusa_server",
+    "testing.real_medusa",
 ]
 
 #: Variables a test may inherit; everything else (STRIPE_API_KEY, NODE_ENV, ...) is removed.
