@@ -33,8 +33,8 @@ import subprocess
 import tarfile
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -257,11 +257,10 @@ class RealMedusa:
         wait_until(seen, f"{needle!r} in the backend's log", timeout=timeout)
 
 
-def store_env(db: Postgres, port: int, log: Path, extra: dict[str, str]) -> dict[str, str]:
+def store_env(database: str, url: str, extra: dict[str, str]) -> dict[str, str]:
     """backend/.env: every variable the tier's store relies on, set explicitly."""
-    url = f"http://127.0.0.1:{port}"
     env = {
-        "DATABASE_URL": db.url,
+        "DATABASE_URL": database,
         "STORE_CORS": STOREFRONT_ORIGIN,
         "ADMIN_CORS": ADMIN_ORIGIN,
         "AUTH_CORS": f"{STOREFRONT_ORIGIN},{ADMIN_ORIGIN}",
@@ -296,11 +295,11 @@ def make_project(version: str, root: Path) -> Path:
     return project
 
 
-def _node_env(port: int, log: Path) -> dict[str, str]:
+def _node_env(port: int, log: Path, node_env: str = "development") -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
     return {
         **keep,
-        "NODE_ENV": "development",
+        "NODE_ENV": node_env,
         "TS_NODE_TRANSPILE_ONLY": "true",
         "HOST": "127.0.0.1",
         "PORT": str(port),
@@ -324,8 +323,11 @@ def medusa(backend: Path, node: str, *args: str, env: dict[str, str]) -> None:
 
 
 @contextmanager
-def running(backend: Path, node: str, port: int, env: dict[str, str]) -> Iterator[str]:
-    """`medusa start` until the block ends; its stdout beside LOG_FILE."""
+def running(
+    backend: Path, node: str, port: int, env: dict[str, str], health: str | None = None
+) -> Iterator[str]:
+    """`medusa start` until the block ends; its stdout beside LOG_FILE. `health`: where to wait
+    for /health (default: the plain port)."""
     cli = backend / "node_modules" / "@medusajs" / "cli" / "cli.js"
     out = open(Path(env["LOG_FILE"]).with_suffix(".out"), "ab")  # noqa: SIM115
     proc = subprocess.Popen(
@@ -337,12 +339,13 @@ def running(backend: Path, node: str, port: int, env: dict[str, str]) -> Iterato
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
+    probe = health or url
 
     def healthy() -> bool:
         if proc.poll() is not None:
             raise RuntimeError(f"medusa start exited with {proc.returncode}: see {out.name}")
         try:
-            return httpx.get(f"{url}/health", timeout=1).status_code == 200
+            return httpx.get(f"{probe}/health", timeout=1).status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -621,7 +624,7 @@ def _build_template(
     with postgres(None) as db:
         port = free_port()
         log = project.parent / "build.jsonl"
-        write_env(backend / ".env", store_env(db, port, log, {}))
+        write_env(backend / ".env", store_env(db.url, f"http://127.0.0.1:{port}", {}))
         env = _node_env(port, log)
         started = _timed("initdb", started, times)
         medusa(backend, node, "db:migrate", env=env)
@@ -661,7 +664,7 @@ def real_medusa(
         started = _timed("database", started, times)
         port = free_port()
         log = root / "medusa.jsonl"
-        env = store_env(db, port, log, extra_env or {})
+        env = store_env(db.url, f"http://127.0.0.1:{port}", extra_env or {})
         write_env(project / "backend" / ".env", env)
         with running(project / "backend", node, port, _node_env(port, log)) as url:
             started = _timed("start", started, times)
@@ -679,3 +682,48 @@ def real_backend(
     version: str = request.param
     with real_medusa(version, tmp_path_factory.mktemp(f"medusa-{version}")) as backend:
         yield backend
+
+
+PRODUCTION_STOREFRONT = "https://shop.example.com"
+PRODUCTION_ADMIN = "https://admin.example.com"
+
+
+@contextmanager
+def production_medusa(
+    backend: RealMedusa, root: Path, tls: Callable[[int], AbstractContextManager[int]]
+) -> Iterator[RealMedusa]:
+    """A second process of `backend`'s release on the same database with NODE_ENV=production,
+    reached over https through `tls` (a TLS terminator in front of the plain port), and a store
+    folder whose backend/.env.production and storefront/.env.production say so."""
+    node = require_node()
+    project = make_project(backend.version, root)
+    database = read_env(backend.project / "backend" / ".env")["DATABASE_URL"]
+    port = free_port()
+    log = root / "medusa.jsonl"
+    with tls(port) as tls_port:
+        url = f"https://127.0.0.1:{tls_port}"
+        env = store_env(
+            database,
+            url,
+            {
+                "STORE_CORS": PRODUCTION_STOREFRONT,
+                "ADMIN_CORS": PRODUCTION_ADMIN,
+                "AUTH_CORS": f"{PRODUCTION_STOREFRONT},{PRODUCTION_ADMIN}",
+            },
+        )
+        write_env(project / "backend" / ".env.production", env)
+        storefront = _storefront_env(url, backend.seeded)
+        storefront["NEXT_PUBLIC_BASE_URL"] = PRODUCTION_STOREFRONT
+        write_env(project / "storefront" / ".env.production", storefront)
+        node_env = _node_env(port, log, "production")
+        with running(project / "backend", node, port, node_env, health=f"http://127.0.0.1:{port}"):
+            yield RealMedusa(backend.version, url, project, log, backend.seeded)
+
+
+def read_env(path: Path) -> dict[str, str]:
+    """The tier's own env files (NAME=value lines, as `write_env` writes them)."""
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        name, _, value = line.partition("=")
+        values[name] = value
+    return values
