@@ -40,18 +40,20 @@ def write_bytes(data: bytes) -> None:
 
 
 def error(message: str, hint: str | None = None, stage: str | None = None) -> None:
-    """`Error: ...`, `stage: ...` (where a network failure broke) and `hint: ...` on stderr."""
-    lines = [f"Error: {message}"]
+    """`Error: ...`, `stage: ...` (where a network failure broke) and `hint: ...` on stderr,
+    each one line: a message may quote a value from a store, a fleet file or a peer."""
+    lines = [f"Error: {sanitize.text(message)}"]
     if stage:
         lines.append(f"stage: {stage}")
     if hint:
-        lines.append(f"hint: {hint}")
+        lines.append(f"hint: {sanitize.text(hint)}")
     write("\n".join(lines), sys.stderr)
 
 
 def note(message: str) -> None:
-    """A remark for the person running the command: stderr, never mixed into results."""
-    write(f"note: {message}", sys.stderr)
+    """A remark for the person running the command: stderr, never mixed into results; one line,
+    whatever value it quotes."""
+    write(f"note: {sanitize.text(message)}", sys.stderr)
 
 
 def render(
