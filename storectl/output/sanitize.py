@@ -102,8 +102,9 @@ _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 def markdown(cell: str) -> str:
     """A markdown table cell that renders exactly as `cell` reads: one visible line (`text`),
-    `<`, `>` and `&` as HTML entities (no tag, no comment, no entity of the peer's), every other
-    ASCII punctuation backslash-escaped (no link, image, emphasis, autolink or extra column)."""
+    `<`, `>` and `&` as HTML entities (no tag, no comment, no entity of the peer's), and the
+    punctuation markdown acts on backslash-escaped (no link, image, emphasis, autolink, emoji
+    or extra column)."""
     one = text(cell)
     one = _MD_PUNCTUATION.sub(lambda m: "\\" + m.group(0), one)
     return re.sub(r"[&<>]", lambda m: _HTML[m.group(0)], one)
