@@ -93,17 +93,18 @@ def _in_view(finding: Finding, env: Env, storefront: bool) -> bool:
 
 
 def text(report: EnvReport, paint: Painter) -> str:
-    """The table: name, value, source; then the findings with their fix."""
+    """The table: name, value, source; then the findings with their fix. `report` comes through
+    `output.render`, so every value is already one visible line (`output.sanitize.text`)."""
     lines = [
         f"{report.view} view ({report.environment}); files read: "
         + (", ".join(report.files) if report.files else "none")
     ]
     if report.variables:
         width = max(len(v.name) for v in report.variables)
-        vwidth = min(60, max(len(_one_line(v.value)) for v in report.variables))
+        vwidth = min(60, max(len(v.value) for v in report.variables))
         for v in report.variables:
             source = v.source if v.source != ENVIRONMENT_SOURCE else paint("environment", "dim")
-            lines.append(f"  {v.name:<{width}}  {_one_line(v.value):<{vwidth}}  {source}")
+            lines.append(f"  {v.name:<{width}}  {v.value:<{vwidth}}  {source}")
     else:
         lines.append("  (no variables)")
     for f in report.findings:
@@ -112,8 +113,3 @@ def text(report: EnvReport, paint: Painter) -> str:
         if f.hint:
             lines.append(f"  hint: {f.hint}")
     return "\n".join(lines)
-
-
-def _one_line(value: str) -> str:
-    """A value on one line of the table (the JSON keeps it whole)."""
-    return value.encode("unicode_escape").decode("ascii") if not value.isprintable() else value

@@ -19,9 +19,11 @@ from typing import Any
 
 import pytest
 
+from storectl.output import sanitize
 from storectl.providers.base import Provider
 from storectl.providers.registry import PROVIDERS
 from testing.certs import Certs
+from testing.hostile_text import PAYLOAD, forged, forged_markdown
 from testing.medusa_server import API_KEY, PUBLISHABLE_KEY, MedusaServer
 from testing.procs import http_server
 from testing.redis_server import RedisServers
@@ -36,7 +38,9 @@ TIMEOUT = 2.0
 ORDER = "order_01M8AXT4YN42ZN2E4VDJG459CX"
 
 TRANSPORT = ["refused", "silent", "close", "tls-to-plain", "plain-to-tls", "untrusted-cert"]
-HTTP = ["401", "403", "404", "429-then-ok", "500", "html-body", "truncated-json"]
+#: forged-text: a 500 whose message tries to forge output (testing/hostile_text.py); every
+#: cell asserts inert output, and test_forged_text_in_every_format the other formats.
+HTTP = ["401", "403", "404", "429-then-ok", "500", "html-body", "truncated-json", "forged-text"]
 FAULTS = TRANSPORT + HTTP
 
 #: Providers whose peers and env this file knows in detail; any other provider in the registry
@@ -96,6 +100,7 @@ for row in ROWS:
     EXPECTED[(row, "404")] = (1, "NOT_FOUND")
     EXPECTED[(row, "429-then-ok")] = (0, None)
     EXPECTED[(row, "500")] = (1, "PROTOCOL")
+    EXPECTED[(row, "forged-text")] = (1, "PROTOCOL")
     EXPECTED[(row, "html-body")] = (1, "PROTOCOL")
     EXPECTED[(row, "truncated-json")] = (1, "PROTOCOL")
 NO_PEER = "the matrix knows no healthy peer of this provider (declared by its Endpoint only)"
@@ -325,6 +330,7 @@ STRIPE_BODIES = {
         {"error": {"type": "api_error", "message": "Something went wrong on Stripe's end."}},
     ),
 }
+STRIPE_BODIES["forged-text"] = (500, {"error": {"type": "api_error", "message": PAYLOAD}})
 MEDUSA_BODIES = {
     "401": (401, '{"message":"Unauthorized"}', _JSON),
     "403": (403, '{"type":"not_allowed","message":"Forbidden"}', _JSON),
@@ -333,7 +339,10 @@ MEDUSA_BODIES = {
     "500": (500, '{"type":"unknown_error","message":"An unknown error occurred."}', _JSON),
     "html-body": (200, "<!DOCTYPE html><html><body>Login</body></html>", "text/html"),
     "truncated-json": (200, '{"regions": [{"id": "reg_', _JSON),
+    "forged-text": (500, json.dumps({"type": "unknown_error", "message": PAYLOAD}), _JSON),
 }
+#: XML carries no NUL or ESC: the line break and the rest as character references.
+_XML_PAYLOAD = "shop&#10;::error title=x::INJECTED ##[add-mask]y &lt;img src=x&gt; [Click](https://phish.invalid)"
 S3_BODIES = {
     "403": (403, "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"),
     "404": (404, "<Error><Code>NoSuchBucket</Code><Message>No such bucket</Message></Error>"),
@@ -341,6 +350,7 @@ S3_BODIES = {
         500,
         "<Error><Code>InternalError</Code><Message>Internal error.</Message></Error>",
     ),
+    "forged-text": (500, f"<Error><Code>X</Code><Message>{_XML_PAYLOAD}</Message></Error>"),
 }
 
 
@@ -463,7 +473,8 @@ def assert_json_on_stdout(result: Result, stage: str | None, detail: str) -> Non
         assert set(error) == {"message", "stage", "hint", "exit_code"}, detail
         assert error["exit_code"] == result.exit_code, detail
         assert error["stage"] == stage and error["hint"], detail
-        assert f"Error: {error['message']}" in result.stderr, detail
+        # the same message; the human line shows a peer's text escaped (issue 20 B)
+        assert f"Error: {sanitize.text(error['message'])}" in result.stderr, detail
 
 
 def snapshot(peers: Peers, store: Path) -> Any:
@@ -504,11 +515,42 @@ def test_fault(row: str, fault: str, peers: Peers, store: Path) -> None:
     assert result.exit_code == exit_code, detail
     assert got == stage, detail
     assert elapsed < TIMEOUT + 1, detail
+    assert forged(result.stdout) == [] and forged(result.stderr) == [], detail
     if exit_code:
         assert has_hint(result), detail
         assert_json_on_stdout(result, stage, detail)
         if not row.startswith("doctor"):
             assert snapshot(peers, store) == before, detail
+
+
+#: The rows a peer's text reaches over HTTP, and the formats the matrix (JSON) does not run.
+FORGED_CELLS = [
+    (row, fmt)
+    for row in ROWS
+    if isinstance(EXPECTED[(row, "forged-text")], tuple)
+    for fmt in (("table", "junit", "github") if row.startswith("doctor") else ("table",))
+]
+
+
+@pytest.mark.parametrize(("row", "fmt"), FORGED_CELLS, ids=[f"{r}-{f}" for r, f in FORGED_CELLS])
+def test_forged_text_in_every_format(
+    row: str, fmt: str, peers: Peers, store: Path, tmp_path: Path
+) -> None:
+    """A peer's error message that tries to forge output (a workflow command after a line
+    break, `##[`, OSC/CSI, C1, bidi, HTML, a markdown link) stays inert in every format."""
+    write(store / "backend/.env", "# matrix\n")
+    summary = tmp_path / "summary.md"
+    with http_fault(row, peers, "forged-text") as port:
+        argv, env = row_env(row, peers, port, False)
+        argv[argv.index("-f") + 1] = fmt
+        env["GITHUB_STEP_SUMMARY"] = str(summary)
+        result = run(*argv, "--project", str(store), env=env)
+    detail = f"{row} × {fmt}\nstdout: {result.stdout[-1500:]}\nstderr: {result.stderr}"
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr, detail
+    assert result.exit_code == 1, detail
+    assert forged(result.stdout) == [] and forged(result.stderr) == [], detail
+    if fmt == "github":
+        assert forged_markdown(summary.read_text()) == [], summary.read_text()
 
 
 @pytest.fixture(scope="module", autouse=True)

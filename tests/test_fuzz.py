@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from testing.hostile_text import PAYLOAD, PAYLOADS, forged
 from tests.conftest import run
 
 FUZZ = settings(
@@ -61,6 +62,9 @@ VALUES = st.one_of(
             "a=b=c",
             "#comment",
             "",
+            # text that tries to forge output (issue 20 B), raw and double-quoted
+            *PAYLOADS,
+            *(f'"{p}"' for p in PAYLOADS),
         ]
     ),
 )
@@ -117,6 +121,21 @@ def test_status_on_arbitrary_bytes(tmp_path: Path, data: bytes) -> None:
     path.write_bytes(data)
     result = run("status", "--env-file", str(path), "--format", "json", "--ignore-environment")
     _check(result.exit_code, result.stdout, result.stderr, path)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=env_lines(), fmt=st.sampled_from(["table", "json", "env"]))
+def test_generated_env_files_print_inert(tmp_path: Path, text: str, fmt: str) -> None:
+    """Whatever an env file holds, `status` (table, JSON) and `env` print nothing a terminal or
+    the Actions runner acts on: no control character, no `##[`, no `::command` line."""
+    path = tmp_path / "fuzz.env"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    args = ["status", "--format", fmt] if fmt != "env" else ["env"]
+    result = run(*args, "--env-file", str(path), "--ignore-environment")
+    assert result.exit_code in (0, 1, 2), result.stderr
+    assert forged(result.stdout) == [] and forged(result.stderr) == [], (text, result)
 
 
 @settings(max_examples=100, deadline=None)
@@ -334,7 +353,7 @@ def test_an_smtp_server_echoing_auth_data_never_shows_the_password(
 #: Peer text: printable words with C0/C1 control characters (ESC, BEL, CR, NUL, DEL, CSI) mixed in.
 _PEER_TEXT = st.text(
     alphabet=st.one_of(
-        st.sampled_from("abcXYZ 019|-_"),
+        st.sampled_from("abcXYZ 019|-_:#[<>"),  # `::`, `##[`, tags: issue 20 B
         st.characters(min_codepoint=0x00, max_codepoint=0x1F),
         st.characters(min_codepoint=0x7F, max_codepoint=0x9F),
     ),
@@ -353,6 +372,7 @@ def _control_characters(text: str) -> list[str]:
 )
 @given(name=_PEER_TEXT)
 @example(name="Eu\x1b[31mrope\x07\r\n")
+@example(name=PAYLOAD)
 def test_a_region_name_never_brings_its_control_characters(tmp_path: Path, name: str) -> None:
     """`regions list` over a backend whose region name holds any control character: none of
     them reaches the table or the JSON (which still parses), whatever the name."""
@@ -373,6 +393,7 @@ def test_a_region_name_never_brings_its_control_characters(tmp_path: Path, name:
     for result in (table, as_json):
         assert result.exit_code in (0, 1), result.stderr
         assert _control_characters(result.stdout + result.stderr) == [], (name, result)
+        assert forged(result.stdout + result.stderr) == [], (name, result)
     if as_json.exit_code == 0:
         json.loads(as_json.stdout)
 
@@ -414,4 +435,5 @@ def test_an_smtp_reply_never_brings_its_control_characters(
             assert result.exit_code == 1, (fmt, result.stderr)
             out = result.stdout + result.stderr
             assert _control_characters(out) == [], (fmt, greeting, refusal, out)
+            assert forged(out) == [], (fmt, greeting, refusal, out)
     assert _control_characters((tmp_path / "summary.md").read_text()) == []

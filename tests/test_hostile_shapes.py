@@ -178,4 +178,5 @@ def test_each_format_escapes_what_reaches_it() -> None:
         stage=Stage.PROTOCOL,
     )
     assert_parses_as_xml(junit.junit("storectl doctor", [check], False, 5))
-    assert github.cell(check.summary) == "line one<br>line \\| two[31m"
+    # one visible line (issue 20 B): controls escaped, the backslash escaped for markdown
+    assert github.cell(check.summary) == r"line one\\r\\nline \| two\\x1b\[31m\\x07\\x00"

@@ -310,6 +310,7 @@ def test_payments_lists_resend_lines(peers: tuple[StripeServer, MedusaServer]) -
         "event_type": "payment_intent.succeeded",
         "event_id": event["id"],
         "resend": f"stripe events resend {event['id']} --webhook-endpoint {endpoint}",
+        "resend_refused": None,
     }
     assert "jane.doe@example.com" not in result.stdout
     # read-only on both sides

@@ -147,7 +147,7 @@ def confirm(question: str, yes: bool, plan: Sequence[str] = ()) -> None:
     import sys
 
     from storectl.errors import UsageError
-    from storectl.output import write
+    from storectl.output import sanitize, write
 
     if yes:
         return
@@ -156,8 +156,8 @@ def confirm(question: str, yes: bool, plan: Sequence[str] = ()) -> None:
             f"{question.rstrip('?')}: not confirmed",
             hint="pass --yes to confirm (stdin is not a terminal, so storectl does not ask)",
         )
-    if plan:
-        write("\n".join(plan), sys.stderr)
+    if plan:  # one line each: an order's or a region's text from the backend stays on its line
+        write("\n".join(sanitize.text(line) for line in plan), sys.stderr)
     # not typer.confirm: click's prompt writes its trailing space to stdout, which is the
     # report's (and --format json's) stream
     sys.stderr.write(f"{question} [y/N]: ")

@@ -253,8 +253,11 @@ def _show_lost_secret(secret: str, endpoint_id: str) -> None:
     """The endpoint exists but its secret could not be saved: show it once, on stderr."""
     import os
 
+    from storectl.output import sanitize
+
     github = os.environ.get("GITHUB_ACTIONS") == "true"
-    sys.stderr.write(view.secret_once(secret, endpoint_id, github))
+    shown = sanitize.text  # Stripe's answer, one visible line like every peer's text
+    sys.stderr.write(view.secret_once(shown(secret), shown(endpoint_id), github))
     sys.stderr.flush()
 
 

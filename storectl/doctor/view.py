@@ -8,7 +8,16 @@ from typing import assert_never
 
 from storectl.doctor.runner import CheckCatalog, DoctorReport
 from storectl.model import Check, Status
-from storectl.output import DoctorFormat, Painter, columns, label, to_json, use_color, write
+from storectl.output import (
+    DoctorFormat,
+    Painter,
+    columns,
+    label,
+    sanitize,
+    to_json,
+    use_color,
+    write,
+)
 from storectl.output.color import INFO_MARK, STATUS_MARK
 from storectl.output.github import append_step_summary, workflow_commands
 from storectl.output.junit import junit
@@ -33,6 +42,8 @@ def render(
     """Render to stdout, or to `output` (atomically) with a one-line summary on stdout.
     `root` is the store root the env files' paths are relative to (GitHub annotations)."""
     report = scrub_data(report)
+    if fmt is not DoctorFormat.JSON:  # JSON keeps the real values (output.sanitize.json_text)
+        report = sanitize.values(report)
     match fmt:
         case DoctorFormat.TABLE:
             paint = Painter(output is None and use_color(sys.stdout))
@@ -56,7 +67,7 @@ def render(
 
     ensure_parent(output)
     if not structured:
-        text = scrub(text)
+        text = sanitize.lines(scrub(text))
     atomic_write(output, (text if text.endswith("\n") else text + "\n").encode())
     write(f"{summary_line(report)} · report written to {output}")
 

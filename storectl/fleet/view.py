@@ -13,7 +13,7 @@ from typing import Generic, TypeVar, assert_never
 
 from storectl.fleet.report import FleetReport, StoreResult
 from storectl.model import Check, Status
-from storectl.output import DoctorFormat, Painter, to_json, use_color, write
+from storectl.output import DoctorFormat, Painter, sanitize, to_json, use_color, write
 from storectl.output.color import STATUS_MARK
 from storectl.output.github import append_fleet_summary, workflow_commands
 from storectl.output.junit import junit_suites
@@ -109,6 +109,8 @@ def render(
 ) -> None:
     """The fleet report on stdout, or in `output` (atomically) with a summary line on stdout."""
     report = scrub_data(report)
+    if fmt is not DoctorFormat.JSON:  # JSON keeps the real values (output.sanitize.json_text)
+        report = sanitize.values(report)
     match fmt:
         case DoctorFormat.TABLE:
             text = table(
@@ -140,6 +142,6 @@ def render(
     from storectl.fsutil import atomic_write
 
     if not structured:
-        text = scrub(text)
+        text = sanitize.lines(scrub(text))
     atomic_write(output, (text if text.endswith("\n") else text + "\n").encode())
     write(f"{summary_line(report)} · report written to {output}")

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import IO, TypeVar, assert_never
 
+from storectl.output import sanitize
 from storectl.output.color import Painter, use_color
 from storectl.output.formats import StatusFormat
 from storectl.output.json import to_json
@@ -16,11 +17,12 @@ T = TypeVar("T")
 
 
 def write(text: str, stream: IO[str] | None = None, *, structured: bool = False) -> None:
-    """Write text and a final newline; human text is scrubbed here, structured text (JSON, XML,
-    workflow commands) was built from scrubbed values and is left byte for byte."""
+    """Write text and a final newline; human text is scrubbed and guarded here (`sanitize.lines`:
+    no control character, no line that starts a workflow command), structured text (JSON, XML,
+    workflow commands) was built from scrubbed, sanitised values and is left byte for byte."""
     target = stream if stream is not None else sys.stdout
     if not structured:
-        text = scrub(text)
+        text = sanitize.lines(scrub(text))
     target.write(text if text.endswith("\n") else text + "\n")
     target.flush()
 
@@ -38,18 +40,20 @@ def write_bytes(data: bytes) -> None:
 
 
 def error(message: str, hint: str | None = None, stage: str | None = None) -> None:
-    """`Error: ...`, `stage: ...` (where a network failure broke) and `hint: ...` on stderr."""
-    lines = [f"Error: {message}"]
+    """`Error: ...`, `stage: ...` (where a network failure broke) and `hint: ...` on stderr,
+    each one line: a message may quote a value from a store, a fleet file or a peer."""
+    lines = [f"Error: {sanitize.text(message)}"]
     if stage:
         lines.append(f"stage: {stage}")
     if hint:
-        lines.append(f"hint: {hint}")
+        lines.append(f"hint: {sanitize.text(hint)}")
     write("\n".join(lines), sys.stderr)
 
 
 def note(message: str) -> None:
-    """A remark for the person running the command: stderr, never mixed into results."""
-    write(f"note: {message}", sys.stderr)
+    """A remark for the person running the command: stderr, never mixed into results; one line,
+    whatever value it quotes."""
+    write(f"note: {sanitize.text(message)}", sys.stderr)
 
 
 def render(
@@ -59,12 +63,13 @@ def render(
     stream: IO[str] | None = None,
 ) -> None:
     """A result as JSON, or as the human text `text` makes of it (on stdout unless `stream`:
-    stderr when stdout carries something else, like `mail preview --eml -`)."""
+    stderr when stdout carries something else, like `mail preview --eml -`). The table is built
+    from sanitised values (`sanitize.values`); JSON keeps the real values (`to_json`)."""
     result = scrub_data(result)
     target = stream if stream is not None else sys.stdout
     match fmt:
         case StatusFormat.TABLE:
-            write(text(result, Painter(use_color(target))), target)
+            write(text(sanitize.values(result), Painter(use_color(target))), target)
         case StatusFormat.JSON:
             write(to_json(result), target, structured=True)
         case _:
@@ -75,7 +80,7 @@ class Progress:
     """A one-line progress display on stderr, only when stderr is a terminal."""
 
     def __init__(self, names: Sequence[str]) -> None:
-        self.pending = list(names)
+        self.pending = [sanitize.text(name) for name in names]  # a fleet file's store names
         self.total = len(names)
         self.enabled = bool(names) and sys.stderr.isatty()
         self._show()
@@ -87,6 +92,7 @@ class Progress:
             sys.stderr.flush()
 
     def done(self, name: str) -> None:
+        name = sanitize.text(name)
         if name in self.pending:
             self.pending.remove(name)
         self._show()

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from storectl.model import Check, Status
+from storectl.output import sanitize
 from storectl.output.color import INFO_MARK, STATUS_MARK
 from storectl.output.table import is_info, is_lint, label
 
@@ -42,15 +43,9 @@ def location(check: Check, root: Path | None = None) -> str:
 
 
 def cell(text: str) -> str:
-    """Text fit for one markdown table cell: a pipe would open a new column and a newline
-    would end the row, so backslashes and pipes are escaped, line breaks become <br>, and
-    control characters go."""
-    import re
-
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = re.sub(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", "", text)
-    text = text.replace("\\", "\\\\").replace("|", "\\|")
-    return text.replace("\n", "<br>")
+    """Text fit for one markdown table cell of the step summary: one visible line, HTML and
+    markdown escaped (`sanitize.markdown`), so a peer's `<img>`, `[link](…)` or `|` is text."""
+    return sanitize.markdown(text)
 
 
 def escape(text: str, *, prop: bool = False) -> str:
@@ -65,8 +60,11 @@ def workflow_commands(
     checks: Sequence[Check], summary: str, prefix: str = "", root: Path | None = None
 ) -> str:
     """`::error`/`::warning` workflow commands (on the env file and line for lint findings),
-    then the summary line; `prefix` (a fleet's store name) leads every title and message."""
+    then the summary line; `prefix` (a fleet's store name) leads every title and message.
+    Every value is made one visible line first (`sanitize.text`): the runner unescapes `%0A`
+    in a message, so a line break inside one would still reach the annotation."""
     lines = []
+    one = sanitize.text
     for check in checks:
         if check.status in (Status.FAIL, Status.ERROR):
             level = "error"
@@ -74,13 +72,13 @@ def workflow_commands(
             level = "warning"
         else:
             continue
-        title = escape(f"{prefix}storectl {check.provider} {label(check)}", prop=True)
-        message = check.summary + (f" (hint: {check.hint})" if check.hint else "")
+        title = escape(one(f"{prefix}storectl {check.provider} {label(check)}"), prop=True)
+        message = one(check.summary) + (f" (hint: {one(check.hint)})" if check.hint else "")
         stage = f"{check.stage.value}: " if check.stage else ""
         where = location(check, root)
         props = f"{where},title={title}" if where else f"title={title}"
-        lines.append(f"::{level} {props}::{escape(prefix + stage + message)}")
-    lines.append(summary)
+        lines.append(f"::{level} {props}::{escape(one(prefix) + stage + message)}")
+    lines.append(sanitize.lines(one(summary)))
     return "\n".join(lines)
 
 
@@ -95,9 +93,9 @@ def append_step_summary(title: str, checks: Sequence[Check], summary: str) -> No
         stage = check.stage.value if check.stage else ""
         cells = (mark, check.provider, label(check), stage, check.summary)
         rows.append("| " + " | ".join(cell(c) for c in cells) + " |")
-    text = f"### {title}\n\n" + "\n".join(rows) + f"\n\n{summary}\n\n"
+    text = f"### {title}\n\n" + "\n".join(rows) + f"\n\n{cell(summary)}\n\n"
     with open(path, "a", encoding="utf-8") as handle:
-        handle.write(text)  # built from scrubbed checks
+        handle.write(text)  # built from scrubbed checks, every cell escaped
 
 
 def append_fleet_summary(
@@ -113,4 +111,4 @@ def append_fleet_summary(
         cells = [cell(c) for c in (name, environment, result)]
         lines.append(f"| {mark} | {cells[0]} | {cells[1]} | {cells[2]} |")
     with open(path, "a", encoding="utf-8") as handle:
-        handle.write(f"### {title}\n\n" + "\n".join(lines) + f"\n\n{summary}\n\n")
+        handle.write(f"### {title}\n\n" + "\n".join(lines) + f"\n\n{cell(summary)}\n\n")

@@ -7,13 +7,16 @@ from typing import Any
 
 
 def to_json(value: object) -> str:
-    """Stable JSON of a result dataclass: keys as documented in README, enums as strings."""
+    """Stable JSON of a result dataclass: keys as documented in README, enums as strings.
+    Values stay exactly as read or received; the text is made safe to print (`json_text`)."""
     import json  # lazy: only --format json pays for it
+
+    from storectl.output.sanitize import json_text
 
     data: Any = value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         data = dataclasses.asdict(value)
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
 
 
 #: The version of the error document's keys (README "JSON output": errors).

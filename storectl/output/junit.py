@@ -2,34 +2,26 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from storectl.model import Check, Status
+from storectl.output.sanitize import xml_document, xml_text
 from storectl.output.table import label
 
 if TYPE_CHECKING:
     from xml.etree import ElementTree
-
-#: Characters XML 1.0 does not allow (a peer's ESC or BEL would make the file unparseable).
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def xml_text(text: str) -> str:
-    """`text` without the characters XML 1.0 forbids; ElementTree escapes the rest."""
-    return _NOT_XML.sub("", text)
 
 
 def junit(name: str, checks: Sequence[Check], strict: bool, duration_ms: int) -> str:
     """JUnit XML: one testcase per check; warnings fail only under --strict."""
     from xml.etree import ElementTree as ET
 
-    suites = ET.Element("testsuites", name=name)
+    suites = ET.Element("testsuites", name=xml_text(name))
     _suite(suites, name, checks, strict, duration_ms)
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode")
+    return _document(ET.tostring(suites, encoding="unicode"))
 
 
 def junit_suites(
@@ -38,11 +30,15 @@ def junit_suites(
     """JUnit XML with one testsuite per (name, checks, duration_ms): one per store of a fleet."""
     from xml.etree import ElementTree as ET
 
-    root = ET.Element("testsuites", name=name)
+    root = ET.Element("testsuites", name=xml_text(name))
     for suite_name, checks, duration_ms in suites:
         _suite(root, suite_name, checks, strict, duration_ms)
     ET.indent(root)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
+    return _document(ET.tostring(root, encoding="unicode"))
+
+
+def _document(body: str) -> str:
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + xml_document(body)
 
 
 def _suite(
@@ -67,12 +63,12 @@ def _suite(
         case = ET.SubElement(
             suite,
             "testcase",
-            classname=f"storectl.{check.provider}",
+            classname=xml_text(f"storectl.{check.provider}"),
             name=xml_text(label(check)),
             time=f"{check.duration_ms / 1000:.3f}",
         )
         summary = xml_text(check.summary)
-        detail = xml_text(f"{check.summary}\nhint: {check.hint}" if check.hint else check.summary)
+        detail = f"{summary}\nhint: {xml_text(check.hint)}" if check.hint else summary
         if check.status in failing:
             node = ET.SubElement(case, "failure", message=summary, type=(check.stage or "CHECK"))
             node.text = detail

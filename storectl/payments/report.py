@@ -5,16 +5,22 @@ Read-only. Ids, amounts and times only: never a customer's name or email.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from storectl.env import Env
+from storectl.output.sanitize import shell
 from storectl.providers import sync
+
+#: Stripe's documented id shape: a type prefix, `_`, then letters and digits only.
+_STRIPE_ID = re.compile(r"[A-Za-z0-9]+")
 
 
 @dataclass(frozen=True)
 class Unsynced:
-    """One payment to redeliver: the intent, what Medusa lacks, and the resend command."""
+    """One payment to redeliver: the intent, what Medusa lacks, and the resend command (null,
+    with `resend_refused` saying why, when an id Stripe sent is not of its documented shape)."""
 
     intent_id: str
     status: str
@@ -26,7 +32,8 @@ class Unsynced:
     problem: str
     event_type: str
     event_id: str | None
-    resend: str
+    resend: str | None
+    resend_refused: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,12 +54,30 @@ def _iso(unix: int) -> str:
     return datetime.fromtimestamp(unix, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def resend_line(event_id: str | None, endpoint_id: str | None) -> tuple[str | None, str | None]:
+    """(the `stripe events resend` line to copy, None) or (None, why it is not printed): the
+    line holds only ids of Stripe's documented shape, shell-quoted, so a peer's answer can
+    never put a substitution, a `;` or a second command into what a person pastes and runs.
+    An unknown id stays a placeholder for the person to fill in."""
+    for value, prefix, what in ((event_id, "evt_", "event"), (endpoint_id, "we_", "endpoint")):
+        if value is not None and not _is_stripe_id(value, prefix):
+            return None, f"Stripe sent a malformed {what} id (not {prefix}[A-Za-z0-9]+): {value}"
+    event = shell([event_id]) if event_id else "<evt_id>"
+    endpoint = shell([endpoint_id]) if endpoint_id else "<we_id>"
+    return f"stripe events resend {event} --webhook-endpoint {endpoint}", None
+
+
+def _is_stripe_id(value: str, prefix: str) -> bool:
+    return value.startswith(prefix) and bool(_STRIPE_ID.fullmatch(value[len(prefix) :]))
+
+
 def build(env: Env, since_seconds: float, limit: int, timeout: float) -> PaymentsReport:
     """Compare, then name each out-of-sync payment's event and its resend line (newest first)."""
     result, endpoint, events = sync.out_of_sync(env, since_seconds, timeout)
     rows = []
     for item in result.out_of_sync[:limit]:
         event_id = events.get((item.intent_id, item.event_type))
+        resend, refused = resend_line(event_id, endpoint.id)
         rows.append(
             Unsynced(
                 intent_id=item.intent_id,
@@ -65,7 +90,8 @@ def build(env: Env, since_seconds: float, limit: int, timeout: float) -> Payment
                 problem=item.problem,
                 event_type=item.event_type,
                 event_id=event_id,
-                resend=sync.resend_line(event_id, endpoint.id),
+                resend=resend,
+                resend_refused=refused,
             )
         )
     return PaymentsReport(

@@ -11,8 +11,9 @@ if TYPE_CHECKING:
 
 
 def _money(amount: int, currency: str) -> str:
-    """Stripe amounts are minor units; two decimals fit every currency storectl has met."""
-    return f"{amount / 100:.2f} {currency.upper()}"
+    """Stripe amounts are minor units; two decimals fit every currency storectl has met. The
+    code is upper-cased only when it is letters (an escaped value keeps its escapes as shown)."""
+    return f"{amount / 100:.2f} {currency.upper() if currency.isalpha() else currency}"
 
 
 def text(report: PaymentsReport, paint: Painter) -> str:
@@ -46,7 +47,10 @@ def text(report: PaymentsReport, paint: Painter) -> str:
     if report.total_out_of_sync > len(report.out_of_sync):
         lines.append(f"… and {report.total_out_of_sync - len(report.out_of_sync)} more (--limit)")
     lines += ["", "to redeliver (Stripe CLI; storectl changes nothing):"]
-    lines += [f"  {item.resend}" for item in report.out_of_sync]
+    lines += [
+        f"  {item.resend}" if item.resend else paint(f"  not printed: {item.resend_refused}", "red")
+        for item in report.out_of_sync
+    ]
     if report.webhook_endpoint is None:
         lines.append(
             paint(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import stat
 from collections.abc import Iterator, Sequence
 
@@ -135,7 +136,8 @@ def file_hygiene(env: Env) -> Iterator[Finding]:
                 Severity.WARNING,
                 f"{env_file.display} holds secrets ({', '.join(secrets)}) and can be read "
                 f"by others (mode {stat.S_IMODE(mode):04o})",
-                hint=f"chmod o-rwx {env_file.display} (0640 keeps the group's access, 0600 none)",
+                hint=f"chmod o-rwx {shlex.quote(env_file.display)} (0640 keeps the group's "
+                "access, 0600 none)",
                 source=env_file.display,
                 provider="env",
             )
@@ -145,7 +147,7 @@ def file_hygiene(env: Env) -> Iterator[Finding]:
                 "env.git-tracked-secrets",
                 Severity.ERROR,
                 f"{env_file.display} holds live secrets ({', '.join(live)}) and is tracked by git",
-                hint=f"git rm --cached {env_file.display}, add it to .gitignore, "
+                hint=f"git rm --cached {shlex.quote(env_file.display)}, add it to .gitignore, "
                 "and rotate the secrets: they are in the history",
                 source=env_file.display,
                 provider="env",

@@ -312,13 +312,6 @@ def webhook_endpoint(env: Env, stripe: Any, deadline: Deadline) -> Endpoint:
     return Endpoint(str(matches[0]["id"]) if matches else None, url)
 
 
-def resend_line(event_id: str | None, endpoint_id: str | None) -> str:
-    return (
-        f"stripe events resend {event_id or '<evt_id>'} "
-        f"--webhook-endpoint {endpoint_id or '<we_id>'}"
-    )
-
-
 def out_of_sync(
     env: Env, since_seconds: float, timeout: float, on_step: Callable[[str], None] | None = None
 ) -> tuple[Comparison, Endpoint, dict[tuple[str, str], str]]:
