@@ -174,7 +174,10 @@ class Admin:
 
     def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         """An admin API call that must answer 200 with JSON."""
-        response = self.send(method, path, **kwargs)
+        return self.answer(self.send(method, path, **kwargs), method, path)
+
+    def answer(self, response: Any, method: str, path: str) -> dict[str, Any]:
+        """The JSON object of a 200 answer; any other answer as a NetworkError with its stage."""
         message = body_message(response)
         status = response.status_code
         if status == 200:
