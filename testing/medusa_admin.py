@@ -401,10 +401,11 @@ def _item_fields(item: dict[str, Any], subs: list[str]) -> dict[str, Any]:
     """One line item's asked fields. `detail.x` is the order item behind the line item
     (@medusajs/order utils/transform-order.js maps `items.detail.*` to it): its quantity."""
     shown = {s: item.get(s) for s in ["id", *subs] if s in item}
-    for sub in subs:
-        head, _, rest = sub.partition(".")
-        if head == "detail" and rest in item:
-            shown.setdefault("detail", {})[rest] = item[rest]
+    detail = {rest for head, _, rest in (s.partition(".") for s in subs) if head == "detail"} & set(
+        item
+    )
+    if detail:
+        shown["detail"] = {name: item[name] for name in sorted(detail)}
     return shown
 
 

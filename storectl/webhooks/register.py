@@ -12,7 +12,7 @@ from typing import Any
 from storectl import redact
 from storectl.env import Env
 from storectl.errors import ConfigError, NetworkError, StorectlError, UsageError
-from storectl.model import Status
+from storectl.model import Stage, Status
 from storectl.providers import medusa, medusa_api, stripe, stripe_api, values
 from storectl.webhooks import plan as webhooks
 
@@ -42,6 +42,7 @@ def check_route(env: Env, url: str, force: bool, timeout: float) -> str | None:
         return "MEDUSA_BACKEND_URL is not set: the webhook route was not checked"
     try:
         with medusa_api.Admin(env, timeout) as admin:
+            _login_if_possible(admin)  # then the route's provider is looked for too
             status, _stage, summary, hint = medusa.probe_webhook_route(admin, url)
     except NetworkError as exc:
         if exc.unusable:
@@ -52,6 +53,16 @@ def check_route(env: Env, url: str, force: bool, timeout: float) -> str | None:
             return f"--force: registering anyway, although {summary}"
         raise StorectlError(summary, hint=f"{hint}; or pass --force to register anyway")
     return summary if status is Status.WARN else None
+
+
+def _login_if_possible(admin: medusa_api.Admin) -> None:
+    """Log in with the env's admin credentials when they work; without them the route check
+    still runs (OPTIONS only), so a refusal here is not this command's error."""
+    try:
+        admin.login()
+    except NetworkError as exc:
+        if exc.stage is not Stage.AUTH:
+            raise
 
 
 class SecretNotSaved(StorectlError):
