@@ -343,9 +343,44 @@ def _regions(admin: Admin, steps: Steps) -> None:
 #: The live checks `probe` may report (doctor --list-checks).
 CHECKS = (
     ProbeCheck("health", "the backend answers GET /health"),
-    ProbeCheck("admin-auth", "the admin API key or email/password are accepted"),
-    ProbeCheck("webhook-route", "the backend serves the Stripe webhook route"),
+    ProbeCheck(
+        "admin-auth",
+        "the admin API key or email/password are accepted",
+        sends="POST /auth/user/emailpass (a login) with email/password; none with an API key",
+    ),
+    ProbeCheck(
+        "cors-auth-admin",
+        "AUTH_CORS lets the admin's origin log in",
+        sends="an OPTIONS preflight",
+    ),
+    ProbeCheck(
+        "cors-admin", "ADMIN_CORS lets the admin's origin call the admin API", sends="OPTIONS"
+    ),
+    ProbeCheck(
+        "session-cookie",
+        "production: the admin session cookie is Secure and reaches the browser",
+        writes=True,
+        sends="POST /auth/session with an email/password login (the backend keeps the session "
+        "until it expires)",
+    ),
+    ProbeCheck(
+        "webhook-route",
+        "the backend serves the Stripe webhook route and has its payment provider (no delivery)",
+        sends="OPTIONS on the webhook URL; a /store/* URL only: POST {}, which Medusa refuses "
+        "before any processing",
+    ),
     ProbeCheck("regions", "regions exist and list Stripe among their payment providers"),
+    ProbeCheck(
+        "providers-loaded", "the backend has registered pp_stripe_stripe (STRIPE_API_KEY set)"
+    ),
+    ProbeCheck(
+        "files-loaded",
+        "an upload lands where the env files say (S3_FILE_URL or local) and is public",
+        writes=True,
+        sends="POST /admin/uploads (one probe file), DELETE /admin/uploads/{id} (--no-write: "
+        "skipped)",
+    ),
+    ProbeCheck("mail-recorded", "the newest orders have an order-placed notification"),
 )
 
 
