@@ -8,7 +8,7 @@ from storectl.env import Env
 from storectl.errors import NetworkError
 from storectl.model import Check, Finding, Severity, Stage, Status, finding
 from storectl.net.deadline import Deadline
-from storectl.providers import medusa_settings
+from storectl.providers import medusa_settings, medusa_version
 from storectl.providers.base import Endpoint, EnvVar, ProbeCheck, ProbeOptions, Provider
 from storectl.providers.medusa_api import (
     PUBLISHABLE_KEY_REQUIRED,
@@ -30,6 +30,7 @@ ENV_VARS = (
 
 
 def lint(env: Env) -> Iterator[Finding]:
+    yield from medusa_version.lint(env)
     yield from medusa_settings.lint(env)
     if not env.is_set("MEDUSA_BACKEND_URL"):
         return
