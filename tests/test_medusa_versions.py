@@ -117,6 +117,22 @@ def test_items_without_any_quantity_are_a_clear_error(
     assert "'dict object'" not in result.stderr and "Traceback" not in result.stderr
 
 
+def test_a_field_the_backend_left_out_is_named_not_a_template_bug(
+    medusa_server: MedusaServer, tmp_path: Path
+) -> None:
+    """A packaged template meeting an order without a field storectl asked for: the error
+    blames the backend's answer and names the release check, not the template."""
+    for item in medusa_server.state.orders[EXAMPLE_ID]["items"]:
+        del item["title"]
+    env = {"MEDUSA_BACKEND_URL": medusa_server.url, "MEDUSA_ADMIN_API_KEY": API_KEY}
+    args = ("mail", "preview", "order.placed", "--order", EXAMPLE_ID, "--out", str(tmp_path))
+    result = run(*args, env=env)
+    assert result.exit_code == 2
+    assert "Error: the order the backend returned lacks a field template" in result.stderr
+    assert "'title'" in result.stderr and "storectl status" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_the_2_21_detail_route_answers_quantity_and_its_detail(
     medusa_server: MedusaServer, tmp_path: Path
 ) -> None:
