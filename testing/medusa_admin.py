@@ -155,14 +155,22 @@ class AdminRoutes(JsonHandler):
         return None
 
     def _notifications(self, method: str, path: str, query: Query, body: Any) -> bool:
+        """GET /admin/notifications: strict filters (api/admin/notifications/validators.js:
+        q, id, channel, and on 2.21 `to`; anything else, resource_id included, is a 400),
+        newest first (default order -created_at), 50 a page by default."""
         if path != "/admin/notifications" or method != "GET":
             return False
+        problem = query_problem(path, query, self.state.version)
+        if problem is not None:
+            self._send(400, problem)
+            return True
         found = [
             n
             for n in self.state.notifications
-            if "resource_id" not in query or n["resource_id"] in query["resource_id"]
+            if all(n.get(name) in query[name] for name in ("id", "channel", "to") if name in query)
         ]
-        self._page("notifications", found, query)
+        found.sort(key=lambda n: str(n.get("created_at") or ""), reverse=True)
+        self._page("notifications", found, query, default=50)
         return True
 
     # --- regions ----------------------------------------------------------------------------
@@ -280,11 +288,19 @@ class AdminRoutes(JsonHandler):
             if order is None:
                 self._send(404, {"type": "not_found", "message": f"Order id not found: {order_id}"})
             else:
-                self._send(200, {"order": order_fields(order, query)})
+                shown = order_fields(order, query)
+                if self.state.version == "2.8":
+                    shown = _detail_route_2_8(shown)
+                self._send(200, {"order": shown})
         elif path == "/admin/orders":
             since = query.get("created_at[$gte]", [""])[0]
+            wanted = query.get("id")  # api/admin/orders/validators.js: id, one or many
             found = sorted(
-                (o for o in self.state.orders.values() if o["created_at"] >= since),
+                (
+                    o
+                    for o in self.state.orders.values()
+                    if o["created_at"] >= since and (wanted is None or o["id"] in wanted)
+                ),
                 key=lambda o: str(o["created_at"]),
                 reverse=query.get("order", [""])[0].startswith("-"),
             )
@@ -375,7 +391,37 @@ def order_fields(order: dict[str, Any], query: Query) -> dict[str, Any]:
     for key, subs in nested.items():
         value = order[key]
         if isinstance(value, list):
-            shown[key] = [{s: item.get(s) for s in ["id", *subs] if s in item} for item in value]
+            shown[key] = [_item_fields(item, subs) for item in value]
         elif isinstance(value, dict):
             shown[key] = {s: value.get(s) for s in subs}
     return shown
+
+
+def _item_fields(item: dict[str, Any], subs: list[str]) -> dict[str, Any]:
+    """One line item's asked fields. `detail.x` is the order item behind the line item
+    (@medusajs/order utils/transform-order.js maps `items.detail.*` to it): its quantity."""
+    shown = {s: item.get(s) for s in ["id", *subs] if s in item}
+    detail = {rest for head, _, rest in (s.partition(".") for s in subs) if head == "detail"} & set(
+        item
+    )
+    if detail:
+        shown["detail"] = {name: item[name] for name in sorted(detail)}
+    return shown
+
+
+def _detail_route_2_8(order: dict[str, Any]) -> dict[str, Any]:
+    """GET /admin/orders/{id} as 2.8.8 answers it (contract, "Older releases"): transform-order.js
+    maps `items.quantity` to the line item's own (absent) quantity, so items come without it and
+    with subtotal/total 0, and the order's total counts shipping only. `items.detail.quantity`
+    still carries it; the list route is complete."""
+    items = [
+        {
+            **{k: v for k, v in item.items() if k != "quantity"},
+            **{k: 0 for k in ("subtotal", "total") if k in item},
+        }
+        for item in order.get("items") or []
+    ]
+    changed = {**order, "items": items} if "items" in order else dict(order)
+    if "total" in changed and "shipping_total" in changed:
+        changed["total"] = changed["shipping_total"]
+    return changed

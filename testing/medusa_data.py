@@ -218,10 +218,25 @@ class MedusaState:
     #: a file provider behind the uploads (S3): called with (id, bytes) on upload, (id, None)
     #: on delete, as Medusa's file-s3 puts and deletes objects
     file_store: Callable[[str, bytes | None], None] | None = None
+    #: the Medusa release the double plays: "2.21" (2.21.2, the default) or "2.8" (2.8.8, with
+    #: its differences: fixtures/medusa-2.21-admin.md, "Older releases"); see `as_version`
+    version: str = "2.21"
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def as_version(self, version: str) -> None:
+        """Play another release: "2.8" answers GET /admin/orders/{id} with items without
+        `quantity` (item totals 0), refuses `to` on /admin/notifications, and has no default
+        publishable key (2.8.8 creates none; a store's seed does)."""
+        if version not in ("2.21", "2.8"):
+            raise ValueError(f"the Medusa double plays 2.21 or 2.8, not {version}")
+        with self.lock:
+            self.version = version
+            if version == "2.8":
+                self.api_keys = [k for k in self.api_keys if k["id"] != "apk_01DEFAULT"]
 
     def reset(self, regions: int = 2) -> None:
         with self.lock:
+            self.version = "2.21"
             self.requests.clear()
             self.faults.clear()
             self.fault_headers.clear()

@@ -1,4 +1,4 @@
-"""Which query parameters Medusa 2.21.2 accepts on the list routes the storefront checks use.
+"""Which query parameters Medusa 2.21.2 (and 2.8.8) accept on the list routes storectl uses.
 
 Medusa validates every query with its route's zod schema made `.strict()`
 (`@medusajs/framework` dist/zod/zod-helpers.js `zodValidator`), so an unknown parameter is a
@@ -39,6 +39,9 @@ LIST_PARAMS: dict[str, frozenset[str]] = {
             "shipping_option_type_id",
         )
     ),
+    # api/admin/notifications/validators.js:8-20 (2.21.2): find params (limit 50, order
+    # -created_at) + q, id, channel, to, each also under $and/$or. No resource_id, no template.
+    "/admin/notifications": frozenset((*_FIND, *_AND_OR, "q", "id", "channel", "to")),
     "/store/regions": frozenset((*_FIND, *_AND_OR, "q", "id", "currency_code", "name")),
     "/store/products": frozenset(
         (
@@ -67,6 +70,13 @@ LIST_PARAMS: dict[str, frozenset[str]] = {
     ),
 }
 
+#: Where Medusa 2.8.8 (the last 2.8.x) accepts less: api/admin/notifications/validators.js:8-19
+#: there has q, id, channel (no `to`).
+LIST_PARAMS_2_8: dict[str, frozenset[str]] = {
+    **LIST_PARAMS,
+    "/admin/notifications": frozenset((*_FIND, *_AND_OR, "q", "id", "channel")),
+}
+
 #: z.nativeEnum(ApiKeyType) on GET /admin/api-keys `type`.
 API_KEY_TYPES = ("publishable", "secret")
 
@@ -81,12 +91,13 @@ def unrecognized(keys: list[str]) -> dict[str, Any]:
     return invalid(f"Unrecognized fields: '{', '.join(keys)}'")
 
 
-def query_problem(path: str, query: Query) -> dict[str, Any] | None:
-    """The 400 body Medusa answers for this list query, or None when it validates.
+def query_problem(path: str, query: Query, version: str = "2.21") -> dict[str, Any] | None:
+    """The 400 body Medusa (`version`: "2.21" or "2.8") answers for this list query, or None
+    when it validates.
 
     A bracketed or dotted key (`created_at[$gte]`, `variants.options`) is judged by its
     top-level name, as express's qs and Medusa's normalizeQuery nest it."""
-    allowed = LIST_PARAMS.get(path)
+    allowed = (LIST_PARAMS_2_8 if version == "2.8" else LIST_PARAMS).get(path)
     if allowed is None:
         return None
     names = list(dict.fromkeys(k.split("[")[0].split(".")[0] for k in query))

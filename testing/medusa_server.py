@@ -7,7 +7,9 @@ products, and the /auth/session cookie (Secure when `production`).
 
 Exact bodies for health, login (both 401 shapes, MFA), secret keys over Basic (and the Bearer
 refusal), regions with `fields` rules and REPLACE semantics for payment_providers, payment
-providers, the webhook route (200 for anything), /store/* without a publishable key, HTML 404s.
+providers, the webhook route (a POST: 200 for anything; OPTIONS: 200 on /hooks/payment/*,
+404 elsewhere outside the CORS rooms), /store/* without a publishable key, HTML 404s.
+`MedusaState.as_version("2.8")` plays 2.8.8's differences.
 It counts requests.
 
 The /admin/* routes are in testing/medusa_admin.py, the data in testing/medusa_data.py, the
@@ -17,6 +19,7 @@ plumbing both doubles share in testing/http_double.py.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from base64 import b64decode
 from collections.abc import Iterator
@@ -76,6 +79,10 @@ __all__ = [
 ]
 
 
+#: Medusa's one hooks route (file-based routing: api/hooks/payment/[provider]/route.js).
+HOOK_ROUTE = re.compile(r"/hooks/payment/[^/]+/?")
+
+
 class MedusaHandler(AdminRoutes):
     state: MedusaState
 
@@ -92,7 +99,7 @@ class MedusaHandler(AdminRoutes):
             except ValueError:
                 self._send(400, {"type": "invalid_data", "message": "Invalid JSON body"})
                 return
-        if parts.path.startswith(("/hooks/", "/store/")):
+        if parts.path.startswith(("/hooks/", "/store/")) and method != "OPTIONS":
             with self.state.lock:
                 self.state.hooks.append((parts.path, dict(self.headers.items()), raw))
         request = (method, parts.path, query, body)
@@ -143,7 +150,7 @@ class MedusaHandler(AdminRoutes):
 
     def _route(self, method: str, path: str, query: Query, body: Any) -> None:
         if method == "OPTIONS":
-            self._preflight(path)
+            self._options(path)
         elif path == "/health" and method == "GET":
             self._send(200, "OK", "text/html; charset=utf-8")
         elif path == "/auth/user/emailpass" and method == "POST":
@@ -185,6 +192,20 @@ class MedusaHandler(AdminRoutes):
             "Access-Control-Allow-Credentials": "true",
             "Vary": "Origin",
         }
+
+    def _options(self, path: str) -> None:
+        """OPTIONS: Medusa's cors middleware answers under /admin, /store and /auth
+        (@medusajs/framework http/router.js:247-273). Elsewhere Express 4 itself answers
+        (express lib/router/index.js `sendOptionsResponse`): 200 with `Allow` listing the
+        path's methods on a route that exists (POST /hooks/payment/:provider,
+        api/hooks/payment/[provider]/route.js, for any provider id), else its HTML 404.
+        Nothing runs: the contract's side-effect-free proof of the webhook route."""
+        if path.startswith(("/admin/", "/store/", "/auth/")):
+            self._preflight(path)
+        elif HOOK_ROUTE.fullmatch(path):
+            self._send(200, "POST", "text/html; charset=utf-8", headers={"Allow": "POST"})
+        else:
+            self._html_404("OPTIONS", path)
 
     def _preflight(self, path: str) -> None:
         """204 always; Access-Control-Allow-Origin only for an origin in the route's list.

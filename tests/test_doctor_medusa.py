@@ -137,20 +137,56 @@ def test_document_path_on_a_stock_backend_is_refused(
 
 
 def test_stock_hook_path(medusa_server: MedusaServer, stripe_server: StripeServer) -> None:
+    """The route is proven without a delivery: an OPTIONS and the provider list, no POST
+    (a POST leaves an error in a real backend's log on every run: contract, "Side effects")."""
     env = with_stripe(
         medusa_server, stripe_server, STRIPE_WEBHOOK_PATH="/hooks/payment/stripe_stripe"
     )
     route = by_check(doctor(env))["webhook-route"]
     assert route["status"] == "ok"
-    assert "proves the route, not STRIPE_WEBHOOK_SECRET" in route["summary"]
+    assert "pp_stripe_stripe is registered" in route["summary"]
+    assert "no delivery sent" in route["summary"]
+    sent = [(m, p) for m, p, _q, _b in medusa_server.state.requests if p.startswith("/hooks/")]
+    assert sent == [("OPTIONS", "/hooks/payment/stripe_stripe")]
+    assert medusa_server.state.hooks == []
+    assert medusa_server.state.count("GET", "/admin/payments/payment-providers") >= 1
 
 
-def test_hook_path_for_another_provider_id_warns(
+def test_hook_path_whose_provider_is_not_registered_fails(
     medusa_server: MedusaServer, stripe_server: StripeServer
 ) -> None:
     env = with_stripe(medusa_server, stripe_server, STRIPE_WEBHOOK_PATH="/hooks/payment/nope")
     route = by_check(doctor(env))["webhook-route"]
-    assert route["status"] == "warn"
+    assert (route["status"], route["stage"]) == ("fail", "NOT_FOUND")
+    assert "no payment provider pp_nope" in route["summary"]
+    assert medusa_server.state.hooks == []
+
+
+def test_hook_path_without_admin_credentials_warns_for_another_id(
+    medusa_server: MedusaServer, stripe_server: StripeServer
+) -> None:
+    base = {"STRIPE_API_KEY": TEST_KEY, "STRIPE_API_BASE": stripe_server.url}
+    env = {"MEDUSA_BACKEND_URL": medusa_server.url, **base}
+    other = by_check(doctor({**env, "STRIPE_WEBHOOK_PATH": "/hooks/payment/nope"}))
+    assert other["webhook-route"]["status"] == "warn"
+    stock = by_check(doctor({**env, "STRIPE_WEBHOOK_PATH": "/hooks/payment/stripe_stripe"}))
+    assert stock["webhook-route"]["status"] == "ok"
+    assert "pp_stripe_stripe was not looked for" in stock["webhook-route"]["summary"]
+    assert medusa_server.state.hooks == []
+
+
+def test_signed_or_unsigned_no_post_reaches_the_hooks_route(
+    medusa_server: MedusaServer, stripe_server: StripeServer
+) -> None:
+    """Even with STRIPE_WEBHOOK_SECRET known, doctor sends nothing Medusa would process."""
+    env = with_stripe(
+        medusa_server,
+        stripe_server,
+        STRIPE_WEBHOOK_PATH="/hooks/payment/stripe_stripe",
+        STRIPE_WEBHOOK_SECRET="whsec_CNRYwebhooksecret00000001",
+    )
+    assert by_check(doctor(env))["webhook-route"]["status"] == "ok"
+    assert medusa_server.state.count("POST", "/hooks/") == 0
 
 
 def test_unknown_route_is_not_found(
@@ -159,6 +195,23 @@ def test_unknown_route_is_not_found(
     env = with_stripe(medusa_server, stripe_server, STRIPE_WEBHOOK_PATH="/webhooks/stripe")
     route = by_check(doctor(env))["webhook-route"]
     assert (route["status"], route["stage"]) == ("fail", "NOT_FOUND")
+    # an OPTIONS outside the hooks router is Express's 404; nothing was POSTed
+    assert medusa_server.state.count("OPTIONS", "/webhooks/stripe") == 1
+    assert medusa_server.state.count("POST", "/webhooks/") == 0
+
+
+def test_the_double_answers_options_as_express_does(medusa_server: MedusaServer) -> None:
+    """The double's OPTIONS (the route check relies on it): 200 `Allow: POST` on the hooks
+    route for any provider id, Express's HTML 404 outside the routers."""
+    import httpx
+
+    hook = httpx.options(f"{medusa_server.url}/hooks/payment/anything_at_all")
+    assert (hook.status_code, hook.headers["allow"], hook.text) == (200, "POST", "POST")
+    outside = httpx.options(f"{medusa_server.url}/webhooks/stripe")
+    assert outside.status_code == 404
+    assert outside.headers["content-type"].startswith("text/html")
+    assert "Cannot OPTIONS /webhooks/stripe" in outside.text
+    assert medusa_server.state.hooks == []
 
 
 def test_regions_without_stripe_are_named(

@@ -277,6 +277,95 @@ def test_mail_recorded_info_and_partial(peers: tuple[StripeServer, MedusaServer]
     assert "jane.doe@example.com" not in result.stdout
 
 
+def _placed(order_id: str, to: str, created_at: str = "2026-11-26T03:20:00.000Z") -> dict[str, Any]:
+    return {
+        "id": f"noti_{order_id[-6:]}",
+        "to": to,
+        "channel": "email",
+        "template": "order-placed",
+        "trigger_type": "order.placed",
+        "resource_id": order_id,
+        "resource_type": "order",
+        "created_at": created_at,
+    }
+
+
+def test_mail_recorded_asks_by_recipient_never_by_resource_id(
+    peers: tuple[StripeServer, MedusaServer],
+) -> None:
+    """Medusa 2.21.2 answers 400 to ?resource_id= (issue 19): doctor filters by `to`."""
+    stripe, medusa = peers
+    for order in medusa.state.orders.values():
+        medusa.state.notifications.append(_placed(order["id"], order["email"]))
+    result = doctor(env_for(stripe, medusa))
+    mail = checks(result)["medusa.mail-recorded"]
+    assert mail["status"] == "ok", mail
+    assert mail["summary"] == "each of the last 2 orders has an order-placed notification"
+    asked = [q for _m, p, q, _b in medusa.state.requests if p == "/admin/notifications"]
+    assert asked and all("resource_id" not in q for q in asked)
+    assert sorted(asked[0]["to"]) == sorted(o["email"] for o in medusa.state.orders.values())
+    assert "max.mustermann@example.com" not in result.stdout
+
+
+def test_the_double_refuses_resource_id_as_medusa_does(medusa_server: MedusaServer) -> None:
+    import httpx
+
+    answer = httpx.get(
+        f"{medusa_server.url}/admin/notifications",
+        params={"resource_id": "order_1", "limit": 20},
+        auth=(API_KEY, ""),
+    )
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "type": "invalid_data",
+        "message": "Invalid request: Unrecognized fields: 'resource_id'",
+    }
+    fine = httpx.get(
+        f"{medusa_server.url}/admin/notifications",
+        params={"to": "a@example.com", "channel": "email", "order": "-created_at", "q": "x"},
+        auth=(API_KEY, ""),
+    )
+    assert fine.status_code == 200
+    medusa_server.state.as_version("2.8")
+    old = httpx.get(
+        f"{medusa_server.url}/admin/notifications", params={"to": "a"}, auth=(API_KEY, "")
+    )
+    assert old.json()["message"] == "Invalid request: Unrecognized fields: 'to'"
+
+
+def test_mail_recorded_on_2_8_reads_the_newest_notifications(
+    peers: tuple[StripeServer, MedusaServer],
+) -> None:
+    """2.8.x refuses `to` too: doctor reads the newest page instead, with no false red."""
+    stripe, medusa = peers
+    medusa.state.as_version("2.8")
+    first = min(medusa.state.orders.values(), key=lambda o: str(o["created_at"]))
+    medusa.state.notifications.append(_placed(first["id"], first["email"], "2030-01-01T00:00Z"))
+    result = doctor(env_for(stripe, medusa))
+    assert result.exit_code == 0, result.stdout
+    mail = checks(result)["medusa.mail-recorded"]
+    assert mail["status"] == "warn"
+    assert mail["summary"].startswith("1 of the last 2 orders have no order-placed notification")
+    assert "cannot filter by recipient" in mail["summary"]
+    asked = [q for _m, p, q, _b in medusa.state.requests if p == "/admin/notifications"]
+    assert "to" in asked[0] and "to" not in asked[1] and len(asked) == 2
+
+
+def test_mail_recorded_stops_at_the_page_cap(peers: tuple[StripeServer, MedusaServer]) -> None:
+    """Notifications are read newest first, at most 3 pages of 100: an order older than what
+    was read is not counted as unmailed."""
+    stripe, medusa = peers
+    medusa.state.as_version("2.8")
+    for index in range(400):
+        medusa.state.notifications.append(
+            {**_placed(f"order_other{index:06d}", "x@example.com"), "created_at": "2031-01-01"}
+        )
+    mail = checks(doctor(env_for(stripe, medusa)))["medusa.mail-recorded"]
+    assert mail["status"] == "ok", mail
+    assert "2 older orders not checked" in mail["summary"]
+    assert medusa.state.count("GET", "/admin/notifications") == 1 + 3
+
+
 # --- storectl payments --------------------------------------------------------------------------
 
 

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from storectl.env import Env
 from storectl.model import Check, Finding, Severity, Stage, finding
 from storectl.net.deadline import Deadline
-from storectl.providers.base import Endpoint, EnvVar, ProbeOptions, Provider
+from storectl.providers.base import Endpoint, EnvVar, ProbeCheck, ProbeOptions, Provider
 from storectl.providers.probe import Steps, network_stage
 from storectl.providers.values import is_http_url
 
@@ -68,6 +68,7 @@ PROVIDER = Provider(
     lint=lint,
     probe=probe,
     endpoint=Endpoint("PING_URL"),
+    checks=(ProbeCheck("ping", "the service answers GET /ping with pong"),),
 )
 '''
 

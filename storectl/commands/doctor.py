@@ -115,7 +115,8 @@ def run_doctor(
 ) -> None:
     """Check every active provider live: credentials, TLS, permissions, webhooks, regions.
 
-    Read-only except the S3 write probe (one object under storectl-probe/, always deleted).
+    Read-only except the checks --list-checks marks: an S3 object and a backend upload
+    (always deleted; --no-write skips both), Redis probe keys, a session in production.
     Exit 0 when nothing failed, 1 when a check failed, 2 on a usage or config error.
 
     With several stores (storectl.toml, --fleet, or repeated --project/--environment) the

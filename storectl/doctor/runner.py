@@ -80,7 +80,7 @@ def lint_check(item: Finding) -> Check:
 def _run_probe(provider: Provider, env: Env, options: ProbeOptions) -> list[Check]:
     assert provider.probe is not None
     try:
-        return provider.probe(env, options)
+        return declared(provider, provider.probe(env, options))
     except Exception as exc:  # noqa: BLE001 - a crashed check is a result, not a crash
         return [
             Check(
@@ -91,6 +91,26 @@ def _run_probe(provider: Provider, env: Env, options: ProbeOptions) -> list[Chec
                 hint="this is a bug in storectl: rerun with --debug and report it",
             )
         ]
+
+
+def declared(provider: Provider, checks: list[Check]) -> list[Check]:
+    """`checks`, each one whose name the provider does not declare (`Provider.checks`, what
+    --list-checks prints) turned into an ERROR: a programming error, never a silent row."""
+    names = {c.name for c in provider.checks}
+    return [
+        check
+        if check.check in names
+        else Check(
+            provider.name,
+            check.check,
+            Status.ERROR,
+            f"the probe reported a check its provider does not declare ({check.check!r}): "
+            f"{check.summary}",
+            hint="this is a bug in storectl: declare the check in the provider's CHECKS",
+            target=check.target,
+        )
+        for check in checks
+    ]
 
 
 def probe_all(
@@ -267,7 +287,10 @@ class CheckEntry:
     provider: str
     check: str
     proves: str
+    #: it changes state somewhere (an object, a key, a file, a session)
     writes: bool
+    #: the requests it makes that are not reads ("" when it only reads)
+    sends: str
 
 
 @dataclass(frozen=True)
@@ -280,5 +303,9 @@ class CheckCatalog:
 def catalog(providers: Sequence[Provider]) -> CheckCatalog:
     """The checks of `providers`, from their declarations (the registry is the one list)."""
     return CheckCatalog(
-        tuple(CheckEntry(p.name, c.name, c.proves, c.writes) for p in providers for c in p.checks)
+        tuple(
+            CheckEntry(p.name, c.name, c.proves, c.writes, c.sends)
+            for p in providers
+            for c in p.checks
+        )
     )

@@ -135,7 +135,8 @@ def doctor_table(report: DoctorReport, paint: Painter, quiet: bool = False) -> s
 
 
 def catalog_text(result: CheckCatalog, paint: Painter) -> str:
-    """`doctor --list-checks`: provider, check, whether it writes, what it proves."""
+    """`doctor --list-checks`: provider, check, whether it writes (yes), only sends something
+    that is not a read (sends), or reads only (no), and what it proves (and what it sends)."""
     rows: list[list[tuple[str, tuple[str, ...]]]] = [
         [
             ("provider", ("bold",)),
@@ -145,6 +146,13 @@ def catalog_text(result: CheckCatalog, paint: Painter) -> str:
         ]
     ]
     for entry in result.checks:
-        writes = ("yes", ("yellow",)) if entry.writes else ("no", ("dim",))
-        rows.append([(entry.provider, ()), (entry.check, ()), writes, (entry.proves, ())])
+        writes = (
+            ("yes", ("yellow",))
+            if entry.writes
+            else ("sends", ())
+            if entry.sends
+            else ("no", ("dim",))
+        )
+        proves = f"{entry.proves}; sends {entry.sends}" if entry.sends else entry.proves
+        rows.append([(entry.provider, ()), (entry.check, ()), writes, (proves, ())])
     return "\n".join(columns(rows, paint))

@@ -45,6 +45,7 @@ ORDER_FIELDS = ",".join(
         "items.title",
         "items.variant_sku",
         "items.quantity",
+        "items.detail.quantity",  # where Medusa 2.8.x's detail route keeps it (medusa_api)
         "items.unit_price",
         "items.subtotal",
         "items.total",
@@ -163,6 +164,22 @@ class Templates:
                 found.append(TemplateInfo(name, "packaged", str(self.packaged / name)))
         return found
 
+    def _missing(self, name: str, message: str) -> ConfigError:
+        """A field the template uses is not in the order: the store's own template asked for
+        something the admin API does not return, or the backend left out what storectl asked
+        for (a packaged template only uses fields in ORDER_FIELDS)."""
+        if self.override is not None and (self.override / name).is_file():
+            return ConfigError(
+                f"template {name} names a field the order does not have: {message}",
+                hint="use only fields the admin API returns (see README: mail), or guard "
+                "optional ones with {% if %}",
+            )
+        return ConfigError(
+            f"the order the backend returned lacks a field template {name} needs: {message}",
+            hint="storectl asks for it (see README: mail); check the backend's Medusa release "
+            "with 'storectl status' (tested: 2.8.x to 2.21.x) and report the order's shape",
+        )
+
     def render(self, template: str, order: dict[str, Any], store_name: str) -> Rendered:
         """Subject, HTML and text of one template for one order; a template mistake is a
         ConfigError naming the file and line."""
@@ -187,11 +204,7 @@ class Templates:
                     hint="fix the template, or remove the override to use the packaged one",
                 ) from None
             except jinja2.UndefinedError as exc:
-                raise ConfigError(
-                    f"template {name} names a field the order does not have: {exc.message}",
-                    hint="use only fields the admin API returns (see README: mail), or guard "
-                    "optional ones with {% if %}",
-                ) from None
+                raise self._missing(name, exc.message or "") from None
             except jinja2.TemplateNotFound:
                 raise ConfigError(f"no template {name}", hint="check --templates") from None
         html = helpers.inline_css(out["html"])

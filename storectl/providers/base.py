@@ -61,11 +61,15 @@ Probe = Callable[["Env", ProbeOptions], list[Check]]
 @dataclass(frozen=True)
 class ProbeCheck:
     """One live check a provider's probe may report, declared beside the probe: what a pass
-    proves and whether it writes anything (`doctor --list-checks` prints these)."""
+    proves, whether it changes state anywhere (`writes`), and every request it makes that is
+    not a read (`sends`: a login, a preflight, an upload; "" when it only reads).
+    `doctor --list-checks` prints these; a probe that reports a name not declared here gets an
+    ERROR check instead (storectl/doctor/runner.py): the catalogue cannot fall behind."""
 
     name: str
     proves: str
     writes: bool = False
+    sends: str = ""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,9 @@ from storectl.providers.sync_read import admin, failure, has_admin_credentials
 
 #: How many of the newest orders the mail check looks at.
 RECENT_ORDERS = 5
+#: Notifications read per page, and at most this many pages (newest first).
+NOTIFICATION_PAGE = 100
+NOTIFICATION_PAGES = 3
 #: The probe file's body: recognisable, and harmless if a delete ever fails.
 PROBE_BODY = b"storectl upload probe: safe to delete\n"
 
@@ -159,48 +162,93 @@ def _notifications(client: Admin, steps: Steps) -> None:
             "GET",
             "/admin/orders",
             params={
-                "fields": "id,display_id,created_at",
+                "fields": "id,display_id,email,created_at",
                 "order": "-created_at",
                 "limit": RECENT_ORDERS,
             },
         ).get("orders")
         or []
     )
+    orders = [o for o in orders if isinstance(o, dict)]
     if not orders:
         steps.ok("mail-recorded", "no orders yet: order mail not checked")
         return
-    without: list[Any] = []
-    for order in orders:
-        found = (
-            client.call(
-                "GET",
-                "/admin/notifications",
-                params={"resource_id": str(order.get("id")), "limit": 20},
-            ).get("notifications")
-            or []
+    mailed, read_back_to, how = _recorded(client, orders)
+    without = [o for o in orders if str(o.get("id")) not in mailed]
+    unread = [o for o in without if read_back_to and str(o.get("created_at") or "") < read_back_to]
+    without = [o for o in without if o not in unread]
+    checked = len(orders) - len(unread)
+    note = f" ({how})" if how else ""
+    if unread:
+        note += (
+            f"; {len(unread)} older orders not checked (their notifications lie beyond the "
+            f"{NOTIFICATION_PAGES} pages read)"
         )
-        if not any(_is_order_placed(n) for n in found if isinstance(n, dict)):
-            without.append(order.get("display_id") or order.get("id"))
-    if len(without) == len(orders):
+    if checked and len(without) == checked:
         steps.ok(
             "mail-recorded",
-            f"no notifications recorded for the last {len(orders)} orders (info: normal when the "
-            "store's mail bypasses the Notification Module, e.g. nodemailer in a subscriber)",
+            f"no notifications recorded for the last {checked} orders (info: normal when the "
+            "store's mail bypasses the Notification Module, e.g. nodemailer in a subscriber)"
+            + note,
         )
     elif without:
         steps.warn(
             "mail-recorded",
             Stage.CONFIG,
-            f"{len(without)} of the last {len(orders)} orders have no order-placed notification "
-            f"(#{', #'.join(str(w) for w in without)})",
+            f"{len(without)} of the last {checked} orders have no order-placed notification "
+            f"(#{', #'.join(str(o.get('display_id') or o.get('id')) for o in without)})" + note,
             "see the notification provider's errors in the backend's log; "
             "'storectl mail replay' resends order mail",
         )
-    else:
+    elif checked:
         steps.ok(
             "mail-recorded",
-            f"each of the last {len(orders)} orders has an order-placed notification",
+            f"each of the last {checked} orders has an order-placed notification" + note,
         )
+    else:
+        steps.ok("mail-recorded", "order mail not checked" + note)
+
+
+def _recorded(client: Admin, orders: list[dict[str, Any]]) -> tuple[set[str], str, str]:
+    """(ids of the orders with an order-placed notification, how far back the notifications
+    were read when the page cap stopped the read ("" when they were read far enough), how).
+
+    Medusa filters notifications by `to`, never by resource_id (2.21.2 answers 400 to
+    `resource_id`: api/admin/notifications/validators.js), so ask for the orders' addresses
+    and match resource_id in the rows. 2.8.x knows no `to` either (a 400 too): then read the
+    newest notifications, newest first, until older than the oldest order or the page cap."""
+    emails = sorted({str(o["email"]) for o in orders if o.get("email")})
+    oldest = min(str(o.get("created_at") or "") for o in orders)
+    params: dict[str, Any] = {"to": emails} if emails else {}
+    how = ""
+    rows, reached = _newest(client, params, oldest)
+    if rows is None:  # `to` refused: Medusa before it had the filter
+        how = "matched in the newest notifications: this backend cannot filter by recipient"
+        rows, reached = _newest(client, {}, oldest)
+    mailed = {
+        str(n.get("resource_id")) for n in rows or [] if isinstance(n, dict) and _is_order_placed(n)
+    }
+    return mailed, reached, how
+
+
+def _newest(client: Admin, params: dict[str, Any], oldest: str) -> tuple[list[Any] | None, str]:
+    """Notifications newest first, at most NOTIFICATION_PAGES pages, stopping once a page goes
+    back past `oldest`: (the rows, or None when a filter in `params` is refused; "" when read
+    back far enough, else the time the read stopped at)."""
+    rows: list[Any] = []
+    for page in range(NOTIFICATION_PAGES):
+        query = {**params, "order": "-created_at", "limit": NOTIFICATION_PAGE}
+        query["offset"] = page * NOTIFICATION_PAGE
+        response = client.send("GET", "/admin/notifications", params=query)
+        if params and response.status_code == 400 and "Unrecognized fields" in response.text:
+            return None, ""
+        found = client.answer(response, "GET", "/admin/notifications").get("notifications")
+        found = [n for n in found or [] if isinstance(n, dict)]
+        rows += found
+        times = [str(n.get("created_at") or "") for n in found]
+        if len(found) < NOTIFICATION_PAGE or (times and min(times) < oldest):
+            return rows, ""
+    return rows, min((str(n.get("created_at") or "") for n in rows), default="")
 
 
 def _is_order_placed(notification: dict[str, Any]) -> bool:

@@ -8,7 +8,7 @@ from storectl.env import Env
 from storectl.errors import NetworkError
 from storectl.model import Check, Finding, Severity, Stage, Status, finding
 from storectl.net.deadline import Deadline
-from storectl.providers import medusa_settings
+from storectl.providers import medusa_settings, medusa_version
 from storectl.providers.base import Endpoint, EnvVar, ProbeCheck, ProbeOptions, Provider
 from storectl.providers.medusa_api import (
     PUBLISHABLE_KEY_REQUIRED,
@@ -30,6 +30,7 @@ ENV_VARS = (
 
 
 def lint(env: Env) -> Iterator[Finding]:
+    yield from medusa_version.lint(env)
     yield from medusa_settings.lint(env)
     if not env.is_set("MEDUSA_BACKEND_URL"):
         return
@@ -91,10 +92,13 @@ def lint(env: Env) -> Iterator[Finding]:
 # --- admin API client and live probe -----------------------------------------------------------
 
 
-def classify_webhook_route(
-    url: str, status: int, content_type: str, text: str
-) -> tuple[Status, Stage | None, str, str | None]:
-    """What the backend's answer to an unsigned POST says about the webhook route."""
+#: A route check's verdict: status, stage, summary, hint.
+Verdict = tuple[Status, Stage | None, str, str | None]
+
+
+def classify_webhook_route(url: str, status: int, content_type: str, text: str) -> Verdict:
+    """What the backend's answer to a POST (a test event, or the refused /store/* probe) says
+    about the webhook route."""
     from urllib.parse import urlsplit
 
     from storectl.providers.values import MEDUSA_HOOK_PATH
@@ -153,13 +157,96 @@ def classify_webhook_route(
     )
 
 
-def probe_webhook_route(admin: Admin, url: str) -> tuple[Status, Stage | None, str, str | None]:
-    """POST an unsigned, empty event to the webhook URL and classify the answer."""
-    response = admin.send(
-        "POST", url, content=b"{}", headers={"Content-Type": "application/json"}, auth=None
+def probe_webhook_route(admin: Admin, url: str) -> Verdict:
+    """Prove the webhook route without a delivery Medusa would process.
+
+    Every POST to /hooks/payment/* is processed seconds after its 200, and an unsigned one
+    leaves `"level":"error"` lines in the backend's log (contract, "Side effects"): an alert
+    on every doctor run. So: OPTIONS on the URL (Express answers 200 on a route that exists,
+    runs nothing) and, with admin credentials, the route's provider among the registered
+    payment providers. A /store/* path is still POSTed: Medusa refuses it before any
+    processing (no publishable key), which is exactly what the check reports."""
+    from urllib.parse import urlsplit
+
+    if urlsplit(url).path.startswith("/store/"):
+        response = admin.send(
+            "POST", url, content=b"{}", headers={"Content-Type": "application/json"}, auth=None
+        )
+        return classify_webhook_route(
+            url, response.status_code, response.headers.get("content-type", ""), response.text
+        )
+    response = admin.send("OPTIONS", url, auth=None)
+    providers = None
+    if admin.auth_mode is not None and 200 <= response.status_code < 300:
+        providers = {str(p.get("id")) for p in admin.payment_providers() if isinstance(p, dict)}
+    return classify_route_options(url, response.status_code, providers)
+
+
+def classify_route_options(url: str, status: int, providers: set[str] | None) -> Verdict:
+    """What an OPTIONS answer (and the registered payment providers, when read) say about the
+    webhook route: Medusa serves /hooks/payment/{id} for any id and hands the event to the
+    payment provider `pp_{id}`."""
+    from urllib.parse import urlsplit
+
+    from storectl.providers.values import MEDUSA_HOOK_PATH
+
+    path = urlsplit(url).path
+    fix = (
+        f"set STRIPE_WEBHOOK_PATH={MEDUSA_HOOK_PATH} (a stock Medusa 2.x route) and run "
+        "'storectl webhooks register', or add the custom route the store document describes"
     )
-    return classify_webhook_route(
-        url, response.status_code, response.headers.get("content-type", ""), response.text
+    if not 200 <= status < 300:
+        if status == 404:
+            return Status.FAIL, Stage.NOT_FOUND, f"{path}: no such route on the backend", fix
+        if status in (401, 403):
+            return (
+                Status.FAIL,
+                Stage.AUTH,
+                f"{path} answered {status}: the route wants credentials Stripe does not send",
+                fix,
+            )
+        return Status.FAIL, Stage.PROTOCOL, f"OPTIONS {path} answered {status}", fix
+    if not path.startswith("/hooks/payment/"):
+        return (
+            Status.OK,
+            None,
+            f"{path} is served (OPTIONS answered {status}); a custom route: storectl cannot tell "
+            "whether it handles Stripe events without sending one",
+            None,
+        )
+    provider = f"pp_{path.rstrip('/').rsplit('/', 1)[1]}"
+    if providers is None:
+        if path.rstrip("/") != MEDUSA_HOOK_PATH:
+            return (
+                Status.WARN,
+                Stage.CONFIG,
+                f"{path} is Medusa's hooks route, which answers for any provider id; Stripe "
+                f"registered with id 'stripe' is at {MEDUSA_HOOK_PATH}",
+                f"check the provider id in medusa-config.ts, or use {MEDUSA_HOOK_PATH} (admin "
+                f"credentials let doctor look for {provider} itself)",
+            )
+        return (
+            Status.OK,
+            None,
+            f"{path} is served (OPTIONS, no delivery sent); without admin credentials "
+            f"{provider} was not looked for",
+            None,
+        )
+    if provider not in providers:
+        return (
+            Status.FAIL,
+            Stage.NOT_FOUND,
+            f"{path} is Medusa's hooks route, but the backend has no payment provider "
+            f"{provider}: every event sent there is dropped",
+            f"check the provider id in medusa-config.ts (Stripe with id 'stripe' is at "
+            f"{MEDUSA_HOOK_PATH}), then run 'storectl webhooks register'",
+        )
+    return (
+        Status.OK,
+        None,
+        f"{path} is served and {provider} is registered (OPTIONS and the provider list: no "
+        "delivery sent, so STRIPE_WEBHOOK_SECRET is not proven here)",
+        None,
     )
 
 
@@ -257,9 +344,44 @@ def _regions(admin: Admin, steps: Steps) -> None:
 #: The live checks `probe` may report (doctor --list-checks).
 CHECKS = (
     ProbeCheck("health", "the backend answers GET /health"),
-    ProbeCheck("admin-auth", "the admin API key or email/password are accepted"),
-    ProbeCheck("webhook-route", "the backend serves the Stripe webhook route"),
+    ProbeCheck(
+        "admin-auth",
+        "the admin API key or email/password are accepted",
+        sends="POST /auth/user/emailpass (a login) with email/password; none with an API key",
+    ),
+    ProbeCheck(
+        "cors-auth-admin",
+        "AUTH_CORS lets the admin's origin log in",
+        sends="an OPTIONS preflight",
+    ),
+    ProbeCheck(
+        "cors-admin", "ADMIN_CORS lets the admin's origin call the admin API", sends="OPTIONS"
+    ),
+    ProbeCheck(
+        "session-cookie",
+        "production: the admin session cookie is Secure and reaches the browser",
+        writes=True,
+        sends="POST /auth/session with an email/password login (the backend keeps the session "
+        "until it expires)",
+    ),
+    ProbeCheck(
+        "webhook-route",
+        "the backend serves the Stripe webhook route and has its payment provider (no delivery)",
+        sends="OPTIONS on the webhook URL; a /store/* URL only: POST {}, which Medusa refuses "
+        "before any processing",
+    ),
     ProbeCheck("regions", "regions exist and list Stripe among their payment providers"),
+    ProbeCheck(
+        "providers-loaded", "the backend has registered pp_stripe_stripe (STRIPE_API_KEY set)"
+    ),
+    ProbeCheck(
+        "files-loaded",
+        "an upload lands where the env files say (S3_FILE_URL or local) and is public",
+        writes=True,
+        sends="POST /admin/uploads (one probe file), DELETE /admin/uploads/{id} (--no-write: "
+        "skipped)",
+    ),
+    ProbeCheck("mail-recorded", "the newest orders have an order-placed notification"),
 )
 
 

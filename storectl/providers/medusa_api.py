@@ -174,7 +174,10 @@ class Admin:
 
     def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         """An admin API call that must answer 200 with JSON."""
-        response = self.send(method, path, **kwargs)
+        return self.answer(self.send(method, path, **kwargs), method, path)
+
+    def answer(self, response: Any, method: str, path: str) -> dict[str, Any]:
+        """The JSON object of a 200 answer; any other answer as a NetworkError with its stage."""
         message = body_message(response)
         status = response.status_code
         if status == 200:
@@ -322,7 +325,12 @@ class Admin:
         return region
 
     def order(self, order_id: str, fields: str) -> dict[str, Any]:
-        """One order with the given fields (email and currency_code must be asked for)."""
+        """One order with the given fields (email and currency_code must be asked for).
+
+        Medusa 2.8.x's detail route answers line items without `quantity` (and item totals 0:
+        @medusajs/order utils/transform-order.js maps `items.quantity` to the line item's own
+        column); its list route is complete. So an order whose items lack it is read again
+        through the list (`?id=`), and `items.detail.quantity` is the last resort."""
         order = self.call("GET", f"/admin/orders/{order_id}", params={"fields": fields}).get(
             "order"
         )
@@ -330,7 +338,24 @@ class Admin:
             raise NetworkError(
                 Stage.PROTOCOL, f"order {order_id}: no order in the answer", "see the log"
             )
-        return order
+        if "items.quantity" not in fields.split(",") or _quantities(order):
+            return order
+        listed = self.call(
+            "GET", "/admin/orders", params={"id": order_id, "fields": fields, "limit": 1}
+        ).get("orders")
+        if isinstance(listed, list) and listed and isinstance(listed[0], dict):
+            if _quantities(listed[0]):
+                return listed[0]
+        items = [_detail_quantity(i) for i in order.get("items") or []]
+        if not _quantities({"items": items}):
+            raise NetworkError(
+                Stage.PROTOCOL,
+                f"order {order_id}: the backend answered line items without a quantity "
+                "(GET /admin/orders/{id} and the order list)",
+                "check the backend's Medusa release with 'storectl status' (tested: 2.8.x to "
+                "2.21.x)",
+            )
+        return {**order, "items": items}
 
     def orders_since(self, since: str, fields: str) -> list[dict[str, Any]]:
         """Every order created at or after `since` (ISO date), oldest first."""
@@ -339,6 +364,23 @@ class Admin:
 
     def payment_providers(self) -> list[dict[str, Any]]:
         return self.pages("/admin/payments/payment-providers", "payment_providers", {}, 100)
+
+
+def _quantities(order: dict[str, Any]) -> bool:
+    """Whether every line item of `order` carries its quantity."""
+    items = order.get("items") or []
+    return isinstance(items, list) and all(
+        isinstance(i, dict) and isinstance(i.get("quantity"), int | float) for i in items
+    )
+
+
+def _detail_quantity(item: Any) -> Any:
+    """A line item with `quantity` taken from `detail.quantity` (the order item) when missing."""
+    if not isinstance(item, dict) or item.get("quantity") is not None:
+        return item
+    detail = item.get("detail")
+    quantity = detail.get("quantity") if isinstance(detail, dict) else None
+    return {**item, "quantity": quantity} if quantity is not None else item
 
 
 def _peer_value(value: Any) -> str:

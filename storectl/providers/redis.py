@@ -348,11 +348,17 @@ def _cache(steps: Steps, answers: list[Any], value: str) -> None:
 CHECKS = (
     ProbeCheck("connect", "each Redis URL connects and authenticates (PING)"),
     ProbeCheck("maxmemory-policy", "the eviction policy will not drop queued jobs or locks"),
-    ProbeCheck("lock", "SET NX PX works, as the locking module needs", writes=True),
+    ProbeCheck(
+        "lock",
+        "SET NX PX works, as the locking module needs",
+        writes=True,
+        sends="SET NX PX of a storectl:probe:* key (expires in 10 s)",
+    ),
     ProbeCheck(
         "cache",
         "a value round-trips with a TTL, as caching needs",
         writes=True,
+        sends="SET EX, GET, DEL of a storectl:probe:* key",
     ),
 )
 

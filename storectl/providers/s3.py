@@ -252,9 +252,10 @@ CHECKS = (
         "write",
         "one object goes up under storectl-probe/ (--no-write: skipped)",
         writes=True,
+        sends="PutObject under storectl-probe/",
     ),
     ProbeCheck("public-read", "S3_FILE_URL serves the object to anyone, as storefronts need"),
-    ProbeCheck("cleanup", "the probe object was deleted again", writes=True),
+    ProbeCheck("cleanup", "the probe object was deleted again", writes=True, sends="DeleteObject"),
 )
 
 

@@ -190,7 +190,11 @@ CHECKS = (
     ProbeCheck("connect", "the server answers on SMTP_HOST:SMTP_PORT with an SMTP greeting"),
     ProbeCheck("tls", "STARTTLS or implicit TLS works with a trusted certificate"),
     ProbeCheck("auth", "SMTP_USER/SMTP_PASS log in"),
-    ProbeCheck("sender", "the server accepts SMTP_FROM as sender (MAIL FROM, no message sent)"),
+    ProbeCheck(
+        "sender",
+        "the server accepts SMTP_FROM as sender",
+        sends="MAIL FROM, then RSET: no message is sent",
+    ),
 )
 
 

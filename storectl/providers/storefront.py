@@ -365,7 +365,16 @@ CHECKS = (
     ProbeCheck("health", "that backend answers GET /health"),
     ProbeCheck("same-backend", "the storefront and the backend's own env name one backend"),
     ProbeCheck("publishable-key", "the publishable API key is accepted by the store API"),
-    ProbeCheck("cors-store", "STORE_CORS lets the storefront's origin call the store API"),
+    ProbeCheck(
+        "cors-store",
+        "STORE_CORS lets the storefront's origin call the store API",
+        sends="an OPTIONS preflight",
+    ),
+    ProbeCheck(
+        "cors-auth-customer",
+        "AUTH_CORS lets the storefront's origin log customers in",
+        sends="an OPTIONS preflight",
+    ),
     ProbeCheck("product-images", "product image URLs load"),
     ProbeCheck("key-sales-channel", "the key has a sales channel"),
     ProbeCheck("stock-location", "every sales channel of the key has a stock location"),

@@ -351,6 +351,12 @@ CHECKS = (
     ProbeCheck("charges", "the account can take charges (charges_enabled)"),
     ProbeCheck("webhook", "an endpoint for the webhook URL has every event Medusa handles"),
     ProbeCheck("webhook-secret", "STRIPE_WEBHOOK_SECRET is set and looks like a signing secret"),
+    ProbeCheck(
+        "payments-sync",
+        "every PaymentIntent that succeeded since --since has its captured payment in Medusa "
+        "(Stripe's intents against GET /admin/payments)",
+    ),
+    ProbeCheck("deliveries", "Stripe delivered the payment events of the --since window"),
 )
 
 

@@ -292,8 +292,8 @@ def secret_target(env: Env, write_to: Path | None) -> Path | None:
     return backend[-1].path if backend else None
 
 
-def test_event(now: int) -> tuple[str, bytes]:
-    """A synthetic payment_intent.succeeded event, as Stripe would send it."""
+def test_event(now: int, type_: str = "payment_intent.succeeded") -> tuple[str, bytes]:
+    """A synthetic event (payment_intent.succeeded by default), as Stripe would send it."""
     import json
     import secrets
 
@@ -305,7 +305,7 @@ def test_event(now: int) -> tuple[str, bytes]:
         "created": now,
         "livemode": False,
         "pending_webhooks": 1,
-        "type": "payment_intent.succeeded",
+        "type": type_,
         "data": {
             "object": {
                 "id": f"pi_storectl_{secrets.token_hex(8)}",

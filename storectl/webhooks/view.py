@@ -106,7 +106,8 @@ def event_tests_text(result: EventTests, paint: Painter) -> str:
     lines = [f"POST {result.url}  ({len(result.results)} signed events, {target})"]
     for r in result.results:
         mark, style = STATUS_MARK[r.status]
-        lines.append(paint(f"{mark} {r.http_status} {r.event_type} {r.event_id}", style))
+        sent = f"{r.http_status} {r.event_type} {r.event_id}" if r.http_status else r.event_type
+        lines.append(paint(f"{mark} {sent}", style))
         lines.append(paint(f"    Medusa: {r.medusa_action}", "dim"))
     failed = [r for r in result.results if r.status not in (Status.OK, Status.WARN)]
     shown = failed[0] if failed else result.results[0] if result.results else None
