@@ -4,6 +4,7 @@ rotation never leaves the backend without a working secret (file mode and two ph
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ from testing.stripe_server import MEDUSA_EVENTS, StripeServer
 from tests.conftest import run
 from tests.test_webhooks import BACKEND, HOOK, make_store, on_disk, scope, seed
 
-HOSTILE = {
+HOSTILE: dict[str, dict[str, Any]] = {
     "secret": {"secret": "whsec_abc\nSTRIPE_API_KEY=sk_live_abcdefghijklmnopqrstu"},
     "id": {"id": "we_2\nSTRIPE_API_BASE=http://evil.invalid"},
     "both": {"id": "we_3 x", "secret": "whsec_ok\r"},
