@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -31,7 +30,7 @@ from storectl.commands._options import (
     TagOpt,
     VerboseOpt,
     YesOpt,
-    confirm,
+    guarded,
 )
 from storectl.env import Env
 from storectl.errors import ConfigError, ExitCode, UsageError
@@ -41,6 +40,7 @@ from storectl.webhooks import view
 
 if TYPE_CHECKING:  # the fleet's views load only for several stores (start-up)
     from storectl.fleet.view import Adapter
+    from storectl.guard import Action
 
 app = typer.Typer(
     add_completion=False,
@@ -239,7 +239,7 @@ def register(
     env, target_url, origin = _expected(selection.options(chosen[0]), url)
     request = request_for(target_url, origin)
     try:
-        report = registration.register(env, request, lambda q, plan: confirm(q, yes, plan))
+        report = registration.register(env, request, guarded(yes))
     except registration.SecretNotSaved as lost:
         _show_lost_secret(lost.secret, lost.endpoint_id)
         raise
@@ -326,7 +326,7 @@ def send_test(
             target_url,
             chosen,
             session_id=session,
-            yes=yes,
+            guard=guarded(yes),
             amount=amount,
             currency=currency.lower(),
             timeout=timeout,
@@ -341,9 +341,11 @@ def send_test(
         raise typer.Exit(ExitCode.FAILED)
 
 
-def _never(question: str, _plan: Sequence[str]) -> None:
+def _never(action: Action) -> None:
     """A dry run never asks; if it did, a fleet cannot answer for every store."""
-    raise UsageError(f"{question.rstrip('?')}: not confirmed", hint="run it per store with --store")
+    raise UsageError(
+        f"{action.question.rstrip('?')}: not confirmed", hint="run it per store with --store"
+    )
 
 
 def _register_adapter() -> Adapter[webhooks_plan.RegisterReport]:

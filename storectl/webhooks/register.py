@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +12,7 @@ from typing import Any
 from storectl import redact
 from storectl.env import Env
 from storectl.errors import ConfigError, NetworkError, StorectlError, UsageError
+from storectl.guard import Action
 from storectl.model import Status
 from storectl.providers import medusa, medusa_api, stripe, stripe_api, values
 from storectl.webhooks import plan as webhooks
@@ -147,7 +148,7 @@ def on_disk_problems(
 
 
 def register(
-    env: Env, request: Request, confirm: Callable[[str, Sequence[str]], None]
+    env: Env, request: Request, guard: Callable[[Action], None]
 ) -> webhooks.RegisterReport:
     api = stripe_api.Api(env, request.timeout)
     if api.live and request.url.startswith("http://"):
@@ -167,7 +168,7 @@ def register(
 
             # Held from list to write: a second register waits, then sees this one's endpoint.
             stack.enter_context(locked(folder))
-        return _register(env, request, api, target, notes, confirm)
+        return _register(env, request, api, target, notes, guard)
 
 
 def _register(
@@ -176,7 +177,7 @@ def _register(
     api: stripe_api.Api,
     target: Path | None,
     notes: list[str],
-    confirm: Callable[[str, Sequence[str]], None],
+    guard: Callable[[Action], None],
 ) -> webhooks.RegisterReport:
     events = request.events or list(stripe.MEDUSA_EVENTS)
     has_secret, recorded = on_disk(env, target)
@@ -204,7 +205,7 @@ def _register(
         )
     secret: str | None = None
     if actions and not request.dry_run:
-        actions, endpoint_id, secret = _apply(env, request, api, actions, target, notes, confirm)
+        actions, endpoint_id, secret = _apply(env, request, api, actions, target, notes, guard)
     duplicates_left = len(matches) > 1 and not (request.prune or request.rotate)
     return webhooks.RegisterReport(
         url=request.url,
@@ -243,15 +244,13 @@ def _apply(
     actions: list[webhooks.Action],
     target: Path | None,
     notes: list[str],
-    confirm: Callable[[str, Sequence[str]], None],
+    guard: Callable[[Action], None],
 ) -> tuple[list[webhooks.Action], str | None, str | None]:
     """Carry the plan out (asking first on a live account): (actions done, endpoint id, the new
     secret, saved to `target` as it arrives)."""
     if api.live:
-        confirm(
-            f"Change {len(actions)} webhook endpoint(s) on the LIVE Stripe account?",
-            webhooks.plan_lines(actions),
-        )
+        question = f"Change {len(actions)} webhook endpoint(s) on the LIVE Stripe account?"
+        guard(Action.of(env, question, webhooks.plan_lines(actions)))
 
     def save(value: str, created_id: str) -> None:
         if not request.show_secret:
