@@ -222,6 +222,17 @@ def apply(
     return done, endpoint_id, secret
 
 
+def checked_id(value: object) -> str:
+    """An endpoint id from Stripe's list, fit to delete and to print; else a PROTOCOL error."""
+    if isinstance(value, str) and ENDPOINT_ID.fullmatch(value):
+        return value
+    raise NetworkError(
+        Stage.PROTOCOL,
+        "Stripe listed an endpoint with a malformed id (not we_ + letters and digits)",
+        "look at the account's endpoints in Stripe's dashboard (Developers > Webhooks)",
+    )
+
+
 def checked_create(created: dict[str, Any], url: str) -> tuple[str, str]:
     """(id, secret) of a create's answer, both of Stripe's documented shape; otherwise a
     PROTOCOL error that names the endpoint just made (safely) so it can be removed."""

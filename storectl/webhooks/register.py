@@ -16,6 +16,7 @@ from storectl.guard import Action
 from storectl.model import Status
 from storectl.providers import medusa, medusa_api, stripe, stripe_api, values
 from storectl.webhooks import plan as webhooks
+from storectl.webhooks import rotation
 
 SECRET_VAR = "STRIPE_WEBHOOK_SECRET"
 #: Which endpoint the secret on disk belongs to: written beside it, read back on every run.
@@ -35,6 +36,10 @@ class Request:
     force: bool
     dry_run: bool
     timeout: float
+    #: --no-write: phase 1 of a two-phase rotation (show the secret once, keep the old endpoint)
+    no_write: bool = False
+    #: --finish-rotation: phase 2 (prove the deployed secret, then delete the old endpoint)
+    finish: bool = False
 
 
 def check_route(env: Env, url: str, force: bool, timeout: float) -> str | None:
@@ -156,11 +161,15 @@ def register(
             f"{request.url} is http://, and Stripe sends live-mode events only over HTTPS",
             hint="use the backend's https:// URL (STRIPE_WEBHOOK_URL or MEDUSA_BACKEND_URL)",
         )
+    if request.finish:
+        return rotation.finish(
+            env, request.url, request.url_source, request.timeout, guard, send_test
+        )
     notes: list[str] = []
     route_note = check_route(env, request.url, request.force, request.timeout)
     if route_note:
         notes.append(route_note)
-    target = webhooks.secret_target(env, request.write_to)
+    target = None if request.no_write else webhooks.secret_target(env, request.write_to)
     folder = None if request.dry_run else _lock_folder(target)
     with ExitStack() as stack:
         if folder is not None:
@@ -193,7 +202,12 @@ def _register(
     )
     notes += plan_notes
     creates = any(a.kind is webhooks.Kind.CREATE for a in actions)
-    if creates:
+    replaced = [str(a.endpoint_id) for a in actions if a.kind is webhooks.Kind.DELETE]
+    if request.no_write:  # phase 1: the old endpoints stay until the new secret is proven
+        actions = [a for a in actions if a.kind is not webhooks.Kind.DELETE]
+        if creates and not request.dry_run:
+            notes.append(_PHASE_ONE)
+    elif creates:
         _ready_to_create(env, target, notes)
     matches = [e for e in endpoints if values.same_url(str(e.get("url")), request.url)]
     endpoint_id = str(webhooks.keeper(matches, events, recorded)["id"]) if matches else None
@@ -205,7 +219,9 @@ def _register(
         )
     secret: str | None = None
     if actions and not request.dry_run:
-        actions, endpoint_id, secret = _apply(env, request, api, actions, target, notes, guard)
+        actions, endpoint_id, secret = _apply(
+            env, request, api, (actions, replaced), target, notes, guard
+        )
     duplicates_left = len(matches) > 1 and not (request.prune or request.rotate)
     return webhooks.RegisterReport(
         url=request.url,
@@ -214,11 +230,19 @@ def _register(
         actions=tuple(actions),
         endpoint_id=endpoint_id,
         secret_written_to=str(target) if secret and target else None,
-        secret=secret if request.show_secret else None,
+        secret=secret if request.show_secret or request.no_write else None,
         notes=tuple(notes),
         ok=not duplicates_left and not problems,
         problems=tuple(problems),
     )
+
+
+_PHASE_ONE = (
+    "phase 1 of 2: the new endpoint's secret is shown once (above); nothing was written and "
+    "the old endpoint still delivers every event. Deploy the secret as STRIPE_WEBHOOK_SECRET "
+    "where the backend runs, restart it, then run 'storectl webhooks register "
+    "--finish-rotation' where that secret is set: it proves it and deletes the old endpoint"
+)
 
 
 def _ready_to_create(env: Env, target: Path | None, notes: list[str]) -> None:
@@ -230,6 +254,7 @@ def _ready_to_create(env: Env, target: Path | None, notes: list[str]) -> None:
     from storectl.env.write import check_writable
 
     check_writable(target)  # before Stripe makes a secret it shows only once
+    rotation.check_target(env, target)  # and the backend would use what is written there
     for stray in webhooks.stray_secret_files(env):
         notes.append(
             f"{SECRET_VAR} is defined in {stray}, which the backend never reads: the new "
@@ -241,31 +266,32 @@ def _apply(
     env: Env,
     request: Request,
     api: stripe_api.Api,
-    actions: list[webhooks.Action],
+    plan: tuple[list[webhooks.Action], list[str]],
     target: Path | None,
     notes: list[str],
     guard: Callable[[Action], None],
 ) -> tuple[list[webhooks.Action], str | None, str | None]:
     """Carry the plan out (asking first on a live account): (actions done, endpoint id, the new
-    secret, saved to `target` as it arrives)."""
+    secret, saved to `target` as it arrives and read back). `plan`: the actions, and the
+    endpoints a rotation replaces (with --no-write, recorded on the new one for phase 2)."""
+    actions, replaced = plan
     if api.live:
         question = f"Change {len(actions)} webhook endpoint(s) on the LIVE Stripe account?"
         guard(Action.of(env, question, webhooks.plan_lines(actions)))
 
     def save(value: str, created_id: str) -> None:
+        if request.no_write:  # shown once by the command (masked in Actions), never written
+            api.update(created_id, {"metadata": rotation.pending_metadata(value, replaced)})
+            return
         if not request.show_secret:
             redact.current().remember(value)
         assert target is not None
         for note in save_secret(target, value, created_id):
             if note not in notes:
                 notes.append(note)
+        rotation.read_back(env, target, value, created_id)  # before any old endpoint goes
 
     done, endpoint_id, secret = webhooks.apply(api, actions, save)
-    if secret and env.source(SECRET_VAR) == "environment":
-        notes.append(
-            f"{SECRET_VAR} is also set in the process environment, which wins over the file: "
-            "update it there too"
-        )
     return done, endpoint_id, secret
 
 
