@@ -66,6 +66,8 @@ class StripeState:
     #: payment intents and events (newest last; lists answer newest first, as Stripe does)
     intents: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    #: fields a hostile Stripe puts in each created endpoint (`id`, `secret`: a line break, ...)
+    create_overrides: dict[str, Any] = field(default_factory=dict)
 
     def reset(self) -> None:
         with self.lock:
@@ -78,6 +80,7 @@ class StripeState:
             self.fault_headers.clear()
             self.arrivals.clear()
             self.idempotent.clear()
+            self.create_overrides.clear()
 
     def seed(
         self,

@@ -131,6 +131,7 @@ class EndpointRoutes(JsonHandler):
             "created": int(time.time() * 1000) + len(self._endpoints(scope)),
             "application": None,
             "secret": f"whsec_{secrets.token_hex(16)}",
+            **self.state.create_overrides,
         }
         with self.state.lock:
             self._endpoints(scope).append(endpoint)

@@ -16,7 +16,9 @@ from tests.conftest import REPO
 #: `storectl` is the package root (its version string); `output` sits beside redact.
 LOW = frozenset({"storectl.model", "storectl.errors"})
 BASE = LOW | {"storectl.redact", "storectl.fsutil", "storectl.net", "storectl"}
-CAPABILITY = BASE | {"storectl.env", "storectl.providers", "storectl.output"}
+GUARD = BASE | {"storectl.env", "storectl.providers", "storectl.output"}
+#: Capabilities may ask the guard (storectl/guard.py) before touching a real store.
+CAPABILITY = GUARD | {"storectl.guard"}
 LAYERS: Mapping[str, frozenset[str]] = {
     "storectl": frozenset(),
     "storectl.model": frozenset(),
@@ -35,6 +37,7 @@ LAYERS: Mapping[str, frozenset[str]] = {
     "storectl.payments": CAPABILITY,
     "storectl.fleet": CAPABILITY,
     "storectl.variables": CAPABILITY,
+    "storectl.guard": GUARD,
     "storectl.config": BASE | {"storectl.env", "storectl.providers"},
     "storectl.commands": CAPABILITY
     | {

@@ -265,11 +265,17 @@ def test_show_secret(store: Path, stripe_server: StripeServer) -> None:
     assert data["secret"] == stripe_server.state.endpoints[scope()][0]["secret"]
 
 
-def test_write_to_another_file(store: Path, stripe_server: StripeServer, tmp_path: Path) -> None:
+def test_write_to_a_file_the_backend_never_reads_is_refused(
+    store: Path, stripe_server: StripeServer, tmp_path: Path
+) -> None:
+    """Issue 20 D: a secret the backend would not use is worse than none (exit 0, every
+    webhook failing); refused before Stripe is asked, naming the file that is read."""
     make_store(store, stripe_server)
     target = tmp_path / "secrets.env"
-    assert webhooks(store, "register", "--write-to", str(target)).exit_code == 0
-    assert target.read_text().startswith("STRIPE_WEBHOOK_SECRET=whsec_")
+    result = webhooks(store, "register", "--write-to", str(target))
+    assert result.exit_code == 2, result.stderr
+    assert "the backend never reads" in result.stderr and "backend/.env" in result.stderr
+    assert stripe_server.state.count("POST") == 0 and not target.exists()
 
 
 def test_live_key_without_a_tty_needs_yes(store: Path, stripe_server: StripeServer) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from storectl.output.formats import DoctorFormat, StatusFormat
+
+if TYPE_CHECKING:
+    from storectl.guard import Action
 
 ENV_PANEL = "Configuration"
 
@@ -140,30 +143,15 @@ YesOpt = Annotated[
 TableJsonOpt = StatusFormatOpt
 
 
-def confirm(question: str, yes: bool, plan: Sequence[str] = ()) -> None:
-    """Ask before a mutation, after showing `plan` (what will change: one line each) on stderr,
-    so the answer is about something seen; never prompt when stdin is not a TTY: there, --yes
-    is required."""
-    import sys
+def guarded(yes: bool) -> Callable[[Action], None]:
+    """The guard (storectl/guard.py) as a capability calls it, with this command's --yes: it
+    asks on a terminal after showing the plan, and never prompts when stdin is not a TTY."""
+    from storectl import guard
 
-    from storectl.errors import UsageError
-    from storectl.output import sanitize, write
+    def check(action: Action) -> None:
+        guard.require(action, yes)
 
-    if yes:
-        return
-    if not sys.stdin.isatty():
-        raise UsageError(
-            f"{question.rstrip('?')}: not confirmed",
-            hint="pass --yes to confirm (stdin is not a terminal, so storectl does not ask)",
-        )
-    if plan:  # one line each: an order's or a region's text from the backend stays on its line
-        write("\n".join(sanitize.text(line) for line in plan), sys.stderr)
-    # not typer.confirm: click's prompt writes its trailing space to stdout, which is the
-    # report's (and --format json's) stream
-    sys.stderr.write(f"{question} [y/N]: ")
-    sys.stderr.flush()
-    if sys.stdin.readline().strip().lower() not in ("y", "yes"):
-        raise typer.Abort()
+    return check
 
 
 SinceOpt = Annotated[

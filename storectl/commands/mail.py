@@ -18,7 +18,7 @@ from storectl.commands._options import (
     RequestTimeoutOpt,
     TableJsonOpt,
     YesOpt,
-    confirm,
+    guarded,
 )
 from storectl.errors import ExitCode, UsageError
 from storectl.mail import view
@@ -298,7 +298,7 @@ def replay_event(
         dry_run=dry_run,
         tpl=orders.templates(env, templates, locale),
         timeout=timeout,
-        confirm=lambda question, plan: confirm(question, yes, plan),
+        guard=guarded(yes),
     )
     output.render(report, fmt, view.replay_text)
     if report.failed:

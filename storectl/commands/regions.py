@@ -27,7 +27,7 @@ from storectl.commands._options import (
     TagOpt,
     VerboseOpt,
     YesOpt,
-    confirm,
+    guarded,
 )
 from storectl.output import DoctorFormat, Painter, StatusFormat
 from storectl.regions import view
@@ -203,7 +203,7 @@ def _change(
         config.load(options),
         request,
         enable=enable,
-        confirm=lambda question, plan: confirm(question, yes, plan),
+        guard=guarded(yes),
         warn=output.note,
     )
     output.render(report, fmt, view.region_changes_text)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -31,7 +30,7 @@ from storectl.commands._options import (
     TagOpt,
     VerboseOpt,
     YesOpt,
-    confirm,
+    guarded,
 )
 from storectl.env import Env
 from storectl.errors import ConfigError, ExitCode, UsageError
@@ -41,6 +40,7 @@ from storectl.webhooks import view
 
 if TYPE_CHECKING:  # the fleet's views load only for several stores (start-up)
     from storectl.fleet.view import Adapter
+    from storectl.guard import Action
 
 app = typer.Typer(
     add_completion=False,
@@ -152,14 +152,33 @@ def register(
     rotate: Annotated[
         bool,
         typer.Option(
-            "--rotate", help="New endpoint and secret, written to disk, then the old one deleted."
+            "--rotate",
+            help="New endpoint and secret: written to the env file the backend uses, read back, "
+            "then the old endpoint deleted.",
+        ),
+    ] = False,
+    no_write: Annotated[
+        bool,
+        typer.Option(
+            "--no-write",
+            help="Phase 1 of a rotation for a secret kept in the hosting platform: create the "
+            "new endpoint, show its secret once, write nothing, keep the old endpoint.",
+        ),
+    ] = False,
+    finish_rotation: Annotated[
+        bool,
+        typer.Option(
+            "--finish-rotation",
+            help="Phase 2: prove the deployed STRIPE_WEBHOOK_SECRET is the new endpoint's (and "
+            "the route accepts an event signed with it), then delete the old endpoint.",
         ),
     ] = False,
     write_to: Annotated[
         Path | None,
         typer.Option(
             "--write-to",
-            help="Env file for STRIPE_WEBHOOK_SECRET (default: the loaded backend file).",
+            help="Env file for STRIPE_WEBHOOK_SECRET (default: the backend file whose value "
+            "wins); refused if the backend would not use it.",
             dir_okay=False,
         ),
     ] = None,
@@ -188,6 +207,7 @@ def register(
 
     Idempotent: when the endpoint already matches, nothing is written. A new endpoint's
     secret goes to STRIPE_WEBHOOK_SECRET in the backend env file (atomically, mode 0600).
+    A secret kept in the hosting platform: --rotate --no-write, deploy it, --finish-rotation.
 
     Over several stores (a fleet) it runs only with --dry-run: every store's plan, one report.
 
@@ -198,6 +218,7 @@ def register(
     selection = _fleet.Selection.of(
         fleet, project, env_file, environment, ignore_environment, store, tag, allow_empty
     )
+    _check_rotation_flags(rotate, no_write, finish_rotation, write_to, dry_run)
     chosen = _fleet.stores(selection)
     if len(chosen) > 1:
         if not dry_run:
@@ -219,6 +240,8 @@ def register(
         force=force,
         dry_run=dry_run,
         timeout=timeout,
+        no_write=no_write,
+        finish=finish_rotation,
     )
     if len(chosen) > 1:
         _fleet.run(
@@ -239,7 +262,7 @@ def register(
     env, target_url, origin = _expected(selection.options(chosen[0]), url)
     request = request_for(target_url, origin)
     try:
-        report = registration.register(env, request, lambda q, plan: confirm(q, yes, plan))
+        report = registration.register(env, request, guarded(yes))
     except registration.SecretNotSaved as lost:
         _show_lost_secret(lost.secret, lost.endpoint_id)
         raise
@@ -247,6 +270,20 @@ def register(
     output.render(report, fmt, view.register_text)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)
+
+
+def _check_rotation_flags(
+    rotate: bool, no_write: bool, finish: bool, write_to: Path | None, dry_run: bool
+) -> None:
+    """The two phases of a rotation are separate runs: their flags do not mix."""
+    if finish and (rotate or no_write or write_to or dry_run):
+        raise UsageError(
+            "--finish-rotation is phase 2 on its own: it takes no --rotate, --no-write, "
+            "--write-to or --dry-run",
+            hint="run 'storectl webhooks register --finish-rotation' after deploying the secret",
+        )
+    if no_write and write_to:
+        raise UsageError("--no-write and --write-to contradict each other", hint="pick one")
 
 
 def _show_lost_secret(secret: str, endpoint_id: str) -> None:
@@ -329,7 +366,7 @@ def send_test(
             target_url,
             chosen,
             session_id=session,
-            yes=yes,
+            guard=guarded(yes),
             amount=amount,
             currency=currency.lower(),
             timeout=timeout,
@@ -344,9 +381,11 @@ def send_test(
         raise typer.Exit(ExitCode.FAILED)
 
 
-def _never(question: str, _plan: Sequence[str]) -> None:
+def _never(action: Action) -> None:
     """A dry run never asks; if it did, a fleet cannot answer for every store."""
-    raise UsageError(f"{question.rstrip('?')}: not confirmed", hint="run it per store with --store")
+    raise UsageError(
+        f"{action.question.rstrip('?')}: not confirmed", hint="run it per store with --store"
+    )
 
 
 def _register_adapter() -> Adapter[webhooks_plan.RegisterReport]:

@@ -300,9 +300,16 @@ def unknown_environment(name: str, origin: str, candidates: Sequence[Path]) -> F
         if p.name == ".env" and (p.parent / f".env.{name}").is_file()
     ]
     guess = suggest(name, MEDUSA_ENVIRONMENTS)
+    # Medusa compares NODE_ENV as written: `Production` is not `production` to it (storectl's
+    # confirmation guard still counts it as production, storectl/guard.py)
+    case = (
+        f" (Medusa compares it case-sensitively: {name!r} is not {name.strip().lower()!r})"
+        if name.strip().lower() in MEDUSA_ENVIRONMENTS
+        else ""
+    )
     message = (
         f"environment {name!r} ({origin}) is not one Medusa's loadEnv knows "
-        f"({', '.join(MEDUSA_ENVIRONMENTS)}): it reads .env only"
+        f"({', '.join(MEDUSA_ENVIRONMENTS)}){case}: it reads .env only"
         + (f", and ignores {', '.join(str(p) for p in ignored)}" if ignored else "")
     )
     hint = f"did you mean {guess!r}?" if guess else "use " + ", ".join(MEDUSA_ENVIRONMENTS)

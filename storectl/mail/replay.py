@@ -11,11 +11,11 @@ from typing import Any
 
 from storectl.env import Env
 from storectl.errors import NetworkError, StorectlError, UsageError
+from storectl.guard import Action
 from storectl.mail import render as mail
 from storectl.mail.orders import admin_api, parse_since, sender, store_name, unusable
 from storectl.model import Stage
 from storectl.providers import smtp_mailer, smtp_session
-from storectl.providers.values import stripe_mode
 from storectl.redact import clean_peer_text
 
 
@@ -74,7 +74,7 @@ def replay(
     dry_run: bool,
     tpl: mail.Templates,
     timeout: float,
-    confirm: Callable[[str, Sequence[str]], None],
+    guard: Callable[[Action], None],
     progress: Callable[[Delivery], None] | None = None,
 ) -> ReplayReport:
     """Render the event's template for each order and send it over one SMTP session."""
@@ -82,7 +82,6 @@ def replay(
     canonical = mail.event_name(event)
     template = mail.EVENTS[canonical]
     _check_choice(order_ids, since, sample, to, to_customer)
-    live = stripe_mode(env.value("STRIPE_API_KEY")) == "live" or env.environment == "production"
     from_addr = sender(env)
     plan = _Plan(
         canonical,
@@ -96,13 +95,11 @@ def replay(
     )
     since_iso = parse_since(since) if since is not None else None
     orders = _load_orders(env, order_ids, since_iso, sample, timeout)
-    if to_customer and live and not dry_run:
-        # asked once the orders are known, so the question shows who would get mail
-        confirm(
-            f"Send replayed mail to {len(orders)} REAL customer(s) (live Stripe key or "
-            "production)?",
-            recipient_lines(orders),
-        )
+    if to_customer and not dry_run:
+        # asked once the orders are known, so the question shows who would get mail; their
+        # inboxes are never on this machine, whatever the backend's address
+        question = f"Send replayed mail to {len(orders)} REAL customer(s)?"
+        guard(Action.of(env, question, recipient_lines(orders), customers=True))
     deliveries, connections = _send_all(env, timeout, orders, plan, progress)
     return ReplayReport(
         event=canonical,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from storectl.env import Env
 from storectl.errors import ConfigError, StorectlError
+from storectl.guard import Action
 from storectl.providers import medusa_api as medusa
 from storectl.regions import plan as regions
 
@@ -55,7 +56,7 @@ def change(
     request: Request,
     *,
     enable: bool,
-    confirm: Callable[[str, Sequence[str]], None],
+    guard: Callable[[Action], None],
     warn: Callable[[str], None],
 ) -> regions.RegionsReport:
     """Plan and (unless --dry-run) apply: 1 auth + 1 provider list + region pages + 1 write per
@@ -83,10 +84,9 @@ def change(
         changes = [c for c in plan if c.changed]
         if changes and not request.dry_run:
             verb = "Enable" if enable else "Disable"
-            confirm(
-                f"{verb} {', '.join(wanted) or 'Stripe'} in {len(changes)} region(s)?",
-                regions.plan_lines(changes),
-            )
+            # a write to the store's own settings: asked in every environment
+            question = f"{verb} {', '.join(wanted) or 'Stripe'} in {len(changes)} region(s)?"
+            guard(Action.of(env, question, regions.plan_lines(changes), always=True))
             applied = []
             for item in plan:
                 if item.changed:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from storectl.env import Env
 from storectl.errors import ConfigError, NetworkError, UsageError
+from storectl.guard import Action
 from storectl.model import Stage, Status
 from storectl.net import limits, transport
 from storectl.net.deadline import Deadline
@@ -157,13 +159,14 @@ def send(
     chosen: list[str],
     *,
     session_id: str | None,
-    yes: bool,
+    guard: Callable[[Action], None],
     amount: int,
     currency: str,
     timeout: float,
 ) -> EventTests:
-    """Sign and POST each chosen event in order; refused in live mode without --yes."""
-    secret, livemode = _allowed(env, session_id, yes)
+    """Sign and POST each chosen event in order, once the guard allows it (a live key, or a
+    real session on a production backend)."""
+    secret, livemode = _allowed(env, url, chosen, session_id, guard)
     from storectl import __version__
 
     backend = medusa_version.detect(env)
@@ -211,9 +214,12 @@ def _not_sent(type_: str, version: str) -> EventTest:
     )
 
 
-def _allowed(env: Env, session_id: str | None, yes: bool) -> tuple[str, bool]:
+def _allowed(
+    env: Env, url: str, chosen: list[str], session_id: str | None, guard: Callable[[Action], None]
+) -> tuple[str, bool]:
     """(the signing secret, live mode) once the events may be sent: a secret to sign with, a
-    real session id if one is named, and --yes for a live key."""
+    real session id if one is named, and the guard's yes for a live key or for a session on a
+    production backend (Medusa acts on it: `succeeded` captures the payment)."""
     secret = env.value("STRIPE_WEBHOOK_SECRET")
     if not secret:
         raise ConfigError(
@@ -226,11 +232,13 @@ def _allowed(env: Env, session_id: str | None, yes: bool) -> tuple[str, bool]:
             hint="pass the payses_… id of a test cart's payment session",
         )
     livemode = stripe_mode(env.value("STRIPE_API_KEY")) == "live"
-    if livemode and not yes:
-        raise UsageError(
-            "STRIPE_API_KEY is a live key: test events would reach the live store",
-            hint="pass --yes if you mean it (Medusa acts on events that name a real session)",
-        )
+    if livemode or session_id is not None:
+        target = f"session {session_id}" if session_id else "no session"
+        question = f"Send {len(chosen)} signed test event(s) for {target} to {url}?"
+        plan = [f"will send to {url}:"] + [
+            f"  {t}: {ACTIONS[t][1] if session_id else IGNORED}" for t in chosen
+        ]
+        guard(Action.of(env, question, plan, url=url))
     return secret, livemode
 
 

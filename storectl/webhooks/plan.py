@@ -5,6 +5,7 @@ Idempotent: when the endpoint already matches, the plan is empty and no write ca
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -12,8 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from storectl.env import Env
+from storectl.errors import NetworkError
 from storectl.model import Stage, Status
 from storectl.providers.values import same_url
+
+#: Stripe's documented shapes, matched whole: anything else in a create's answer is never
+#: written to an env file (a line break in it would be a new variable to every line reader).
+ENDPOINT_ID = re.compile(r"we_[A-Za-z0-9]+")
+SECRET = re.compile(r"whsec_[A-Za-z0-9]+")
 
 
 class Kind(StrEnum):
@@ -196,10 +203,10 @@ def apply(
     secret: str | None = None
     for action in sorted(actions, key=lambda a: a.kind is Kind.DELETE):
         if action.kind is Kind.CREATE:
-            created = api.create(action.url, list(action.events))
-            endpoint_id, secret = str(created["id"]), created.get("secret")
-            if secret:
-                save_secret(str(secret), endpoint_id)  # on disk before any old endpoint is deleted
+            endpoint_id, secret = checked_create(
+                api.create(action.url, list(action.events)), action.url
+            )
+            save_secret(secret, endpoint_id)  # on disk before any old endpoint is deleted
             action = replace(action, endpoint_id=endpoint_id)
         elif action.kind is Kind.UPDATE:
             params: dict[str, Any] = {}
@@ -213,6 +220,44 @@ def apply(
             api.delete(str(action.endpoint_id))
         done.append(replace(action, done=True))
     return done, endpoint_id, secret
+
+
+def checked_id(value: object) -> str:
+    """An endpoint id from Stripe's list, fit to delete and to print; else a PROTOCOL error."""
+    if isinstance(value, str) and ENDPOINT_ID.fullmatch(value):
+        return value
+    raise NetworkError(
+        Stage.PROTOCOL,
+        "Stripe listed an endpoint with a malformed id (not we_ + letters and digits)",
+        "look at the account's endpoints in Stripe's dashboard (Developers > Webhooks)",
+    )
+
+
+def checked_create(created: dict[str, Any], url: str) -> tuple[str, str]:
+    """(id, secret) of a create's answer, both of Stripe's documented shape; otherwise a
+    PROTOCOL error that names the endpoint just made (safely) so it can be removed."""
+    endpoint_id, secret = created.get("id"), created.get("secret")
+    id_ok = isinstance(endpoint_id, str) and ENDPOINT_ID.fullmatch(endpoint_id) is not None
+    secret_ok = isinstance(secret, str) and SECRET.fullmatch(secret) is not None
+    if id_ok and secret_ok:
+        return str(endpoint_id), str(secret)
+    wrong = [
+        what
+        for what, ok in (
+            ("endpoint id (not we_…)", id_ok),
+            ("signing secret (not whsec_…)", secret_ok),
+        )
+        if not ok
+    ]
+    where = f"endpoint {endpoint_id}" if id_ok else "an endpoint with a malformed id"
+    raise NetworkError(
+        Stage.PROTOCOL,
+        f"Stripe created {where} for {url}, but answered a malformed "
+        f"{' and '.join(wrong)}: nothing was written and no endpoint was deleted",
+        "remove the endpoint just created in Stripe's dashboard (Developers > Webhooks; "
+        "'storectl webhooks list' shows it), then rerun; a proxy or mock between storectl and "
+        "Stripe may be rewriting answers",
+    )
 
 
 @dataclass(frozen=True)

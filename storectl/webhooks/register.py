@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,9 +12,11 @@ from typing import Any
 from storectl import redact
 from storectl.env import Env
 from storectl.errors import ConfigError, NetworkError, StorectlError, UsageError
+from storectl.guard import Action
 from storectl.model import Stage, Status
 from storectl.providers import medusa, medusa_api, medusa_version, stripe, stripe_api, values
 from storectl.webhooks import plan as webhooks
+from storectl.webhooks import rotation
 
 SECRET_VAR = "STRIPE_WEBHOOK_SECRET"
 #: Which endpoint the secret on disk belongs to: written beside it, read back on every run.
@@ -34,6 +36,10 @@ class Request:
     force: bool
     dry_run: bool
     timeout: float
+    #: --no-write: phase 1 of a two-phase rotation (show the secret once, keep the old endpoint)
+    no_write: bool = False
+    #: --finish-rotation: phase 2 (prove the deployed secret, then delete the old endpoint)
+    finish: bool = False
 
 
 #: An event type Medusa's Stripe provider does not map: received, logged, acted on by nothing.
@@ -162,7 +168,7 @@ def on_disk_problems(
 
 
 def register(
-    env: Env, request: Request, confirm: Callable[[str, Sequence[str]], None]
+    env: Env, request: Request, guard: Callable[[Action], None]
 ) -> webhooks.RegisterReport:
     api = stripe_api.Api(env, request.timeout)
     if api.live and request.url.startswith("http://"):
@@ -170,11 +176,15 @@ def register(
             f"{request.url} is http://, and Stripe sends live-mode events only over HTTPS",
             hint="use the backend's https:// URL (STRIPE_WEBHOOK_URL or MEDUSA_BACKEND_URL)",
         )
+    if request.finish:
+        return rotation.finish(
+            env, request.url, request.url_source, request.timeout, guard, send_test
+        )
     notes: list[str] = []
     route_note = check_route(env, request.url, request.force, request.timeout)
     if route_note:
         notes.append(route_note)
-    target = webhooks.secret_target(env, request.write_to)
+    target = None if request.no_write else webhooks.secret_target(env, request.write_to)
     folder = None if request.dry_run else _lock_folder(target)
     with ExitStack() as stack:
         if folder is not None:
@@ -182,7 +192,7 @@ def register(
 
             # Held from list to write: a second register waits, then sees this one's endpoint.
             stack.enter_context(locked(folder))
-        return _register(env, request, api, target, notes, confirm)
+        return _register(env, request, api, target, notes, guard)
 
 
 def _register(
@@ -191,7 +201,7 @@ def _register(
     api: stripe_api.Api,
     target: Path | None,
     notes: list[str],
-    confirm: Callable[[str, Sequence[str]], None],
+    guard: Callable[[Action], None],
 ) -> webhooks.RegisterReport:
     events = request.events or list(stripe.MEDUSA_EVENTS)
     has_secret, recorded = on_disk(env, target)
@@ -207,7 +217,12 @@ def _register(
     )
     notes += plan_notes
     creates = any(a.kind is webhooks.Kind.CREATE for a in actions)
-    if creates:
+    replaced = [str(a.endpoint_id) for a in actions if a.kind is webhooks.Kind.DELETE]
+    if request.no_write:  # phase 1: the old endpoints stay until the new secret is proven
+        actions = [a for a in actions if a.kind is not webhooks.Kind.DELETE]
+        if creates and not request.dry_run:
+            notes.append(_PHASE_ONE)
+    elif creates:
         _ready_to_create(env, target, notes)
     matches = [e for e in endpoints if values.same_url(str(e.get("url")), request.url)]
     endpoint_id = str(webhooks.keeper(matches, events, recorded)["id"]) if matches else None
@@ -219,7 +234,9 @@ def _register(
         )
     secret: str | None = None
     if actions and not request.dry_run:
-        actions, endpoint_id, secret = _apply(env, request, api, actions, target, notes, confirm)
+        actions, endpoint_id, secret = _apply(
+            env, request, api, (actions, replaced), target, notes, guard
+        )
     duplicates_left = len(matches) > 1 and not (request.prune or request.rotate)
     return webhooks.RegisterReport(
         url=request.url,
@@ -228,11 +245,19 @@ def _register(
         actions=tuple(actions),
         endpoint_id=endpoint_id,
         secret_written_to=str(target) if secret and target else None,
-        secret=secret if request.show_secret else None,
+        secret=secret if request.show_secret or request.no_write else None,
         notes=tuple(notes),
         ok=not duplicates_left and not problems,
         problems=tuple(problems),
     )
+
+
+_PHASE_ONE = (
+    "phase 1 of 2: the new endpoint's secret is shown once (above); nothing was written and "
+    "the old endpoint still delivers every event. Deploy the secret as STRIPE_WEBHOOK_SECRET "
+    "where the backend runs, restart it, then run 'storectl webhooks register "
+    "--finish-rotation' where that secret is set: it proves it and deletes the old endpoint"
+)
 
 
 def _ready_to_create(env: Env, target: Path | None, notes: list[str]) -> None:
@@ -244,6 +269,7 @@ def _ready_to_create(env: Env, target: Path | None, notes: list[str]) -> None:
     from storectl.env.write import check_writable
 
     check_writable(target)  # before Stripe makes a secret it shows only once
+    rotation.check_target(env, target)  # and the backend would use what is written there
     for stray in webhooks.stray_secret_files(env):
         notes.append(
             f"{SECRET_VAR} is defined in {stray}, which the backend never reads: the new "
@@ -255,33 +281,32 @@ def _apply(
     env: Env,
     request: Request,
     api: stripe_api.Api,
-    actions: list[webhooks.Action],
+    plan: tuple[list[webhooks.Action], list[str]],
     target: Path | None,
     notes: list[str],
-    confirm: Callable[[str, Sequence[str]], None],
+    guard: Callable[[Action], None],
 ) -> tuple[list[webhooks.Action], str | None, str | None]:
     """Carry the plan out (asking first on a live account): (actions done, endpoint id, the new
-    secret, saved to `target` as it arrives)."""
+    secret, saved to `target` as it arrives and read back). `plan`: the actions, and the
+    endpoints a rotation replaces (with --no-write, recorded on the new one for phase 2)."""
+    actions, replaced = plan
     if api.live:
-        confirm(
-            f"Change {len(actions)} webhook endpoint(s) on the LIVE Stripe account?",
-            webhooks.plan_lines(actions),
-        )
+        question = f"Change {len(actions)} webhook endpoint(s) on the LIVE Stripe account?"
+        guard(Action.of(env, question, webhooks.plan_lines(actions)))
 
     def save(value: str, created_id: str) -> None:
+        if request.no_write:  # shown once by the command (masked in Actions), never written
+            api.update(created_id, {"metadata": rotation.pending_metadata(value, replaced)})
+            return
         if not request.show_secret:
             redact.current().remember(value)
         assert target is not None
         for note in save_secret(target, value, created_id):
             if note not in notes:
                 notes.append(note)
+        rotation.read_back(env, target, value, created_id)  # before any old endpoint goes
 
     done, endpoint_id, secret = webhooks.apply(api, actions, save)
-    if secret and env.source(SECRET_VAR) == "environment":
-        notes.append(
-            f"{SECRET_VAR} is also set in the process environment, which wins over the file: "
-            "update it there too"
-        )
     return done, endpoint_id, secret
 
 
