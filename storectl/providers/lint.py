@@ -6,7 +6,7 @@ import re
 import stat
 from collections.abc import Iterator, Sequence
 
-from storectl.env import Env, EnvFile
+from storectl.env import Env, EnvFile, gitindex
 from storectl.model import Finding, Severity
 from storectl.providers.base import Provider
 from storectl.providers.values import stripe_mode
@@ -97,26 +97,6 @@ def _secrets_in(env: Env, env_file: EnvFile, *, live_only: bool) -> list[str]:
     return names
 
 
-def _tracked_by_git(env_file: EnvFile) -> bool:
-    import shutil  # lazy: only files holding live secrets get here
-    import subprocess
-
-    git = shutil.which("git")
-    if git is None:
-        return False
-    try:
-        done = subprocess.run(
-            [git, "ls-files", "--error-unmatch", "--", env_file.path.name],
-            cwd=env_file.path.parent,
-            capture_output=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return done.returncode == 0
-
-
 def file_hygiene(env: Env) -> Iterator[Finding]:
     """Env files with secrets readable by others, or committed to git."""
     for env_file in env.files:
@@ -140,13 +120,32 @@ def file_hygiene(env: Env) -> Iterator[Finding]:
                 provider="env",
             )
         live = _secrets_in(env, env_file, live_only=True)
-        if live and _tracked_by_git(env_file):
-            yield Finding(
-                "env.git-tracked-secrets",
-                Severity.ERROR,
-                f"{env_file.display} holds live secrets ({', '.join(live)}) and is tracked by git",
-                hint=f"git rm --cached {env_file.display}, add it to .gitignore, "
-                "and rotate the secrets: they are in the history",
-                source=env_file.display,
-                provider="env",
-            )
+        if live:
+            yield from _git_tracked(env_file, live)
+
+
+def _git_tracked(env_file: EnvFile, live: list[str]) -> Iterator[Finding]:
+    """A file with live secrets that git tracks. Read from the index, never by running git:
+    git runs what the store's .git/config names (fsmonitor, hooks, drivers; issue 20 A)."""
+    answer = gitindex.is_tracked(env_file.path)
+    if answer.tracked is None:
+        yield Finding(
+            "env.git-index-unreadable",
+            Severity.WARNING,
+            f"{env_file.display} holds live secrets ({', '.join(live)}) and storectl cannot "
+            f"tell whether git tracks it: {answer.reason}",
+            hint=f"check by hand, in a repository you trust (git runs what its config names): "
+            f"git ls-files --error-unmatch {env_file.display}",
+            source=env_file.display,
+            provider="env",
+        )
+    elif answer.tracked:
+        yield Finding(
+            "env.git-tracked-secrets",
+            Severity.ERROR,
+            f"{env_file.display} holds live secrets ({', '.join(live)}) and is tracked by git",
+            hint=f"git rm --cached {env_file.display}, add it to .gitignore, "
+            "and rotate the secrets: they are in the history",
+            source=env_file.display,
+            provider="env",
+        )
