@@ -10,7 +10,7 @@ from storectl.env import Env, EnvFile, gitindex
 from storectl.model import Finding, Severity
 from storectl.providers.base import Provider
 from storectl.providers.values import stripe_mode
-from storectl.redact import is_secret_name, looks_secret, url_password
+from storectl.redact import is_secret_name, is_switch, looks_secret, secret_shaped, url_password
 
 _AWS_SECRET = re.compile(r"^[A-Za-z0-9/+]{40}$")
 
@@ -84,8 +84,8 @@ def _secrets_in(env: Env, env_file: EnvFile, *, live_only: bool) -> list[str]:
             continue
         secret = (
             entry.name in env.secret_names
-            or is_secret_name(entry.name)
-            or looks_secret(value)
+            or (is_secret_name(entry.name) and not is_switch(value))
+            or secret_shaped(value)
             or url_password(value) is not None
         )
         if not secret:
