@@ -3,9 +3,13 @@
 The backend view is what Medusa's `loadEnv` leaves in `process.env` (the process environment
 plus the backend's files, expanded by dotenv-expand 11); the storefront view is what Next.js's
 `@next/env` leaves (its own files, expanded per file). Masking: the provider registry decides for
-the names it knows, any other name is masked when it says SECRET, PASSWORD, PASS, TOKEN or KEY,
-a value shaped like a Stripe secret is masked whatever its name, and a URL never shows its
-password. `NEXT_PUBLIC_*` values are public by design and stay visible (but for a URL password).
+the names it knows, any other name is masked when it says SECRET, PASSWORD, PASS, TOKEN, KEY or
+WEBHOOK, or is a secret name to the redactor (AUTH, PWD, DSN, SALT, HMAC, SIGNING...; not for a
+true/false switch); a value shaped like a credential (a Stripe secret, a JWT, a PEM private key,
+`Bearer …`, a URL with a token parameter, a webhook URL) is masked whatever its name, a URL never
+shows its password, and a value holding another variable's secret is masked. `NEXT_PUBLIC_*`
+values are public by design and stay visible (but for a URL password or a credential's shape).
+`masked` is true whenever the printed value is not the value.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from storectl.env import ENVIRONMENT_SOURCE, Env, EnvValue
 from storectl.model import Finding
 from storectl.output import Painter
 
-_UNKNOWN_SECRET = re.compile(r"SECRET|PASSWORD|PASS|TOKEN|KEY")
+_UNKNOWN_SECRET = re.compile(r"SECRET|PASSWORD|PASS|TOKEN|KEY|WEBHOOK")
 
 
 @dataclass(frozen=True)
@@ -46,13 +50,15 @@ class EnvReport:
 
 def is_masked(name: str, value: str, known: frozenset[str], secrets: frozenset[str]) -> bool:
     """Whether `storectl env` hides this value (see the module docstring)."""
-    if redact.looks_secret(value):
+    if redact.secret_shaped(value):
         return True
     if name.startswith("NEXT_PUBLIC_"):
         return False
     if name in known:
         return name in secrets
-    return bool(_UNKNOWN_SECRET.search(name.upper()))
+    if redact.is_switch(value):
+        return False
+    return bool(_UNKNOWN_SECRET.search(name.upper())) or redact.is_secret_name(name)
 
 
 def build(
@@ -78,6 +84,8 @@ def build(
         shown = redact.mask(item.value) if masked else item.value
         if not masked and redact.url_password(item.value) is not None:
             shown, masked = redact.mask_url(item.value), True
+        if not masked and redact.scrub(shown) != shown:  # holds another variable's secret
+            shown, masked = redact.scrub(shown), True
         variables.append(Variable(name, shown, item.source, masked))
     findings = [f for f in env.findings if _in_view(f, env, storefront)]
     return EnvReport(view, env.environment, files, variables, findings)

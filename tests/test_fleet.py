@@ -210,6 +210,56 @@ def test_fail_fast_stops_after_the_first_failure(tmp_path: Path) -> None:
     assert result.exit_code == 1
     good = result.json()["stores"][1]
     assert good["ok"] is False and "--fail-fast" in good["problems"][0]["message"]
+    assert good["checked"] is False  # never started: not checked, not failed
+    summary = result.json()["summary"]
+    assert (summary["ok"], summary["failed"], summary["not_checked"]) == (0, 1, 1)
+    table = run("status", "--fail-fast", "-v")
+    assert "2 stores: 0 ok, 1 failed, 1 not checked" in table.stdout
+    assert "store store:" not in table.stdout
+    assert "store bad: " in table.stdout and "store good: " in table.stdout
+    assert re.search(r"– good \(development\)\s+not checked: --fail-fast", table.stdout)
+    junit = run("doctor", "--fail-fast", "-f", "junit")
+    assert re.search(
+        r'<testsuite name="good" tests="1" failures="0" [^>]*skipped="1"', junit.stdout
+    )
+
+
+def test_fail_fast_keeps_the_result_of_a_store_that_finished(tmp_path: Path) -> None:
+    """With one job the stores run in order: the one before the failure keeps its result, and
+    the one after is either not checked or (if it finished meanwhile) keeps its own."""
+    for name, env in (("first", {}), ("bad", {"STRIPE_API_KEY": "pk_test_abc"}), ("second", {})):
+        make_store(tmp_path, name, env)
+    fleet_file(
+        tmp_path,
+        "".join(
+            f'[[store]]\nname = "{n}"\nproject = "{n}"\n\n' for n in ("first", "bad", "second")
+        ),
+    )
+    data = run("status", "--fail-fast", "--jobs", "1", "-f", "json").json()
+    first, bad, second = data["stores"]
+    assert (first["ok"], first["checked"], first["problems"]) == (True, True, [])
+    assert (bad["ok"], bad["checked"]) == (False, True)
+    assert not second["checked"] or (second["ok"] and not second["problems"])
+
+
+@pytest.mark.parametrize("name", ["shop\\n", "shop\\r\\n", "shop\\u2028", " shop"])
+def test_a_store_name_is_checked_whole(tmp_path: Path, name: str) -> None:
+    make_store(tmp_path, "shop", {})
+    path = fleet_file(tmp_path, f'[[store]]\nname = "{name}"\nproject = "shop"\n')
+    result = run("status", "--fleet", str(path))
+    assert result.exit_code == 2, result.stdout
+    assert f"{path}:2: every [[store]] needs a name" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_deeply_nested_fleet_file_is_a_usage_error(tmp_path: Path) -> None:
+    make_store(tmp_path, "shop", {})
+    nested = "[" * 3000 + "]" * 3000
+    path = fleet_file(tmp_path, f'[[store]]\nname = "shop"\nproject = "shop"\ntags = {nested}\n')
+    result = run("status", "--fleet", str(path))
+    assert result.exit_code == 2
+    assert f"{path}: not valid TOML: nested too deeply to read" in result.stderr
+    assert "internal error" not in result.stderr and "RecursionError" not in result.stderr
 
 
 # --- mutations refuse a fleet ---------------------------------------------------------------

@@ -106,6 +106,31 @@ def test_replay_isolates_an_order_with_a_line_break(
     assert len(captured(smtp_servers, before)) == 1
 
 
+def test_replay_skips_an_order_with_two_addresses(
+    smtp_servers: SmtpServers, certs: Certs, medusa_server: MedusaServer
+) -> None:
+    """Issue 20 G: `a, b` went to the first address only while `To:` showed both."""
+    orders = [bulk_order(i) for i in range(4)]
+    orders[1]["email"] = "a@x.invalid, b@y.invalid"
+    orders[2]["email"] = "a@x.invalid; b@y.invalid"
+    orders[3]["email"] = "a@x.invalid b@y.invalid"
+    medusa_server.state.orders = {o["id"]: o for o in orders}
+    before = len(smtp_servers.capture.messages)
+    env = smtp_env(smtp_servers, certs, medusa_server)
+    args = ["mail", "replay", "order.placed", "--since", "2026-01-01", "--to-customer"]
+    planned = run(*args, "--dry-run", "--format", "json", env=env).json()
+    assert (planned["failed"], len(planned["deliveries"])) == (3, 4)
+    result = run(*args, "--yes", "--format", "json", env=env)
+    data = result.json()
+    assert (data["sent"], data["failed"]) == (1, 3), data
+    failed = [d for d in data["deliveries"] if d["status"] == "failed"]
+    assert all("more than one address" in d["error"] for d in failed)
+    assert all(d["stage"] == "PROTOCOL" for d in failed)
+    ((_, rcpts, _),) = captured(smtp_servers, before)
+    assert rcpts == [orders[0]["email"]]
+    assert result.exit_code == 1
+
+
 def test_register_against_silent_stripe_and_medusa_spends_one_budget(tmp_path: Path) -> None:
     with hostile.silent() as stripe, hostile.silent() as medusa:
         env = {

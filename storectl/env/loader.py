@@ -20,7 +20,7 @@ from pathlib import Path
 from storectl.env import expand, findings, grammar, nextenv
 from storectl.errors import ConfigError
 from storectl.model import Finding, Severity
-from storectl.redact import is_secret_name, looks_secret
+from storectl.redact import is_secret_name, is_switch, secret_shaped
 
 #: Environments for which Medusa's loadEnv reads `.env.<environment>`.
 KNOWN_ENVIRONMENTS = ("production", "staging", "test")
@@ -97,7 +97,8 @@ class Env:
 
     def is_secret(self, name: str) -> bool:
         value = self.get(name) or ""
-        return name in self.secret_names or is_secret_name(name) or looks_secret(value)
+        by_name = is_secret_name(name) and not is_switch(value)
+        return name in self.secret_names or by_name or secret_shaped(value)
 
     def named_values(self) -> Iterator[tuple[str, str]]:
         """Every (name, value) pair: effective values, and each file's raw entries (a shadowed

@@ -29,6 +29,8 @@ class StoreResult(Generic[R]):
     report: R | None
     problems: tuple[Problem, ...] = ()
     duration_ms: int = 0
+    #: False for a store --fail-fast stopped before it finished: not checked, not failed
+    checked: bool = True
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class FleetSummary:
     stores: int
     ok: int
     failed: int
+    #: stores --fail-fast stopped before they finished (neither ok nor failed)
+    not_checked: int
     #: probe runs answered from another store's identical probe
     shared_probes: int
     jobs: int

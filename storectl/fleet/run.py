@@ -11,7 +11,7 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from storectl.env import Env
@@ -74,13 +74,14 @@ def run(
             return _one(stores[index], envs[index], work, ok_of)
 
         results.update(_in_parallel(list(envs), one, jobs, start + seconds, fail_fast, on_done))
+    stopped = fail_fast and any(not r.ok for r in results.values())
     for index, store in enumerate(stores):
         if index not in results:
             environment = envs[index].environment if index in envs else store.environment or ""
-            problem = _unfinished(results.values(), fail_fast, seconds)
-            results[index] = _failed(store, environment, problem)
+            results[index] = _unfinished(store, environment, stopped, seconds)
     ordered = tuple(results[index] for index in range(len(stores)))
     passed = sum(r.ok for r in ordered)
+    unchecked = sum(not r.checked for r in ordered)
     return FleetReport(
         schema_version=SCHEMA_VERSION,
         ok=passed == len(ordered),
@@ -88,7 +89,8 @@ def run(
         summary=FleetSummary(
             stores=len(ordered),
             ok=passed,
-            failed=len(ordered) - passed,
+            failed=len(ordered) - passed - unchecked,
+            not_checked=unchecked,
             shared_probes=shared(),
             jobs=jobs,
             duration_ms=round((time.monotonic() - start) * 1000),
@@ -180,15 +182,26 @@ def _in_parallel(
         if fail_fast and not result.ok:
             break
     stop.set()
-    return results
+    while True:  # stores that finished meanwhile keep their own result
+        try:
+            index, result = finished.get_nowait()
+        except queue.Empty:
+            return results
+        results[index] = result
 
 
-def _unfinished(results: Iterable[StoreResult[R]], fail_fast: bool, seconds: float) -> Problem:
-    """Why a store has no result: --fail-fast stopped the run, or the run's deadline passed."""
-    if fail_fast and any(not r.ok for r in results):
-        return Problem("not checked: --fail-fast stopped the run at the first failure")
-    return Problem(
-        f"no result within the run's deadline ({seconds:g} s)",
-        hint="a peer accepted the connection but never answered: check its host, "
-        "or raise --timeout",
+def _unfinished(store: Store, environment: str, stopped: bool, seconds: float) -> StoreResult[R]:
+    """A store with no result: --fail-fast stopped the run before it finished (not checked,
+    which is not a failure of its own), or the run's deadline passed (a failure)."""
+    if stopped:
+        problem = Problem("not checked: --fail-fast stopped the run at the first failure")
+        return StoreResult(store.name, environment, False, None, (problem,), checked=False)
+    return _failed(
+        store,
+        environment,
+        Problem(
+            f"no result within the run's deadline ({seconds:g} s)",
+            hint="a peer accepted the connection but never answered: check its host, "
+            "or raise --timeout",
+        ),
     )

@@ -18,7 +18,8 @@ FLEET_FILE = "storectl.toml"
 #: The keys a `[[store]]` table may hold, and the top-level keys of the file.
 STORE_KEYS = ("name", "project", "env_files", "environment", "require", "tags")
 TOP_KEYS = ("store",)
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+#: A store name, matched against the whole string (fullmatch: `$` would let "shop\n" pass).
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,10 @@ def _tables(text: str, path: Path) -> list[Any]:
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or _syntax_line(str(exc))
         raise _bad(path, line, f"not valid TOML: {exc}", "fix the syntax on that line") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise _bad(
+            path, None, "not valid TOML: nested too deeply to read", "flatten the nesting"
+        ) from None
     for key in data:
         if key not in TOP_KEYS:
             raise _bad(
@@ -150,7 +155,7 @@ def _store_name(
 ) -> str:
     """The store's name: present, well-formed, and not used by an earlier store."""
     name = table.get("name")
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise _bad(
             path,
             _key_line(text, "name", start) if name is not None else start,

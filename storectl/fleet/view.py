@@ -37,8 +37,10 @@ class Adapter(Generic[R]):
 
 
 def problem_checks(result: StoreResult[R]) -> list[Check]:
-    """A store's own problems (unreadable env, inactive required provider, timeout) as checks."""
-    return [Check("store", "store", Status.FAIL, p.message, hint=p.hint) for p in result.problems]
+    """A store's own problems (unreadable env, inactive required provider, timeout) as checks,
+    labelled `store <name>`; a store --fail-fast never finished is skipped, not failed."""
+    status = Status.FAIL if result.checked else Status.SKIP
+    return [Check("store", result.name, status, p.message, hint=p.hint) for p in result.problems]
 
 
 def check_lines(checks: Sequence[Check], paint: Painter, verbose: bool) -> list[str]:
@@ -61,8 +63,10 @@ def summary_line(report: FleetReport[R]) -> str:
     s = report.summary
     shared = f", {s.shared_probes} probes shared" if s.shared_probes else ""
     verdict = "ok" if report.ok else "failed"
+    unchecked = f", {s.not_checked} not checked" if s.not_checked else ""
     return (
-        f"{s.stores} stores: {s.ok} ok, {s.failed} failed in {s.duration_ms / 1000:.1f} s "
+        f"{s.stores} stores: {s.ok} ok, {s.failed} failed{unchecked} in "
+        f"{s.duration_ms / 1000:.1f} s "
         f"(--jobs {s.jobs}{shared}) · {verdict}"
     )
 
@@ -79,7 +83,8 @@ def _store_summary(result: StoreResult[R], adapter: Adapter[R]) -> str:
 def table(report: FleetReport[R], adapter: Adapter[R], paint: Painter, verbose: bool) -> str:
     out: list[str] = []
     for result in report.stores:
-        mark, style = STATUS_MARK[Status.OK if result.ok else Status.FAIL]
+        shown = Status.OK if result.ok else Status.FAIL if result.checked else Status.SKIP
+        mark, style = STATUS_MARK[shown]
         environment = f" ({result.environment})" if result.environment else ""
         head = f"{paint(mark, style)} {paint(result.name, 'bold')}{environment}"
         out.append(f"{head}  {_store_summary(result, adapter)}")

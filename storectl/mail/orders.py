@@ -111,4 +111,17 @@ def unusable(value: str, field: str) -> str | None:
     break there would inject headers or commands), or None."""
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         return f"the order's {field} contains a line break or control character: not sent"
+    if field == "email" and _several_addresses(value):
+        # `To:` would show them all while SMTP's RCPT takes one: say so, send to none (issue 20 G)
+        return "the order's email holds more than one address: not sent"
     return None
+
+
+def _several_addresses(value: str) -> bool:
+    """Whether an email field names more than one mailbox (`a@x, b@y`, `a@x; b@y`, `a@x b@y`)."""
+    from email.utils import getaddresses
+
+    stripped = value.strip()
+    if stripped.count("@") > 1 or any(mark in stripped for mark in ",;"):
+        return True
+    return len(getaddresses([stripped])) > 1 or any(c.isspace() for c in stripped)

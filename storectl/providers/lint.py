@@ -7,11 +7,11 @@ import shlex
 import stat
 from collections.abc import Iterator, Sequence
 
-from storectl.env import Env, EnvFile
+from storectl.env import Env, EnvFile, gitindex
 from storectl.model import Finding, Severity
 from storectl.providers.base import Provider
 from storectl.providers.values import stripe_mode
-from storectl.redact import is_secret_name, looks_secret, url_password
+from storectl.redact import is_secret_name, is_switch, looks_secret, secret_shaped, url_password
 
 _AWS_SECRET = re.compile(r"^[A-Za-z0-9/+]{40}$")
 
@@ -85,8 +85,8 @@ def _secrets_in(env: Env, env_file: EnvFile, *, live_only: bool) -> list[str]:
             continue
         secret = (
             entry.name in env.secret_names
-            or is_secret_name(entry.name)
-            or looks_secret(value)
+            or (is_secret_name(entry.name) and not is_switch(value))
+            or secret_shaped(value)
             or url_password(value) is not None
         )
         if not secret:
@@ -96,26 +96,6 @@ def _secrets_in(env: Env, env_file: EnvFile, *, live_only: bool) -> list[str]:
         if entry.name not in names:
             names.append(entry.name)
     return names
-
-
-def _tracked_by_git(env_file: EnvFile) -> bool:
-    import shutil  # lazy: only files holding live secrets get here
-    import subprocess
-
-    git = shutil.which("git")
-    if git is None:
-        return False
-    try:
-        done = subprocess.run(
-            [git, "ls-files", "--error-unmatch", "--", env_file.path.name],
-            cwd=env_file.path.parent,
-            capture_output=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return done.returncode == 0
 
 
 def file_hygiene(env: Env) -> Iterator[Finding]:
@@ -142,13 +122,32 @@ def file_hygiene(env: Env) -> Iterator[Finding]:
                 provider="env",
             )
         live = _secrets_in(env, env_file, live_only=True)
-        if live and _tracked_by_git(env_file):
-            yield Finding(
-                "env.git-tracked-secrets",
-                Severity.ERROR,
-                f"{env_file.display} holds live secrets ({', '.join(live)}) and is tracked by git",
-                hint=f"git rm --cached {shlex.quote(env_file.display)}, add it to .gitignore, "
-                "and rotate the secrets: they are in the history",
-                source=env_file.display,
-                provider="env",
-            )
+        if live:
+            yield from _git_tracked(env_file, live)
+
+
+def _git_tracked(env_file: EnvFile, live: list[str]) -> Iterator[Finding]:
+    """A file with live secrets that git tracks. Read from the index, never by running git:
+    git runs what the store's .git/config names (fsmonitor, hooks, drivers; issue 20 A)."""
+    answer = gitindex.is_tracked(env_file.path)
+    if answer.tracked is None:
+        yield Finding(
+            "env.git-index-unreadable",
+            Severity.WARNING,
+            f"{env_file.display} holds live secrets ({', '.join(live)}) and storectl cannot "
+            f"tell whether git tracks it: {answer.reason}",
+            hint=f"check by hand, in a repository you trust (git runs what its config names): "
+            f"git ls-files --error-unmatch {shlex.quote(env_file.display)}",
+            source=env_file.display,
+            provider="env",
+        )
+    elif answer.tracked:
+        yield Finding(
+            "env.git-tracked-secrets",
+            Severity.ERROR,
+            f"{env_file.display} holds live secrets ({', '.join(live)}) and is tracked by git",
+            hint=f"git rm --cached {shlex.quote(env_file.display)}, add it to .gitignore, "
+            "and rotate the secrets: they are in the history",
+            source=env_file.display,
+            provider="env",
+        )

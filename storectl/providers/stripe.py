@@ -12,10 +12,12 @@ from storectl.providers.base import Endpoint, EnvVar, ProbeCheck, ProbeOptions, 
 from storectl.providers.probe import Steps
 from storectl.providers.stripe_api import (
     DEFAULT_API_BASE,
+    LIVE_KEY_IN_CLEAR_HINT,
     call,
     classify,
     client,
     list_endpoints,
+    live_key_in_clear,
 )
 
 # re-exported: the webhooks room and command read stripe.MEDUSA_EVENTS
@@ -49,9 +51,24 @@ def lint(env: Env) -> Iterator[Finding]:
     if not env.value("STRIPE_API_KEY"):
         return
     yield from _lint_keys(env)
+    yield from _lint_api_base(env)
     yield from _lint_webhook_secret(env)
     yield from _stray_webhook_secret(env)
     yield from _lint_publishable(env)
+
+
+def _lint_api_base(env: Env) -> Iterator[Finding]:
+    """A live key goes to Stripe over https only (loopback mocks excepted): issue 20 F."""
+    reason = live_key_in_clear(env)
+    if reason is not None:
+        yield finding(
+            NAME,
+            "api-base-plaintext",
+            Severity.ERROR,
+            reason,
+            hint=LIVE_KEY_IN_CLEAR_HINT,
+            source=env.source("STRIPE_API_BASE") or env.source("STRIPE_API_KEY"),
+        )
 
 
 def _lint_keys(env: Env) -> Iterator[Finding]:
@@ -172,6 +189,10 @@ STATE_EVENTS = ("payment_intent.amount_capturable_updated", "payment_intent.succ
 def probe(env: Env, options: ProbeOptions) -> list[Check]:
     steps = Steps(NAME)
     deadline = Deadline(options.timeout)
+    refusal = live_key_in_clear(env)
+    if refusal is not None:  # before any connection: nothing may carry the key in clear
+        steps.fail("key", Stage.CONFIG, refusal, LIVE_KEY_IN_CLEAR_HINT)
+        return steps.checks
     stripe_client = client(env, deadline.remaining(), deadline)
     step = "key"
     try:

@@ -13,7 +13,7 @@ from storectl.net import deadline as budget
 from storectl.net import retry
 from storectl.net.deadline import Deadline
 from storectl.providers.probe import network_stage
-from storectl.providers.values import stripe_mode
+from storectl.providers.values import is_loopback, split_url, stripe_mode
 
 if TYPE_CHECKING:
     from storectl.net.limits import LimitExceeded
@@ -37,12 +37,45 @@ MEDUSA_EVENTS = (
 )
 
 
+def live_key_in_clear(env: Env) -> str | None:
+    """Why the live key must not go to STRIPE_API_BASE (it is not https:// and not loopback),
+    or None. A committed env file could point the base at a host that reads a key CI injects
+    (issue 20 F); loopback stays open for a local stripe-mock."""
+    if stripe_mode(env.value("STRIPE_API_KEY")) != "live":
+        return None
+    base = env.value("STRIPE_API_BASE") or DEFAULT_API_BASE
+    parts = split_url(base)
+    if parts is not None and (parts.scheme == "https" or is_loopback(parts.hostname)):
+        return None
+    shown = f"{parts.scheme}://{parts.hostname}" if parts and parts.hostname else "a URL"
+    return (
+        f"STRIPE_API_KEY is a live key and STRIPE_API_BASE ({shown}) is not https://: "
+        "storectl never sends a live key in clear"
+    )
+
+
+def refuse_live_key_in_clear(env: Env) -> None:
+    """Raise before any connection when the live key would travel in clear."""
+    reason = live_key_in_clear(env)
+    if reason is not None:
+        raise NetworkError(Stage.CONFIG, reason, LIVE_KEY_IN_CLEAR_HINT)
+
+
+LIVE_KEY_IN_CLEAR_HINT = (
+    "point STRIPE_API_BASE at https://api.stripe.com (or remove it); a plain-http mock "
+    "must run on loopback (127.0.0.1, localhost)"
+)
+
+
 def client(env: Env, timeout: float, deadline: Deadline | None = None) -> Any:
     """A StripeClient for the store's key: bounded retries, a timeout, STRIPE_API_BASE honoured,
-    and its HTTP on the bounded transport (every read by the deadline, bodies capped)."""
+    and its HTTP on the bounded transport (every read by the deadline, bodies capped). Never
+    for a live key over plain http to a host that is not loopback."""
     import stripe
 
     from storectl.net import sdk
+
+    refuse_live_key_in_clear(env)
 
     return stripe.StripeClient(
         env.value("STRIPE_API_KEY"),

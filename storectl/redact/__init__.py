@@ -28,10 +28,13 @@ from storectl.redact.masking import (
     base64_forms,
     display,
     is_secret_name,
+    is_switch,
     json_escaped,
     looks_secret,
     mask,
     mask_url,
+    secret_parts,
+    secret_shaped,
     split_userinfo,
     url_encoded,
     url_parseable,
@@ -48,12 +51,14 @@ __all__ = [
     "current",
     "display",
     "is_secret_name",
+    "is_switch",
     "looks_secret",
     "mask",
     "mask_url",
     "scoped",
     "scrub",
     "scrub_data",
+    "secret_shaped",
     "url_parseable",
     "url_password",
 ]
@@ -99,7 +104,8 @@ class Redactor:
         effective: dict[str, str] = {}
         for name, value in env.named_values():
             effective.setdefault(name, value)  # effective values come first
-            secret = name in names or is_secret_name(name) or looks_secret(value)
+            by_name = is_secret_name(name) and not is_switch(value)
+            secret = name in names or by_name or secret_shaped(value)
             if secret or url_password(value) is not None:
                 self.remember(value)
         # Secrets also travel inside payloads built from (user, password): Basic, AUTH PLAIN.
@@ -125,6 +131,8 @@ class Redactor:
             self._add(value, masked)
             return
         self._add_forms(value, masked if masked is not None else mask(value))
+        for part in secret_parts(value):  # a URL's token, a Bearer's: they travel alone too
+            self._add_forms(part, MASK)
 
     def remember_credentials(self, user: str, password: str) -> None:
         """Treat `password` as secret, and the credential payloads built from the pair: HTTP

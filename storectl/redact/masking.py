@@ -11,6 +11,14 @@ MASK = "****"
 
 # Names whose values are secret even when a provider does not declare them.
 _SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|_PASS$|TOKEN|PRIVATE|_API_KEY$|CREDENTIAL)")
+# More credential words (issue 20 F), as whole words of the name only: AUTH_CORS, NEXTAUTH_URL
+# and PWD (the shell's folder) are not secrets; nor is a setting about one (HMAC_ALGORITHM).
+_SECRET_WORD = re.compile(
+    r"_PWD(?:_|$)|(?:^|_)(?:DSN|SALT|HMAC|SIGNING)(?:_|$)|(?:^|_)AUTH(?:ORIZATION)?(?:_HEADER)?$"
+)
+_SETTING = re.compile(r"_(?:ALG|ALGO|ALGORITHM|METHOD|TYPE|ENABLED|MODE|CORS|PATH|TTL)$")
+# Values a name-based rule leaves readable: a switch is not a credential (AUTH_ENABLED=true).
+_SWITCH = frozenset({"true", "false", "yes", "no", "on", "off"})
 # Prefixes of keys that are shown as prefix + last four characters.
 _KEY_PREFIX = re.compile(r"^(sk|rk|pk|whsec)_(live_|test_)?")
 # Values that are secret whatever the variable is called.
@@ -21,13 +29,124 @@ MIN_SCRUB = 4
 
 
 def is_secret_name(name: str) -> bool:
-    """Whether a variable name says its value is secret (STRIPE_API_KEY, SMTP_PASS, ...)."""
-    return not name.startswith("NEXT_PUBLIC_") and bool(_SECRET_NAME.search(name.upper()))
+    """Whether a variable name says its value is secret (STRIPE_API_KEY, SMTP_PASS, DB_PWD,
+    SENTRY_DSN, SIGNING_SALT, API_AUTH, ...). WEBHOOK is not among them: STRIPE_WEBHOOK_URL is
+    the store's own public endpoint (`storectl env` masks the WEBHOOK names no provider
+    declares; webhook URLs that are credentials are caught by their shape)."""
+    if name.startswith("NEXT_PUBLIC_"):
+        return False
+    upper = name.upper()
+    if _SECRET_NAME.search(upper):
+        return True
+    return bool(_SECRET_WORD.search(upper)) and not _SETTING.search(upper)
 
 
 def looks_secret(value: str) -> bool:
     """Whether a value is a secret by its shape (a Stripe secret or restricted key, a whsec_)."""
     return bool(_SECRET_VALUE.match(value.strip()))
+
+
+def is_switch(value: str) -> bool:
+    """A boolean-like value: a name-based rule does not mask it (AUTH_ENABLED=true)."""
+    return value.strip().lower() in _SWITCH
+
+
+# Shapes that are credentials whatever the name (issue 20 F): a JWT, a PEM private key (also
+# inside JSON: a service account), an HTTP credential, a URL carrying a token or signature in
+# its query, and the incoming-webhook URLs whose path is the secret.
+_JWT = re.compile(r"(?<![\w-])eyJ[\w-]{6,}\.[\w-]{6,}\.[\w-]*")
+_PEM = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
+_HTTP_CREDENTIAL = re.compile(r"^(Bearer|Token|Bot|Basic)\s+(\S{8,})$", re.IGNORECASE)
+_QUERY_PARAM = re.compile(r"([?&#;])([^=&#;]+)=([^&#;]*)")
+_SECRET_PARAM = re.compile(
+    r"token|secret|signature|passw|credential|(?:api|access|private)[_-]?key|^(?:key|sig|auth|pwd)$",
+    re.IGNORECASE,
+)
+_WEBHOOK_URL = re.compile(
+    r"^https?://(?:hooks\.slack\.com/|(?:[\w-]+\.)?discord(?:app)?\.com/api/webhooks/"
+    r"|[\w-]+\.webhook\.office\.com/|outlook\.office(?:365)?\.com/webhook"
+    r"|hooks\.zapier\.com/|api\.telegram\.org/bot|chat\.googleapis\.com/)",
+    re.IGNORECASE,
+)
+
+
+def secret_shaped(value: str) -> bool:
+    """Whether a value is a credential by its shape: a Stripe secret (`looks_secret`), a JWT, a
+    PEM private key, `Bearer …`/`Basic …`, a URL with a secret query parameter, a webhook URL."""
+    stripped = value.strip()
+    if looks_secret(stripped):
+        return True
+    if "eyJ" in stripped and _JWT.search(stripped):
+        return True
+    if "-----BEGIN" in stripped and _PEM.search(stripped):
+        return True
+    if " " in stripped and _http_credential(stripped) is not None:
+        return True
+    if "://" not in stripped:
+        return False
+    return bool(_WEBHOOK_URL.match(stripped)) or bool(_secret_params(stripped))
+
+
+def _http_credential(value: str) -> tuple[str, str] | None:
+    """(scheme, credential) of `Bearer <token>` or `Basic <base64 of user:password>`."""
+    match = _HTTP_CREDENTIAL.match(value)
+    if match is None:
+        return None
+    scheme, credential = match.group(1), match.group(2)
+    if scheme.lower() == "basic":  # "Basic membership" is a plan, not a credential
+        from base64 import b64decode
+        from binascii import Error
+
+        try:
+            if b":" not in b64decode(credential, validate=True):
+                return None
+        except (Error, ValueError):
+            return None
+    return scheme, credential
+
+
+def _secret_params(url: str) -> list[str]:
+    """The values of a URL's query (and fragment) parameters named like credentials."""
+    if not any(mark in url for mark in "?#"):
+        return []
+    return [
+        match.group(3)
+        for match in _QUERY_PARAM.finditer(url)
+        if match.group(3) and _SECRET_PARAM.search(unquote(match.group(2)))
+    ]
+
+
+def secret_parts(value: str) -> list[str]:
+    """The credentials inside a secret-shaped value, which may also travel alone: a URL's
+    token parameters, the token of `Bearer …`, a JWT inside a longer text."""
+    stripped = value.strip()
+    parts = [*_secret_params(stripped)] if "://" in stripped else []
+    credential = _http_credential(stripped) if " " in stripped else None
+    if credential is not None:
+        parts.append(credential[1])
+    if "eyJ" in stripped:
+        parts.extend(match.group(0) for match in _JWT.finditer(stripped))
+    return [part for part in parts if len(part) >= MIN_SCRUB]
+
+
+def _mask_shape(value: str) -> str:
+    """The printable form of a secret-shaped value: what is not secret stays readable."""
+    credential = _http_credential(value) if " " in value else None
+    if credential is not None:
+        return f"{credential[0]} {MASK}"
+    if "://" in value and _WEBHOOK_URL.match(value):
+        head = value.split("://", 1)
+        return f"{head[0]}://{head[1].partition('/')[0]}/{MASK}"
+    if "://" in value and _secret_params(value):
+        return _QUERY_PARAM.sub(
+            lambda m: (
+                f"{m.group(1)}{m.group(2)}={MASK}"
+                if m.group(3) and _SECRET_PARAM.search(unquote(m.group(2)))
+                else m.group(0)
+            ),
+            value,
+        )
+    return MASK
 
 
 # A URL's start as a user writes it: an optional scheme, then up to three slashes. A value
@@ -153,12 +272,12 @@ def mask(value: str) -> str:
         if len(body) >= 12:
             return f"{prefix}…{body[-4:]}"
         return f"{prefix}…"
-    return MASK
+    return _mask_shape(stripped)
 
 
 def display(name: str, value: str, *, secret: bool = False) -> str:
     """How a variable's value is shown: masked when secret, and URLs never with a password."""
-    if secret or is_secret_name(name) or looks_secret(value):
+    if secret or (is_secret_name(name) and not is_switch(value)) or secret_shaped(value):
         return mask(value)
     if url_password(value) is not None:
         return mask_url(value)
