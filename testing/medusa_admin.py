@@ -16,7 +16,7 @@ from testing.medusa_data import (
     MedusaState,
     provider_record,
 )
-from testing.medusa_queries import query_problem, unrecognized
+from testing.medusa_queries import query_problem, select, unrecognized
 
 Query = dict[str, list[str]]
 #: A route group: True when it answered the request.
@@ -239,7 +239,8 @@ class AdminRoutes(JsonHandler):
         elif path == "/admin/api-keys":
             wanted = query.get("type", [None])[0]
             keys = [k for k in self.state.api_keys if wanted in (None, k["type"])]
-            self._page("api_keys", [self._key_fields(k, query) for k in keys], query)
+            shown = [select(self._key_fields(k, query), fields_of(query)) for k in keys]
+            self._page("api_keys", shown, query)
         elif path == "/admin/stock-locations":
             channel = query.get("sales_channel_id", [None])[0]
             found = [
@@ -251,7 +252,7 @@ class AdminRoutes(JsonHandler):
         elif path == "/admin/shipping-options":
             location = query.get("stock_location_id", [None])[0]
             found = [
-                _shipping_option(o)
+                select(_shipping_option(o), fields_of(query))
                 for o in self.state.shipping_options
                 if location is None or o["stock_location_id"] == location
             ]
@@ -304,7 +305,12 @@ class AdminRoutes(JsonHandler):
                 key=lambda o: str(o["created_at"]),
                 reverse=query.get("order", [""])[0].startswith("-"),
             )
-            self._page("orders", [order_fields(o, query) for o in found], query, default=50)
+            shown = [order_fields(o, query) for o in found]
+            if self.state.version == "2.8":
+                # 2.8.8's list leaves the shipping address out even when `fields` asks for it
+                # (found by tests/test_real_differential.py against a real 2.8.8)
+                shown = [{k: v for k, v in o.items() if k != "shipping_address"} for o in shown]
+            self._page("orders", shown, query, default=50)
         else:
             return False
         return True

@@ -111,3 +111,32 @@ def query_problem(path: str, query: Query, version: str = "2.21") -> dict[str, A
                     f"Expected: '{', '.join(API_KEY_TYPES)}' for field 'type', but got: '{value}'"
                 )
     return None
+
+
+def select(record: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    """Medusa's `fields` on one record, as its FieldParser and remote query answer them: a name
+    without a `+`/`-`/`*` prefix replaces the default fields, so only the named ones come back
+    (with `id`); `*relation` is the whole relation, `relation.field` one field of it (relations
+    keep their `id`); names the record does not have are ignored. Fields that only add (`+x`,
+    `*rel`) keep the record as it is. (`@medusajs/framework` http/utils/get-query-config.js)"""
+    if not any(not f.startswith(("+", "-", "*")) for f in fields):
+        return record
+    shown: dict[str, Any] = {"id": record["id"]} if "id" in record else {}
+    for item in fields:
+        whole = item.startswith("*")
+        head, _, rest = item.lstrip("*+").partition(".")
+        if head not in record or item.startswith("-"):
+            continue
+        value = record[head]
+        if whole or not rest or not isinstance(value, dict | list):
+            shown[head] = value
+        elif isinstance(value, dict):
+            shown[head] = _merge(shown.get(head), select(value, [rest]))
+        else:
+            old = shown.get(head) or [None] * len(value)
+            shown[head] = [_merge(o, select(v, [rest])) for o, v in zip(old, value, strict=True)]
+    return shown
+
+
+def _merge(old: Any, new: dict[str, Any]) -> dict[str, Any]:
+    return {**old, **new} if isinstance(old, dict) else new

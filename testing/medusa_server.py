@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from testing.http_double import serve
-from testing.medusa_admin import AdminRoutes, Query
+from testing.medusa_admin import AdminRoutes, Query, fields_of
 from testing.medusa_data import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
@@ -51,7 +51,7 @@ from testing.medusa_data import (
     cors_allows,
     fields_example_order,
 )
-from testing.medusa_queries import query_problem
+from testing.medusa_queries import query_problem, select
 
 #: The double's data lives in testing/medusa_data.py; tests import it from here too.
 __all__ = [
@@ -251,7 +251,8 @@ class MedusaHandler(AdminRoutes):
             shown = [self._fields(r, query) for r in self.state.regions]
             self._page("regions", shown, query, default=50, headers=cors)
         elif path == "/store/products" and method == "GET":
-            self._page("products", self.state.products, query, default=50, headers=cors)
+            products = [select(p, fields_of(query)) for p in self.state.products]
+            self._page("products", products, query, default=50, headers=cors)
         else:
             self._html_404(method, path)
 

@@ -232,6 +232,13 @@ class RealMedusa:
     project: Path
     log: Path
     seeded: Seeded
+    #: the backend's own plain-http address (the same as `url` but behind a TLS terminator)
+    direct: str = ""
+
+    @property
+    def origin(self) -> str:
+        """Where a test talks to the process itself: its plain port."""
+        return self.direct or self.url
 
     def log_lines(self) -> list[dict[str, Any]]:
         """Every JSON line the backend logged so far (LOG_FILE is winston's JSON)."""
@@ -717,7 +724,8 @@ def production_medusa(
         write_env(project / "storefront" / ".env.production", storefront)
         node_env = _node_env(port, log, "production")
         with running(project / "backend", node, port, node_env, health=f"http://127.0.0.1:{port}"):
-            yield RealMedusa(backend.version, url, project, log, backend.seeded)
+            direct = f"http://127.0.0.1:{port}"
+            yield RealMedusa(backend.version, url, project, log, backend.seeded, direct)
 
 
 def read_env(path: Path) -> dict[str, str]:

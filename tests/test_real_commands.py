@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import email
 import email.policy
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from testing.certs import Certs
+from testing.procs import wait_until
 from testing.real_medusa import CUSTOMER_EMAIL, WEBHOOK_PATH, Admin, RealMedusa
 from testing.smtp_server import PASSWORD, USER, SmtpServers
 from testing.stripe_server import StripeServer
@@ -32,14 +34,19 @@ def providers_of(backend: RealMedusa, region_id: str) -> set[str]:
 
 
 @pytest.fixture
-def fresh_region(real_backend: RealMedusa, request: pytest.FixtureRequest) -> tuple[str, str]:
-    """A region made for one test, with the system provider only: (name, id)."""
+def fresh_region(
+    real_backend: RealMedusa, request: pytest.FixtureRequest
+) -> Iterator[tuple[str, str]]:
+    """A region made for one test, with the system provider only: (name, id). Deleted after
+    it: a region without a shipping option is a finding of every later doctor run."""
     name = f"Tier {request.node.name[:40]}"
-    region = Admin(real_backend.url).post(
+    admin = Admin(real_backend.url)
+    region = admin.post(
         "/admin/regions",
         {"name": name, "currency_code": "gbp", "payment_providers": ["pp_system_default"]},
     )["region"]
-    return name, region["id"]
+    yield name, region["id"]
+    admin.call("DELETE", f"/admin/regions/{region['id']}")
 
 
 def test_regions_enable_and_disable_stripe(
@@ -72,17 +79,28 @@ def test_webhook_test_events_are_processed_without_errors(
 ) -> None:
     mark = real_backend.mark()
     result = storectl(real_backend, "webhooks", "test", "--event", "all", "--format", "json")
-    assert result.exit_code == 0, result.stdout + result.stderr
     sent = result.json()
+    if real_backend.version.startswith("2.8."):
+        # before 2.16 Medusa's Stripe provider acts on an event without a session: storectl
+        # sends none of them, says why, and exits 1 (nothing was tested)
+        assert result.exit_code == 1, result.stdout
+        assert {r["status"] for r in sent["results"]} == {"skip"}
+        assert all("2.16" in r["summary"] for r in sent["results"])
+        assert_no_trace(real_backend, mark)
+        return
+    assert result.exit_code == 0, result.stdout + result.stderr
     assert sent["ok"] is True
     assert_no_trace(real_backend, mark)
-    processed = [
-        line
-        for line in real_backend.log_lines()[mark:]
-        if "payment.webhook_received" in str(line.get("message"))
-    ]
     # every event sent, and the sentinel assert_no_trace posted, reached the subscriber
-    assert len(processed) >= len(sent.get("events", [])) + 1, processed
+    assert len(sent["results"]) == 8
+
+    def processed() -> int:
+        lines = real_backend.log_lines()[mark:]
+        return sum("payment.webhook_received" in str(line.get("message")) for line in lines)
+
+    wait_until(lambda: processed() >= 9, "9 processed webhooks in the backend's log")
+    assert processed() == 9
+    assert real_backend.errors_since(mark) == []
 
 
 def test_order_mail_from_the_order_placed_through_the_store(

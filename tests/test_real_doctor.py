@@ -46,11 +46,14 @@ def signed_sentinel(backend: RealMedusa) -> str:
     """Post a correctly signed event of a type Medusa does not map, as Stripe would: Medusa logs
     only its "Processing payment.webhook_received" line. Returns the event id."""
     event_id = f"evt_sentinel{time.monotonic_ns()}"
-    body = json.dumps({"id": event_id, "object": "event", "type": "storectl.sentinel"})
+    intent = {"id": "pi_sentinel", "object": "payment_intent", "metadata": {}}
+    body = json.dumps(
+        {"id": event_id, "object": "event", "type": "storectl.sentinel", "data": {"object": intent}}
+    )
     stamp = str(int(time.time()))
     mac = hmac.new(WEBHOOK_SECRET.encode(), f"{stamp}.{body}".encode(), hashlib.sha256)
     answer = httpx.post(
-        backend.url + WEBHOOK_PATH,
+        backend.origin + WEBHOOK_PATH,
         content=body,
         headers={
             "content-type": "application/json",
