@@ -305,12 +305,12 @@ class AdminRoutes(JsonHandler):
                 key=lambda o: str(o["created_at"]),
                 reverse=query.get("order", [""])[0].startswith("-"),
             )
-            shown = [order_fields(o, query) for o in found]
+            listed = [order_fields(o, query) for o in found]
             if self.state.version == "2.8":
                 # 2.8.8's list leaves the shipping address out even when `fields` asks for it
                 # (found by tests/test_real_differential.py against a real 2.8.8)
-                shown = [{k: v for k, v in o.items() if k != "shipping_address"} for o in shown]
-            self._page("orders", shown, query, default=50)
+                listed = [{k: v for k, v in o.items() if k != "shipping_address"} for o in listed]
+            self._page("orders", listed, query, default=50)
         else:
             return False
         return True
