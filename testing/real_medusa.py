@@ -644,7 +644,7 @@ def _build_template(
             started = _timed("seed", started, times)
         db.stop()
         template.parent.mkdir(parents=True, exist_ok=True)
-        partial = template.with_suffix(".partial")
+        partial = template.with_suffix(f".{os.getpid()}.partial")  # sessions may build at once
         with tarfile.open(partial, "w") as archive:
             archive.add(db.data, arcname="data")
         seeded_file.write_text(json.dumps(seeded.__dict__, indent=2), encoding="utf-8")
