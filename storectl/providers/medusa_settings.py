@@ -9,8 +9,9 @@ The live half (admin CORS preflight, the session cookie) runs inside the medusa 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from storectl.model import Finding, Severity, Stage, Status, finding
 from storectl.providers.values import is_loopback, split_url
@@ -288,9 +289,10 @@ def _worker_mode(env: Env) -> Iterator[Finding]:
 # --- live: the admin's CORS preflight and session cookie ---------------------------------------
 
 
-def preflight(admin: Admin, path: str, origin: str, method: str = "POST") -> str | None:
-    """A browser's CORS preflight; the Access-Control-Allow-Origin that came back, if any."""
-    response = admin.send(
+def preflight(send: Callable[..., Any], path: str, origin: str, method: str = "POST") -> str | None:
+    """A browser's CORS preflight through `send` (the admin's or the store API's bounded
+    request); the Access-Control-Allow-Origin that came back, if any."""
+    response = send(
         "OPTIONS",
         path,
         headers={
@@ -298,7 +300,6 @@ def preflight(admin: Admin, path: str, origin: str, method: str = "POST") -> str
             "Access-Control-Request-Method": method,
             "Access-Control-Request-Headers": PREFLIGHT_HEADERS,
         },
-        auth=None,
     )
     allowed = response.headers.get("access-control-allow-origin")
     return str(allowed) if allowed is not None else None
@@ -320,7 +321,12 @@ def probe_admin(
         ("cors-auth-admin", "/auth/user/emailpass", "AUTH_CORS"),
         ("cors-admin", "/admin/users/me", "ADMIN_CORS"),
     ):
-        allowed = preflight(admin, path, origin, "POST" if path.startswith("/auth") else "GET")
+        allowed = preflight(
+            partial(admin.send, auth=None),
+            path,
+            origin,
+            "POST" if path.startswith("/auth") else "GET",
+        )
         if allowed == origin:
             steps.ok(check, f"the preflight to {path} from {origin} is allowed")
         elif origin == backend:

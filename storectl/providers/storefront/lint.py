@@ -1,22 +1,16 @@
-"""The Next.js storefront: its publishable key, the backend URL it calls, its own origin.
-
-Offline, the storefront's env files (and CORS as the backend's env sets it); live, the store API
-as the storefront calls it: /health, /store/regions with the key, browser preflights, product
-image URLs, and with admin credentials the key's sales channel, stock location and shipping.
-"""
+"""The storefront's variables and offline lint: its publishable key, the backend URL it calls
+(`BackendUrl`, which the live probe reads too), its own origin against the backend's CORS."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
 
 from storectl.env import Env
-from storectl.errors import NetworkError
-from storectl.model import Check, Finding, Severity, Stage, Status, finding
-from storectl.net.deadline import Deadline
-from storectl.providers import storefront_live as live
-from storectl.providers.base import Endpoint, EnvVar, ProbeCheck, ProbeOptions, Provider
+from storectl.model import Finding, Severity, finding
+from storectl.providers.base import EnvVar
 from storectl.providers.medusa_settings import (
     BACKEND_MARKERS,
     cors_allows,
@@ -24,8 +18,6 @@ from storectl.providers.medusa_settings import (
     is_production,
     origin_of,
 )
-from storectl.providers.probe import Steps
-from storectl.providers.storefront_live import BackendUrl
 from storectl.providers.values import is_http_url, is_loopback, same_url, split_url
 
 NAME = "storefront"
@@ -41,11 +33,21 @@ ENV_VARS = (
     EnvVar(BASE_URL, "the storefront's own URL: its origin must be in STORE_CORS and AUTH_CORS"),
 )
 
+
+@dataclass(frozen=True)
+class BackendUrl:
+    """The backend URL the storefront calls: its value, the variable and where it was set."""
+
+    value: str
+    var: str
+    source: str | None
+
+
 _TOKEN = re.compile(r"^pk_[0-9a-f]{64}$")
 _PLACEHOLDER = re.compile(r"[<>{}…]|\.\.\.|your|xxx|change|replace|example|todo|^pk_?$", re.I)
 
 
-def _storefront_paths(env: Env) -> set[Any]:
+def _storefront_paths(env: Env) -> set[Path]:
     return {f.path for f in env.files if f.role == "storefront"}
 
 
@@ -276,122 +278,3 @@ def _base_url(env: Env) -> Iterator[Finding]:
                 hint=f"add {origin} to {var} (comma-separated, no spaces) and restart the backend",
                 source=env.source(var) or source,
             )
-
-
-# --- live ------------------------------------------------------------------------------------
-
-
-def probe(env: Env, options: ProbeOptions) -> list[Check]:
-    from storectl.providers.storefront_api import Store
-
-    deadline = Deadline(options.timeout)
-    url = storefront_backend(env) or backend_own(env)
-    if url is None:
-        steps = Steps(NAME)
-        steps.add(
-            "backend-url",
-            Status.SKIP,
-            f"no backend URL: set {SERVER_URL} (or {PUBLIC_URL}) in the storefront's env",
-        )
-        return steps.checks
-    steps = Steps(NAME, url.value)
-    step = "health"
-    try:
-        with Store(url.value, env.value(KEY), deadline, url.var) as store:
-            if not live.health(store, url, steps):
-                return steps.checks
-            step = "publishable-key"
-            regions = live.regions(store, steps)
-            step = "same-backend"
-            _same_backend(env, url, regions, deadline, steps)
-            step = "cors-store"
-            _cors(env, store, options, steps)
-            step = "product-images"
-            live.images(is_production(env), store, steps)
-        step = "key-sales-channel"
-        if backend_own(env) is not None:
-            live.key_sales_channel(env, KEY, regions, deadline, steps)
-    except NetworkError as exc:
-        steps.fail(step, exc.stage, exc.message, exc.hint)
-    return steps.checks
-
-
-def _same_backend(
-    env: Env,
-    url: BackendUrl,
-    regions: list[dict[str, Any]],
-    deadline: Deadline,
-    steps: Steps,
-) -> None:
-    from storectl.providers.storefront_api import Store
-
-    own = backend_own(env)
-    if own is None or same_url(own.value, url.value):
-        return
-    with Store(own.value, env.value(KEY), deadline, SERVER_URL) as other:
-        theirs = {str(r.get("id")) for r in live.regions_quiet(other)}
-    ours = {str(r.get("id")) for r in regions}
-    if theirs == ours:
-        steps.ok(
-            "same-backend",
-            f"{url.var} and the backend's {SERVER_URL} ({own.value}) serve the same regions",
-        )
-    else:
-        steps.fail(
-            "same-backend",
-            Stage.CONFIG,
-            f"the storefront's backend ({url.value}) and {SERVER_URL} ({own.value}) serve "
-            "different regions: they are different backends",
-            f"point {url.var} at the backend this store deploys",
-        )
-
-
-def _cors(env: Env, store: Any, options: ProbeOptions, steps: Steps) -> None:
-    given = options.settings.get("storefront_url")
-    origin = origin_of(given) if given else origin_of(env.value(BASE_URL))
-    if origin is None:
-        steps.add(
-            "cors-store",
-            Status.SKIP,
-            f"the storefront's origin is unknown: set {BASE_URL} or pass --storefront-url",
-        )
-        return
-    live.cors(store, origin, "--storefront-url" if given else BASE_URL, steps)
-
-
-#: The live checks `probe` may report (doctor --list-checks).
-CHECKS = (
-    ProbeCheck("backend-url", "the storefront's env names the backend it talks to"),
-    ProbeCheck("health", "that backend answers GET /health"),
-    ProbeCheck("same-backend", "the storefront and the backend's own env name one backend"),
-    ProbeCheck("publishable-key", "the publishable API key is accepted by the store API"),
-    ProbeCheck(
-        "cors-store",
-        "STORE_CORS lets the storefront's origin call the store API",
-        sends="an OPTIONS preflight",
-    ),
-    ProbeCheck(
-        "cors-auth-customer",
-        "AUTH_CORS lets the storefront's origin log customers in",
-        sends="an OPTIONS preflight",
-    ),
-    ProbeCheck("product-images", "product image URLs load"),
-    ProbeCheck("key-sales-channel", "the key has a sales channel"),
-    ProbeCheck("stock-location", "every sales channel of the key has a stock location"),
-    ProbeCheck("shipping-options", "each region has a shipping option for the key's channel"),
-)
-
-
-PROVIDER = Provider(
-    checks=CHECKS,
-    name=NAME,
-    title="Storefront",
-    activation=KEY,
-    env_vars=ENV_VARS,
-    modules=(),
-    fallback="no storefront checks (set NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY in the storefront)",
-    lint=lint,
-    probe=probe,
-    endpoint=Endpoint(PUBLIC_URL),
-    companions_need_activation=False,
-)

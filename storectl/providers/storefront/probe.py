@@ -1,35 +1,40 @@
-"""The storefront's live steps: the store API as the storefront calls it, and with admin
-credentials the publishable key's sales channel, stock location and shipping.
-
-`storefront.probe()` runs them in order; each records its checks on the probe's Steps.
+"""The storefront's live probe: the store API as the storefront calls it (/health, regions
+with the key, browser preflights, product images) and, with admin credentials, the publishable
+key's sales channel, stock location and shipping. `probe()` runs the steps in order; each
+records its checks on the probe's Steps.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from storectl.env import Env
 from storectl.errors import NetworkError
-from storectl.model import Stage, Status
+from storectl.model import Check, Stage, Status
 from storectl.net.deadline import Deadline
+from storectl.providers.base import ProbeOptions
+from storectl.providers.medusa_api import Admin
+from storectl.providers.medusa_settings import is_production, origin_of
 from storectl.providers.probe import Steps
-from storectl.providers.values import is_loopback, split_url
+from storectl.providers.storefront.client import Store
+from storectl.providers.storefront.lint import (
+    BASE_URL,
+    KEY,
+    NAME,
+    PUBLIC_URL,
+    SERVER_URL,
+    BackendUrl,
+    backend_own,
+    storefront_backend,
+)
+from storectl.providers.values import is_loopback, same_url, split_url
 
 #: How many products' images are checked (one page of /store/products).
 IMAGE_LIMIT = 50
 
 
-@dataclass(frozen=True)
-class BackendUrl:
-    """The backend URL the storefront calls: its value, the variable and where it was set."""
-
-    value: str
-    var: str
-    source: str | None
-
-
-def health(store: Any, url: BackendUrl, steps: Steps) -> bool:
+def health(store: Store, url: BackendUrl, steps: Steps) -> bool:
     response = store.send("GET", "/health")
     text = response.text.strip()
     if response.status_code == 200 and text == "OK":
@@ -45,7 +50,7 @@ def health(store: Any, url: BackendUrl, steps: Steps) -> bool:
     return False
 
 
-def regions(store: Any, steps: Steps) -> list[dict[str, Any]]:
+def store_regions(store: Store, steps: Steps) -> list[dict[str, Any]]:
     data = store.get("/store/regions", {"fields": "id,name,*countries", "limit": 100})
     regions = [r for r in data.get("regions") or [] if isinstance(r, dict)]
     if not regions:
@@ -70,7 +75,7 @@ def regions(store: Any, steps: Steps) -> list[dict[str, Any]]:
     return regions
 
 
-def regions_quiet(store: Any) -> list[dict[str, Any]]:
+def regions_quiet(store: Store) -> list[dict[str, Any]]:
     try:
         data = store.get("/store/regions", {"fields": "id", "limit": 100})
     except NetworkError as exc:
@@ -80,7 +85,7 @@ def regions_quiet(store: Any) -> list[dict[str, Any]]:
     return [r for r in data.get("regions") or [] if isinstance(r, dict)]
 
 
-def cors(store: Any, origin: str, said: str, steps: Steps) -> None:
+def cors(store: Store, origin: str, said: str, steps: Steps) -> None:
     """Browser preflights from the storefront's origin (`said`: where that origin came from)."""
     for check, path, method, var in (
         ("cors-store", "/store/regions", "GET", "STORE_CORS"),
@@ -100,7 +105,7 @@ def cors(store: Any, origin: str, said: str, steps: Steps) -> None:
             )
 
 
-def images(production: bool, store: Any, steps: Steps) -> None:
+def images(production: bool, store: Store, steps: Steps) -> None:
     """Product image URLs a visitor's browser can load (not localhost, not plain http)."""
     data = store.get("/store/products", {"fields": "id,thumbnail,*images", "limit": IMAGE_LIMIT})
     urls: list[str] = []
@@ -141,8 +146,6 @@ def key_sales_channel(
     env: Env, key_var: str, regions: list[dict[str, Any]], deadline: Deadline, steps: Steps
 ) -> None:
     """With admin credentials: the key is live, its sales channel can sell and ship."""
-    from storectl.providers.medusa_api import Admin
-
     with Admin(env, deadline.remaining(), deadline) as admin:
         if admin.login() is None:
             steps.add(
@@ -205,8 +208,6 @@ def key_sales_channel(
 def _in_future(value: Any) -> bool:
     """Whether a revoked_at is still ahead: Medusa refuses a key only once revoked_at <= now
     (POST /admin/api-keys/{id}/revoke takes `revoke_in`); an unreadable date counts as past."""
-    from datetime import UTC, datetime
-
     try:
         when = datetime.fromisoformat(str(value))
     except ValueError:
@@ -217,7 +218,7 @@ def _in_future(value: Any) -> bool:
 
 
 def stock_and_shipping(
-    admin: Any, channels: list[dict[str, Any]], regions: list[dict[str, Any]], steps: Steps
+    admin: Admin, channels: list[dict[str, Any]], regions: list[dict[str, Any]], steps: Steps
 ) -> None:
     countries: set[str] = set()
     missing: list[str] = []
@@ -274,3 +275,77 @@ def stock_and_shipping(
         )
     else:
         steps.ok("shipping-options", f"each of the {len(regions)} regions has a shipping option")
+
+
+def probe(env: Env, options: ProbeOptions) -> list[Check]:
+    deadline = Deadline(options.timeout)
+    url = storefront_backend(env) or backend_own(env)
+    if url is None:
+        steps = Steps(NAME)
+        steps.add(
+            "backend-url",
+            Status.SKIP,
+            f"no backend URL: set {SERVER_URL} (or {PUBLIC_URL}) in the storefront's env",
+        )
+        return steps.checks
+    steps = Steps(NAME, url.value)
+    step = "health"
+    try:
+        with Store(url.value, env.value(KEY), deadline, url.var) as store:
+            if not health(store, url, steps):
+                return steps.checks
+            step = "publishable-key"
+            regions = store_regions(store, steps)
+            step = "same-backend"
+            _same_backend(env, url, regions, deadline, steps)
+            step = "cors-store"
+            _cors(env, store, options, steps)
+            step = "product-images"
+            images(is_production(env), store, steps)
+        step = "key-sales-channel"
+        if backend_own(env) is not None:
+            key_sales_channel(env, KEY, regions, deadline, steps)
+    except NetworkError as exc:
+        steps.fail(step, exc.stage, exc.message, exc.hint)
+    return steps.checks
+
+
+def _same_backend(
+    env: Env,
+    url: BackendUrl,
+    regions: list[dict[str, Any]],
+    deadline: Deadline,
+    steps: Steps,
+) -> None:
+    own = backend_own(env)
+    if own is None or same_url(own.value, url.value):
+        return
+    with Store(own.value, env.value(KEY), deadline, SERVER_URL) as other:
+        theirs = {str(r.get("id")) for r in regions_quiet(other)}
+    ours = {str(r.get("id")) for r in regions}
+    if theirs == ours:
+        steps.ok(
+            "same-backend",
+            f"{url.var} and the backend's {SERVER_URL} ({own.value}) serve the same regions",
+        )
+    else:
+        steps.fail(
+            "same-backend",
+            Stage.CONFIG,
+            f"the storefront's backend ({url.value}) and {SERVER_URL} ({own.value}) serve "
+            "different regions: they are different backends",
+            f"point {url.var} at the backend this store deploys",
+        )
+
+
+def _cors(env: Env, store: Store, options: ProbeOptions, steps: Steps) -> None:
+    given = options.settings.get("storefront_url")
+    origin = origin_of(given) if given else origin_of(env.value(BASE_URL))
+    if origin is None:
+        steps.add(
+            "cors-store",
+            Status.SKIP,
+            f"the storefront's origin is unknown: set {BASE_URL} or pass --storefront-url",
+        )
+        return
+    cors(store, origin, "--storefront-url" if given else BASE_URL, steps)

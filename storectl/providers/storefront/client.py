@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from storectl import __version__
 from storectl.errors import NetworkError
 from storectl.model import Stage
 from storectl.net import retry
 from storectl.net.deadline import Deadline
+from storectl.net.limits import LimitExceeded
+from storectl.net.transport import bounded_client
 from storectl.providers.medusa_api import body_message, json_object, request
-from storectl.providers.medusa_settings import PREFLIGHT_HEADERS
+from storectl.providers.medusa_settings import preflight
 from storectl.providers.probe import tls_context
 
 _RETRY_STATUSES = (429, 502, 503, 504)
@@ -34,9 +37,6 @@ class Store:
     """A client of one backend's store API, sending the storefront's publishable key."""
 
     def __init__(self, base: str, key: str, deadline: Deadline, var: str) -> None:
-        from storectl import __version__
-        from storectl.net.transport import bounded_client
-
         self.base = base.rstrip("/")
         self.key = key
         self.var = var
@@ -57,7 +57,6 @@ class Store:
 
     def send(self, method: str, path: str, **kwargs: Any) -> Any:
         """One request within the deadline; a GET meeting 429/502-504 is tried again."""
-        from storectl.net.limits import LimitExceeded
 
         def once() -> Any:
             try:
@@ -119,14 +118,4 @@ class Store:
 
     def preflight(self, path: str, origin: str, method: str) -> str | None:
         """A browser's CORS preflight; the Access-Control-Allow-Origin that came back."""
-        response = self.send(
-            "OPTIONS",
-            path,
-            headers={
-                "Origin": origin,
-                "Access-Control-Request-Method": method,
-                "Access-Control-Request-Headers": PREFLIGHT_HEADERS,
-            },
-        )
-        value = response.headers.get("access-control-allow-origin")
-        return str(value) if value is not None else None
+        return preflight(self.send, path, origin, method)
