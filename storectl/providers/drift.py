@@ -17,7 +17,7 @@ from storectl.net.deadline import Deadline
 from storectl.providers.base import ProbeOptions
 from storectl.providers.medusa_api import STRIPE_PROVIDER, Admin
 from storectl.providers.probe import Steps
-from storectl.providers.sync_read import admin, failure, has_admin_credentials
+from storectl.providers.sync import admin, failure, has_admin_credentials
 
 #: How many of the newest orders the mail check looks at.
 RECENT_ORDERS = 5
