@@ -145,4 +145,4 @@ def test_a_sixth_provider_is_one_module_and_one_line(tmp_path: Path) -> None:
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
     assert " passed" in tests.stdout and "failed" not in tests.stdout
     collected = pytest("--collect-only", "-k", "ping", "tests/test_fault_matrix.py")
-    assert collected.stdout.count("doctor ping") == 13, collected.stdout[-2000:]
+    assert collected.stdout.count("doctor ping") == 14, collected.stdout[-2000:]
