@@ -230,13 +230,15 @@ def test_quiet_shows_failures_and_the_summary_only(tmp_path: Path) -> None:
 
 
 def test_list_checks_comes_from_the_registry() -> None:
-    from storectl.providers.registry import PROVIDERS
+    from storectl.providers.registry import JOINTS, PROVIDERS
 
     result = run("doctor", "--list-checks", "-f", "json")
     rows = result.json()["checks"]
     assert {(r["provider"], r["check"]) for r in rows} == {
         (p.name, c.name) for p in PROVIDERS for c in p.checks
-    }
+    } | {(j.lead, c.name) for j in JOINTS for c in j.checks}
+    alone = run("doctor", "--list-checks", "--only", "stripe", "-f", "json").json()["checks"]
+    assert "payments-sync" not in {r["check"] for r in alone}  # it needs medusa too
     assert {r["check"] for r in rows if r["writes"]} >= {"write", "cleanup"}
     table = run("doctor", "--list-checks", "--only", "redis").stdout
     assert table.splitlines()[0].split() == ["provider", "check", "writes", "proves"]

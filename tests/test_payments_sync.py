@@ -153,11 +153,28 @@ def test_since_is_validated() -> None:
 
 def test_sync_skipped_without_admin_credentials(stripe_server: StripeServer) -> None:
     env = {"STRIPE_API_KEY": TEST_KEY, "STRIPE_API_BASE": stripe_server.url}
-    result = run("doctor", "--only", "stripe", "--format", "json", env=env)
+    result = run("doctor", "--only", "stripe,medusa", "--format", "json", env=env)
     sync = checks(result)["stripe.payments-sync"]
     assert sync["status"] == "skip"
     assert "MEDUSA_BACKEND_URL is not set" in sync["summary"]
     assert stripe_server.state.count("GET", "/v1/payment_intents") == 0
+
+
+def test_only_stripe_never_asks_medusa(peers: tuple[StripeServer, MedusaServer]) -> None:
+    """A check that needs two providers is its own entry: `--only stripe` does not run it, so
+    it neither logs in to the Medusa admin nor lists Stripe's intents."""
+    stripe, medusa = peers
+    settle(stripe, medusa, 3)
+    result = run("doctor", "--only", "stripe", "--format", "json", env=env_for(stripe, medusa))
+    assert result.exit_code == 0, result.stdout
+    found = checks(result)
+    assert "stripe.webhook-secret" in found
+    assert "stripe.payments-sync" not in found and "stripe.deliveries" not in found
+    assert medusa.state.count("POST", "/auth") == medusa.state.count("GET", "/admin") == 0
+    assert stripe.state.count("GET", "/v1/payment_intents") == 0
+    both = checks(doctor(env_for(stripe, medusa)))
+    assert both["stripe.payments-sync"]["status"] == "ok"
+    assert medusa.state.count("GET", "/admin/payments") > 0
 
 
 def test_undelivered_events_fail_after_an_hour(peers: tuple[StripeServer, MedusaServer]) -> None:

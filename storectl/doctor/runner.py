@@ -13,11 +13,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from storectl.env import Env
 from storectl.model import Check, FileState, Finding, Severity, Stage, Status
+from storectl.net.deadline import Deadline
 from storectl.providers import lint
-from storectl.providers.base import ProbeOptions, Provider
+from storectl.providers.base import Joint, ProbeCheck, ProbeOptions, Provider
+from storectl.providers.registry import PROVIDERS, joints, provider_names
 
 SCHEMA_VERSION = 1
 #: Extra time doctor gives a probe past --timeout before it reports TIMEOUT itself.
@@ -56,8 +59,6 @@ def select(
     providers: Sequence[Provider], only: Iterable[str], skip: Iterable[str]
 ) -> list[Provider]:
     """Providers named by --only/--skip (comma lists); an unknown name is a usage error."""
-    from storectl.providers.registry import provider_names
-
     wanted = provider_names(only, "--only")
     unwanted = provider_names(skip, "--skip")
     return [p for p in providers if (not wanted or p.name in wanted) and p.name not in unwanted]
@@ -77,14 +78,31 @@ def lint_check(item: Finding) -> Check:
     )
 
 
-def _run_probe(provider: Provider, env: Env, options: ProbeOptions) -> list[Check]:
+def _run_probe(
+    provider: Provider, env: Env, options: ProbeOptions, selected: Sequence[Joint]
+) -> list[Check]:
+    """The provider's probe, then the joint checks it leads once it reported their `after`,
+    all within one deadline (the thread's)."""
     assert provider.probe is not None
+    probe = provider.probe
+    deadline = Deadline(options.timeout)
+    checks = _guarded(provider.name, provider.checks, lambda: probe(env, options))
+    for joint in selected:
+        if joint.lead == provider.name and any(c.check == joint.after for c in checks):
+            run = partial(joint.probe, env, options, deadline)
+            checks += _guarded(provider.name, joint.checks, run)
+    return checks
+
+
+def _guarded(
+    name: str, allowed: Sequence[ProbeCheck], probe: Callable[[], list[Check]]
+) -> list[Check]:
     try:
-        return declared(provider, provider.probe(env, options))
+        return declared(name, allowed, probe())
     except Exception as exc:  # noqa: BLE001 - a crashed check is a result, not a crash
         return [
             Check(
-                provider.name,
+                name,
                 "probe",
                 Status.ERROR,
                 f"the check crashed: {type(exc).__name__}: {exc}",
@@ -93,15 +111,15 @@ def _run_probe(provider: Provider, env: Env, options: ProbeOptions) -> list[Chec
         ]
 
 
-def declared(provider: Provider, checks: list[Check]) -> list[Check]:
-    """`checks`, each one whose name the provider does not declare (`Provider.checks`, what
+def declared(name: str, allowed: Sequence[ProbeCheck], checks: list[Check]) -> list[Check]:
+    """`checks`, each one whose name is not declared (`Provider.checks`, `Joint.checks`: what
     --list-checks prints) turned into an ERROR: a programming error, never a silent row."""
-    names = {c.name for c in provider.checks}
+    names = {c.name for c in allowed}
     return [
         check
         if check.check in names
         else Check(
-            provider.name,
+            name,
             check.check,
             Status.ERROR,
             f"the probe reported a check its provider does not declare ({check.check!r}): "
@@ -121,6 +139,7 @@ def probe_all(
 ) -> dict[str, list[Check]]:
     """Run every active provider's probe at once; inactive ones are skipped with their fallback."""
     results: dict[str, list[Check]] = {}
+    led = joints(providers)
     finished: queue.Queue[tuple[str, list[Check]]] = queue.Queue()
     started: dict[str, float] = {}
     for provider in providers:
@@ -142,7 +161,7 @@ def probe_all(
             context = contextvars.copy_context()
             thread = threading.Thread(
                 target=lambda p=provider, c=context: c.run(
-                    lambda: finished.put((p.name, _run_probe(p, env, options)))
+                    lambda: finished.put((p.name, _run_probe(p, env, options, led)))
                 ),
                 name=f"storectl-probe-{provider.name}",
                 daemon=True,  # a peer that never answers must not keep the process alive
@@ -179,8 +198,6 @@ def required_checks(
     env: Env, providers: Sequence[Provider], required: Sequence[str]
 ) -> list[Check]:
     """--require: a named provider that is inactive is a failed check."""
-    from storectl.providers.registry import PROVIDERS
-
     known = {p.name: p for p in (*providers, *PROVIDERS)}
     return [
         Check(
@@ -301,11 +318,13 @@ class CheckCatalog:
 
 
 def catalog(providers: Sequence[Provider]) -> CheckCatalog:
-    """The checks of `providers`, from their declarations (the registry is the one list)."""
+    """The checks of `providers` and of the joint checks they make up, from their declarations
+    (the registry is the one list); a joint check's rows follow its lead's."""
+    led = joints(providers)
     return CheckCatalog(
         tuple(
             CheckEntry(p.name, c.name, c.proves, c.writes, c.sends)
             for p in providers
-            for c in p.checks
+            for c in (*p.checks, *(c for j in led if j.lead == p.name for c in j.checks))
         )
     )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
+from storectl.env import Env
 from storectl.errors import UsageError
+from storectl.model import Check
+from storectl.net.deadline import Deadline
 from storectl.providers import medusa, redis, s3, smtp, storefront, stripe
-from storectl.providers.base import Provider
+from storectl.providers.base import Joint, ProbeCheck, ProbeOptions, Provider
 
 PROVIDERS: tuple[Provider, ...] = (
     stripe.PROVIDER,
@@ -16,6 +20,39 @@ PROVIDERS: tuple[Provider, ...] = (
     medusa.PROVIDER,
     storefront.PROVIDER,
 )
+
+
+def _payments(env: Env, options: ProbeOptions, deadline: Deadline) -> list[Check]:
+    """Stripe against Medusa (providers/sync.py), loaded on first use (start-up)."""
+    from storectl.providers import sync
+
+    return sync.doctor_checks(env, options, deadline)
+
+
+#: Checks that need two providers: each runs when all it needs are selected.
+JOINTS: tuple[Joint, ...] = (
+    Joint(
+        name="payments",
+        lead=stripe.NAME,
+        needs=(stripe.NAME, medusa.NAME),
+        after="webhook-secret",  # the Stripe probe got that far: its key works
+        probe=_payments,
+        checks=(
+            ProbeCheck(
+                "payments-sync",
+                "every PaymentIntent that succeeded since --since has its captured payment in "
+                "Medusa (Stripe's intents against GET /admin/payments)",
+            ),
+            ProbeCheck("deliveries", "Stripe delivered the payment events of the --since window"),
+        ),
+    ),
+)
+
+
+def joints(providers: Iterable[Provider]) -> tuple[Joint, ...]:
+    """The joint checks every provider of which is among `providers`."""
+    names = {p.name for p in providers}
+    return tuple(j for j in JOINTS if names.issuperset(j.needs))
 
 
 def secret_names() -> frozenset[str]:
@@ -33,8 +70,6 @@ def variable_names() -> frozenset[str]:
 def provider_names(items: Iterable[str], option: str) -> list[str]:
     """Provider names from comma-separated option values; an unknown one is a usage error that
     suggests the nearest (`strpe` -> `stripe`)."""
-    import difflib
-
     known = [p.name for p in PROVIDERS]
     names: list[str] = []
     for item in items:

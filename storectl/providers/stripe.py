@@ -229,9 +229,6 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
             "run 'storectl webhooks register' (it writes the secret), or copy the endpoint's "
             "signing secret from Stripe's dashboard",
         )
-    from storectl.providers import sync  # Stripe against Medusa: payments and deliveries
-
-    steps.checks += sync.doctor_checks(env, options, deadline)
     return steps.checks
 
 
@@ -372,12 +369,6 @@ CHECKS = (
     ProbeCheck("charges", "the account can take charges (charges_enabled)"),
     ProbeCheck("webhook", "an endpoint for the webhook URL has every event Medusa handles"),
     ProbeCheck("webhook-secret", "STRIPE_WEBHOOK_SECRET is set and looks like a signing secret"),
-    ProbeCheck(
-        "payments-sync",
-        "every PaymentIntent that succeeded since --since has its captured payment in Medusa "
-        "(Stripe's intents against GET /admin/payments)",
-    ),
-    ProbeCheck("deliveries", "Stripe delivered the payment events of the --since window"),
 )
 
 
