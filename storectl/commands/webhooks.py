@@ -214,6 +214,7 @@ def register(
     Example: storectl webhooks register --project ./my-store --dry-run
     """
     from storectl.webhooks import register as registration
+    from storectl.webhooks.executor import SecretNotSaved
 
     selection = _fleet.Selection.of(
         fleet, project, env_file, environment, ignore_environment, store, tag, allow_empty
@@ -263,7 +264,7 @@ def register(
     request = request_for(target_url, origin)
     try:
         report = registration.register(env, request, guarded(yes))
-    except registration.SecretNotSaved as lost:
+    except SecretNotSaved as lost:
         _show_lost_secret(lost.secret, lost.endpoint_id)
         raise
     _mask_in_actions(report.secret, fmt)
@@ -353,13 +354,11 @@ def send_test(
 
     Example: storectl webhooks test --event all --session payses_01J...
     """
-    from storectl.webhooks import register as registration
+    from storectl.webhooks import events
 
     options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     env, target_url, _origin = _expected(options, url)
     if event is not None or session is not None:
-        from storectl.webhooks import events
-
         chosen = events.types(event or "succeeded")
         tests = events.send(
             env,
@@ -375,7 +374,7 @@ def send_test(
         if not tests.ok:
             raise typer.Exit(ExitCode.FAILED)
         return
-    result = registration.send_test(env, target_url, timeout)
+    result = events.send_test(env, target_url, timeout)
     output.render(result, fmt, view.webhook_test_text)
     if result.status.value not in ("ok", "warn"):
         raise typer.Exit(ExitCode.FAILED)

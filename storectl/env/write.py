@@ -6,7 +6,6 @@ import fcntl
 import os
 import re
 import stat
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -72,40 +71,61 @@ def _may_chown(uid: int, gid: int) -> bool:
     return uid == os.geteuid() and (gid == os.getegid() or gid in os.getgroups())
 
 
-#: Folders this thread holds locked (by device and inode), with how deep: `locked` is
-#: reentrant within a thread, so `webhooks register` can hold the folder from list to write and
-#: still call `set_value` (a second flock on a new descriptor would wait for ourselves). Other
-#: threads take the flock like any other process.
-_HELD = threading.local()
+@dataclass(frozen=True)
+class Held:
+    """Proof that this process holds `folder`'s lock (only `locked` makes one): a caller that
+    must keep other writers out across several steps (`webhooks register`: from reading
+    Stripe's list to writing the secret) writes through it, under the one lock it holds."""
+
+    folder: Path
+    ident: tuple[int, int]
+
+    def set_value(self, path: Path, key: str, value: str) -> Written:
+        """`set_value` for a file in this folder, under the lock already held."""
+        path = _target(path)
+        info = os.stat(_folder(path))
+        if (info.st_dev, info.st_ino) != self.ident:
+            raise ValueError(f"{path} is not in the locked folder {self.folder}")
+        return _write(path, key, value)
+
+
+def lock_folder(path: Path) -> Path | None:
+    """The folder whose lock guards writes to `path` (symlinks followed), or None when there
+    is none to lock (no such folder, a symlink loop: `check_writable` says why)."""
+    try:
+        folder = _folder(_target(path))
+    except (OSError, RuntimeError):
+        return None
+    return folder if folder.is_dir() else None
 
 
 @contextmanager
-def locked(folder: Path) -> Iterator[None]:
+def locked(folder: Path) -> Iterator[Held]:
     """An exclusive lock on the file's folder: the env file itself is replaced, its inode with it,
-    so a lock on the file would not stop a second storectl that opened the old one."""
+    so a lock on the file would not stop a second storectl that opened the old one. One lock per
+    write, not re-entrant: a caller that holds it writes through the `Held` it gets."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError as exc:
         raise ConfigError(f"cannot lock {folder}: {exc.strerror}") from None
-    info = os.fstat(fd)
-    ident = (info.st_dev, info.st_ino)
-    held: dict[tuple[int, int], int] = _HELD.__dict__.setdefault("folders", {})
-    if held.get(ident):
-        os.close(fd)
-        held[ident] += 1
-        try:
-            yield
-        finally:
-            held[ident] -= 1
-        return
     try:
+        info = os.fstat(fd)
         fcntl.flock(fd, fcntl.LOCK_EX)
-        held[ident] = 1
-        yield
+        try:
+            yield Held(folder, (info.st_dev, info.st_ino))
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
-        held.pop(ident, None)
-        fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def _target(path: Path) -> Path:
+    """A symlinked env file (a deploy's shared/.env, say) is written through: the link stays."""
+    return path.resolve() if path.is_symlink() else path
+
+
+def _folder(path: Path) -> Path:
+    return path.parent if str(path.parent) else Path(".")
 
 
 def quote(value: str) -> str:
@@ -179,35 +199,41 @@ def set_value(path: Path, key: str, value: str) -> Written:
 
     Which bytes the definition owns is what node's grammar (`grammar.parse`) says, the same
     parse the reader uses. A symlinked env file (a deploy's shared/.env, say) is written
-    through: the link stays."""
-    path = path.resolve() if path.is_symlink() else path
-    folder = path.parent if str(path.parent) else Path(".")
+    through: the link stays. Takes the folder's lock for the write (`Held.set_value` writes
+    under a lock the caller already holds)."""
+    path = _target(path)
+    folder = _folder(path)
     if not folder.is_dir():
         raise ConfigError(f"cannot write {path}: {folder} is not a folder")
     with locked(folder):
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            raw = b""
-        except OSError as exc:
-            raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-        # One character per undecodable byte (the reader's U+FFFD reads the same to the
-        # grammar: neither blank, quote, '#', '=' nor a name character), written back as it was.
-        text = raw.decode("utf-8", errors="surrogateescape")
-        newline = "\r\n" if "\r\n" in text else "\n"
-        line = f"{key}={quote(value)}"
-        replaced = _replace(text, key, line)
-        if replaced is not None:
-            new_text, number = replaced
-        else:
-            body = text.removeprefix("\ufeff")
-            sep = newline if body and not body.endswith(("\n", "\r")) else ""
-            new_text = text + sep + line + newline
-            number = (body + sep).count("\n") + 1
-        _check(text, new_text, key, line, path)
-        mode, owner, note = _permissions(path)
-        data = new_text.encode("utf-8", errors="surrogateescape")
-        atomic_write(path, data, mode=mode, owner=owner)
+        return _write(path, key, value)
+
+
+def _write(path: Path, key: str, value: str) -> Written:
+    """The write itself; the caller holds the folder's lock."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raw = b""
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    # One character per undecodable byte (the reader's U+FFFD reads the same to the
+    # grammar: neither blank, quote, '#', '=' nor a name character), written back as it was.
+    text = raw.decode("utf-8", errors="surrogateescape")
+    newline = "\r\n" if "\r\n" in text else "\n"
+    line = f"{key}={quote(value)}"
+    replaced = _replace(text, key, line)
+    if replaced is not None:
+        new_text, number = replaced
+    else:
+        body = text.removeprefix("\ufeff")
+        sep = newline if body and not body.endswith(("\n", "\r")) else ""
+        new_text = text + sep + line + newline
+        number = (body + sep).count("\n") + 1
+    _check(text, new_text, key, line, path)
+    mode, owner, note = _permissions(path)
+    data = new_text.encode("utf-8", errors="surrogateescape")
+    atomic_write(path, data, mode=mode, owner=owner)
     return Written(path, replaced is not None, number, note)
 
 

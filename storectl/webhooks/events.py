@@ -1,5 +1,6 @@
-"""`webhooks test --event`: each event Medusa's Stripe provider maps, shaped as Stripe sends it,
-signed with STRIPE_WEBHOOK_SECRET, and what Medusa 2.21.2's provider does with it.
+"""Test events: `webhooks test` (one synthetic, signed event: does the route take it?) and
+`webhooks test --event` (each event Medusa's Stripe provider maps, shaped as Stripe sends it,
+signed with STRIPE_WEBHOOK_SECRET, and what Medusa 2.21.2's provider does with it).
 
 Medusa answers 200 before it verifies the signature, so the answer proves the route only; with
 `--session payses_...` (a real test session) the effect shows in Medusa itself.
@@ -23,6 +24,7 @@ from storectl.net.deadline import Deadline
 from storectl.providers import medusa, medusa_api, medusa_version, stripe_api
 from storectl.providers.probe import tls_context
 from storectl.providers.values import stripe_mode
+from storectl.webhooks.secret import SECRET_VAR
 
 #: type -> (the intent's status, what @medusajs/payment-stripe's getWebhookActionAndData returns
 #: and what Medusa 2.21.2 then does). Only AUTHORIZED and SUCCESSFUL change Medusa's state.
@@ -276,5 +278,85 @@ def _post_one(
         stage=stage,
         summary=summary,
         medusa_action=ACTIONS[type_][1] if session_id else IGNORED,
+        hint=hint,
+    )
+
+
+@dataclass(frozen=True)
+class WebhookTest:
+    url: str
+    event_type: str
+    event_id: str
+    http_status: int
+    status: Status
+    stage: Stage | None
+    summary: str
+    hint: str | None
+
+
+def test_event(now: int, type_: str = "payment_intent.succeeded") -> tuple[str, bytes]:
+    """A synthetic event (payment_intent.succeeded by default), as Stripe would send it."""
+    event_id = f"evt_storectl_{secrets.token_hex(8)}"
+    event = {
+        "id": event_id,
+        "object": "event",
+        "api_version": "2024-06-20",
+        "created": now,
+        "livemode": False,
+        "pending_webhooks": 1,
+        "type": type_,
+        "data": {
+            "object": {
+                "id": f"pi_storectl_{secrets.token_hex(8)}",
+                "object": "payment_intent",
+                "amount": 0,
+                "amount_received": 0,
+                "currency": "usd",
+                "status": "succeeded",
+                "metadata": {"storectl_test": "true"},
+            }
+        },
+    }
+    return event_id, json.dumps(event, separators=(",", ":")).encode()
+
+
+#: An event type Medusa's Stripe provider does not map: received, logged, acted on by nothing.
+PROBE_TYPE = "storectl.probe"
+
+
+def send_test(env: Env, url: str, timeout: float) -> WebhookTest:
+    """POST a synthetic, correctly signed payment_intent.succeeded event (an unmapped
+    `storectl.probe` to a backend before Medusa 2.16) and classify the answer."""
+    secret = env.value(SECRET_VAR)
+    if not secret:
+        raise ConfigError(
+            f"{SECRET_VAR} is not set: there is nothing to sign the test event with",
+            hint="run 'storectl webhooks register' first",
+        )
+    now = int(time.time())
+    # Before 2.16 Medusa acts on an intent without metadata.session_id and logs an error for
+    # it; a type no provider maps ("storectl.probe") is only logged as received.
+    type_ = (
+        PROBE_TYPE
+        if medusa_version.processes_sessionless_events(medusa_version.detect(env))
+        else "payment_intent.succeeded"
+    )
+    event_id, body = test_event(now, type_)
+    headers = {
+        "Content-Type": "application/json",
+        "Stripe-Signature": stripe_api.sign(body, secret, now),
+    }
+    response = medusa_api.post_webhook(url, body, headers, timeout)
+    status, stage, summary, hint = medusa.classify_webhook_route(
+        url, response.status_code, response.headers.get("content-type", ""), response.text
+    )
+    return WebhookTest(
+        url=url,
+        event_type=type_,
+        event_id=event_id,
+        http_status=response.status_code,
+        status=status,
+        stage=stage,
+        summary=summary,
         hint=hint,
     )

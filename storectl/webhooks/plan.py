@@ -6,15 +6,13 @@ Idempotent: when the endpoint already matches, the plan is empty and no write ca
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
-from storectl.env import Env
 from storectl.errors import NetworkError
-from storectl.model import Stage, Status
+from storectl.model import Stage
 from storectl.providers.values import same_url
 
 #: Stripe's documented shapes, matched whole: anything else in a create's answer is never
@@ -191,37 +189,6 @@ def _update(keep: dict[str, Any], url: str, events: Sequence[str], exact: bool) 
     return None
 
 
-def apply(
-    api: Any, actions: Sequence[Action], save_secret: Callable[[str, str], None]
-) -> tuple[list[Action], str | None, str | None]:
-    """Run the actions in order (creates before deletes, so an endpoint always exists);
-    `save_secret(secret, endpoint_id)` runs right after a create, before any delete.
-
-    Returns (actions marked done, the kept or created endpoint id, the new secret if any)."""
-    done: list[Action] = []
-    endpoint_id: str | None = None
-    secret: str | None = None
-    for action in sorted(actions, key=lambda a: a.kind is Kind.DELETE):
-        if action.kind is Kind.CREATE:
-            endpoint_id, secret = checked_create(
-                api.create(action.url, list(action.events)), action.url
-            )
-            save_secret(secret, endpoint_id)  # on disk before any old endpoint is deleted
-            action = replace(action, endpoint_id=endpoint_id)
-        elif action.kind is Kind.UPDATE:
-            params: dict[str, Any] = {}
-            if action.events:
-                params["enabled_events"] = list(action.events)
-            if action.enable:
-                params["disabled"] = False
-            api.update(str(action.endpoint_id), params)
-            endpoint_id = action.endpoint_id
-        else:
-            api.delete(str(action.endpoint_id))
-        done.append(replace(action, done=True))
-    return done, endpoint_id, secret
-
-
 def checked_id(value: object) -> str:
     """An endpoint id from Stripe's list, fit to delete and to print; else a PROTOCOL error."""
     if isinstance(value, str) and ENDPOINT_ID.fullmatch(value):
@@ -230,33 +197,6 @@ def checked_id(value: object) -> str:
         Stage.PROTOCOL,
         "Stripe listed an endpoint with a malformed id (not we_ + letters and digits)",
         "look at the account's endpoints in Stripe's dashboard (Developers > Webhooks)",
-    )
-
-
-def checked_create(created: dict[str, Any], url: str) -> tuple[str, str]:
-    """(id, secret) of a create's answer, both of Stripe's documented shape; otherwise a
-    PROTOCOL error that names the endpoint just made (safely) so it can be removed."""
-    endpoint_id, secret = created.get("id"), created.get("secret")
-    id_ok = isinstance(endpoint_id, str) and ENDPOINT_ID.fullmatch(endpoint_id) is not None
-    secret_ok = isinstance(secret, str) and SECRET.fullmatch(secret) is not None
-    if id_ok and secret_ok:
-        return str(endpoint_id), str(secret)
-    wrong = [
-        what
-        for what, ok in (
-            ("endpoint id (not we_…)", id_ok),
-            ("signing secret (not whsec_…)", secret_ok),
-        )
-        if not ok
-    ]
-    where = f"endpoint {endpoint_id}" if id_ok else "an endpoint with a malformed id"
-    raise NetworkError(
-        Stage.PROTOCOL,
-        f"Stripe created {where} for {url}, but answered a malformed "
-        f"{' and '.join(wrong)}: nothing was written and no endpoint was deleted",
-        "remove the endpoint just created in Stripe's dashboard (Developers > Webhooks; "
-        "'storectl webhooks list' shows it), then rerun; a proxy or mock between storectl and "
-        "Stripe may be rewriting answers",
     )
 
 
@@ -273,18 +213,6 @@ class WebhookList:
     endpoints: tuple[EndpointView, ...]
 
 
-@dataclass(frozen=True)
-class WebhookTest:
-    url: str
-    event_type: str
-    event_id: str
-    http_status: int
-    status: Status
-    stage: Stage | None
-    summary: str
-    hint: str | None
-
-
 def url_note(url: str) -> str | None:
     """What to tell a user whose webhook path is the store document's, not Medusa's."""
     from urllib.parse import urlsplit
@@ -298,72 +226,6 @@ def url_note(url: str) -> str | None:
             "custom route: 'storectl doctor' checks which"
         )
     return None
-
-
-def stray_secret_files(env: Env) -> list[str]:
-    """Storefront files that define STRIPE_WEBHOOK_SECRET: the backend never reads them."""
-    return [
-        f.display
-        for f in env.files
-        if f.role == "storefront" and any(e.name == "STRIPE_WEBHOOK_SECRET" for e in f.entries)
-    ]
-
-
-def backend_value(env: Env, name: str) -> str | None:
-    """`name`'s value as the backend sees it: a definition only in a storefront file is none."""
-    item = env.values.get(name)
-    if item is None or not item.value.strip():
-        return None
-    roles = {f.path: f.role for f in env.files}
-    if item.path is not None and roles.get(item.path) == "storefront":
-        return None
-    return item.value.strip()
-
-
-def secret_target(env: Env, write_to: Path | None) -> Path | None:
-    """The env file that receives STRIPE_WEBHOOK_SECRET: --write-to, else the backend file that
-    defines it, else the highest-precedence backend file storectl read (or would create). A
-    definition in a storefront file is never the target: the backend does not read it."""
-    if write_to is not None:
-        return write_to
-    defined = env.values.get("STRIPE_WEBHOOK_SECRET")
-    roles = {f.path: f.role for f in env.files}
-    if defined is not None and defined.path is not None and roles.get(defined.path) != "storefront":
-        return defined.path
-    backend = [f for f in env.files if f.role in ("backend", "env-file")]
-    existing = [f for f in backend if f.exists]
-    if existing:
-        return existing[0].path
-    return backend[-1].path if backend else None
-
-
-def test_event(now: int, type_: str = "payment_intent.succeeded") -> tuple[str, bytes]:
-    """A synthetic event (payment_intent.succeeded by default), as Stripe would send it."""
-    import json
-    import secrets
-
-    event_id = f"evt_storectl_{secrets.token_hex(8)}"
-    event = {
-        "id": event_id,
-        "object": "event",
-        "api_version": "2024-06-20",
-        "created": now,
-        "livemode": False,
-        "pending_webhooks": 1,
-        "type": type_,
-        "data": {
-            "object": {
-                "id": f"pi_storectl_{secrets.token_hex(8)}",
-                "object": "payment_intent",
-                "amount": 0,
-                "amount_received": 0,
-                "currency": "usd",
-                "status": "succeeded",
-                "metadata": {"storectl_test": "true"},
-            }
-        },
-    }
-    return event_id, json.dumps(event, separators=(",", ":")).encode()
 
 
 def plan_lines(actions: Sequence[Action]) -> list[str]:

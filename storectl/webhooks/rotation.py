@@ -28,8 +28,9 @@ from storectl.guard import Action
 from storectl.model import Status
 from storectl.providers import stripe_api, values
 from storectl.webhooks import plan as webhooks
+from storectl.webhooks.events import send_test
+from storectl.webhooks.secret import SECRET_VAR, secret_target
 
-SECRET_VAR = "STRIPE_WEBHOOK_SECRET"
 #: The metadata phase 1 leaves on the new endpoint (Stripe keeps it; the secret it never shows).
 STATE, REPLACES, FINGERPRINT = "storectl_rotation", "storectl_replaces", "storectl_secret_sha256"
 _NO_FILE_HINT = "pass --project with the store, or rotate with --no-write and deploy it yourself"
@@ -64,7 +65,7 @@ def check_target(env: Env, target: Path) -> None:
         )
     backend = _backend_files(env)
     wins = next((f for f in backend if any(e.name == SECRET_VAR for e in f.entries)), None)
-    default = wins.path if wins is not None else webhooks.secret_target(env, None)
+    default = wins.path if wins is not None else secret_target(env, None)
     where = f"in environment {env.environment!r}"
     if not any(_same(f.path, target) for f in backend):
         read = ", ".join(f.display for f in backend) or "no env file"
@@ -115,7 +116,6 @@ def finish(
     url_source: str,
     timeout: float,
     guard: Callable[[Action], None],
-    send_test: Callable[[Env, str, float], webhooks.WebhookTest],
 ) -> webhooks.RegisterReport:
     """Phase 2: prove the deployed secret, then delete the endpoints phase 1 replaced."""
     api = stripe_api.Api(env, timeout)

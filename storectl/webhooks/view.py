@@ -9,8 +9,8 @@ from storectl.output import Painter, Row, columns
 from storectl.output.color import STATUS_MARK
 
 if TYPE_CHECKING:
-    from storectl.webhooks.events import EventTests
-    from storectl.webhooks.plan import RegisterReport, WebhookList, WebhookTest, WebhookUrl
+    from storectl.webhooks.events import EventTests, WebhookTest
+    from storectl.webhooks.plan import RegisterReport, WebhookList, WebhookUrl
 
 
 def webhook_url_text(result: WebhookUrl, paint: Painter) -> str:
