@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.append(str(Path(__file__).resolve().parent.parent))
 
 # storectl first: bench.fleet puts this checkout at the front of sys.path
+from storectl.providers import registry  # noqa: E402
 from storectl.redact import Redactor  # noqa: E402
 
 # isort: split
@@ -37,6 +38,10 @@ class Source:
     @property
     def secret_names(self) -> frozenset[str]:
         return frozenset()
+
+    @property
+    def credential_pairs(self) -> tuple[tuple[str, str | None], ...]:
+        return registry.credential_pairs()
 
     def named_values(self) -> Iterable[tuple[str, str]]:
         return list(self.values.items())

@@ -45,6 +45,7 @@ def load(options: EnvOptions) -> envmod.Env:
         environment=options.environment,
         ignore_environment=options.ignore_environment,
         secret_names=registry.secret_names(),
+        credential_pairs=registry.credential_pairs(),
     )
     redact.current().add_env(env)
     if not options.allow_empty:

@@ -8,7 +8,9 @@ import pytest
 
 from storectl import env as envmod
 from storectl import redact
+from storectl.providers import registry
 from storectl.redact import Redactor, display, is_secret_name, mask, mask_url
+from storectl.redact import redactor as redactor_module
 
 
 @pytest.mark.parametrize(
@@ -146,6 +148,7 @@ def test_the_user_name_alone_stays_readable() -> None:
 
 
 def test_credential_pairs_from_the_configuration() -> None:
+    from storectl.providers.registry import credential_pairs as declared
     from storectl.redact import credential_pairs
 
     pairs = credential_pairs(
@@ -159,7 +162,8 @@ def test_credential_pairs_from_the_configuration() -> None:
             "S3_SECRET_ACCESS_KEY": "s3-secret",
             "REDIS_URL": "redis://default:redis%2Fpass@h:6379",
             "SMTP_HOST": "smtp.example.com",
-        }
+        },
+        declared(),
     )
     assert set(pairs) == {
         ("u@example.com", "smtp-pass"),
@@ -244,7 +248,9 @@ def test_add_env_learns_the_credential_payloads(tmp_path: Path) -> None:
     folder = tmp_path / "backend"
     folder.mkdir()
     (folder / ".env").write_text("SMTP_USER=shop@example.com\nSMTP_PASS=CNRYpass0001\n")
-    redactor = Redactor.for_env(envmod.load(project=tmp_path, ignore_environment=True))
+    pairs = registry.credential_pairs()  # declared by the providers: redact knows none
+    env = envmod.load(project=tmp_path, ignore_environment=True, credential_pairs=pairs)
+    redactor = Redactor.for_env(env)
     plain = b64encode(b"\0shop@example.com\0CNRYpass0001").decode()
     assert redactor.scrub(f"535 {plain}") == "535 ****"
 
@@ -299,9 +305,9 @@ def test_threads_that_scrub_at_once_build_the_index_once(monkeypatch: pytest.Mon
     redactor.remember("a-secret-value")
     builds: list[int] = []
     others: list[threading.Thread] = []
-    real_build = redact._Index.build
+    real_build = redactor_module._Index.build
 
-    def build(version: int, items: list[tuple[str, str]]) -> redact._Index:
+    def build(version: int, items: list[tuple[str, str]]) -> redactor_module._Index:
         builds.append(version)
         if len(builds) == 1:  # while the first build runs, another thread wants the index
             other = threading.Thread(target=redactor.scrub, args=("a-secret-value",))
@@ -310,7 +316,7 @@ def test_threads_that_scrub_at_once_build_the_index_once(monkeypatch: pytest.Mon
             others.append(other)
         return real_build(version, items)
 
-    monkeypatch.setattr(redact._Index, "build", build)
+    monkeypatch.setattr(redactor_module._Index, "build", build)
     assert redactor.scrub("a-secret-value") == "****"
     others[0].join()
     assert len(builds) == 1

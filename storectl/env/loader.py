@@ -75,6 +75,8 @@ class Env:
     findings: tuple[Finding, ...] = ()
     root: Path | None = None
     secret_names: frozenset[str] = field(default_factory=frozenset)
+    #: (user, password) variables the providers send together (None: a key sent alone)
+    credential_pairs: tuple[tuple[str, str | None], ...] = ()
     #: What the storefront's Next.js process would see from its own files (@next/env), by name.
     storefront: Mapping[str, EnvValue] = field(default_factory=dict)
 
@@ -230,8 +232,10 @@ def load(
     ignore_environment: bool = False,
     process_env: Mapping[str, str] | None = None,
     secret_names: Iterable[str] = (),
+    credential_pairs: Iterable[tuple[str, str | None]] = (),
 ) -> Env:
-    """Load the effective env: process environment > backend files > storefront files."""
+    """Load the effective env: process environment > backend files > storefront files.
+    `secret_names` and `credential_pairs` are what the providers declare (env knows none)."""
     process = dict(os.environ if process_env is None else process_env)
     if ignore_environment:
         process = {}
@@ -275,6 +279,7 @@ def load(
         findings=tuple(found),
         root=root,
         secret_names=frozenset(secret_names),
+        credential_pairs=tuple(credential_pairs),
         storefront=front,
     )
     return env

@@ -23,6 +23,11 @@ class EnvVar:
     secret: bool = False
     default: str | None = None
     default_from: str | None = None
+    #: (a secret) the variable holding the user name it is sent with (HTTP Basic, AUTH PLAIN,
+    #: an access key id): the redactor then masks those payloads too
+    user: str | None = None
+    #: (a secret) sent alone as the user of HTTP Basic, with no password (an API key)
+    basic_user: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,16 @@ class Provider:
     @property
     def secret_names(self) -> frozenset[str]:
         return frozenset(v.name for v in self.env_vars if v.secret)
+
+    @property
+    def credential_pairs(self) -> tuple[tuple[str, str | None], ...]:
+        """(user variable, password variable) for each secret sent with a user; (key, None)
+        for a key sent alone as the Basic user."""
+        return tuple(
+            (v.user, v.name) if v.user else (v.name, None)
+            for v in self.env_vars
+            if v.user or v.basic_user
+        )
 
 
 JointProbe = Callable[["Env", ProbeOptions, Deadline], list[Check]]

@@ -23,9 +23,14 @@ NAME = "medusa"
 
 ENV_VARS = (
     EnvVar("MEDUSA_BACKEND_URL", "URL of the Medusa backend", required=True),
-    EnvVar("MEDUSA_ADMIN_API_KEY", "admin secret API key (sent as HTTP Basic)", secret=True),
+    EnvVar(
+        "MEDUSA_ADMIN_API_KEY",
+        "admin secret API key (sent as HTTP Basic)",
+        secret=True,
+        basic_user=True,
+    ),
     EnvVar("MEDUSA_ADMIN_EMAIL", "admin user email (when no API key is set)"),
-    EnvVar("MEDUSA_ADMIN_PASSWORD", "admin user password", secret=True),
+    EnvVar("MEDUSA_ADMIN_PASSWORD", "admin user password", secret=True, user="MEDUSA_ADMIN_EMAIL"),
 )
 
 

@@ -60,6 +60,12 @@ def secret_names() -> frozenset[str]:
     return frozenset(name for p in PROVIDERS for name in p.secret_names)
 
 
+def credential_pairs() -> tuple[tuple[str, str | None], ...]:
+    """Every (user, password) pair of variables a provider sends together: the redactor masks
+    the payloads built from them (HTTP Basic, AUTH PLAIN)."""
+    return tuple(pair for p in PROVIDERS for pair in p.credential_pairs)
+
+
 def variable_names() -> frozenset[str]:
     """Every env var some provider reads: one of them set means there is a configuration."""
     return frozenset(v.name for p in PROVIDERS for v in p.env_vars) | {

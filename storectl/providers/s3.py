@@ -19,7 +19,13 @@ ENV_VARS = (
     EnvVar("S3_BUCKET", "bucket that holds uploaded files", required=True),
     EnvVar("S3_FILE_URL", "public base URL of the bucket's files", required=True),
     EnvVar("S3_ACCESS_KEY_ID", "access key id", required=True),
-    EnvVar("S3_SECRET_ACCESS_KEY", "secret access key", required=True, secret=True),
+    EnvVar(
+        "S3_SECRET_ACCESS_KEY",
+        "secret access key",
+        required=True,
+        secret=True,
+        user="S3_ACCESS_KEY_ID",
+    ),
     EnvVar("S3_REGION", "bucket region (auto for Cloudflare R2)", required=True),
     EnvVar("S3_ENDPOINT", "endpoint for non-AWS storage: MinIO, DO Spaces, R2, Supabase"),
 )

@@ -28,7 +28,7 @@ ENV_VARS = (
     EnvVar("SMTP_HOST", "SMTP server host", required=True),
     EnvVar("SMTP_PORT", "SMTP server port", default=str(DEFAULT_PORT)),
     EnvVar("SMTP_USER", "SMTP user name"),
-    EnvVar("SMTP_PASS", "SMTP password", secret=True),
+    EnvVar("SMTP_PASS", "SMTP password", secret=True, user="SMTP_USER"),
     EnvVar("SMTP_FROM", "sender address of order mail", required=True),
     EnvVar("SMTP_SECURE", "true for implicit TLS (port 465), false for STARTTLS", default="false"),
 )
