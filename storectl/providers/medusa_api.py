@@ -78,8 +78,6 @@ def request(http: Any, method: str, url: str, **kwargs: Any) -> Any:
         ) from None
     except httpx.HTTPError as exc:
         net = network_stage(exc)
-        if net is None and isinstance(exc, httpx.RemoteProtocolError):
-            net = (Stage.PROTOCOL, f"the server broke the HTTP exchange ({exc})")
         stage, reason = net if net else (Stage.CONNECT, str(exc) or type(exc).__name__)
         hint = (
             TRUST_HINT

@@ -1,13 +1,16 @@
-"""Shared plumbing of live probes: a step recorder, network-error stages, and TLS settings."""
+"""Shared plumbing of live probes: a step recorder, TLS settings, and (from net/errors.py, THE
+classifier) network-error stages."""
 
 from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from storectl.model import Check, Stage, Status
+from storectl.net.errors import network_stage
+
+__all__ = ["TRUST_HINT", "Steps", "network_stage", "tls_context"]
 
 if TYPE_CHECKING:
     import ssl
@@ -55,45 +58,6 @@ class Steps:
 
     def warn(self, check: str, stage: Stage, summary: str, hint: str | None = None) -> Check:
         return self.add(check, Status.WARN, summary, hint=hint, stage=stage)
-
-
-def chain(exc: BaseException) -> Iterator[BaseException]:
-    """The exception and everything it was raised from or during (SDKs wrap socket errors)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def network_stage(exc: BaseException) -> tuple[Stage, str] | None:
-    """Classify a socket-level failure (however wrapped) into a stage and a short reason."""
-    import socket  # here, not at the top: `storectl status` never needs them (start-up)
-    import ssl
-
-    for item in chain(exc):
-        if isinstance(item, socket.gaierror):
-            return Stage.DNS, "the host name does not resolve"
-        if isinstance(item, ssl.SSLCertVerificationError):
-            return Stage.TLS, f"the certificate is not trusted ({item.verify_message})"
-        if isinstance(item, ssl.SSLError):
-            reason = item.reason or str(item)
-            if "WRONG_VERSION_NUMBER" in str(reason).upper():
-                return Stage.TLS, "TLS handshake failed: the server is not speaking TLS here"
-            return Stage.TLS, f"TLS handshake failed ({reason})"
-        if isinstance(item, ConnectionRefusedError):
-            return Stage.CONNECT, "connection refused: nothing listens on that port"
-        if isinstance(item, TimeoutError | socket.timeout):
-            if "handshake" in str(item):
-                return Stage.TLS, "the TLS handshake got no answer: the port does not speak TLS"
-            return Stage.TIMEOUT, "no answer in time"
-        if isinstance(item, ConnectionResetError | BrokenPipeError | EOFError):
-            return Stage.PROTOCOL, "the server closed the connection"
-    for item in chain(exc):
-        if isinstance(item, OSError) and item.errno is not None:
-            return Stage.CONNECT, f"cannot connect ({item.strerror or item})"
-    return None
 
 
 def tls_context() -> ssl.SSLContext:

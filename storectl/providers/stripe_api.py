@@ -119,8 +119,6 @@ def classify(exc: Exception) -> tuple[Stage, str, str]:
         return Stage.PROTOCOL, f"Stripe kept answering 429: {message}", "try again in a minute"
     if isinstance(exc, stripe.APIConnectionError):
         net = network_stage(exc)
-        if net is None and type(exc.__cause__).__name__ == "RemoteProtocolError":
-            net = (Stage.PROTOCOL, f"the server broke the HTTP exchange ({exc.__cause__})")
         stage, reason = net if net else (Stage.CONNECT, message)
         base = "STRIPE_API_BASE" if "api.stripe.com" not in message else "the network"
         return stage, f"cannot reach Stripe: {reason}", f"check {base} and outbound HTTPS"

@@ -24,10 +24,11 @@ from storectl.errors import ConfigError, NetworkError
 from storectl.model import Check, Stage, Status
 from storectl.net import limits
 from storectl.net.deadline import Deadline
+from storectl.net.errors import broken_exchange
 from storectl.providers import stripe_api
 from storectl.providers.base import ProbeOptions
 from storectl.providers.medusa_api import Admin
-from storectl.providers.probe import Steps, chain
+from storectl.providers.probe import Steps
 from storectl.providers.stripe_api import MEDUSA_EVENTS, call, classify, list_endpoints
 from storectl.providers.values import MEDUSA_HOOK_PATH, same_url, webhook_url
 
@@ -70,7 +71,7 @@ def failure(exc: Exception) -> tuple[Stage, str, str]:
             exc.message,
             "raise --timeout, or check what answers at STRIPE_API_BASE / MEDUSA_BACKEND_URL",
         )
-    broken = next((e for e in chain(exc) if type(e).__name__ == "RemoteProtocolError"), None)
+    broken = broken_exchange(exc)
     if broken is not None:  # the bounded transport's peer closed mid-exchange
         return (
             Stage.PROTOCOL,
