@@ -1,15 +1,12 @@
 """`storectl doctor`: the offline lint plus every active provider's live probe, run concurrently.
 
-Each provider's probe runs in its own daemon thread; doctor waits at most `--timeout` plus a
-half-second margin, and a provider still running then is reported as TIMEOUT, so one peer that
-never answers cannot hold the report hostage.
+Each provider's probe runs in its own daemon thread (net/parallel.py); doctor waits at most
+`--timeout` plus a half-second margin, and a provider still running then is reported as TIMEOUT,
+so one peer that never answers cannot hold the report hostage.
 """
 
 from __future__ import annotations
 
-import contextvars
-import queue
-import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -18,6 +15,7 @@ from functools import partial
 from storectl.env import Env
 from storectl.model import Check, FileState, Finding, Severity, Stage, Status
 from storectl.net.deadline import Deadline
+from storectl.net.parallel import gather
 from storectl.providers import lint
 from storectl.providers.base import Joint, ProbeCheck, ProbeOptions, Provider
 from storectl.providers.registry import PROVIDERS, joints, provider_names
@@ -137,11 +135,11 @@ def probe_all(
     options: ProbeOptions,
     on_done: Callable[[str], None] | None = None,
 ) -> dict[str, list[Check]]:
-    """Run every active provider's probe at once; inactive ones are skipped with their fallback."""
+    """Run every active provider's probe at once (net/parallel.py), each on its own thread;
+    inactive ones are skipped with their fallback. Doctor waits at most --timeout + GRACE."""
     results: dict[str, list[Check]] = {}
     led = joints(providers)
-    finished: queue.Queue[tuple[str, list[Check]]] = queue.Queue()
-    started: dict[str, float] = {}
+    tasks: dict[str, Callable[[], list[Check]]] = {}
     for provider in providers:
         if not provider.is_active(env):
             results[provider.name] = [
@@ -155,29 +153,22 @@ def probe_all(
         elif provider.probe is None:
             results[provider.name] = []
         else:
-            started[provider.name] = time.monotonic()
-            # Each probe runs in a copy of this context: the run's redactor (a ContextVar)
-            # is the same object there, so what a probe learns (a session token) is masked.
-            context = contextvars.copy_context()
-            thread = threading.Thread(
-                target=lambda p=provider, c=context: c.run(
-                    lambda: finished.put((p.name, _run_probe(p, env, options, led)))
-                ),
-                name=f"storectl-probe-{provider.name}",
-                daemon=True,  # a peer that never answers must not keep the process alive
-            )
-            thread.start()
-    end = time.monotonic() + options.timeout + GRACE
-    pending = set(started)
-    while pending:
-        try:
-            name, checks = finished.get(timeout=max(0.0, end - time.monotonic()))
-        except queue.Empty:
-            break
-        pending.discard(name)
-        results[name] = checks
+            tasks[provider.name] = partial(_run_probe, provider, env, options, led)
+
+    def done(name: str, _checks: list[Check]) -> bool:
         if on_done is not None:
             on_done(name)
+        return False
+
+    started = time.monotonic()
+    results |= gather(
+        tasks,
+        jobs=len(tasks),
+        until=started + options.timeout + GRACE,
+        on_done=done,
+        name="storectl-probe",
+    )
+    pending = set(tasks) - set(results)
     for name in pending:
         results[name] = [
             Check(
@@ -188,7 +179,7 @@ def probe_all(
                 hint="a peer accepted the connection but never answered: check the host and "
                 "port, or raise --timeout",
                 stage=Stage.TIMEOUT,
-                duration_ms=round((time.monotonic() - started[name]) * 1000),
+                duration_ms=round((time.monotonic() - started) * 1000),
             )
         ]
     return {p.name: results[p.name] for p in providers if p.name in results}

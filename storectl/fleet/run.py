@@ -6,18 +6,17 @@ store that never answers cannot keep the process alive."""
 
 from __future__ import annotations
 
-import contextvars
 import math
-import queue
-import threading
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TypeVar
 
 from storectl.env import Env
 from storectl.errors import StorectlError
 from storectl.fleet.report import SCHEMA_VERSION, FleetReport, FleetSummary, Problem, StoreResult
 from storectl.fleet.spec import Store
+from storectl.net.parallel import gather
 from storectl.providers.registry import PROVIDERS
 
 R = TypeVar("R")
@@ -144,50 +143,16 @@ def _in_parallel(
     fail_fast: bool,
     on_done: Callable[[str], None] | None,
 ) -> dict[int, StoreResult[R]]:
-    """`one(index)` for each index on `jobs` threads, gathered until all are in, the monotonic
-    time `limit` passes, or (with fail_fast) the first failure; the rest are left out."""
-    queued: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for index in todo:
-        queued.put(index)
-    finished: queue.Queue[tuple[int, StoreResult[R]]] = queue.Queue()
-    stop = threading.Event()
+    """`one(index)` for each index on `jobs` threads (net/parallel.py), gathered until all are
+    in, the monotonic time `limit` passes, or (with fail_fast) the first failure."""
 
-    def worker() -> None:
-        while not stop.is_set():
-            try:
-                index = queued.get_nowait()
-            except queue.Empty:
-                return
-            finished.put((index, one(index)))
-
-    context = contextvars.copy_context()  # the run's redactor, in every worker
-    for number in range(jobs):
-        thread = threading.Thread(
-            target=lambda: context.copy().run(worker),
-            name=f"storectl-store-{number}",
-            daemon=True,
-        )
-        thread.start()
-    results: dict[int, StoreResult[R]] = {}
-    pending = set(todo)
-    while pending:
-        try:
-            index, result = finished.get(timeout=max(0.0, limit - time.monotonic()))
-        except queue.Empty:
-            break
-        pending.discard(index)
-        results[index] = result
+    def done(_index: int, result: StoreResult[R]) -> bool:
         if on_done is not None:
             on_done(result.name)
-        if fail_fast and not result.ok:
-            break
-    stop.set()
-    while True:  # stores that finished meanwhile keep their own result
-        try:
-            index, result = finished.get_nowait()
-        except queue.Empty:
-            return results
-        results[index] = result
+        return fail_fast and not result.ok
+
+    tasks = {index: partial(one, index) for index in todo}
+    return gather(tasks, jobs=jobs, until=limit, on_done=done, name="storectl-store")
 
 
 def _unfinished(store: Store, environment: str, stopped: bool, seconds: float) -> StoreResult[R]:
