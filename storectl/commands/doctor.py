@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from storectl import config, output
-from storectl.commands import _fleet
+from storectl.commands import _stores as _fleet
 from storectl.commands._options import (
     DEFAULT_JOBS,
     AllowEmptyOpt,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from storectl import config
-from storectl.commands import _fleet
+from storectl.commands import _stores as _fleet
 from storectl.commands._options import (
     DEFAULT_JOBS,
     AllowEmptyOpt,
