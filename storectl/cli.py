@@ -10,18 +10,17 @@ import typer
 from typer.core import TyperGroup
 
 from storectl import __version__, output, redact
+from storectl.commands import _run
 from storectl.errors import ExitCode, StorectlError
 from storectl.model import Stage
 from storectl.net import deadline
 from storectl.output.color import set_mode as set_color_mode
 from storectl.output.formats import ColorMode
+from storectl.output.json import error_document
 
 
 def _debug_enabled(ctx: Any) -> bool:
-    obj = getattr(ctx, "obj", None)
-    return bool(isinstance(obj, dict) and obj.get("debug")) or os.environ.get(
-        "STORECTL_DEBUG", ""
-    ) not in ("", "0", "false")
+    return _run.of(ctx).debug or os.environ.get("STORECTL_DEBUG", "") not in ("", "0", "false")
 
 
 #: Command groups, loaded when named: building every group's click command from its
@@ -115,14 +114,13 @@ def _error_document(
     ctx: Any, message: str, stage: str | None, hint: str | None, exit_code: int
 ) -> None:
     """Under --format json, the error as a JSON document too: on stdout, or in the --output
-    file a report would have gone to. The command's options recorded both on ctx.obj."""
-    obj = getattr(ctx, "obj", None)
-    if not isinstance(obj, dict) or str(obj.get("format", "")) != "json":
+    file a report would have gone to. The command's options recorded both (commands/_run.py)."""
+    options = _run.of(ctx)
+    if not options.json:
         return
-    from storectl.output.json import error_document
 
     text = error_document(message, str(stage) if stage else None, hint, int(exit_code))
-    target = obj.get("output")
+    target = options.output
     if target is None:
         output.write(text, structured=True)
         return
@@ -251,7 +249,7 @@ def root(
     ] = ColorMode.AUTO,
 ) -> None:
     """storectl: check and configure a Medusa v2 store's production providers."""
-    ctx.obj = {"debug": debug}
+    _run.of(ctx).debug = debug
     set_color_mode(color.value)
 
 

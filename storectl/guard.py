@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from storectl.env import Env
 from storectl.errors import StorectlError, UsageError
+from storectl.output import sanitize, write
 from storectl.providers.values import is_loopback, stripe_mode
 
 #: Words that mean "the real store" in an environment name, case-folded. `prod` also matches
@@ -134,7 +135,6 @@ def require(
             f"{action.question.rstrip('?')}: not confirmed{why}",
             hint="pass --yes to confirm (stdin is not a terminal, so storectl does not ask)",
         )
-    from storectl.output import sanitize, write
 
     # one line each: an order's or a region's text from the backend stays on its line
     plan = [sanitize.text(line) for line in action.plan]

@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from storectl.commands import _run
+from storectl.errors import UsageError
 from storectl.output.formats import DoctorFormat, StatusFormat
+from storectl.providers.registry import PROVIDERS
 
 if TYPE_CHECKING:
     from storectl.guard import Action
@@ -16,26 +19,24 @@ if TYPE_CHECKING:
 ENV_PANEL = "Configuration"
 
 
-def _record_format(ctx: typer.Context, value: object) -> object:
+def _record_format(
+    ctx: typer.Context, value: StatusFormat | DoctorFormat
+) -> StatusFormat | DoctorFormat:
     """Tell the error boundary (cli.py) the chosen --format before the command's work starts,
     so an error under --format json is also a JSON document."""
-    if isinstance(ctx.obj, dict):
-        ctx.obj["format"] = str(value.value if hasattr(value, "value") else value)
+    _run.of(ctx).fmt = value
     return value
 
 
 def _record_output(ctx: typer.Context, value: Path | None) -> Path | None:
     """Tell the error boundary where the report goes, so an error document goes there too."""
-    if isinstance(ctx.obj, dict):
-        ctx.obj["output"] = value
+    _run.of(ctx).output = value
     return value
 
 
 def complete_providers(incomplete: str) -> list[str]:
     """Shell completion for a comma-separated provider list (--only/--skip/--require): the
     registry's names that start with the word being typed, after the ones already given."""
-    from storectl.providers.registry import PROVIDERS
-
     done, _, word = incomplete.rpartition(",")
     given = {name.strip() for name in done.split(",")}
     head = f"{done}," if done else ""
@@ -167,8 +168,6 @@ SinceOpt = Annotated[
 def parse_since(value: str) -> float:
     """'7d' / '24h' / '30m' / '90s' as seconds; anything else is a usage error."""
     import re
-
-    from storectl.errors import UsageError
 
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd])\s*", value or "")
     if not match or float(match.group(1)) <= 0:

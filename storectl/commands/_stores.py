@@ -1,21 +1,23 @@
-"""Where the fleet options meet a command: decide whether this run is one store (today's
-output) or a fleet, and run a command's per-store body over it (storectl/fleet/)."""
+"""Where the store options meet a command: ONE typed selection of stores (`Selection`), and
+`run_per_store(selection, body, view)`, which runs a command's per-store body on one store
+(today's output) or over a fleet (storectl/fleet/): no command holds that fork."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import typer
 
 from storectl import config, output
+from storectl.commands._options import DEFAULT_JOBS
 from storectl.env import Env
 from storectl.errors import ExitCode, UsageError
 from storectl.fleet import spec
 from storectl.fleet.spec import Store
-from storectl.output import DoctorFormat
+from storectl.output import DoctorFormat, StatusFormat
 from storectl.providers.registry import PROVIDERS
 
 if TYPE_CHECKING:  # the runner and views load only when a run has several stores (start-up)
@@ -23,10 +25,17 @@ if TYPE_CHECKING:  # the runner and views load only when a run has several store
 
 R = TypeVar("R")
 
+#: Told as each step of one store's run ends (doctor: each provider), for the progress line.
+Tick = Callable[[str], None]
+#: A command's work on one store: its env in, its result out (`on_done` None in a fleet,
+#: where the fleet shows its own progress).
+Body = Callable[[Env, Tick | None], R]
+
 
 @dataclass(frozen=True)
 class Selection:
-    """The fleet options as given on the command line."""
+    """Which stores this run covers, as the command line gives them, and how to run several
+    (--jobs, --fail-fast, -v): one typed value every command hands to `run_per_store`."""
 
     fleet: Path | None
     projects: tuple[Path, ...]
@@ -37,6 +46,9 @@ class Selection:
     tags: tuple[str, ...] = ()
     #: --allow-empty: a store with no configuration is checked anyway, not failed
     allow_empty: bool = False
+    jobs: int = DEFAULT_JOBS
+    fail_fast: bool = False
+    verbose: bool = False
 
     @classmethod
     def of(
@@ -49,6 +61,10 @@ class Selection:
         names: list[str] | None = None,
         tags: list[str] | None = None,
         allow_empty: bool = False,
+        *,
+        jobs: int = DEFAULT_JOBS,
+        fail_fast: bool = False,
+        verbose: bool = False,
     ) -> Selection:
         return cls(
             fleet,
@@ -59,6 +75,9 @@ class Selection:
             tuple(names or ()),
             tuple(tags or ()),
             allow_empty,
+            jobs,
+            fail_fast,
+            verbose,
         )
 
     def options(self, store: Store) -> config.EnvOptions:
@@ -107,30 +126,63 @@ def stores(selection: Selection) -> list[Store]:
     return spec.select(found, s.names, s.tags)
 
 
-def refuse_fleet(command: str, chosen: Sequence[Store]) -> None:
-    """Mutations run on one store at a time: over a fleet only their --dry-run is allowed."""
+@dataclass(frozen=True)
+class View(Generic[R]):
+    """How a command shows its per-store result. `single` renders one store's result (the store
+    names its folder); `ok` decides the exit code; `adapter` makes the fleet report's rows
+    (loaded only for several stores); `fmt`, `strict`, `output` are the fleet report's;
+    `timeout` is each store's budget; `steps` names what one store's progress line counts."""
+
+    single: Callable[[R, Store], None]
+    adapter: Callable[[], view.Adapter[R]]
+    fmt: StatusFormat | DoctorFormat
+    ok: Callable[[R], bool] = lambda _result: True
+    timeout: float = 10.0
+    strict: bool = False
+    output: Path | None = None
+    shared: Callable[[], int] = lambda: 0
+    steps: Callable[[Env], list[str]] | None = None
+    #: why the run cannot cover this many stores (a mutation without --dry-run), if it cannot
+    one_store: Callable[[int], UsageError | None] | None = None
+
+
+def run_per_store(selection: Selection, body: Body[R], shown: View[R]) -> None:
+    """`body` on the selected store, rendered by `shown.single`; or over the fleet, one report.
+    Exits 1 when the result (any store's) is not ok."""
+    chosen = stores(selection)
     if len(chosen) > 1:
-        raise UsageError(
-            f"{command} changes things: it refuses to run over {len(chosen)} stores",
-            hint="pass --dry-run to see every store's plan, or --store NAME to pick one",
-        )
+        refused = shown.one_store(len(chosen)) if shown.one_store is not None else None
+        if refused is not None:
+            raise refused
+        run(selection, chosen, lambda _store, env: body(env, None), shown)
+        return
+    env = config.load(selection.options(chosen[0]))
+    progress = output.Progress(shown.steps(env) if shown.steps is not None else [])
+    try:
+        result = body(env, progress.done if shown.steps is not None else None)
+    finally:
+        progress.close()
+    shown.single(result, chosen[0])
+    if not shown.ok(result):
+        raise typer.Exit(ExitCode.FAILED)
+
+
+def fleet_format(fmt: StatusFormat | DoctorFormat) -> DoctorFormat:
+    """The fleet report's format for a command's --format (table and JSON are both's)."""
+    match fmt:
+        case StatusFormat.TABLE | DoctorFormat.TABLE:
+            return DoctorFormat.TABLE
+        case StatusFormat.JSON | DoctorFormat.JSON:
+            return DoctorFormat.JSON
+        case DoctorFormat.JUNIT | DoctorFormat.GITHUB:
+            return fmt
 
 
 def run(
     selection: Selection,
     chosen: Sequence[Store],
     work: Callable[[Store, Env], R],
-    ok_of: Callable[[R], bool],
-    adapter: view.Adapter[R],
-    fmt: DoctorFormat,
-    *,
-    jobs: int,
-    timeout: float,
-    fail_fast: bool,
-    verbose: bool,
-    strict: bool = False,
-    output_file: Path | None = None,
-    shared: Callable[[], int] = lambda: 0,
+    shown: View[R],
 ) -> None:
     """Run `work` over the stores, render the one report, exit 1 when any store failed."""
     from storectl.fleet import run as fleet_run
@@ -142,15 +194,22 @@ def run(
             chosen,
             lambda store: config.load(selection.options(store)),
             work,
-            ok_of,
-            jobs=jobs,
-            timeout=timeout,
-            fail_fast=fail_fast,
-            shared=shared,
+            shown.ok,
+            jobs=selection.jobs,
+            timeout=shown.timeout,
+            fail_fast=selection.fail_fast,
+            shared=shown.shared,
             on_done=progress.done,
         )
     finally:
         progress.close()
-    view.render(report, adapter, fmt, verbose=verbose, strict=strict, output=output_file)
+    view.render(
+        report,
+        shown.adapter(),
+        fleet_format(shown.fmt),
+        verbose=selection.verbose,
+        strict=shown.strict,
+        output=shown.output,
+    )
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)

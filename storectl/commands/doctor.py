@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from functools import partial
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 import typer
 
-from storectl import config, output
-from storectl.commands import _stores as _fleet
+from storectl import output
+from storectl.commands import _stores
 from storectl.commands._options import (
     DEFAULT_JOBS,
     AllowEmptyOpt,
@@ -34,16 +31,20 @@ from storectl.commands._options import (
     complete_providers,
     parse_since,
 )
-from storectl.errors import ExitCode
-from storectl.output import DoctorFormat
+from storectl.commands._stores import Tick, View, run_per_store
+from storectl.doctor import runner as doctor
+from storectl.doctor import view
+from storectl.doctor.runner import DoctorReport
+from storectl.env import Env
+from storectl.errors import UsageError
+from storectl.fleet.share import SharedProbes
+from storectl.fleet.spec import Store
+from storectl.fleet.view import Adapter, check_lines
+from storectl.output import DoctorFormat, StatusFormat
 from storectl.providers import registry
 from storectl.providers.base import ProbeOptions
 from storectl.providers.registry import PROVIDERS
-
-if TYPE_CHECKING:
-    from storectl.doctor.runner import DoctorReport
-    from storectl.fleet.spec import Store
-    from storectl.providers.base import Provider
+from storectl.providers.values import is_http_url
 
 app = typer.Typer(add_completion=False)
 
@@ -124,101 +125,67 @@ def run_doctor(
 
     Example: storectl doctor --project ./my-store --only stripe,redis --format json
     """
-    # its threads, report model and renderers are not needed at start-up
-    from storectl.doctor import runner as doctor
-    from storectl.doctor import view
-
-    selection = _fleet.Selection.of(
-        fleet, project, env_file, environment, ignore_environment, store, tag, allow_empty
-    )
     providers = doctor.select(PROVIDERS, only or (), skip or ())
     if list_checks:
-        as_json = fmt is DoctorFormat.JSON
-        shown = output.StatusFormat.JSON if as_json else output.StatusFormat.TABLE
+        shown = StatusFormat.JSON if fmt is DoctorFormat.JSON else StatusFormat.TABLE
         output.render(doctor.catalog(providers), shown, view.catalog_text)
         return
-    required = registry.provider_names(require or (), "--require")
-    probe_options = ProbeOptions(
+    selection = _stores.Selection.of(
+        fleet,
+        project,
+        env_file,
+        environment,
+        ignore_environment,
+        store,
+        tag,
+        allow_empty,
+        jobs=jobs,
+        fail_fast=fail_fast,
+        verbose=verbose,
+    )
+    options = ProbeOptions(
         timeout=timeout,
         write=not no_write,
         since=parse_since(since),
         settings=_settings(storefront_url=storefront_url, admin_url=admin_url),
     )
-    chosen = _fleet.stores(selection)
-    build = partial(
-        doctor.build,
-        options=probe_options,
-        strict=strict,
-        include_env_lint=not only,
-        required=required,
-    )
-    if len(chosen) > 1:
-        _run_fleet(
-            selection,
-            chosen,
-            providers,
-            build,
-            fmt,
-            output_file,
+    required = registry.provider_names(require or (), "--require")
+    shared = SharedProbes()  # over several stores, a probe that is the same for two runs once
+    checked = shared.wrap(providers)
+
+    def body(env: Env, on_done: Tick | None) -> DoctorReport:
+        return doctor.build(
+            env,
+            checked,
+            options,
             strict=strict,
-            jobs=jobs,
-            timeout=timeout,
-            fail_fast=fail_fast,
-            verbose=verbose,
+            include_env_lint=not only,
+            on_done=on_done,
+            required=required,
         )
-        return
-    env = config.load(selection.options(chosen[0]))
-    progress = output.Progress([p.name for p in providers if p.is_active(env) and p.probe])
-    try:
-        report = build(env, providers, on_done=progress.done)
-    finally:
-        progress.close()
-    view.render(report, fmt, output_file, root=chosen[0].project, quiet=quiet)
-    if not report.ok:
-        raise typer.Exit(ExitCode.FAILED)
 
+    def single(report: DoctorReport, chosen: Store) -> None:
+        view.render(report, fmt, output_file, root=chosen.project, quiet=quiet)
 
-def _run_fleet(
-    selection: _fleet.Selection,
-    chosen: Sequence[Store],
-    providers: Sequence[Provider],
-    build: Callable[..., DoctorReport],
-    fmt: DoctorFormat,
-    output_file: Path | None,
-    *,
-    strict: bool,
-    jobs: int,
-    timeout: float,
-    fail_fast: bool,
-    verbose: bool,
-) -> None:
-    """Doctor over several stores: probes that are the same for two stores run once."""
-    from storectl.fleet.share import SharedProbes
-
-    shared = SharedProbes()
-    shared_providers = shared.wrap(providers)
-    _fleet.run(
+    run_per_store(
         selection,
-        chosen,
-        lambda _store, env: build(env, shared_providers),
-        lambda report: report.ok,
-        _adapter(),
-        fmt,
-        jobs=jobs,
-        timeout=timeout,
-        fail_fast=fail_fast,
-        verbose=verbose,
-        strict=strict,
-        output_file=output_file,
-        shared=lambda: shared.reused,
+        body,
+        View(
+            single,
+            _adapter,
+            fmt,
+            ok=lambda report: report.ok,
+            timeout=timeout,
+            strict=strict,
+            output=output_file,
+            shared=lambda: shared.reused,
+            steps=lambda env: [p.name for p in providers if p.is_active(env) and p.probe],
+        ),
     )
 
 
 def _settings(**given: str | None) -> dict[str, str]:
     """Options passed to the providers by name; an origin must be an http(s) URL."""
-    from storectl.errors import UsageError
-    from storectl.providers.values import is_http_url
-
     for name, value in given.items():
         if value is not None and not is_http_url(value):
             flag = "--" + name.replace("_", "-")
@@ -228,10 +195,8 @@ def _settings(**given: str | None) -> dict[str, str]:
     return {name: value for name, value in given.items() if value is not None}
 
 
-def _adapter() -> Any:
+def _adapter() -> Adapter[DoctorReport]:
     """How one store's doctor report shows in the fleet report."""
-    from storectl.doctor.runner import DoctorReport
-    from storectl.fleet.view import Adapter, check_lines
 
     def summary(report: DoctorReport) -> str:
         s = report.summary

@@ -19,6 +19,7 @@ from storectl.commands._options import (
 )
 from storectl.errors import ExitCode
 from storectl.output import StatusFormat
+from storectl.payments import report, view
 
 app = typer.Typer(add_completion=False)
 
@@ -44,8 +45,6 @@ def out_of_sync(
 
     Example: storectl payments --since 24h --format json
     """
-    from storectl.payments import report, view
-
     seconds = parse_since(since)
     env = config.load(config.EnvOptions.of(project, env_file, environment, ignore_environment))
     result = report.build(env, seconds, limit, timeout)

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from storectl import config, output
-from storectl.commands import _stores as _fleet
 from storectl.commands._options import (
     DEFAULT_JOBS,
     AllowEmptyOpt,
@@ -29,7 +28,10 @@ from storectl.commands._options import (
     YesOpt,
     guarded,
 )
-from storectl.output import DoctorFormat, Painter, StatusFormat
+from storectl.commands._stores import Selection, View, run_per_store
+from storectl.fleet.view import Adapter
+from storectl.output import Painter, StatusFormat
+from storectl.regions import admin as region_admin
 from storectl.regions import view
 
 if TYPE_CHECKING:  # the fleet's views load only for several stores (start-up)
@@ -81,33 +83,32 @@ def list_regions(
 
     Example: storectl regions list --project ./my-store
     """
-    from storectl.regions import admin as region_admin
-
-    selection = _fleet.Selection.of(
-        fleet, project, env_file, environment, ignore_environment, store, tag, allow_empty
-    )
-    chosen = _fleet.stores(selection)
-    if len(chosen) > 1:
-        _fleet.run(
-            selection,
-            chosen,
-            lambda _store, env: region_admin.list_regions(env, timeout),
-            lambda _regions: True,
-            _list_adapter(),
-            DoctorFormat(fmt.value),
+    run_per_store(
+        Selection.of(
+            fleet,
+            project,
+            env_file,
+            environment,
+            ignore_environment,
+            store,
+            tag,
+            allow_empty,
             jobs=jobs,
-            timeout=timeout,
             fail_fast=fail_fast,
             verbose=verbose,
-        )
-        return
-    env = config.load(selection.options(chosen[0]))
-    output.render(region_admin.list_regions(env, timeout), fmt, view.regions_text)
+        ),
+        lambda env, _: region_admin.list_regions(env, timeout),
+        View(
+            lambda regions, _store: output.render(regions, fmt, view.regions_text),
+            _list_adapter,
+            fmt,
+            timeout=timeout,
+        ),
+    )
 
 
 def _list_adapter() -> Adapter[RegionList]:
     """One store's regions in the fleet report: a count, and the region table with -v."""
-    from storectl.fleet.view import Adapter
 
     def summary(result: RegionList) -> str:
         regions = result.regions
@@ -189,8 +190,6 @@ def _change(
     enable: bool,
 ) -> None:
     """The body both enable-stripe and disable-stripe share."""
-    from storectl.regions import admin as region_admin
-
     request = region_admin.Request(
         regions=tuple(region or ()),
         every=every,

@@ -6,8 +6,6 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from storectl import config
-from storectl.commands import _stores as _fleet
 from storectl.commands._options import (
     DEFAULT_JOBS,
     AllowEmptyOpt,
@@ -26,8 +24,9 @@ from storectl.commands._options import (
     TagOpt,
     VerboseOpt,
 )
-from storectl.errors import ExitCode
-from storectl.output import DoctorFormat, Painter, StatusFormat
+from storectl.commands._stores import Selection, View, run_per_store
+from storectl.model import Severity
+from storectl.output import Painter, StatusFormat
 from storectl.providers import registry
 from storectl.providers.registry import PROVIDERS
 from storectl.status import StatusReport, build_status, finding_lines, render, status_table
@@ -62,37 +61,34 @@ def status(
 
     Example: storectl status --project ./my-store --environment production
     """
-    selection = _fleet.Selection.of(
-        fleet, project, env_file, environment, ignore_environment, store, tag, allow_empty
-    )
     required = registry.provider_names(require or (), "--require")
-    chosen = _fleet.stores(selection)
-    if len(chosen) > 1:
-        _fleet.run(
-            selection,
-            chosen,
-            lambda _store, env: build_status(env, PROVIDERS, strict=strict, required=required),
-            lambda report: report.ok,
-            _adapter(),
-            DoctorFormat(fmt.value),
+    run_per_store(
+        Selection.of(
+            fleet,
+            project,
+            env_file,
+            environment,
+            ignore_environment,
+            store,
+            tag,
+            allow_empty,
             jobs=jobs,
-            timeout=10.0,
             fail_fast=fail_fast,
             verbose=verbose,
-        )
-        return
-    report = build_status(
-        config.load(selection.options(chosen[0])), PROVIDERS, strict=strict, required=required
+        ),
+        lambda env, _: build_status(env, PROVIDERS, strict=strict, required=required),
+        View(
+            lambda report, _store: render(report, fmt, quiet=quiet),
+            _adapter,
+            fmt,
+            ok=lambda report: report.ok,
+        ),
     )
-    render(report, fmt, quiet=quiet)
-    if not report.ok:
-        raise typer.Exit(ExitCode.FAILED)
 
 
 def _adapter() -> Adapter[StatusReport]:
     """How one store's status shows in the fleet report: its findings (all of them with -v)."""
     from storectl.fleet.view import Adapter
-    from storectl.model import Severity
 
     def summary(report: StatusReport) -> str:
         s = report.summary

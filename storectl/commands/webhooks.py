@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from storectl import config, output
-from storectl.commands import _stores as _fleet
 from storectl.commands._options import (
     DEFAULT_JOBS,
     AllowEmptyOpt,
@@ -32,15 +32,19 @@ from storectl.commands._options import (
     YesOpt,
     guarded,
 )
+from storectl.commands._stores import Selection, View, run_per_store
 from storectl.env import Env
 from storectl.errors import ConfigError, ExitCode, UsageError
-from storectl.output import DoctorFormat, Painter, StatusFormat
-from storectl.webhooks import plan as webhooks_plan
-from storectl.webhooks import view
-
-if TYPE_CHECKING:  # the fleet's views load only for several stores (start-up)
-    from storectl.fleet.view import Adapter
-    from storectl.guard import Action
+from storectl.fleet.view import Adapter
+from storectl.guard import Action
+from storectl.output import Painter, StatusFormat, sanitize
+from storectl.output.github import add_mask, in_actions
+from storectl.providers.values import webhook_url
+from storectl.webhooks import events, view
+from storectl.webhooks import plan as webhooks
+from storectl.webhooks import register as registration
+from storectl.webhooks.executor import SecretNotSaved
+from storectl.webhooks.plan import RegisterReport
 
 app = typer.Typer(
     add_completion=False,
@@ -67,8 +71,6 @@ def _expected(env_options: config.EnvOptions, url: str | None) -> tuple[Env, str
 
 def _expected_in(env: Env, url: str | None) -> tuple[str, str]:
     """The webhook URL: --url, else the store's own (a ConfigError when it has none)."""
-    from storectl.providers.values import webhook_url
-
     if url:
         return url, "--url"
     found, origin = webhook_url(env)
@@ -93,8 +95,6 @@ def show_url(
 
     Example: storectl webhooks url --project ./my-store
     """
-    from storectl.webhooks import plan as webhooks
-
     options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     _env, url, origin = _expected(options, None)
     output.render(
@@ -116,16 +116,9 @@ def list_endpoints(
 
     Example: storectl webhooks list --format json
     """
-    from storectl.providers import stripe, stripe_api, values
-    from storectl.webhooks import plan as webhooks
-
-    env = config.load(
-        config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
-    )
-    expected, _origin = values.webhook_url(env)
-    endpoints = stripe_api.Api(env, timeout).endpoints()
-    views = webhooks.views(endpoints, expected, stripe.MEDUSA_EVENTS)
-    output.render(webhooks.WebhookList(expected, tuple(views)), fmt, view.webhook_list_text)
+    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
+    listed = registration.endpoint_list(config.load(options), timeout)
+    output.render(listed, fmt, view.webhook_list_text)
 
 
 # Long only by its Typer options; the body parses, makes one call, and renders.
@@ -213,23 +206,7 @@ def register(
 
     Example: storectl webhooks register --project ./my-store --dry-run
     """
-    from storectl.webhooks import register as registration
-    from storectl.webhooks.executor import SecretNotSaved
-
-    selection = _fleet.Selection.of(
-        fleet, project, env_file, environment, ignore_environment, store, tag, allow_empty
-    )
     _check_rotation_flags(rotate, no_write, finish_rotation, write_to, dry_run)
-    chosen = _fleet.stores(selection)
-    if len(chosen) > 1:
-        if not dry_run:
-            _fleet.refuse_fleet("webhooks register", chosen)
-        if url or write_to:
-            raise UsageError(
-                "--url and --write-to name one store's endpoint and file",
-                hint="each store's URL comes from its own env; pick one with --store",
-            )
-
     request_for = partial(
         registration.Request,
         events=[e.strip() for e in events.split(",") if e.strip()] if events else None,
@@ -244,33 +221,65 @@ def register(
         no_write=no_write,
         finish=finish_rotation,
     )
-    if len(chosen) > 1:
-        _fleet.run(
-            selection,
-            chosen,
-            lambda _store, env: registration.register(
-                env, request_for(*_expected_in(env, None)), _never
-            ),
-            lambda report: report.ok,
-            _register_adapter(),
-            DoctorFormat(fmt.value),
+    # A fleet runs only with --dry-run, which never asks: the guard is for one store.
+    guard = guarded(yes)
+    run_per_store(
+        Selection.of(
+            fleet,
+            project,
+            env_file,
+            environment,
+            ignore_environment,
+            store,
+            tag,
+            allow_empty,
             jobs=jobs,
-            timeout=timeout,
             fail_fast=fail_fast,
             verbose=verbose,
-        )
-        return
-    env, target_url, origin = _expected(selection.options(chosen[0]), url)
-    request = request_for(target_url, origin)
+        ),
+        lambda env, _: _register(env, request_for(*_expected_in(env, url)), guard),
+        View(
+            lambda report, _store: _render_register(report, fmt),
+            _register_adapter,
+            fmt,
+            ok=lambda report: report.ok,
+            timeout=timeout,
+            one_store=partial(_one_store, dry_run, url, write_to),
+        ),
+    )
+
+
+def _register(
+    env: Env, request: registration.Request, guard: Callable[[Action], None]
+) -> RegisterReport:
+    """One store's register; a secret that could not be saved is shown once, then fails."""
     try:
-        report = registration.register(env, request, guarded(yes))
+        return registration.register(env, request, guard)
     except SecretNotSaved as lost:
         _show_lost_secret(lost.secret, lost.endpoint_id)
         raise
+
+
+def _render_register(report: RegisterReport, fmt: StatusFormat) -> None:
     _mask_in_actions(report.secret, fmt)
     output.render(report, fmt, view.register_text)
-    if not report.ok:
-        raise typer.Exit(ExitCode.FAILED)
+
+
+def _one_store(
+    dry_run: bool, url: str | None, write_to: Path | None, stores: int
+) -> UsageError | None:
+    """Why this register cannot run over `stores` stores, if it cannot."""
+    if not dry_run:
+        return UsageError(
+            f"webhooks register changes things: it refuses to run over {stores} stores",
+            hint="pass --dry-run to see every store's plan, or --store NAME to pick one",
+        )
+    if url or write_to:
+        return UsageError(
+            "--url and --write-to name one store's endpoint and file",
+            hint="each store's URL comes from its own env; pick one with --store",
+        )
+    return None
 
 
 def _check_rotation_flags(
@@ -291,8 +300,6 @@ def _show_lost_secret(secret: str, endpoint_id: str) -> None:
     """The endpoint exists but its secret could not be saved: show it once, on stderr."""
     import os
 
-    from storectl.output import sanitize
-
     github = os.environ.get("GITHUB_ACTIONS") == "true"
     shown = sanitize.text  # Stripe's answer, one visible line like every peer's text
     sys.stderr.write(view.secret_once(shown(secret), shown(endpoint_id), github))
@@ -303,7 +310,6 @@ def _mask_in_actions(secret: str | None, fmt: StatusFormat) -> None:
     """In GitHub Actions, tell the runner to mask a new secret before it reaches the log."""
     if not secret:
         return
-    from storectl.output.github import add_mask, in_actions
 
     if in_actions():
         # the runner reads workflow commands on both streams; JSON's stdout stays JSON
@@ -354,8 +360,6 @@ def send_test(
 
     Example: storectl webhooks test --event all --session payses_01J...
     """
-    from storectl.webhooks import events
-
     options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     env, target_url, _origin = _expected(options, url)
     if event is not None or session is not None:
@@ -380,23 +384,15 @@ def send_test(
         raise typer.Exit(ExitCode.FAILED)
 
 
-def _never(action: Action) -> None:
-    """A dry run never asks; if it did, a fleet cannot answer for every store."""
-    raise UsageError(
-        f"{action.question.rstrip('?')}: not confirmed", hint="run it per store with --store"
-    )
-
-
-def _register_adapter() -> Adapter[webhooks_plan.RegisterReport]:
+def _register_adapter() -> Adapter[RegisterReport]:
     """One store's webhook plan in the fleet report: its actions (the whole plan with -v)."""
-    from storectl.fleet.view import Adapter
 
-    def summary(report: webhooks_plan.RegisterReport) -> str:
+    def summary(report: RegisterReport) -> str:
         changes = report.actions
         verb = "would change" if report.dry_run else "changed"
         return f"{report.url}: {len(changes)} change(s) {verb}" if changes else f"{report.url}: ok"
 
-    def lines(report: webhooks_plan.RegisterReport, paint: Painter, verbose: bool) -> list[str]:
+    def lines(report: RegisterReport, paint: Painter, verbose: bool) -> list[str]:
         text = view.register_text(report, paint)
         return ["    " + line for line in text.splitlines()] if verbose or not report.ok else []
 

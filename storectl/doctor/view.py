@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import assert_never
 
 from storectl.doctor.runner import CheckCatalog, DoctorReport
+from storectl.fsutil import atomic_write, ensure_parent
 from storectl.model import Check, Status
 from storectl.output import (
     DoctorFormat,
@@ -22,12 +23,11 @@ from storectl.output.color import INFO_MARK, STATUS_MARK
 from storectl.output.github import append_step_summary, workflow_commands
 from storectl.output.junit import junit
 from storectl.output.table import hanging, is_info, row_lines
+from storectl.providers.registry import PROVIDERS
 from storectl.redact import scrub, scrub_data
 
 
 def _title(provider: str) -> str:
-    from storectl.providers.registry import PROVIDERS
-
     titles = {p.name: p.title for p in PROVIDERS}
     return titles.get(provider, "Env files" if provider == "env" else provider)
 
@@ -63,7 +63,6 @@ def render(
     if output is None:
         write(text, structured=structured)
         return
-    from storectl.fsutil import atomic_write, ensure_parent
 
     ensure_parent(output)
     if not structured:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storectl.env import grammar
+from storectl.env.quoting import quote_value
 from storectl.errors import ConfigError
 from storectl.fsutil import atomic_write
 
@@ -133,7 +134,6 @@ def quote(value: str) -> str:
     `quoting.quote_value` (every `$` escaped: quotes do not stop dotenv-expand 11)."""
     if _PLAIN_VALUE.fullmatch(value):  # whole: a `$`-anchored match lets a final "\n" through
         return value
-    from storectl.env.quoting import quote_value
 
     try:
         return quote_value(value)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Generic, TypeVar, assert_never
 
 from storectl.fleet.report import FleetReport, StoreResult
+from storectl.fsutil import atomic_write
 from storectl.model import Check, Status
 from storectl.output import DoctorFormat, Painter, sanitize, to_json, use_color, write
 from storectl.output.color import STATUS_MARK
@@ -144,7 +145,6 @@ def render(
     if output is None:
         write(text, structured=structured)
         return
-    from storectl.fsutil import atomic_write
 
     if not structured:
         text = sanitize.lines(scrub(text))

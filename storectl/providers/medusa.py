@@ -17,7 +17,7 @@ from storectl.providers.medusa_api import (
     provider_ids,
 )
 from storectl.providers.probe import Steps
-from storectl.providers.values import is_http_url, url_unparseable
+from storectl.providers.values import MEDUSA_HOOK_PATH, is_http_url, url_unparseable, webhook_url
 
 NAME = "medusa"
 
@@ -106,8 +106,6 @@ def classify_webhook_route(url: str, status: int, content_type: str, text: str) 
     about the webhook route."""
     from urllib.parse import urlsplit
 
-    from storectl.providers.values import MEDUSA_HOOK_PATH
-
     path = urlsplit(url).path
     fix = (
         f"set STRIPE_WEBHOOK_PATH={MEDUSA_HOOK_PATH} (a stock Medusa 2.x route) and run "
@@ -192,8 +190,6 @@ def classify_route_options(url: str, status: int, providers: set[str] | None) ->
     webhook route: Medusa serves /hooks/payment/{id} for any id and hands the event to the
     payment provider `pp_{id}`."""
     from urllib.parse import urlsplit
-
-    from storectl.providers.values import MEDUSA_HOOK_PATH
 
     path = urlsplit(url).path
     fix = (
@@ -312,8 +308,6 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
 
 
 def _webhook_route(admin: Admin, env: Env, steps: Steps) -> None:
-    from storectl.providers.values import webhook_url
-
     url, _origin = webhook_url(env)
     if url is None:
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from storectl import __version__, redact
 from storectl.env import Env
 from storectl.errors import NetworkError
 from storectl.model import Stage
@@ -13,6 +14,7 @@ from storectl.net import retry
 from storectl.net.deadline import Deadline
 from storectl.providers.probe import TRUST_HINT, network_stage, tls_context
 from storectl.providers.values import is_http_url, url_unparseable
+from storectl.redact import clean_peer_text
 
 if TYPE_CHECKING:
     from storectl.net import limits  # lazy elsewhere: off the start-up path
@@ -37,7 +39,6 @@ def body_message(response: Any) -> str | None:
         return None
     if not isinstance(data, dict) or not data.get("message"):
         return None
-    from storectl.redact import clean_peer_text  # a 401 body may quote the Authorization header
 
     return clean_peer_text(str(data.get("message")))
 
@@ -107,7 +108,6 @@ def limit_error(exc: limits.LimitExceeded, where: str) -> NetworkError:
 def http_client(deadline: Deadline, timeout: float, **kwargs: Any) -> Any:
     """An httpx client on the bounded transport: every connect, TLS handshake and read ends by
     the command's deadline, and a body is capped at limits.MAX_BODY after decompression."""
-    from storectl import __version__
     from storectl.net import transport
 
     return transport.bounded_client(
@@ -263,7 +263,6 @@ class Admin:
         token = data.get("token")
         if not isinstance(token, str) or not token:
             raise NetworkError(Stage.PROTOCOL, "login answered without a token", "see the log")
-        from storectl import redact
 
         redact.current().remember(token)  # the run's redactor: never print the session token
 
@@ -383,8 +382,6 @@ def _detail_quantity(item: Any) -> Any:
 
 def _peer_value(value: Any) -> str:
     """A short, printable form of a value the peer sent (control characters removed)."""
-    from storectl import redact
-
     return redact.clean_peer_text(repr(value)[:60])
 
 
@@ -398,8 +395,6 @@ def _shape(path: str, what: str) -> NetworkError:
 
 def _clean_region(region: dict[str, Any]) -> dict[str, Any]:
     """A region whose names are fit to print: peer text loses its control characters."""
-    from storectl import redact
-
     return {
         k: redact.clean_peer_text(v) if k in ("id", "name") and isinstance(v, str) else v
         for k, v in region.items()

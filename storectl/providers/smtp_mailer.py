@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from storectl.env import Env
 from storectl.errors import NetworkError
 from storectl.model import Stage, Status
+from storectl.net import limits
 from storectl.net.deadline import for_command
 from storectl.providers.probe import Steps, network_stage
 from storectl.providers.smtp_session import connect, converse, peer_text, port, secure
@@ -86,8 +87,6 @@ class SmtpMailer:
     def send(self, message: EmailMessage, sender: str, recipient: str) -> str:
         """Send one message; returns the server's final reply (with its queue id)."""
         import smtplib
-
-        from storectl.net import limits
 
         raw = wire(message)
 

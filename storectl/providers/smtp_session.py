@@ -38,8 +38,6 @@ def secure(env: Env) -> bool | None:
 def peer_text(reply: bytes) -> str:
     """An SMTP reply as it may enter a result: no control characters, no echoed secret (a 535
     that quotes the AUTH data back)."""
-    from storectl.redact import clean_peer_text
-
     return clean_peer_text(reply.decode(errors="replace"))
 
 

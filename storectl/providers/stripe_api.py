@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from storectl import redact
 from storectl.env import Env
 from storectl.errors import ConfigError, NetworkError
 from storectl.model import Stage
@@ -201,8 +202,6 @@ def call(fn: Callable[[], T], deadline: Deadline) -> T:
 
 def clean_text(text: str) -> str:
     """Stripe's message, as peer text: control characters out, secrets scrubbed."""
-    from storectl import redact
-
     return redact.clean_peer_text(text)
 
 

@@ -8,6 +8,8 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, urlsplit
 
+from storectl.redact import url_parseable, url_password
+
 if TYPE_CHECKING:
     from storectl.env import Env
 
@@ -45,8 +47,6 @@ def url_unparseable(value: str) -> str | None:
     These are the URLs whose password a parser would misplace, and print: no `scheme://`
     before the user info, `scheme:/` typed with one slash, `/`, `#` or `?` unencoded in the
     password, a port that is not ASCII digits."""
-    from storectl.redact import url_parseable, url_password
-
     stripped = value.strip()
     if url_parseable(stripped):
         return None

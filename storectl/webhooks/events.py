@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from storectl import __version__
 from storectl.env import Env
 from storectl.errors import ConfigError, NetworkError, UsageError
 from storectl.guard import Action
@@ -169,7 +170,6 @@ def send(
     """Sign and POST each chosen event in order, once the guard allows it (a live key, or a
     real session on a production backend)."""
     secret, livemode = _allowed(env, url, chosen, session_id, guard)
-    from storectl import __version__
 
     backend = medusa_version.detect(env)
     if session_id is None and medusa_version.processes_sessionless_events(backend):

@@ -13,7 +13,7 @@ from typing import Any
 
 from storectl.errors import NetworkError
 from storectl.model import Stage
-from storectl.providers.values import same_url
+from storectl.providers.values import DEFAULT_WEBHOOK_PATH, MEDUSA_HOOK_PATH, same_url
 
 #: Stripe's documented shapes, matched whole: anything else in a create's answer is never
 #: written to an env file (a line break in it would be a new variable to every line reader).
@@ -216,8 +216,6 @@ class WebhookList:
 def url_note(url: str) -> str | None:
     """What to tell a user whose webhook path is the store document's, not Medusa's."""
     from urllib.parse import urlsplit
-
-    from storectl.providers.values import DEFAULT_WEBHOOK_PATH, MEDUSA_HOOK_PATH
 
     if urlsplit(url).path.rstrip("/") == DEFAULT_WEBHOOK_PATH:
         return (

@@ -46,6 +46,15 @@ class Request:
     finish: bool = False
 
 
+def endpoint_list(env: Env, timeout: float) -> webhooks.WebhookList:
+    """`webhooks list`: every endpoint on the account, the store's own marked."""
+    expected, _origin = values.webhook_url(env)
+    endpoints = stripe_api.Api(env, timeout).endpoints()
+    return webhooks.WebhookList(
+        expected, tuple(webhooks.views(endpoints, expected, stripe.MEDUSA_EVENTS))
+    )
+
+
 def check_route(env: Env, url: str, force: bool, timeout: float) -> str | None:
     """Probe the URL as doctor does; refuse (unless --force) when it is no webhook route."""
     if not env.is_set("MEDUSA_BACKEND_URL"):
