@@ -175,3 +175,44 @@ def test_a_circle_inside_a_room_fails() -> None:
 def test_a_module_outside_the_map_fails() -> None:
     with pytest.raises(KeyError, match="no room"):
         room("storectl_extra.thing")
+
+
+#: Rooms below providers/: they may be told what a provider declares, never know it themselves.
+BELOW_PROVIDERS = ("redact", "env", "net", "output", "fsutil.py", "model.py", "errors.py")
+
+
+def _code_strings(source: str) -> Iterator[str]:
+    """Every string constant of a module but its docstrings (examples there are prose)."""
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if id(node) not in docstrings:
+                yield node.value
+
+
+def test_lower_rooms_name_no_provider_variable() -> None:
+    """Knowledge lives with its owner: a provider declares its variables (which are secret,
+    which travel as a user and password); redact/, env/, net/ and output/ are told, and name
+    none of them (redact/ once listed the credential pairs of three providers)."""
+    import re
+
+    from storectl.providers.registry import PROVIDERS
+
+    names = {v.name for p in PROVIDERS for v in p.env_vars} | {p.activation for p in PROVIDERS}
+    pattern = re.compile(r"\b(" + "|".join(sorted(names)) + r")\b")
+    found = []
+    for room in BELOW_PROVIDERS:
+        base = REPO / "storectl" / room
+        for path in [base] if base.suffix else sorted(base.rglob("*.py")):
+            for text in _code_strings(path.read_text()):
+                if pattern.search(text):
+                    found.append(f"{path.relative_to(REPO)}: {text[:60]!r}")
+    assert found == []
