@@ -1,4 +1,5 @@
-"""The registry: every provider storectl knows, in display order; a new one is one line here."""
+"""The registry: every provider storectl knows, in display order (a new one is one line here),
+and the joint checks that need two of them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Reconciling the Stripe webhook endpoint with the store's config: plan, then apply.
+"""Reconciling the Stripe webhook endpoint with the store's config: the pure plan (what to
+create, update or delete), the views `webhooks list` shows, and the report types. It calls
+nothing: `executor.py` carries a plan out.
 
 Idempotent: when the endpoint already matches, the plan is empty and no write call is made.
 """
