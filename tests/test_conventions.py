@@ -230,7 +230,8 @@ def test_quiet_shows_failures_and_the_summary_only(tmp_path: Path) -> None:
 
 
 def test_list_checks_comes_from_the_registry() -> None:
-    from storectl.providers.registry import JOINTS, PROVIDERS
+    from storectl.providers.joints import JOINTS
+    from storectl.providers.registry import PROVIDERS
 
     result = run("doctor", "--list-checks", "-f", "json")
     rows = result.json()["checks"]

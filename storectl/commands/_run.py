@@ -4,18 +4,22 @@ and the command's --format and --output, recorded as Typer parses them (so an er
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from storectl.output.formats import DoctorFormat, StatusFormat
 
 
-@dataclass
 class RunOptions:
-    debug: bool = False
-    fmt: StatusFormat | DoctorFormat | None = None
-    output: Path | None = None
+    """Set once each: --debug by the root, --format and --output by the command's options.
+    (A plain class: this module is on every command's start-up path.)"""
+
+    __slots__ = ("debug", "fmt", "output")
+
+    def __init__(self) -> None:
+        self.debug = False
+        self.fmt: StatusFormat | DoctorFormat | None = None
+        self.output: Path | None = None
 
     @property
     def json(self) -> bool:

@@ -126,24 +126,43 @@ def stores(selection: Selection) -> list[Store]:
     return spec.select(found, s.names, s.tags)
 
 
-@dataclass(frozen=True)
 class View(Generic[R]):
     """How a command shows its per-store result. `single` renders one store's result (the store
     names its folder); `ok` decides the exit code; `adapter` makes the fleet report's rows
     (loaded only for several stores); `fmt`, `strict`, `output` are the fleet report's;
-    `timeout` is each store's budget; `steps` names what one store's progress line counts."""
+    `timeout` is each store's budget; `steps` names what one store's progress line counts;
+    `one_store` says why the run cannot cover this many stores (a mutation without --dry-run).
+    (A plain class, not a dataclass: `status` builds one on its start-up path.)"""
 
-    single: Callable[[R, Store], None]
-    adapter: Callable[[], view.Adapter[R]]
-    fmt: StatusFormat | DoctorFormat
-    ok: Callable[[R], bool] = lambda _result: True
-    timeout: float = 10.0
-    strict: bool = False
-    output: Path | None = None
-    shared: Callable[[], int] = lambda: 0
-    steps: Callable[[Env], list[str]] | None = None
-    #: why the run cannot cover this many stores (a mutation without --dry-run), if it cannot
-    one_store: Callable[[int], UsageError | None] | None = None
+    __slots__ = (
+        "adapter", "fmt", "ok", "one_store", "output", "shared", "single", "steps", "strict",
+        "timeout",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        single: Callable[[R, Store], None],
+        adapter: Callable[[], view.Adapter[R]],
+        fmt: StatusFormat | DoctorFormat,
+        *,
+        ok: Callable[[R], bool] = lambda _result: True,
+        timeout: float = 10.0,
+        strict: bool = False,
+        output: Path | None = None,
+        shared: Callable[[], int] = lambda: 0,
+        steps: Callable[[Env], list[str]] | None = None,
+        one_store: Callable[[int], UsageError | None] | None = None,
+    ) -> None:
+        self.single = single
+        self.adapter = adapter
+        self.fmt = fmt
+        self.ok = ok
+        self.timeout = timeout
+        self.strict = strict
+        self.output = output
+        self.shared = shared
+        self.steps = steps
+        self.one_store = one_store
 
 
 def run_per_store(selection: Selection, body: Body[R], shown: View[R]) -> None:

@@ -17,8 +17,9 @@ from storectl.model import Check, FileState, Finding, Severity, Stage, Status
 from storectl.net.deadline import Deadline
 from storectl.net.parallel import gather
 from storectl.providers import lint
-from storectl.providers.base import Joint, ProbeCheck, ProbeOptions, Provider
-from storectl.providers.registry import PROVIDERS, joints, provider_names
+from storectl.providers.base import ProbeCheck, ProbeOptions, Provider
+from storectl.providers.joints import Joint, joints
+from storectl.providers.registry import PROVIDERS, provider_names
 
 SCHEMA_VERSION = 1
 #: Extra time doctor gives a probe past --timeout before it reports TIMEOUT itself.

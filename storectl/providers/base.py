@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from storectl.model import Check, Finding
-from storectl.net.deadline import Deadline
 
 if TYPE_CHECKING:
     from storectl.env import Env
@@ -119,23 +118,3 @@ class Provider:
             for v in self.env_vars
             if v.user or v.basic_user
         )
-
-
-JointProbe = Callable[["Env", ProbeOptions, Deadline], list[Check]]
-
-
-@dataclass(frozen=True)
-class Joint:
-    """A live check that needs two providers (Stripe's intents against Medusa's payments): its
-    own entry in the registry, not hidden inside one provider's probe. It runs only when every
-    provider in `needs` is selected (`doctor --only stripe` never logs in to the Medusa admin),
-    in the `lead` provider's probe thread once that probe reported `after` (so its client
-    works), under the same deadline; its rows are reported as the lead's."""
-
-    name: str
-    lead: str
-    needs: tuple[str, ...]
-    after: str
-    probe: JointProbe = field(repr=False)
-    #: the checks it may report (doctor --list-checks lists them after the lead's)
-    checks: tuple[ProbeCheck, ...] = ()

@@ -1,17 +1,14 @@
-"""The registry: every provider storectl knows, in display order (a new one is one line here),
-and the joint checks that need two of them."""
+"""The registry: every provider storectl knows, in display order; a new one is one line here.
+(The checks that need two providers are `joints.py`.)"""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
 
-from storectl.env import Env
 from storectl.errors import UsageError
-from storectl.model import Check
-from storectl.net.deadline import Deadline
 from storectl.providers import medusa, redis, s3, smtp, storefront, stripe
-from storectl.providers.base import Joint, ProbeCheck, ProbeOptions, Provider
+from storectl.providers.base import Provider
 
 PROVIDERS: tuple[Provider, ...] = (
     stripe.PROVIDER,
@@ -21,39 +18,6 @@ PROVIDERS: tuple[Provider, ...] = (
     medusa.PROVIDER,
     storefront.PROVIDER,
 )
-
-
-def _payments(env: Env, options: ProbeOptions, deadline: Deadline) -> list[Check]:
-    """Stripe against Medusa (providers/sync.py), loaded on first use (start-up)."""
-    from storectl.providers import sync
-
-    return sync.doctor_checks(env, options, deadline)
-
-
-#: Checks that need two providers: each runs when all it needs are selected.
-JOINTS: tuple[Joint, ...] = (
-    Joint(
-        name="payments",
-        lead=stripe.NAME,
-        needs=(stripe.NAME, medusa.NAME),
-        after="webhook-secret",  # the Stripe probe got that far: its key works
-        probe=_payments,
-        checks=(
-            ProbeCheck(
-                "payments-sync",
-                "every PaymentIntent that succeeded since --since has its captured payment in "
-                "Medusa (Stripe's intents against GET /admin/payments)",
-            ),
-            ProbeCheck("deliveries", "Stripe delivered the payment events of the --since window"),
-        ),
-    ),
-)
-
-
-def joints(providers: Iterable[Provider]) -> tuple[Joint, ...]:
-    """The joint checks every provider of which is among `providers`."""
-    names = {p.name for p in providers}
-    return tuple(j for j in JOINTS if names.issuperset(j.needs))
 
 
 def secret_names() -> frozenset[str]:
