@@ -276,7 +276,7 @@ def test_since_takes_durations(
     since: str,
     back: timedelta,
 ) -> None:
-    from tests.test_mail import smtp_env
+    from testing.stores import smtp_env
 
     before = datetime.now(UTC)
     env = smtp_env(smtp_servers, certs, medusa_server)
@@ -291,7 +291,7 @@ def test_since_takes_durations(
 def test_since_today_and_yesterday(
     smtp_servers: SmtpServers, certs: Certs, medusa_server: MedusaServer
 ) -> None:
-    from tests.test_mail import smtp_env
+    from testing.stores import smtp_env
 
     env = smtp_env(smtp_servers, certs, medusa_server)
     asked = []

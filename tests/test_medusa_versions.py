@@ -12,8 +12,8 @@ import pytest
 from testing.certs import Certs
 from testing.medusa_server import API_KEY, MedusaServer
 from testing.smtp_server import SmtpServers
+from testing.stores import EXAMPLE_ID, smtp_env
 from tests.conftest import run, write
-from tests.test_mail import EXAMPLE_ID, smtp_env
 
 SECRET = "whsec_CNRYwebhooksecret00000001"
 HOOK = "/hooks/payment/stripe_stripe"
