@@ -33,6 +33,7 @@ _KEEP = {
     "CI",
     "PYTHONPATH",
     "VIRTUAL_ENV",
+    "STORECTL_UPDATE_DOCS",  # scripts/update-docs: the matrix tests write their documents
 }
 
 REPO = Path(__file__).resolve().parent.parent
@@ -63,3 +64,28 @@ def store(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
     return make_certs(tmp_path_factory.mktemp("certs"))
+
+
+#: The suite's tiers by test module (issue 22 E): `./scripts/test -m fast` runs what is not in
+#: one of them; CI runs everything. A module may be in several.
+TIERS: dict[str, tuple[str, ...]] = {
+    "real_backend": ("test_real_",),
+    "browser": ("test_mail_browser",),
+    "node": ("test_env_grammar_node",),
+    "hostile": ("test_fault_matrix", "test_hostile_", "test_fuzz", "test_limits"),
+    "slow": ("test_sixth_provider", "test_fresh_clone", "test_action", "test_scripts"),
+}
+#: Fixtures that start a real local server (redis-server, aiosmtpd, moto): the `peers` tier.
+PEER_FIXTURES = {"redis_server", "redis_servers", "smtp_servers", "s3_server", "s3_servers"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = Path(str(item.fspath)).stem
+        tiers = [tier for tier, prefixes in TIERS.items() if module.startswith(prefixes)]
+        if PEER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.peers)
+        for tier in tiers:
+            item.add_marker(getattr(pytest.mark, tier))
+        if not tiers:
+            item.add_marker(pytest.mark.fast)
