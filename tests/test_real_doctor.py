@@ -75,3 +75,26 @@ def test_doctor_leaves_no_error_in_the_log(
     mark = real_backend.mark()
     doctor(real_backend, stripe_server)
     assert_no_trace(real_backend, mark)
+
+
+def test_every_check_a_real_run_reports_is_in_the_catalogue(
+    real_backend: RealMedusa, stripe_server: StripeServer
+) -> None:
+    """`doctor --list-checks` is what runs: every live check a real store's run reports is in
+    it, and every medusa and storefront check it lists ran (the lint's dotted codes aside)."""
+    healthy_stripe(real_backend, stripe_server)
+    ran = {
+        (c["provider"], c["check"])
+        for c in doctor(real_backend, stripe_server).json()["checks"]
+        # `active` is the row of a provider that is not configured (S3, SMTP, Redis here)
+        if "." not in c["check"] and c["check"] != "active"
+    }
+    listed = run("doctor", "--list-checks", "--format", "json").json()["checks"]
+    catalogue = {(c["provider"], c["check"]) for c in listed}
+    assert ran - catalogue == set()
+    # production only, a second URL, a live account, no backend URL at all, or an admin on
+    # another origin: not on this development store
+    elsewhere = {"session-cookie", "same-backend", "charges", "backend-url"}
+    for provider in ("medusa", "storefront"):
+        expected = {c for p, c in catalogue if p == provider} - elsewhere
+        assert expected <= {c for p, c in ran if p == provider}, provider
