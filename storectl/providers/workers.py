@@ -15,20 +15,19 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from storectl.env import Env
 from storectl.model import Check, Finding, Severity, Status, finding
 from storectl.net.deadline import Deadline
-from storectl.providers import medusa_version
+from storectl.providers import medusa_version, workers_live
 from storectl.providers.base import ProbeCheck, ProbeOptions, Provider
 from storectl.providers.probe import Steps
+from storectl.providers.workers_live import EVENTS_QUEUE, Config, Queue
 
 NAME = "workers"
 EVENTS_PREFIX = "RedisEventBusService"
-EVENTS_QUEUE = "events-queue"
 WORKFLOW_QUEUES = ("bull:medusa-workflows", "bull:medusa-workflows-jobs")
 #: How many of the oldest waiting jobs are read for their age.
 SAMPLE = 10
@@ -55,34 +54,12 @@ _WORKER_DECLARED = re.compile(
     r"""MEDUSA_WORKER_MODE["']?\s*[=:]\s*["']?(worker|shared)\b|workerMode\s*:\s*["'](worker|shared)["']"""
 )
 _SERVER_LITERAL = re.compile(r"""workerMode\s*:\s*["']server["']""")
-_QUEUE_NAME = re.compile(r"""queueName\s*:\s*["']([^"'\s]{1,100})["']""")
 _MAX_CONFIG = 512 * 1024
 BAD_RELEASES = {
     (2, 12, 0): "server processes never queue events: subscribers and mail never run "
     "(medusajs/medusa#14195, fixed in PR #14196, released in 2.12.1)",
 }
 RETRY_DOC = "https://docs.medusajs.com/resources/infrastructure-modules/event/redis"
-
-
-@dataclass(frozen=True)
-class Config:
-    """What medusa-config.ts says, read as text (never executed)."""
-
-    path: Path
-    text: str
-
-    @property
-    def event_bus(self) -> bool:
-        return "event-bus-redis" in self.text
-
-    @property
-    def workflow_engine(self) -> bool:
-        return "workflow-engine-redis" in self.text
-
-    @property
-    def queue_name(self) -> str:
-        found = _QUEUE_NAME.search(self.text) if self.event_bus else None
-        return found.group(1) if found else EVENTS_QUEUE
 
 
 def _folders(env: Env) -> list[Path]:
@@ -139,6 +116,8 @@ def worker_declared(env: Env) -> bool:
 
 
 def lint(env: Env) -> Iterator[Finding]:
+    if not env.is_set("REDIS_URL"):
+        return  # no Redis: the in-memory event bus, nothing queued
     found = config(env)
     if found is not None:
         where = _shown(found.path, env)
@@ -186,20 +165,6 @@ def _bad_release(env: Env) -> Iterator[Finding]:
 
 
 # --- live ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Queue:
-    """One BullMQ queue as Redis holds it."""
-
-    name: str
-    prefix: str
-    waiting: int
-    failed: int
-    active: int
-    worker: bool
-    exists: bool
-    oldest_ms: int | None
 
 
 _PER_QUEUE = 8
@@ -280,7 +245,6 @@ def blocked_clients(client: Any) -> int | None:
 
 def probe(env: Env, options: ProbeOptions) -> list[Check]:
     from storectl.providers import redis as redis_provider
-    from storectl.providers.workers_live import judge
 
     steps = Steps(NAME, "REDIS_URL")
     found = config(env)
@@ -303,7 +267,7 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
         stage, summary, hint = redis_provider._classify(exc, url)
         steps.fail("queues", stage, summary, hint)
         return steps.checks
-    judge(steps, queues, blocked, found, int(time.time() * 1000))
+    workers_live.judge(steps, queues, blocked, found, int(time.time() * 1000))
     return steps.checks
 
 

@@ -2,13 +2,51 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+from dataclasses import dataclass
+from pathlib import Path
 
 from storectl.model import Stage, Status
 from storectl.providers.probe import Steps
 
-if TYPE_CHECKING:
-    from storectl.providers.workers import Config, Queue
+EVENTS_QUEUE = "events-queue"
+_QUEUE_NAME = re.compile(r"""queueName\s*:\s*["']([^"'\s]{1,100})["']""")
+
+
+@dataclass(frozen=True)
+class Config:
+    """What medusa-config.ts says, read as text (never executed)."""
+
+    path: Path
+    text: str
+
+    @property
+    def event_bus(self) -> bool:
+        return "event-bus-redis" in self.text
+
+    @property
+    def workflow_engine(self) -> bool:
+        return "workflow-engine-redis" in self.text
+
+    @property
+    def queue_name(self) -> str:
+        found = _QUEUE_NAME.search(self.text) if self.event_bus else None
+        return found.group(1) if found else EVENTS_QUEUE
+
+
+@dataclass(frozen=True)
+class Queue:
+    """One BullMQ queue as Redis holds it."""
+
+    name: str
+    prefix: str
+    waiting: int
+    failed: int
+    active: int
+    worker: bool
+    exists: bool
+    oldest_ms: int | None
+
 
 #: A job waiting longer than this with a worker connected: the worker is behind or stuck.
 OLD_MS = 5 * 60 * 1000
