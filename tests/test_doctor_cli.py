@@ -46,6 +46,8 @@ def test_example_store_all_skipped_with_fallbacks() -> None:
         ("medusa", "medusa.secret-default", "ok"),
         ("medusa", "active", "skip"),
         ("storefront", "active", "skip"),
+        ("catalog", "active", "skip"),
+        ("workers", "active", "skip"),
     ]
     assert "local file storage" in data["checks"][1]["summary"]
     assert set(data["checks"][0]) == {
@@ -74,7 +76,14 @@ def test_only_and_skip_select(redis_servers: RedisServers) -> None:
     only = run("doctor", "--only", "redis", "-f", "json", env=env).json()
     assert {c["provider"] for c in only["checks"]} == {"redis"}
     skipped = run("doctor", "--skip", "redis,smtp", "-f", "json", env=env).json()
-    assert {c["provider"] for c in skipped["checks"]} == {"stripe", "s3", "medusa", "storefront"}
+    assert {c["provider"] for c in skipped["checks"]} == {
+        "stripe",
+        "s3",
+        "medusa",
+        "storefront",
+        "catalog",
+        "workers",
+    }
     repeated = run("doctor", "--only", "redis", "--only", "stripe", "-f", "json", env=env).json()
     assert {c["provider"] for c in repeated["checks"]} == {"redis", "stripe"}
 
@@ -130,7 +139,12 @@ def test_providers_run_concurrently() -> None:
         elapsed = time.monotonic() - start
     assert elapsed < 2.0
     stages = {c["provider"]: c["stage"] for c in result.json()["checks"] if c["stage"]}
-    assert stages == {"redis": "TIMEOUT", "smtp": "TIMEOUT", "medusa": "TIMEOUT"}
+    assert stages == {
+        "redis": "TIMEOUT",
+        "smtp": "TIMEOUT",
+        "medusa": "TIMEOUT",
+        "workers": "TIMEOUT",
+    }
 
 
 def _failing_env(redis_servers: RedisServers) -> dict[str, str]:

@@ -94,11 +94,9 @@ def copy_with_ping(target: Path) -> Path:
     (target / "storectl/providers/ping.py").write_text(PING_MODULE)
     registry = target / "storectl/providers/registry.py"
     text = registry.read_text()
-    text = text.replace(
-        "from storectl.providers import medusa, ", "from storectl.providers import medusa, ping, "
-    )
+    text = text.replace(" medusa, redis,", " medusa, ping, redis,")
     text = text.replace("    medusa.PROVIDER,\n", "    medusa.PROVIDER,\n    ping.PROVIDER,\n")
-    assert "ping.PROVIDER" in text and "import medusa, ping" in text
+    assert "ping.PROVIDER" in text and "medusa, ping, redis" in text
     registry.write_text(text)
     return target
 
