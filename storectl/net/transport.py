@@ -128,7 +128,8 @@ class BoundedTransport(httpx.BaseTransport):
         if length.isdigit() and int(length) > self.max_body:
             response.close()
             raise too_big(what, "MAX_BODY", self.max_body)
-        if encoding not in ("", "identity"):
+        bodiless = request.method == "HEAD" or response.status_code in (204, 304)
+        if encoding not in ("", "identity") and not bodiless:
             response.close()
             raise LimitExceeded(
                 PROTOCOL,
