@@ -35,7 +35,9 @@ def test_example_store_all_skipped_with_fallbacks() -> None:
         "files",
         "checks",
         "summary",
+        "proxies",
     }
+    assert data["proxies"] == []  # no proxy in the environment
     assert [(c["provider"], c["check"], c["status"]) for c in data["checks"]] == [
         ("stripe", "active", "skip"),
         ("s3", "active", "skip"),

@@ -92,6 +92,7 @@ def doctor_table(report: DoctorReport, paint: Painter, quiet: bool = False) -> s
         else [
             f"environment: {paint(report.environment, 'bold')}  ·  files: "
             + (", ".join(loaded) if loaded else "none found (process environment only)"),
+            *([f"proxies: {'  ·  '.join(report.proxies)}"] if report.proxies else []),
             "",
         ]
     )
