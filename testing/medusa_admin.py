@@ -201,13 +201,10 @@ class AdminRoutes(JsonHandler):
         fields = fields_of(query)
         if not fields:
             return {k: region[k] for k in REGION_DEFAULT_FIELDS}
-        shown: dict[str, Any] = {"id": region["id"]}
-        for name in fields:
-            key = name.lstrip("*+").split(".")[0]
-            if key == "payment_providers":
-                shown[key] = [provider_record(p) for p in region["payment_providers"]]
-            elif key in region:
-                shown[key] = region[key]
+        others = [f for f in fields if f.lstrip("*+").split(".")[0] != "payment_providers"]
+        shown: dict[str, Any] = {"id": region["id"], **select(region, others or ["id"])}
+        if len(others) < len(fields):
+            shown["payment_providers"] = [provider_record(p) for p in region["payment_providers"]]
         return shown
 
     def _update_region(self, region: dict[str, Any], query: Query, body: Any) -> None:
