@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from storectl.model import Check, Status
 from storectl.output.color import Painter
-from storectl.output.wrap import MIN_ROOM, terminal_width, width, wrap
+from storectl.output.wrap import MIN_ROOM, flow, terminal_width, width, wrap
 
 #: One row of cells: (text, styles).
 Row = list[tuple[str, tuple[str, ...]]]
@@ -47,6 +47,10 @@ def row_lines(
         ]
         start = indent + sum(widths[: len(row) - 1]) + 2 * (len(row) - 1)
         text, styles = row[-1] if row else ("", ())
+        if start > total and len(row) > 2:  # the cells alone are too wide: all but the first
+            rest = "  ".join([*(t for t, _ in row[1:-1]), text]).rstrip()  # under it, plain
+            lines.append([cells[0].rstrip(), *flow(rest, indent + 4, indent + 4, total)])
+            continue
         if width(text) <= total - start:
             parts, below = [text], start
         elif total - start >= MIN_ROOM:
