@@ -71,6 +71,7 @@ class StorectlGroup(TyperGroup):
 
             command = get_command(importlib.import_module(GROUPS[cmd_name]).app)
             command.name = cmd_name
+            _as_prose(command)
             return command
         return super().get_command(ctx, cmd_name)
 
@@ -110,6 +111,22 @@ class StorectlGroup(TyperGroup):
             output.error(message, hint=hint)
             _error_document(ctx, message, None, hint, ExitCode.FAILED)
             raise typer.Exit(ExitCode.FAILED) from None
+
+
+def _as_prose(command: Any) -> None:
+    """Join the lines of each paragraph of a command's help (and its subcommands'): a docstring
+    is wrapped at 100 columns in the source, and rich keeps those breaks past the first
+    paragraph, so `--help` broke mid-sentence at every width. A paragraph starting with \\b
+    keeps its lines (click's marker)."""
+    import inspect
+
+    if command.help:
+        paragraphs = inspect.cleandoc(command.help).split("\n\n")
+        command.help = "\n\n".join(
+            p if p.startswith("\b") else " ".join(p.split()) for p in paragraphs
+        )
+    for sub in getattr(command, "commands", {}).values():
+        _as_prose(sub)
 
 
 def _error_document(

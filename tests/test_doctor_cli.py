@@ -156,9 +156,9 @@ def _failing_env(redis_servers: RedisServers) -> dict[str, str]:
 def test_table_format(redis_servers: RedisServers) -> None:
     result = run("doctor", "--only", "redis", env=_failing_env(redis_servers))
     assert result.exit_code == 1
-    assert "Redis\n  ✗  connect [REDIS_URL]" in result.stdout
-    assert "AUTH WRONGPASS" in result.stdout
-    assert "hint: copy the password" in result.stdout
+    assert "✗ Redis · REDIS_URL · 1 of 1 checks failed\n  ✗ connect  AUTH\n" in result.stdout
+    assert "WRONGPASS" in result.stdout
+    assert "    → fix: copy the password" in result.stdout
     assert result.stdout.rstrip().endswith("· failed")
     assert result.stderr == ""  # no progress display when stderr is not a terminal
 

@@ -216,8 +216,8 @@ def test_fail_fast_stops_after_the_first_failure(tmp_path: Path) -> None:
     table = run("status", "--fail-fast", "-v")
     assert "2 stores: 0 ok, 1 failed, 1 not checked" in table.stdout
     assert "store store:" not in table.stdout
-    assert "store bad: " in table.stdout and "store good: " in table.stdout
-    assert re.search(r"– good \(development\)\s+not checked: --fail-fast", table.stdout)
+    assert "\n  ✗ store bad\n" in table.stdout and "\n  – store good  " in table.stdout
+    assert re.search(r"– good \(development\) · not checked: --fail-fast", table.stdout)
     junit = run("doctor", "--fail-fast", "-f", "junit")
     assert re.search(
         r'<testsuite name="good" tests="1" failures="0" [^>]*skipped="1"', junit.stdout

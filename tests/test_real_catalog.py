@@ -34,7 +34,6 @@ def own_store(
         yield backend
 
 
-
 def catalog(backend: RealMedusa, *args: str) -> Result:
     return run("catalog", "--project", str(backend.project), *args)
 

@@ -122,7 +122,7 @@ def test_findings_in_table_name_code_source_and_hint(store: Path) -> None:
     assert result.exit_code == 1
     assert "stripe.key-prefix" in result.stdout
     assert "backend/.env:1" in result.stdout
-    assert "hint: put the sk_ or rk_ key" in result.stdout
+    assert "      → fix: put the sk_ or rk_ key" in result.stdout
 
 
 def test_markup_like_values_are_printed_literally(store: Path) -> None:

@@ -84,7 +84,12 @@ IgnoreEnvironmentOpt = Annotated[
 StatusFormatOpt = Annotated[
     StatusFormat,
     typer.Option(
-        "--format", "-f", help="Output format.", case_sensitive=False, callback=_record_format
+        "--format",
+        "-f",
+        help="Output format: table or json.",
+        metavar="<format>",  # the choices are in the help: a metavar of all of them was split
+        case_sensitive=False,
+        callback=_record_format,
     ),
 ]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as failures (exit 1).")]
@@ -103,6 +108,7 @@ DoctorFormatOpt = Annotated[
         "-f",
         help="table; json; junit (JUnit XML, one testcase per check); github (workflow "
         "annotations, and a summary table in $GITHUB_STEP_SUMMARY).",
+        metavar="<format>",  # the choices are in the help: `<table|json|junit|githu b>` was split
         case_sensitive=False,
         callback=_record_format,
     ),
@@ -249,7 +255,7 @@ VerboseOpt = Annotated[
     typer.Option(
         "--verbose",
         "-v",
-        help="With several stores: every check of every store, not only what failed or warned.",
+        help="Every check, not only what failed or warned (with several stores: of every store).",
         rich_help_panel=FLEET_PANEL,
     ),
 ]

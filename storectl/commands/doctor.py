@@ -173,7 +173,7 @@ def run_doctor(
         report = build(env, providers, on_done=progress.done)
     finally:
         progress.close()
-    view.render(report, fmt, output_file, root=chosen[0].project, quiet=quiet)
+    view.render(report, fmt, output_file, root=chosen[0].project, quiet=quiet, verbose=verbose)
     if not report.ok:
         raise typer.Exit(ExitCode.FAILED)
 
@@ -231,7 +231,8 @@ def _settings(**given: str | None) -> dict[str, str]:
 def _adapter() -> Any:
     """How one store's doctor report shows in the fleet report."""
     from storectl.doctor.runner import DoctorReport
-    from storectl.fleet.view import Adapter, check_lines
+    from storectl.doctor.view import fleet_lines
+    from storectl.fleet.view import Adapter
 
     def summary(report: DoctorReport) -> str:
         s = report.summary
@@ -243,6 +244,6 @@ def _adapter() -> Any:
     return Adapter[DoctorReport](
         "doctor",
         summary,
-        lambda report, paint, verbose: check_lines(report.checks, paint, verbose),
+        fleet_lines,
         lambda report: report.checks,
     )

@@ -104,7 +104,8 @@ def _adapter() -> Adapter[StatusReport]:
     def lines(report: StatusReport, paint: Painter, verbose: bool) -> list[str]:
         if verbose:  # everything: the store's whole status table
             return [
-                f"    {line}".rstrip() for line in status_table(report, paint).splitlines()[:-2]
+                f"    {line}".rstrip()
+                for line in status_table(report, paint).rsplit("\n\n", 1)[0].splitlines()
             ]
         out = []
         for f in report.findings:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from storectl.model import Status
 from storectl.output import Painter, Row, columns
 from storectl.output.color import STATUS_MARK
+from storectl.output.wrap import flow, terminal_width
 
 if TYPE_CHECKING:
     from storectl.webhooks.events import EventTests
@@ -40,7 +41,8 @@ def webhook_list_text(result: WebhookList, paint: Painter) -> str:
         )
     lines = columns(rows, paint)
     lines.append("")
-    lines.append(f"expected URL: {result.expected_url or '(unknown: set MEDUSA_BACKEND_URL)'}")
+    expected = result.expected_url or "(unknown: set MEDUSA_BACKEND_URL)"
+    lines += flow(f"expected URL: {expected}", 0, 2, terminal_width())
     matching = [e for e in result.endpoints if e.matches]
     if not matching:
         lines.append(paint("no endpoint matches it: run 'storectl webhooks register'", "red"))
