@@ -138,8 +138,10 @@ def test_doctor_reads_at_a_glance(stores: tuple[Path, Path], medusa_server: Medu
         "✓ Redis",
         "✓ Medusa backend",
         "✓ Storefront",
+        "✓ Catalogue",
+        "✓ Background work",
     ]
-    assert len(healthy.splitlines()) <= 12  # the verdicts, a header and the summary: no rows
+    assert len(healthy.splitlines()) <= 14  # the verdicts, a header and the summary: no rows
     # the target once per provider (the backend's and the storefront's), not on every row
     assert healthy.count(medusa_server.url) == 2
     report = _run(80, "doctor", "--project", str(broken))

@@ -32,6 +32,9 @@ from storectl.providers import registry
 from storectl.providers.registry import PROVIDERS
 from storectl.status import StatusReport, build_status, finding_lines, render, status_table
 
+#: What `status` reports: the providers medusa-config.ts switches on (doctor checks the rest).
+STATUS_PROVIDERS = tuple(p for p in PROVIDERS if p.in_status)
+
 if TYPE_CHECKING:  # the fleet's views load only for several stores (start-up)
     from storectl.fleet.view import Adapter
 
@@ -71,7 +74,9 @@ def status(
         _fleet.run(
             selection,
             chosen,
-            lambda _store, env: build_status(env, PROVIDERS, strict=strict, required=required),
+            lambda _store, env: build_status(
+                env, STATUS_PROVIDERS, strict=strict, required=required
+            ),
             lambda report: report.ok,
             _adapter(),
             DoctorFormat(fmt.value),
@@ -82,7 +87,10 @@ def status(
         )
         return
     report = build_status(
-        config.load(selection.options(chosen[0])), PROVIDERS, strict=strict, required=required
+        config.load(selection.options(chosen[0])),
+        STATUS_PROVIDERS,
+        strict=strict,
+        required=required,
     )
     render(report, fmt, quiet=quiet)
     if not report.ok:

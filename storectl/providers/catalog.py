@@ -94,4 +94,5 @@ PROVIDER = Provider(
     probe=probe,
     companions_need_activation=False,
     checks=CHECKS,
+    in_status=False,
 )

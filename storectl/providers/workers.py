@@ -288,4 +288,5 @@ PROVIDER = Provider(
     lint=lint,
     probe=probe,
     checks=CHECKS,
+    in_status=False,
 )
