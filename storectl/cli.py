@@ -34,6 +34,7 @@ GROUPS = {
     "mail": "storectl.commands.mail",
     "env": "storectl.commands.env",
     "payments": "storectl.commands.payments",
+    "smoke": "storectl.commands.smoke",
 }
 
 
