@@ -416,7 +416,7 @@ def explain(step: str, exc: NetworkError, state: Run) -> tuple[str, str]:
         return exc.message, hint
     said = exc.answer.lower()
     p = state.plan
-    if step == "line-item" and ("inventory" in said or exc.code == "insufficient_inventory"):
+    if step == "line-item" and ("inventory" in said or "stock location" in said):
         hint = (
             f"the key's channel has no stock location for variant {p.variant_id} (or none in "
             "stock): link a stock location holding it to the key's sales channel"

@@ -289,14 +289,14 @@ def pick_provider(offered: list[str], wanted: Payment, stripe_mode: str | None) 
     if wanted is Payment.SYSTEM:
         if not has_system:
             raise Unplannable(
-                "payment",
+                "payment-provider",
                 f"the region does not offer {SYSTEM} (it offers {shown})",
                 "add the system provider to the region, or smoke with --payment stripe",
             )
         return SYSTEM, "--payment system"
     if has_stripe and stripe_mode == "live":
         raise Unplannable(
-            "payment",
+            "payment-provider",
             "STRIPE_API_KEY is a live key: smoke never charges a real card",
             "use a test key (sk_test_...) for smoke, or --payment system if the region offers it",
         )
@@ -305,14 +305,14 @@ def pick_provider(offered: list[str], wanted: Payment, stripe_mode: str | None) 
     if wanted is Payment.STRIPE:
         why = "the region does not offer it" if not has_stripe else "STRIPE_API_KEY is not set"
         raise Unplannable(
-            "payment",
+            "payment-provider",
             f"--payment stripe: {why} (the region offers {shown})",
             "set STRIPE_API_KEY to a test key and add pp_stripe_stripe to the region",
         )
     if has_system:
         return SYSTEM, "the region offers no Stripe in test mode; the system provider"
     raise Unplannable(
-        "payment",
+        "payment-provider",
         f"no payment provider smoke can use (the region offers {shown})",
         "add pp_system_default or Stripe (with a test key) to the region",
     )

@@ -66,7 +66,7 @@ class Run:
         self.started = time.monotonic()
         self.deadline = Deadline(max(0.5, options.timeout - options.cleanup_budget))
         self.meter = api.Meter()
-        self.steps = Steps("smoke", url.value)
+        self.steps = Steps("smoke")
         run_id = new_run_id()
         self.plan = Plan(run_id=run_id, backend=url.value, email=email_for(options.email, run_id))
         self.created = Created()
