@@ -363,7 +363,6 @@ class CheckoutRoutes(AdminRoutes):
         cart["shipping_methods"] = [
             {
                 "id": _id("casm"),
-                "name": option["name"],
                 "amount": option["amount"],
                 "shipping_option_id": option["id"],
             }
@@ -484,7 +483,12 @@ class CheckoutRoutes(AdminRoutes):
             self._send(200, {"type": "cart", "cart": cart, "error": error})
             return
         session["status"] = "authorized"
-        self._send(200, {"type": "order", "order": self._place(cart, session)})
+        order = self._place(cart, session)
+        # the store's order leaves these out (measured on 2.21.2)
+        hidden = ("metadata", "payment_status", "fulfillment_status")
+        self._send(
+            200, {"type": "order", "order": {k: v for k, v in order.items() if k not in hidden}}
+        )
 
     def _place(self, cart: dict[str, Any], session: dict[str, Any]) -> dict[str, Any]:
         c = checkout(self.state)
@@ -608,7 +612,8 @@ class CheckoutRoutes(AdminRoutes):
                 for r in checkout(self.state).reservations
                 if not wanted or r["line_item_id"] in wanted
             ]
-            self._page("reservations", found, query)
+            shown = [{k: v for k, v in r.items() if k != "variant_id"} for r in found]
+            self._page("reservations", shown, query)
         elif path.startswith("/admin/orders/") and path.endswith("/cancel") and method == "POST":
             self._cancel(path.split("/")[3])
         else:
@@ -640,7 +645,9 @@ class CheckoutRoutes(AdminRoutes):
                 if payment["payment_collection_id"] in mine and not payment["captured_at"]:
                     payment["canceled_at"] = _now()
             order.update(status="canceled", updated_at=_now())
-            self._send(200, {"order": order})
+            # the cancel's answer leaves these out (measured on 2.21.2)
+            hidden = ("email", "currency_code", "payment_status", "fulfillment_status")
+            self._send(200, {"order": {k: v for k, v in order.items() if k not in hidden}})
 
 
 def _public(collection: dict[str, Any]) -> dict[str, Any]:
