@@ -12,7 +12,7 @@ from storectl.providers import checkout_api as api
 from storectl.smoke.plan import STRIPE
 
 if TYPE_CHECKING:
-    from storectl.smoke.run import Run
+    from storectl.smoke.state import Run
 
 #: How often the store's asynchronous work (webhook, subscribers) is looked at.
 POLL = 0.25
