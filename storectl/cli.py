@@ -35,6 +35,7 @@ GROUPS = {
     "env": "storectl.commands.env",
     "payments": "storectl.commands.payments",
     "catalog": "storectl.commands.catalog",
+    "smoke": "storectl.commands.smoke",
 }
 
 

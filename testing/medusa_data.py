@@ -257,6 +257,8 @@ class MedusaState:
     #: the Medusa release the double plays: "2.21" (2.21.2, the default) or "2.8" (2.8.8, with
     #: its differences: fixtures/medusa-2.21-admin.md, "Older releases"); see `as_version`
     version: str = "2.21"
+    #: the store checkout's carts, stock and Stripe link (testing/medusa_checkout.py)
+    checkout: Any = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def as_version(self, version: str) -> None:
@@ -308,6 +310,7 @@ class MedusaState:
         }
         self.production = False
         self.forwarded_proto = None
+        self.checkout = None
         self.sales_channels = [{"id": "sc_01DEFAULT", "name": "Default Sales Channel"}]
         self.api_keys = [
             _api_key("apk_01DEFAULT", "Default Publishable API Key", PUBLISHABLE_KEY),

@@ -68,6 +68,9 @@ class StripeState:
     events: list[dict[str, Any]] = field(default_factory=list)
     #: fields a hostile Stripe puts in each created endpoint (`id`, `secret`: a line break, ...)
     create_overrides: dict[str, Any] = field(default_factory=dict)
+    #: send events to the webhook endpoints (testing/stripe_intents.py); False: a webhook
+    #: that never arrives (pending_webhooks stays above 0)
+    deliver: bool = True
 
     def reset(self) -> None:
         with self.lock:
@@ -81,6 +84,7 @@ class StripeState:
             self.arrivals.clear()
             self.idempotent.clear()
             self.create_overrides.clear()
+            self.deliver = True
 
     def seed(
         self,

@@ -80,6 +80,8 @@ def storectl_against(proxy: str, stripe: StripeServer, tmp: Path) -> None:
         (["webhooks", "test", "--format", "json"], env),
         (["regions", "disable-stripe", "--all", "--yes", "--format", "json"], env),
         (["regions", "enable-stripe", "--all", "--yes", "--format", "json"], env),
+        # the whole store checkout, the admin's order, reservations and cancel
+        (["smoke", "--payment", "system", "--mail-wait", "0", "--format", "json"], env),
     ]
     for args, values in commands:
         result = run(*args, env=values)
