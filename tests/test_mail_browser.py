@@ -229,7 +229,7 @@ def test_preview_width_out_of_range(tmp_path: Path) -> None:
     assert result.exit_code == 2
 
 
-# --- the mail page's pictures (docs/mail.md) -------------------------------------------------------------------
+# --- the mail page's pictures (docs/mail.md) ----------------------------------------------------
 
 
 def test_the_mail_page_shows_the_four_mails_at_360_and_700() -> None:

@@ -12,15 +12,14 @@ from pathlib import Path
 import pytest
 
 from testing.certs import Certs
+from testing.docs import assert_current
 from testing.medusa_server import API_KEY, PUBLISHABLE_KEY, MedusaServer
 from testing.redis_server import RedisServers
 from testing.s3_server import BUCKET, REGION, S3Servers
 from testing.smtp_server import PASSWORD, USER, SmtpServers
 from testing.stripe_server import TEST_KEY, StripeServer
 from testing.tlsproxy import tls_proxy
-from testing.docs import assert_current
 from tests.conftest import REPO, run, write
-
 
 #: README.md and the reference pages it links (docs/*.md): every `storectl` line in their sh
 #: blocks runs against the local peers.
