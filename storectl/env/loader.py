@@ -77,6 +77,18 @@ class Env:
     secret_names: frozenset[str] = field(default_factory=frozenset)
     #: What the storefront's Next.js process would see from its own files (@next/env), by name.
     storefront: Mapping[str, EnvValue] = field(default_factory=dict)
+    #: Where `environment` came from: "--environment" (declared by the run: the option or a
+    #: fleet store's `environment`), "NODE_ENV" (inferred), or "default" (development).
+    environment_origin: str = "default"
+
+    @property
+    def declared_production(self) -> bool:
+        """The run said it is production (not just NODE_ENV): verdicts may be strict."""
+        return self.environment_origin == "--environment" and self.is_production
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment.strip().lower() == "production"
 
     def get(self, name: str) -> str | None:
         item = self.values.get(name)
@@ -276,6 +288,9 @@ def load(
         root=root,
         secret_names=frozenset(secret_names),
         storefront=front,
+        environment_origin=(
+            "--environment" if environment else "NODE_ENV" if process.get("NODE_ENV") else "default"
+        ),
     )
     return env
 

@@ -43,13 +43,23 @@ def webhook_list_text(result: WebhookList, paint: Painter) -> str:
     lines.append(f"expected URL: {result.expected_url or '(unknown: set MEDUSA_BACKEND_URL)'}")
     matching = [e for e in result.endpoints if e.matches]
     if not matching:
-        lines.append(paint("no endpoint matches it: run 'storectl webhooks register'", "red"))
+        lines.append(paint(f"no endpoint matches it: {_no_match_fix(result)}", "red"))
     elif len(matching) > 1:
         lines.append(paint(f"{len(matching)} endpoints match it (duplicates)", "yellow"))
     for e in matching:
         if e.missing_events:
             lines.append(paint(f"{e.id} lacks {', '.join(e.missing_events)}", "yellow"))
     return "\n".join(lines)
+
+
+def _no_match_fix(result: WebhookList) -> str:
+    """The fix for a URL no endpoint matches: the document's path needs the env edit first
+    (register refuses a route a stock backend does not serve), any other URL registering."""
+    from storectl.providers.values import DOCUMENT_PATH_FIX, is_document_path
+
+    if result.expected_url and is_document_path(result.expected_url):
+        return DOCUMENT_PATH_FIX
+    return "run 'storectl webhooks register'"
 
 
 def register_text(result: RegisterReport, paint: Painter) -> str:
