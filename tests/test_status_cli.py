@@ -41,6 +41,7 @@ def test_json_schema_top_level_and_provider_keys(store: Path) -> None:
     data = run("status", "--project", str(store), "-f", "json").json()
     assert set(data) == {
         "schema_version",
+        "command",
         "ok",
         "strict",
         "environment",
