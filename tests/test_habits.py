@@ -1,0 +1,70 @@
+"""Issue 21 D: the flags people type by habit: global options on either side of the command,
+`--json`, `--output json`, "did you mean" for commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, run
+
+EXAMPLE = str(REPO / "examples" / "store")
+
+
+@pytest.mark.parametrize(
+    ("argv", "wanted"),
+    [
+        (["doctr"], "Did you mean 'doctor'?"),
+        (["webhooks", "lisst"], "Did you mean 'list'?"),
+        (["mail", "preveiw"], "Did you mean 'preview'?"),
+    ],
+)
+def test_a_mistyped_command_gets_a_suggestion(argv: list[str], wanted: str) -> None:
+    result = run(*argv)
+    assert result.exit_code == 2
+    assert wanted in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("value", ["json", "junit", "JSON"])
+def test_output_given_a_format_name_is_a_usage_error(tmp_path: Path, value: str) -> None:
+    result = run("doctor", "--project", EXAMPLE, "--output", value)
+    assert result.exit_code == 2
+    assert f"--format {value.lower()}" in result.stderr
+    assert not (tmp_path / value).exists()
+
+
+def test_output_given_a_file_still_writes_it(tmp_path: Path) -> None:
+    result = run("doctor", "--project", EXAMPLE, "--format", "json", "-o", "report.json")
+    assert result.exit_code == 0
+    assert '"command": "doctor"' in (tmp_path / "report.json").read_text()
+
+
+@pytest.mark.parametrize("argv", [["status"], ["doctor"], ["env"], ["webhooks", "url"]])
+def test_json_is_the_shorthand_for_format_json(argv: list[str]) -> None:
+    result = run(*argv, "--project", EXAMPLE, "--json")
+    assert result.json()["command"] == " ".join(argv)
+
+
+def test_global_options_after_the_command(tmp_path: Path) -> None:
+    result = run("status", "--project", EXAMPLE, "--color", "always", "--debug")
+    assert result.exit_code == 0
+    assert "\x1b[" in result.stdout  # --color always was honoured after the subcommand
+    after = run("status", "--project", str(tmp_path / "nowhere"), "--debug")
+    assert after.exit_code == 2
+    assert "Traceback" in after.stderr  # --debug after the subcommand shows the traceback
+
+
+def test_quiet_before_the_command() -> None:
+    quiet = run("-q", "doctor", "--project", EXAMPLE)
+    assert quiet.exit_code == 0
+    assert quiet.stdout == run("doctor", "--project", EXAMPLE, "-q").stdout
+    refused = run("-q", "webhooks", "url", "--project", EXAMPLE)
+    assert refused.exit_code == 2
+    assert "has no -q/--quiet" in refused.stderr
+
+
+def test_an_argument_after_double_dash_is_left_alone() -> None:
+    result = run("status", "--project", EXAMPLE, "--", "--debug")
+    assert result.exit_code == 2  # an unexpected argument, not a moved option
