@@ -68,3 +68,27 @@ def test_quiet_before_the_command() -> None:
 def test_an_argument_after_double_dash_is_left_alone() -> None:
     result = run("status", "--project", EXAMPLE, "--", "--debug")
     assert result.exit_code == 2  # an unexpected argument, not a moved option
+
+
+# --- one --since grammar everywhere --------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["2w", "36h", "7d", "90m", "yesterday", "2026-11-01"])
+def test_doctor_and_payments_take_every_since_form(value: str) -> None:
+    for argv in (["doctor", "--project", EXAMPLE], ["payments", "--project", EXAMPLE]):
+        result = run(*argv, "--since", value, "--json")
+        assert "is not a date or a duration" not in result.stderr, (argv, result.stderr)
+
+
+@pytest.mark.parametrize("value", ["a week", "0d", "-3d"])
+def test_since_refused_alike_everywhere(value: str) -> None:
+    errors = set()
+    for argv in (
+        ["doctor", "--project", EXAMPLE],
+        ["payments", "--project", EXAMPLE],
+        ["mail", "replay", "order.placed", "--to", "qa@example.com", "--project", EXAMPLE],
+    ):
+        result = run(*argv, f"--since={value}")
+        assert result.exit_code == 2, (argv, result.stderr)
+        errors.add(result.stderr.splitlines()[0])
+    assert len(errors) == 1  # the same words from every command

@@ -77,33 +77,11 @@ def admin_api(env: Env, timeout: float) -> medusa_api.Admin:
     return admin
 
 
-#: --since durations: 90m, 24h, 7d, 2w.
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
 def parse_since(value: str, now: datetime | None = None) -> str:
-    """--since as an ISO time: a duration back from now (`90m`, `24h`, `7d`, `2w`), `today` or
-    `yesterday` (local midnight), or an ISO date/time as given."""
-    import re
-    from datetime import timedelta
+    """--since as an ISO time, in the one grammar every command shares (storectl/since.py)."""
+    from storectl.since import since
 
-    now = now or datetime.now().astimezone()
-    text = value.strip().lower()
-    match = re.fullmatch(r"(\d+)\s*([mhdw])", text)
-    if match:
-        delta = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-        return (now - delta).isoformat(timespec="seconds")
-    if text in ("today", "yesterday"):
-        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        return (midnight - timedelta(days=text == "yesterday")).isoformat()
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(
-            f"--since {value!r} is not a date or a duration",
-            hint="use YYYY-MM-DD, an ISO 8601 time, a duration (90m, 24h, 7d) or today/yesterday",
-        ) from None
-    return parsed.isoformat()
+    return since(value, now).isoformat(timespec="seconds")
 
 
 def unusable(value: str, field: str) -> str | None:
