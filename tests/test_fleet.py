@@ -101,7 +101,7 @@ def test_a_project_option_wins_over_the_fleet_file_in_the_folder(tmp_path: Path)
         (
             '[[store]]\nname = "a"\nproject = "a"\nrequire = ["stripe", "paypal"]\n',
             4,
-            "unknown provider paypal",
+            "unknown provider 'paypal'",
         ),
     ],
 )

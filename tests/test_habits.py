@@ -92,3 +92,27 @@ def test_since_refused_alike_everywhere(value: str) -> None:
         assert result.exit_code == 2, (argv, result.stderr)
         errors.add(result.stderr.splitlines()[0])
     assert len(errors) == 1  # the same words from every command
+
+
+# --- "did you mean" for events and a fleet file's keys -------------------------------------
+
+
+def test_a_mistyped_event_gets_a_suggestion() -> None:
+    result = run("mail", "preview", "order.placd", "--sample", "--project", EXAMPLE)
+    assert result.exit_code == 2
+    assert "did you mean 'order.placed'?" in result.stderr
+
+
+def test_fleet_file_reports_every_bad_key_with_suggestions(tmp_path: Path) -> None:
+    (tmp_path / "storectl.toml").write_text(
+        '[[store]]\nname = "a"\nproject = "a"\nrequires = ["stripe"]\n'
+        '[[store]]\nname = "b"\nproject = "b"\ntag = ["eu"]\nrequire = ["strpe", "paypal"]\n'
+    )
+    result = run("status")
+    assert result.exit_code == 2
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("Error: storectl.toml:4: ")
+    assert "unknown key 'requires' (line 4; did you mean 'require'?)" in first
+    assert "unknown key 'tag' (line 8; did you mean 'tags'?)" in first
+    assert "unknown provider 'strpe' in require (line 9; did you mean 'stripe'?)" in first
+    assert "unknown provider 'paypal' in require (line 9)" in first
