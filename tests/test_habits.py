@@ -116,3 +116,43 @@ def test_fleet_file_reports_every_bad_key_with_suggestions(tmp_path: Path) -> No
     assert "unknown key 'tag' (line 8; did you mean 'tags'?)" in first
     assert "unknown provider 'strpe' in require (line 9; did you mean 'stripe'?)" in first
     assert "unknown provider 'paypal' in require (line 9)" in first
+
+
+# --- the store root, found upward ------------------------------------------------------------
+
+
+def _store_in_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "backend").mkdir()
+    (repo / "backend" / ".env").write_text("REDIS_URL=redis://localhost:6379\n")
+    (repo / "storefront" / "src").mkdir(parents=True)
+    (repo / "storefront" / ".env.local").write_text("NEXT_PUBLIC_STRIPE_KEY=pk_test_x\n")
+    return repo
+
+
+@pytest.mark.parametrize("where", ["storefront", "storefront/src", "backend", "."])
+def test_the_store_root_is_found_upward(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    repo = _store_in_repo(tmp_path)
+    monkeypatch.chdir(repo / where)
+    result = run("status", "--json")
+    assert result.exit_code == 0, result.stderr
+    sources = {v["name"]: v["source"] for p in result.json()["providers"] for v in p["variables"]}
+    assert sources["REDIS_URL"] == (".env:1" if where == "backend" else "backend/.env:1")
+    assert sources["NEXT_PUBLIC_STRIPE_KEY"].endswith("storefront/.env.local:1")
+
+
+def test_the_walk_stops_at_the_repository_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store above the repository is another project's: not read."""
+    outer = _store_in_repo(tmp_path)
+    inner = outer / "tools" / "inner"
+    (inner / ".git").mkdir(parents=True)
+    (inner / "docs").mkdir()
+    monkeypatch.chdir(inner / "docs")
+    result = run("status")
+    assert result.exit_code == 2
+    assert "no configuration found" in result.stderr or "no env file" in result.stderr

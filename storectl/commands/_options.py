@@ -48,7 +48,7 @@ ProjectOpt = Annotated[
         "--project",
         "-p",
         help="Store root holding backend/ and storefront/, or the backend folder itself "
-        "(default: the current folder).",
+        "(default: the store the current folder is in, found upward as git does).",
         show_default=False,
         rich_help_panel=ENV_PANEL,
     ),
@@ -190,7 +190,7 @@ ProjectsOpt = Annotated[
         "--project",
         "-p",
         help="Store root holding backend/ and storefront/, or the backend folder itself "
-        "(default: the current folder). Repeat it to check several stores in one run.",
+        "(default: the store the current folder is in). Repeat it to check several stores.",
         show_default=False,
         rich_help_panel=ENV_PANEL,
     ),
