@@ -384,3 +384,15 @@ def test_api_keys_list_their_sales_channels_by_default(medusa_server: MedusaServ
     narrow = httpx.get(url, params={"fields": "id,token"}, auth=admin).json()["api_keys"][0]
     assert plain["sales_channels"] == [{"id": "sc_01DEFAULT", "name": "Default Sales Channel"}]
     assert "sales_channels" not in narrow
+
+
+def test_no_product_images_is_a_skip(medusa_server: MedusaServer) -> None:
+    """Issue 21 C: nothing was proven, so not a pass."""
+    for product in medusa_server.state.products:
+        product["thumbnail"] = None
+        product["images"] = []
+    check = live(doctor(storefront_env(medusa_server)))["product-images"]
+    assert (check["status"], check["summary"]) == (
+        "skip",
+        "no product images to check: the store lists none",
+    )
