@@ -156,3 +156,42 @@ def test_the_walk_stops_at_the_repository_root(
     result = run("status")
     assert result.exit_code == 2
     assert "no configuration found" in result.stderr or "no env file" in result.stderr
+
+
+# --- a misspelt variable: the name it resembles, with file:line ------------------------------
+
+
+def _misspelt_store(tmp_path: Path) -> Path:
+    store = tmp_path / "shop"
+    (store / "backend").mkdir(parents=True)
+    (store / "backend" / ".env").write_text(
+        "SMTP_FROM=Shop <orders@example.com>\nSMTP_USER=u\nSMPT_HOST=mail.example.com\n"
+        "DATABASE_URL=postgres://db.example.com/shop\nPORT=9000\n"
+    )
+    return store
+
+
+def test_status_and_doctor_name_the_misspelling(tmp_path: Path) -> None:
+    store = _misspelt_store(tmp_path)
+    for command in ("status", "doctor"):
+        result = run(command, "--project", str(store), "--json")
+        found = result.json().get("findings") or result.json().get("checks")
+        hints = [
+            f["hint"]
+            for f in found
+            if (f.get("code") or f.get("check", "")).endswith("misspelt-var")
+        ]
+        assert hints == ["rename SMPT_HOST to SMTP_HOST in backend/.env:3"], command
+        # the companion warning's fix names the misspelling too, not "set SMTP_HOST"
+        assert "rename SMPT_HOST to SMTP_HOST in backend/.env:3" in result.stdout
+    # names no provider reads and that resemble none are left alone
+    assert "DATABASE_URL" not in run("status", "--project", str(store)).stdout
+
+
+def test_mail_names_the_misspelling(tmp_path: Path) -> None:
+    store = _misspelt_store(tmp_path)
+    result = run("mail", "test", "--to", "qa@example.com", "--project", str(store))
+    assert result.exit_code == 1
+    assert "hint: rename SMPT_HOST to SMTP_HOST in backend/.env:3 (it is misspelt)" in (
+        result.stderr
+    )

@@ -17,7 +17,10 @@ from storectl.providers import medusa_api
 def sender(env: Env) -> str:
     value = env.value("SMTP_FROM")
     if not value:
-        raise ConfigError("SMTP_FROM is not set: mail has no sender", hint="set SMTP_FROM")
+        from storectl.providers.spelling import missing_hint
+
+        hint = missing_hint(env, "SMTP_FROM", "set SMTP_FROM")
+        raise ConfigError("SMTP_FROM is not set: mail has no sender", hint=hint)
     return value
 
 
