@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from testing.medusa_server import API_KEY, MedusaServer
 from tests.conftest import REPO, run
 
 EXAMPLE = str(REPO / "examples" / "store")
@@ -195,3 +196,37 @@ def test_mail_names_the_misspelling(tmp_path: Path) -> None:
     assert "hint: rename SMPT_HOST to SMTP_HOST in backend/.env:3 (it is misspelt)" in (
         result.stderr
     )
+
+
+# --- mail preview says what exists ------------------------------------------------------------
+
+
+def _admin_env(medusa: MedusaServer) -> dict[str, str]:
+    return {"MEDUSA_BACKEND_URL": medusa.url, "MEDUSA_ADMIN_API_KEY": API_KEY}
+
+
+def test_preview_without_order_or_sample_names_the_newest_orders(
+    medusa_server: MedusaServer,
+) -> None:
+    newest = sorted(medusa_server.state.orders.values(), key=lambda o: o["created_at"])[-1]["id"]
+    result = run("mail", "preview", "order.placed", env=_admin_env(medusa_server))
+    assert result.exit_code == 2
+    assert "Error: pass --order ID or --sample\n" in result.stderr
+    assert f"hint: pass one of them; the newest orders: {newest}" in result.stderr
+    both = run("mail", "preview", "order.placed", "--sample", "--order", newest)
+    assert "not both" in both.stderr
+
+
+def test_preview_of_an_unknown_order_names_the_newest(medusa_server: MedusaServer) -> None:
+    result = run(
+        "mail", "preview", "order.placed", "--order", "order_01NOPE", env=_admin_env(medusa_server)
+    )
+    assert result.exit_code == 1
+    hint = next(line for line in result.stderr.splitlines() if line.startswith("hint: "))
+    assert hint.startswith("hint: check the id; the newest orders: order_")
+    assert hint.endswith("(or use --sample)")
+
+
+def test_preview_without_a_backend_says_sample() -> None:
+    result = run("mail", "preview", "order.placed", "--project", EXAMPLE)
+    assert "or use --sample (no order could be listed)" in result.stderr

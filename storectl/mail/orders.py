@@ -60,8 +60,61 @@ def templates(env: Env, folder: Path | None, locale: str | None) -> mail.Templat
 
 
 def fetch_one(env: Env, order_id: str, timeout: float) -> dict[str, Any]:
+    from storectl.errors import NetworkError
+    from storectl.model import Stage
+
     with admin_api(env, timeout) as admin:
-        return admin.order(order_id, mail.ORDER_FIELDS)
+        try:
+            return admin.order(order_id, mail.ORDER_FIELDS)
+        except NetworkError as exc:
+            if exc.stage is not Stage.NOT_FOUND:
+                raise
+            message, newest = exc.message, _newest(admin)
+        raise NetworkError(Stage.NOT_FOUND, message, _choose_hint(newest, "check the id"))
+
+
+#: How many of the newest orders a hint names.
+NEWEST = 5
+
+
+def _newest(admin: medusa_api.Admin) -> list[str]:
+    """The newest orders' ids (best effort: a hint, never the error)."""
+    from storectl.errors import StorectlError
+
+    try:
+        answer = admin.call(
+            "GET",
+            "/admin/orders",
+            params={"fields": "id,created_at", "order": "-created_at", "limit": NEWEST},
+        )
+    except StorectlError:
+        return []
+    orders = answer.get("orders") or []
+    ids = [str(o.get("id")) for o in orders if isinstance(o, dict) and o.get("id")]
+    return [i for i in ids if unusable(i, "id") is None][:NEWEST]
+
+
+def newest_ids(env: Env, timeout: float) -> list[str]:
+    """The newest orders' ids, or none when the admin API cannot be read (a hint's detail)."""
+    from storectl.errors import StorectlError
+
+    try:
+        with admin_api(env, timeout) as admin:
+            return _newest(admin)
+    except StorectlError:
+        return []
+
+
+def _choose_hint(ids: list[str], first: str) -> str:
+    """`first`, then what exists: the newest orders' ids, or --sample."""
+    if not ids:
+        return f"{first}, or use --sample (no order could be listed)"
+    return f"{first}; the newest orders: {', '.join(ids)} (or use --sample)"
+
+
+def choose_order_hint(env: Env, timeout: float) -> str:
+    """The hint for a preview that names neither --order nor --sample: what exists."""
+    return _choose_hint(newest_ids(env, timeout), "pass one of them")
 
 
 def admin_api(env: Env, timeout: float) -> medusa_api.Admin:
