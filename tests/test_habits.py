@@ -230,3 +230,10 @@ def test_preview_of_an_unknown_order_names_the_newest(medusa_server: MedusaServe
 def test_preview_without_a_backend_says_sample() -> None:
     result = run("mail", "preview", "order.placed", "--project", EXAMPLE)
     assert "or use --sample (no order could be listed)" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["status", "doctor"])
+def test_quiet_never_hides_which_files_were_read(command: str) -> None:
+    result = run(command, "--project", EXAMPLE, "--environment", "prod", "-q")
+    assert result.exit_code == 0
+    assert "did you mean 'production'?" in result.stdout

@@ -91,7 +91,10 @@ StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as fai
 QuietOpt = Annotated[
     bool,
     typer.Option(
-        "--quiet", "-q", help="Table: only failures and the summary line (JSON is unchanged)."
+        "--quiet",
+        "-q",
+        help="Table: only failures, warnings about which files were read, and the summary "
+        "line (JSON is unchanged).",
     ),
 ]
 

@@ -98,8 +98,10 @@ def doctor_table(report: DoctorReport, paint: Painter, quiet: bool = False) -> s
     header = len(out)
     by_provider: dict[str, list[Check]] = {}
     failing = {Status.FAIL, Status.ERROR} | ({Status.WARN} if report.strict else set())
+    from storectl.env import FILES_READ_CODES  # never hidden: they change what was read
+
     for check in report.checks:
-        if quiet and check.status not in failing:
+        if quiet and check.status not in failing and check.check not in FILES_READ_CODES:
             continue
         by_provider.setdefault(check.provider, []).append(check)
     for provider, checks in by_provider.items():

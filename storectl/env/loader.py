@@ -337,6 +337,10 @@ def suggest(name: str, choices: Sequence[str]) -> str | None:
     return close[0] if close else None
 
 
+#: Findings that change which files were read: `-q` never hides them (issue 21 B).
+FILES_READ_CODES = frozenset({"env.unknown-environment"})
+
+
 def unknown_environment(name: str, origin: str, candidates: Sequence[Path]) -> Finding:
     """An environment Medusa's loadEnv does not know: it reads `.env` only."""
     # discovery has already left `.env.<name>` out, as Medusa does: name it if it is there
