@@ -25,7 +25,7 @@ _ENV_EDIT = re.compile(r"\bset ([A-Z][A-Z0-9_]*)=([^\s'\"`,;)]+)")
 #: `'storectl ...'`: a storectl command a program can run.
 _COMMAND = re.compile(r"'(storectl [^']+)'")
 _ENV_WORDS = re.compile(
-    r"\b(set|add|put|unset|remove|use|move|rename|check) [^.;]*\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b"
+    r"\b(set|add|put|unset|remove|use|move|rename|check) [^;]*?\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b"
 )
 _ADMIN_WORDS = re.compile(r"dashboard|\bAdmin\b|admin UI|in Stripe\b|Settings >", re.IGNORECASE)
 
