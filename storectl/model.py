@@ -22,11 +22,13 @@ class FixKind(StrEnum):
 
 #: `set NAME=value`: an env edit a program can apply (the value ends at a space or the end).
 _ENV_EDIT = re.compile(r"\bset ([A-Z][A-Z0-9_]*)=([^\s'\"`,;)]+)")
-#: `'storectl ...'`: a storectl command a program can run.
-_COMMAND = re.compile(r"'(storectl [^']+)'")
+#: `run 'storectl ...'`: a storectl command a program can run (a command only named, like
+#: "'storectl doctor' compares them", is no fix).
+_COMMAND = re.compile(r"\brun '(storectl [^']+)'")
 _ENV_WORDS = re.compile(
     r"\b(set|add|put|unset|remove|use|move|rename|check) [^;]*?\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b"
 )
+_ENV_FILE = re.compile(r"\benv file\b|\.env(\.[a-z]+)?\b")
 _ADMIN_WORDS = re.compile(r"dashboard|\bAdmin\b|admin UI|in Stripe\b|Settings >", re.IGNORECASE)
 
 
@@ -40,8 +42,9 @@ def fix_of(hint: str | None) -> tuple[FixKind | None, str | None]:
         found.append((match.start(), FixKind.ENV, f"{match.group(1)}={match.group(2)}"))
     if match := _COMMAND.search(hint):
         found.append((match.start(), FixKind.COMMAND, match.group(1)))
-    if match := _ENV_WORDS.search(hint):
-        found.append((match.start() + 1, FixKind.ENV, None))
+    for words in (_ENV_WORDS, _ENV_FILE):
+        if match := words.search(hint):
+            found.append((match.start() + 1, FixKind.ENV, None))
     if match := _ADMIN_WORDS.search(hint):
         found.append((match.start() + 1, FixKind.ADMIN, None))
     if not found:

@@ -170,6 +170,13 @@ def _lint_key_environment(env: Env) -> Iterator[Finding]:
         )
 
 
+def register_hint(env: Env, hint: str) -> str:
+    """`hint` (which runs `webhooks register`), unless the webhook URL is the store document's
+    path: register refuses that on a stock backend, so the one fix comes first (issue 21 B)."""
+    url, _origin = webhook_url(env)
+    return DOCUMENT_PATH_FIX if url is not None and is_document_path(url) else hint
+
+
 def _lint_webhook_secret(env: Env) -> Iterator[Finding]:
     """STRIPE_WEBHOOK_SECRET is set and is a signing secret (whsec_)."""
     secret = env.value("STRIPE_WEBHOOK_SECRET")
@@ -181,7 +188,9 @@ def _lint_webhook_secret(env: Env) -> Iterator[Finding]:
             Severity.WARNING,
             "STRIPE_WEBHOOK_SECRET is not set: Medusa cannot verify Stripe webhooks, "
             "so payments are never marked captured",
-            hint="run 'storectl webhooks register', or copy the endpoint's signing secret",
+            hint=register_hint(
+                env, "run 'storectl webhooks register', or copy the endpoint's signing secret"
+            ),
         )
     elif not secret.startswith("whsec_"):
         yield finding(
@@ -287,8 +296,11 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
             "webhook-secret",
             Stage.CONFIG,
             "STRIPE_WEBHOOK_SECRET is " + ("not a whsec_ secret" if secret else "not set"),
-            "run 'storectl webhooks register' (it writes the secret), or copy the endpoint's "
-            "signing secret from Stripe's dashboard",
+            register_hint(
+                env,
+                "run 'storectl webhooks register' (it writes the secret), or copy the "
+                "endpoint's signing secret from Stripe's dashboard",
+            ),
         )
     from storectl.providers import sync  # Stripe against Medusa: payments and deliveries
 
