@@ -119,3 +119,28 @@ def test_every_applicable_fix_leads_to_a_pass(
     if "STRIPE_WEBHOOK_PATH" in extra:
         # the document's path: the first step is the one env edit every command names
         assert applied[0] == "STRIPE_WEBHOOK_PATH=/hooks/payment/stripe_stripe"
+
+
+def test_the_document_path_gets_the_same_one_fix_from_every_command(
+    tmp_path: Path, stripe_server: StripeServer, medusa_server: MedusaServer
+) -> None:
+    store = _store(
+        tmp_path,
+        stripe_server,
+        medusa_server,
+        STRIPE_WEBHOOK_PATH="/store/webhooks/payment/stripe",
+        STRIPE_WEBHOOK_SECRET="whsec_CNRYwebhooksecret00000001",
+    )
+    fix = "set STRIPE_WEBHOOK_PATH=/hooks/payment/stripe_stripe"
+    project = ("--project", str(store))
+    for argv in (
+        ("webhooks", "url"),
+        ("webhooks", "list"),
+        ("webhooks", "register"),
+        ("webhooks", "test"),
+        ("doctor", "--only", "stripe,medusa"),
+    ):
+        result = run(*argv, *project, *(["--yes"] if argv[-1] == "register" else []))
+        said = result.stdout + result.stderr
+        assert fix in said, (argv, said)
+        assert "run 'storectl webhooks register'" not in said, (argv, said)

@@ -22,7 +22,10 @@ def webhook_url_text(result: WebhookUrl, paint: Painter) -> str:
 
 def webhook_list_text(result: WebhookList, paint: Painter) -> str:
     if not result.endpoints:
-        return f"no webhook endpoints on this Stripe account (expected: {result.expected_url})"
+        return (
+            f"no webhook endpoints on this Stripe account (expected: {result.expected_url})\n"
+            + paint(_no_match_fix(result), "yellow")
+        )
     rows: list[Row] = [
         [
             ("", ()),
