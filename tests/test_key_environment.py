@@ -55,7 +55,7 @@ def test_live_key_outside_production_warns(stripe_server: StripeServer) -> None:
     env = _env(stripe_server, LIVE_KEY, "pk_live_abc")
     mode = _mode(_doctor(env, "--environment", "staging"))
     assert mode["status"] == "warn"
-    assert "live key in environment 'staging'" in mode["summary"]
+    assert "are live keys in environment 'staging'" in mode["summary"]
 
 
 def test_fitting_keys_pass_and_say_the_environment(stripe_server: StripeServer) -> None:

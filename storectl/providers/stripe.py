@@ -121,6 +121,13 @@ def _lint_keys(env: Env) -> Iterator[Finding]:
 _KEY_NAMES = ("STRIPE_API_KEY", "NEXT_PUBLIC_STRIPE_KEY")
 
 
+def _are(names: list[str], what: str) -> str:
+    """`X is a test key` / `X and Y are test keys`."""
+    if len(names) == 1:
+        return f"{names[0]} is {what}"
+    return f"{' and '.join(names)} are {what.removeprefix('a ')}s"
+
+
 def environment_verdict(env: Env) -> tuple[Severity, str, str] | None:
     """Whether the keys' mode fits the environment: a test key in a run declared production
     fails; in one only NODE_ENV calls production it warns (staging deployments run
@@ -132,7 +139,7 @@ def environment_verdict(env: Env) -> tuple[Severity, str, str] | None:
     if test and env.declared_production:
         return (
             Severity.ERROR,
-            f"{' and '.join(test)} is a test key, but this run is declared production "
+            f"{_are(test, 'a test key')}, but this run is declared production "
             "(--environment production): no real payment can be taken",
             "put the live keys (sk_live_/rk_live_, pk_live_) in production's env file, or "
             "declare the run what it is (--environment staging)",
@@ -140,7 +147,7 @@ def environment_verdict(env: Env) -> tuple[Severity, str, str] | None:
     if test and env.is_production:
         return (
             Severity.WARNING,
-            f"{' and '.join(test)} is a test key while NODE_ENV is production (inferred, not "
+            f"{_are(test, 'a test key')} while NODE_ENV is production (inferred, not "
             "declared: staging deployments often run NODE_ENV=production with test keys)",
             "declare it: --environment production makes a test key a failure, --environment "
             "staging (or environment = ... in storectl.toml) says test keys are meant",
@@ -148,7 +155,7 @@ def environment_verdict(env: Env) -> tuple[Severity, str, str] | None:
     if live and not env.is_production:
         return (
             Severity.WARNING,
-            f"{' and '.join(live)} is a live key in environment {env.environment!r}: real "
+            f"{_are(live, 'a live key')} in environment {env.environment!r}: real "
             "cards are charged outside production",
             "use test keys (sk_test_, pk_test_) outside production, or declare the run "
             "production (--environment production)",
