@@ -144,3 +144,22 @@ def test_the_document_path_gets_the_same_one_fix_from_every_command(
         said = result.stdout + result.stderr
         assert fix in said, (argv, said)
         assert "run 'storectl webhooks register'" not in said, (argv, said)
+
+
+def test_with_stripe_webhook_url_the_fix_names_the_url(
+    tmp_path: Path, stripe_server: StripeServer, medusa_server: MedusaServer
+) -> None:
+    """STRIPE_WEBHOOK_URL wins over the path: setting the path would change nothing."""
+    store = _store(
+        tmp_path,
+        stripe_server,
+        medusa_server,
+        STRIPE_WEBHOOK_URL=f"{medusa_server.url}/store/webhooks/payment/stripe",
+    )
+    fix = f"STRIPE_WEBHOOK_URL={medusa_server.url}/hooks/payment/stripe_stripe"
+    checks = _doctor(store)
+    assert checks[("medusa", "webhook-route")]["fix_apply"] == fix
+    assert checks[("stripe", "webhook")]["fix_apply"] == fix
+    assert fix in run("webhooks", "url", "--project", str(store)).stdout
+    assert fix in run("webhooks", "register", "--project", str(store), "--yes").stderr
+    assert walk(store)[0] == fix

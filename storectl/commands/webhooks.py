@@ -96,9 +96,9 @@ def show_url(
     from storectl.webhooks import plan as webhooks
 
     options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
-    _env, url, origin = _expected(options, None)
+    env, url, origin = _expected(options, None)
     output.render(
-        webhooks.WebhookUrl(url, origin, webhooks.url_note(url)), fmt, view.webhook_url_text
+        webhooks.WebhookUrl(url, origin, webhooks.url_note(url, env)), fmt, view.webhook_url_text
     )
 
 

@@ -301,13 +301,13 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
 
 
 def _webhook_route(admin: Admin, env: Env, steps: Steps) -> None:
-    from storectl.providers.values import webhook_url
+    from storectl.providers.values import path_fix, webhook_url
 
     url, _origin = webhook_url(env)
     if url is None:
         return
     status, stage, summary, hint = probe_webhook_route(admin, url)
-    steps.add("webhook-route", status, summary, hint=hint, stage=stage)
+    steps.add("webhook-route", status, summary, hint=path_fix(env, hint), stage=stage)
 
 
 def _regions(admin: Admin, steps: Steps) -> None:

@@ -26,6 +26,7 @@ from storectl.providers.values import (
     DEFAULT_WEBHOOK_PATH,
     DOCUMENT_PATH_FIX,
     is_document_path,
+    path_fix,
     same_url,
     stripe_mode,
     webhook_url,
@@ -181,7 +182,7 @@ def register_hint(env: Env, hint: str) -> str:
     """`hint` (which runs `webhooks register`), unless the webhook URL is the store document's
     path: register refuses that on a stock backend, so the one fix comes first (issue 21 B)."""
     url, _origin = webhook_url(env)
-    return DOCUMENT_PATH_FIX if url is not None and is_document_path(url) else hint
+    return path_fix(env, DOCUMENT_PATH_FIX) or hint if url and is_document_path(url) else hint
 
 
 def _lint_webhook_secret(env: Env) -> Iterator[Finding]:
@@ -405,7 +406,7 @@ def _webhook(stripe_client: Any, env: Env, steps: Steps, deadline: Deadline) -> 
                 else ""
             ),
             # the document's path: register would refuse it on a stock backend (issue 21 B)
-            DOCUMENT_PATH_FIX if is_document_path(expected) else "run 'storectl webhooks register'",
+            register_hint(env, "run 'storectl webhooks register'"),
         )
         return
     if len(matches) > 1:

@@ -114,6 +114,20 @@ DOCUMENT_PATH_FIX = (
 )
 
 
+def path_fix(env: Env, hint: str | None) -> str | None:
+    """`hint` with the one fix in the form this store needs: STRIPE_WEBHOOK_URL wins over the
+    path, so where it is set the fix names the whole URL (setting the path would do nothing)."""
+    if hint is None or DOCUMENT_PATH_FIX not in hint or not env.is_set("STRIPE_WEBHOOK_URL"):
+        return hint
+    parts = split_url(env.value("STRIPE_WEBHOOK_URL"))
+    if parts is None:
+        return hint
+    url = f"{parts.scheme}://{parts.netloc}{MEDUSA_HOOK_PATH}"
+    return hint.replace(
+        DOCUMENT_PATH_FIX, f"set STRIPE_WEBHOOK_URL={url} (the route a stock Medusa 2.x serves)"
+    )
+
+
 def is_document_path(url: str) -> bool:
     """Whether a webhook URL ends in the store document's path, not Medusa's."""
     parts = split_url(url)

@@ -285,14 +285,16 @@ class WebhookTest:
     hint: str | None
 
 
-def url_note(url: str) -> str | None:
-    """What to tell a user whose webhook path is the store document's, not Medusa's."""
-    from storectl.providers.values import DOCUMENT_PATH_FIX, is_document_path
+def url_note(url: str, env: Env | None = None) -> str | None:
+    """What to tell a user whose webhook path is the store document's, not Medusa's (with
+    `env`, the fix in the form the store needs: the URL when STRIPE_WEBHOOK_URL is set)."""
+    from storectl.providers.values import DOCUMENT_PATH_FIX, is_document_path, path_fix
 
     if is_document_path(url):
+        fix = path_fix(env, DOCUMENT_PATH_FIX) if env is not None else DOCUMENT_PATH_FIX
         return (
             f"this is the store document's path, which a stock Medusa 2.x backend does not "
-            f"serve: {DOCUMENT_PATH_FIX} ('storectl doctor' checks the route)"
+            f"serve: {fix} ('storectl doctor' checks the route)"
         )
     return None
 
