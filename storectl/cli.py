@@ -59,7 +59,16 @@ class StorectlGroup(TyperGroup):
         super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        return list(super().parse_args(ctx, _optional_shell(list(args))))
+        args = _optional_shell(list(args))
+        if not ctx.resilient_parsing and not set(args) & {"-h", "--help", *COMPLETION_OPTIONS}:
+            from storectl.commands import _argv
+
+            parsed = _argv.rewrite(args, list(GROUPS), lambda name: self.get_command(ctx, name))
+            if parsed.error:
+                ctx.fail(parsed.error)
+            args = parsed.args
+            ctx.meta["storectl.command"] = " ".join(parsed.path)
+        return list(super().parse_args(ctx, args))
 
     def list_commands(self, ctx: Any) -> list[str]:
         return [*GROUPS, *super().list_commands(ctx)]
@@ -77,8 +86,10 @@ class StorectlGroup(TyperGroup):
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: Any) -> Any:
-        # one redactor and one network deadline for exactly this run
-        with redact.scoped(), deadline.scoped():
+        # one redactor and one network deadline for exactly this run; its JSON names it
+        from storectl.output.json import command
+
+        with redact.scoped(), deadline.scoped(), command(ctx.meta.get("storectl.command", "")):
             return self._invoke(ctx)
 
     def _invoke(self, ctx: Any) -> Any:

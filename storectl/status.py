@@ -163,8 +163,10 @@ def quiet_table(report: StatusReport, paint: Painter) -> str:
     the summary line: nothing to read when all is well."""
     failing = {Severity.ERROR} | ({Severity.WARNING} if report.strict else set())
     out: list[str] = []
+    from storectl.env import FILES_READ_CODES  # never hidden: they change what was read
+
     for f in report.findings:
-        if f.severity in failing:
+        if f.severity in failing or f.code in FILES_READ_CODES:
             out += finding_lines(f, paint)
     return "\n".join([*out, *([""] if out else []), summary_text(report, paint)])
 

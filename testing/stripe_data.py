@@ -71,10 +71,14 @@ class StripeState:
     #: send events to the webhook endpoints (testing/stripe_intents.py); False: a webhook
     #: that never arrives (pending_webhooks stays above 0)
     deliver: bool = True
+    #: lists answer as stripe-mock does: every object, whatever the filters asked (created,
+    #: types, delivery_success); the client must re-check what it gets (issue 21 C)
+    ignore_list_filters: bool = False
 
     def reset(self) -> None:
         with self.lock:
             self.observer = None
+            self.ignore_list_filters = False
             self.intents.clear()
             self.events.clear()
             self.endpoints.clear()

@@ -159,6 +159,8 @@ class StripeHandler(IntentRoutes, EndpointRoutes):
         answer = self._webhook_endpoints(scope, key, method, path, params)
         if answer is not None:
             return answer
+        if self.state.ignore_list_filters and path in ("/v1/payment_intents", "/v1/events"):
+            params = {k: v for k, v in params.items() if k in ("limit", "starting_after")}
         if path == "/v1/payment_intents" and method == "GET":
             return list_objects("/v1/payment_intents", self.state.intents, key, params, set())
         intents = self._intents(key, method, path, params)

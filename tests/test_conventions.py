@@ -29,6 +29,7 @@ def test_an_error_under_json_is_a_document_on_stdout(tmp_path: Path) -> None:
     doc = json.loads(result.stdout)
     assert doc == {
         "schema_version": 1,
+        "command": "status",
         "ok": False,
         "error": {
             "message": doc["error"]["message"],

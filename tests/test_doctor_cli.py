@@ -29,6 +29,7 @@ def test_example_store_all_skipped_with_fallbacks() -> None:
     data = result.json()
     assert set(data) == {
         "schema_version",
+        "command",
         "ok",
         "strict",
         "environment",
@@ -61,6 +62,8 @@ def test_example_store_all_skipped_with_fallbacks() -> None:
         "stage",
         "target",
         "duration_ms",
+        "fix_kind",
+        "fix_apply",
     }
     assert data["summary"]["skip"] == len(PROVIDERS)  # every provider is off
 

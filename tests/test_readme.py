@@ -17,7 +17,7 @@ from testing.medusa_server import API_KEY, PUBLISHABLE_KEY, MedusaServer
 from testing.redis_server import RedisServers
 from testing.s3_server import BUCKET, REGION, S3Servers
 from testing.smtp_server import PASSWORD, USER, SmtpServers
-from testing.stripe_server import TEST_KEY, StripeServer
+from testing.stripe_server import LIVE_KEY, TEST_KEY, StripeServer
 from testing.tlsproxy import tls_proxy
 from tests.conftest import REPO, run, write
 
@@ -105,7 +105,10 @@ def demo_store(
     with tls_proxy(port, str(certs.cert), str(certs.key)) as tls_port:
         https = f"MEDUSA_BACKEND_URL=https://localhost:{tls_port}\n"
         stripe_server.state.seed(f"https://localhost:{tls_port}{hook}")
-        write(store / "backend/.env.production", https)
+        # production takes live keys: a test key fails a run declared production (issue 21 C)
+        stripe_server.state.seed(f"https://localhost:{tls_port}{hook}", scope="acct_1CNRYtest:live")
+        live = f"STRIPE_API_KEY={LIVE_KEY}\nNEXT_PUBLIC_STRIPE_KEY=pk_live_readme\n"
+        write(store / "backend/.env.production", https + live)
         write(store / "storefront/.env.production.local", https)
         yield store
 

@@ -61,6 +61,9 @@ EXPECTED = {
     "medusa:session-cookie": ("fail", "CONFIG"),
     "storefront:storefront.backend-url-localhost": ("warn", "CONFIG"),
     "storefront:product-images": ("fail", "CONFIG"),
+    # test keys in a run declared production (issue 21 C)
+    "stripe:stripe.key-environment": ("fail", "CONFIG"),
+    "stripe:mode": ("fail", "CONFIG"),
 }
 
 

@@ -41,6 +41,7 @@ def test_json_schema_top_level_and_provider_keys(store: Path) -> None:
     data = run("status", "--project", str(store), "-f", "json").json()
     assert set(data) == {
         "schema_version",
+        "command",
         "ok",
         "strict",
         "environment",
@@ -60,7 +61,16 @@ def test_json_schema_top_level_and_provider_keys(store: Path) -> None:
         "variables",
     }
     assert set(data["summary"]) == {"active", "inactive", "errors", "warnings", "info"}
-    assert set(data["findings"][0]) == {"code", "severity", "message", "hint", "source", "provider"}
+    assert set(data["findings"][0]) == {
+        "code",
+        "severity",
+        "message",
+        "hint",
+        "source",
+        "provider",
+        "fix_kind",
+        "fix_apply",
+    }
     assert set(data["files"][0]) == {"path", "role", "exists"}
 
 

@@ -18,16 +18,27 @@ from tests.conftest import write
 # --- url --------------------------------------------------------------------------------------
 
 
-def test_url_default_path_with_a_note(store: Path) -> None:
+def test_url_default_path_is_the_stock_route(store: Path) -> None:
+    """Issue 21 B: the default leads somewhere: the route a stock Medusa 2.x serves."""
     write(store / "backend/.env", f"MEDUSA_BACKEND_URL={BACKEND}\n")
     result = webhooks(store, "url", "--format", "json")
     assert result.exit_code == 0
     data = result.json()
-    assert data["url"] == f"{BACKEND}/store/webhooks/payment/stripe"
-    assert (
-        data["source"] == "MEDUSA_BACKEND_URL (backend/.env:1) + the store document's default path"
+    assert data["url"] == f"{BACKEND}{HOOK}"
+    assert data["source"] == (
+        "MEDUSA_BACKEND_URL (backend/.env:1) + the default path (a stock Medusa 2.x route)"
     )
-    assert HOOK in data["note"]
+    assert data["note"] is None
+
+
+def test_url_document_path_gives_the_one_fix(store: Path) -> None:
+    write(
+        store / "backend/.env",
+        f"MEDUSA_BACKEND_URL={BACKEND}\nSTRIPE_WEBHOOK_PATH=/store/webhooks/payment/stripe\n",
+    )
+    result = webhooks(store, "url", "--format", "json")
+    assert result.exit_code == 0
+    assert f"set STRIPE_WEBHOOK_PATH={HOOK}" in result.json()["note"]
 
 
 def test_url_override_and_missing(store: Path) -> None:

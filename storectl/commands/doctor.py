@@ -152,7 +152,7 @@ def run_doctor(
         include_env_lint=not only,
         required=required,
     )
-    if len(chosen) > 1:
+    if _fleet.is_fleet(chosen):
         _run_fleet(
             selection,
             chosen,

@@ -87,7 +87,7 @@ def list_regions(
         fleet, project, env_file, environment, ignore_environment, store, tag, allow_empty
     )
     chosen = _fleet.stores(selection)
-    if len(chosen) > 1:
+    if _fleet.is_fleet(chosen):
         _fleet.run(
             selection,
             chosen,

@@ -70,7 +70,7 @@ def status(
     )
     required = registry.provider_names(require or (), "--require")
     chosen = _fleet.stores(selection)
-    if len(chosen) > 1:
+    if _fleet.is_fleet(chosen):
         _fleet.run(
             selection,
             chosen,

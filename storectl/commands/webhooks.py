@@ -96,9 +96,9 @@ def show_url(
     from storectl.webhooks import plan as webhooks
 
     options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
-    _env, url, origin = _expected(options, None)
+    env, url, origin = _expected(options, None)
     output.render(
-        webhooks.WebhookUrl(url, origin, webhooks.url_note(url)), fmt, view.webhook_url_text
+        webhooks.WebhookUrl(url, origin, webhooks.url_note(url, env)), fmt, view.webhook_url_text
     )
 
 
@@ -220,7 +220,7 @@ def register(
     )
     _check_rotation_flags(rotate, no_write, finish_rotation, write_to, dry_run)
     chosen = _fleet.stores(selection)
-    if len(chosen) > 1:
+    if _fleet.is_fleet(chosen):
         if not dry_run:
             _fleet.refuse_fleet("webhooks register", chosen)
         if url or write_to:
@@ -243,12 +243,14 @@ def register(
         no_write=no_write,
         finish=finish_rotation,
     )
-    if len(chosen) > 1:
+    if _fleet.is_fleet(chosen):
+        # one store of a fleet may be changed (refuse_fleet above): with this run's --yes
+        guard = _never if dry_run else guarded(yes)
         _fleet.run(
             selection,
             chosen,
             lambda _store, env: registration.register(
-                env, request_for(*_expected_in(env, None)), _never
+                env, request_for(*_expected_in(env, None)), guard
             ),
             lambda report: report.ok,
             _register_adapter(),

@@ -89,11 +89,16 @@ def provider_lines(
 ) -> list[str]:
     """A verdict line per provider and, under it, what is not ok (`verbose`: every check;
     `quiet`: only the providers that fail the run, and only what fails it)."""
+    from storectl.env import FILES_READ_CODES  # never hidden by -q: they change what was read
+
     failing = {Status.FAIL, Status.ERROR} | ({Status.WARN} if report.strict else set())
     shown = set(Status) if verbose else failing if quiet else PROBLEMS
     out: list[str] = []
     for provider, checks in _by_provider(report.checks).items():
-        if quiet and not any(c.status in failing for c in checks):
+        if quiet:  # only what fails the run, and which files were read
+            checks = [c for c in checks if c.status in failing or c.check in FILES_READ_CODES]
+            shown = set(Status)
+        if not checks:
             continue
         out += area_lines(_title(provider), checks, paint, indent=indent, total=total, shown=shown)
     return out

@@ -101,13 +101,10 @@ def classify_webhook_route(url: str, status: int, content_type: str, text: str) 
     about the webhook route."""
     from urllib.parse import urlsplit
 
-    from storectl.providers.values import MEDUSA_HOOK_PATH
+    from storectl.providers.values import DOCUMENT_PATH_FIX, MEDUSA_HOOK_PATH
 
     path = urlsplit(url).path
-    fix = (
-        f"set STRIPE_WEBHOOK_PATH={MEDUSA_HOOK_PATH} (a stock Medusa 2.x route) and run "
-        "'storectl webhooks register', or add the custom route the store document describes"
-    )
+    fix = DOCUMENT_PATH_FIX  # the same one thing everywhere (issue 21 B)
     if status == 400 and PUBLISHABLE_KEY_REQUIRED in text:
         return (
             Status.FAIL,
@@ -188,13 +185,10 @@ def classify_route_options(url: str, status: int, providers: set[str] | None) ->
     payment provider `pp_{id}`."""
     from urllib.parse import urlsplit
 
-    from storectl.providers.values import MEDUSA_HOOK_PATH
+    from storectl.providers.values import DOCUMENT_PATH_FIX, MEDUSA_HOOK_PATH
 
     path = urlsplit(url).path
-    fix = (
-        f"set STRIPE_WEBHOOK_PATH={MEDUSA_HOOK_PATH} (a stock Medusa 2.x route) and run "
-        "'storectl webhooks register', or add the custom route the store document describes"
-    )
+    fix = DOCUMENT_PATH_FIX  # the same one thing everywhere (issue 21 B)
     if not 200 <= status < 300:
         if status == 404:
             return Status.FAIL, Stage.NOT_FOUND, f"{path}: no such route on the backend", fix
@@ -307,13 +301,13 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
 
 
 def _webhook_route(admin: Admin, env: Env, steps: Steps) -> None:
-    from storectl.providers.values import webhook_url
+    from storectl.providers.values import path_fix, webhook_url
 
     url, _origin = webhook_url(env)
     if url is None:
         return
     status, stage, summary, hint = probe_webhook_route(admin, url)
-    steps.add("webhook-route", status, summary, hint=hint, stage=stage)
+    steps.add("webhook-route", status, summary, hint=path_fix(env, hint), stage=stage)
 
 
 def _regions(admin: Admin, steps: Steps) -> None:

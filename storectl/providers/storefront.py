@@ -356,7 +356,13 @@ def _cors(env: Env, store: Any, options: ProbeOptions, steps: Steps) -> None:
             f"the storefront's origin is unknown: set {BASE_URL} or pass --storefront-url",
         )
         return
-    live.cors(store, origin, "--storefront-url" if given else BASE_URL, steps)
+    # which side is wrong when a preflight is refused: the file, or the running backend
+    in_file = {
+        var: env.source(var)
+        for var in ("STORE_CORS", "AUTH_CORS")
+        if env.is_set(var) and cors_allows(cors_value(env, var), origin)
+    }
+    live.cors(store, origin, "--storefront-url" if given else BASE_URL, steps, in_file)
 
 
 #: The live checks `probe` may report (doctor --list-checks).

@@ -285,17 +285,16 @@ class WebhookTest:
     hint: str | None
 
 
-def url_note(url: str) -> str | None:
-    """What to tell a user whose webhook path is the store document's, not Medusa's."""
-    from urllib.parse import urlsplit
+def url_note(url: str, env: Env | None = None) -> str | None:
+    """What to tell a user whose webhook path is the store document's, not Medusa's (with
+    `env`, the fix in the form the store needs: the URL when STRIPE_WEBHOOK_URL is set)."""
+    from storectl.providers.values import DOCUMENT_PATH_FIX, is_document_path, path_fix
 
-    from storectl.providers.values import DEFAULT_WEBHOOK_PATH, MEDUSA_HOOK_PATH
-
-    if urlsplit(url).path.rstrip("/") == DEFAULT_WEBHOOK_PATH:
+    if is_document_path(url):
+        fix = path_fix(env, DOCUMENT_PATH_FIX) if env is not None else DOCUMENT_PATH_FIX
         return (
-            f"this is the store document's path; a stock Medusa 2.x backend serves Stripe "
-            f"webhooks at {MEDUSA_HOOK_PATH} (set STRIPE_WEBHOOK_PATH) unless the store adds a "
-            "custom route: 'storectl doctor' checks which"
+            f"this is the store document's path, which a stock Medusa 2.x backend does not "
+            f"serve: {fix} ('storectl doctor' checks the route)"
         )
     return None
 
