@@ -8,11 +8,36 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+#: Per proxy port (the port a store is pointed at): "connections" opened, and "turns": each
+#: time the client speaks after the peer did (or first), one round trip it waits for
+#: (bench/roundtrips.py reads them).
+COUNTS: dict[int, Counter[str]] = {}
 
-async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float) -> None:
+
+class _Turns:
+    """Who spoke last on one connection: a client chunk after a peer chunk is a new turn."""
+
+    def __init__(self, counts: Counter[str]) -> None:
+        self.counts = counts
+        self.last = "peer"
+
+    def saw(self, side: str) -> None:
+        if side == "client" and self.last != "client":
+            self.counts["turns"] += 1
+        self.last = side
+
+
+async def _pump(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    delay: float,
+    turns: _Turns | None = None,
+    side: str = "client",
+) -> None:
     """Forward each chunk `delay` seconds after it arrived, in order: latency, not a slow link
     (chunks in flight together arrive together, as packets on a real path do)."""
     loop = asyncio.get_running_loop()
@@ -35,6 +60,8 @@ async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, dela
     sender = asyncio.create_task(release())
     try:
         while data := await reader.read(65536):
+            if turns is not None:
+                turns.saw(side)
             queue.put_nowait((loop.time() + delay, data))
     except (ConnectionError, OSError):
         pass
@@ -44,16 +71,25 @@ async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, dela
 
 
 async def _serve(target_port: int, delay: float, ready: asyncio.Future[int]) -> None:
+    listening: list[int] = []
+
     async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         try:
             upstream_r, upstream_w = await asyncio.open_connection("127.0.0.1", target_port)
         except OSError:
             client_w.close()
             return
-        await asyncio.gather(_pump(client_r, upstream_w, delay), _pump(upstream_r, client_w, delay))
+        counts = COUNTS.setdefault(listening[0], Counter())
+        counts["connections"] += 1
+        turns = _Turns(counts)
+        await asyncio.gather(
+            _pump(client_r, upstream_w, delay, turns, "client"),
+            _pump(upstream_r, client_w, delay, turns, "peer"),
+        )
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    ready.set_result(server.sockets[0].getsockname()[1])
+    listening.append(server.sockets[0].getsockname()[1])
+    ready.set_result(listening[0])
     async with server:
         await server.serve_forever()
 

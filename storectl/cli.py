@@ -33,6 +33,8 @@ GROUPS = {
     "mail": "storectl.commands.mail",
     "env": "storectl.commands.env",
     "payments": "storectl.commands.payments",
+    "catalog": "storectl.commands.catalog",
+    "smoke": "storectl.commands.smoke",
 }
 
 
@@ -56,7 +58,16 @@ class StorectlGroup(TyperGroup):
         super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        return list(super().parse_args(ctx, _optional_shell(list(args))))
+        args = _optional_shell(list(args))
+        if not ctx.resilient_parsing and not set(args) & {"-h", "--help", *COMPLETION_OPTIONS}:
+            from storectl.commands import _argv
+
+            parsed = _argv.rewrite(args, list(GROUPS), lambda name: self.get_command(ctx, name))
+            if parsed.error:
+                ctx.fail(parsed.error)
+            args = parsed.args
+            ctx.meta["storectl.command"] = " ".join(parsed.path)
+        return list(super().parse_args(ctx, args))
 
     def list_commands(self, ctx: Any) -> list[str]:
         return [*GROUPS, *super().list_commands(ctx)]
@@ -69,12 +80,15 @@ class StorectlGroup(TyperGroup):
 
             command = get_command(importlib.import_module(GROUPS[cmd_name]).app)
             command.name = cmd_name
+            _as_prose(command)
             return command
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: Any) -> Any:
-        # one redactor and one network deadline for exactly this run
-        with redact.scoped(), deadline.scoped():
+        # one redactor and one network deadline for exactly this run; its JSON names it
+        from storectl.output.json import command
+
+        with redact.scoped(), deadline.scoped(), command(ctx.meta.get("storectl.command", "")):
             return self._invoke(ctx)
 
     def _invoke(self, ctx: Any) -> Any:
@@ -108,6 +122,22 @@ class StorectlGroup(TyperGroup):
             output.error(message, hint=hint)
             _error_document(ctx, message, None, hint, ExitCode.FAILED)
             raise typer.Exit(ExitCode.FAILED) from None
+
+
+def _as_prose(command: Any) -> None:
+    """Join the lines of each paragraph of a command's help (and its subcommands'): a docstring
+    is wrapped at 100 columns in the source, and rich keeps those breaks past the first
+    paragraph, so `--help` broke mid-sentence at every width. A paragraph starting with \\b
+    keeps its lines (click's marker)."""
+    import inspect
+
+    if command.help:
+        paragraphs = inspect.cleandoc(command.help).split("\n\n")
+        command.help = "\n\n".join(
+            p if p.startswith("\b") else " ".join(p.split()) for p in paragraphs
+        )
+    for sub in getattr(command, "commands", {}).values():
+        _as_prose(sub)
 
 
 def _error_document(

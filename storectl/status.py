@@ -9,8 +9,9 @@ from storectl import output
 from storectl.env import Env
 from storectl.model import FileState, Finding, Severity
 from storectl.output import Painter, StatusFormat, columns
+from storectl.output.checks import fix_lines
 from storectl.output.color import SEVERITY_MARK, SEVERITY_STYLE
-from storectl.output.table import hanging
+from storectl.output.wrap import flow, terminal_width
 from storectl.providers import lint
 from storectl.providers.base import Provider
 from storectl.redact import display
@@ -162,29 +163,36 @@ def quiet_table(report: StatusReport, paint: Painter) -> str:
     the summary line: nothing to read when all is well."""
     failing = {Severity.ERROR} | ({Severity.WARNING} if report.strict else set())
     out: list[str] = []
+    from storectl.env import FILES_READ_CODES  # never hidden: they change what was read
+
     for f in report.findings:
-        if f.severity in failing:
+        if f.severity in failing or f.code in FILES_READ_CODES:
             out += finding_lines(f, paint)
     return "\n".join([*out, *([""] if out else []), summary_text(report, paint)])
 
 
 def summary_text(report: StatusReport, paint: Painter) -> str:
+    """The summary line (wrapped at the terminal width), its verdict painted."""
     s = report.summary
-    verdict = paint("ok", "green") if report.ok else paint("failed", "bold", "red")
-    return (
+    verdict = "ok" if report.ok else "failed"
+    plain = (
         f"{s.active} active, {s.inactive} inactive · {s.errors} errors, "
         f"{s.warnings} warnings, {s.info} info · {verdict}"
         + (" (--strict)" if report.strict else "")
     )
+    lines = flow(plain, 0, 2, terminal_width())
+    head, _, tail = lines[-1].rpartition(verdict)
+    style = ("green",) if report.ok else ("bold", "red")
+    lines[-1] = head + paint(verdict, *style) + tail
+    return "\n".join(lines)
 
 
 def status_table(report: StatusReport, paint: Painter) -> str:
     loaded = [f.path for f in report.files if f.exists]
-    out = [
-        f"environment: {paint(report.environment, 'bold')}  ·  files: "
-        + (", ".join(loaded) if loaded else "none found (process environment only)"),
-        "",
-    ]
+    files = ", ".join(loaded) if loaded else "none found (process environment only)"
+    head = flow(f"environment: {report.environment} · files: {files}", 0, 2, terminal_width())
+    out = [head[0].replace(report.environment, paint(report.environment, "bold"), 1), *head[1:]]
+    out.append("")
     rows: list[list[tuple[str, tuple[str, ...]]]] = [
         [("provider", ("bold",)), ("state", ("bold",)), ("activated by / falls back to", ("bold",))]
     ]
@@ -214,14 +222,7 @@ def status_table(report: StatusReport, paint: Painter) -> str:
         out += ["", paint("findings", "bold")]
         for f in report.findings:
             out += finding_lines(f, paint)
-    s = report.summary
-    verdict = paint("ok", "green") if report.ok else paint("failed", "bold", "red")
-    out += [
-        "",
-        f"{s.active} active, {s.inactive} inactive · {s.errors} errors, "
-        f"{s.warnings} warnings, {s.info} info · {verdict}"
-        + (" (--strict)" if report.strict else ""),
-    ]
+    out += ["", summary_text(report, paint)]
     return "\n".join(out)
 
 
@@ -230,32 +231,34 @@ def _variable_lines(p: ProviderState, paint: Painter) -> list[str]:
     shown = [v for v in p.variables if p.active or (v.value is not None and v.source != "default")]
     if not shown:
         return []
-    heading = paint(p.title, "bold")
-    if p.active and p.modules:
-        heading += "  " + paint(", ".join(p.modules), "dim")
-    out = ["", heading]
+    total = terminal_width()
+    modules = ", ".join(p.modules) if p.active and p.modules else ""
+    heading = flow(f"{p.title}  {modules}".rstrip(), 0, 2, total)
+    heading[0] = paint(p.title, "bold") + paint(heading[0][len(p.title) :], "dim")
+    out = ["", heading[0], *(paint(line, "dim") for line in heading[1:])]
+    # name, source, value: the value last, so a long one wraps under itself
     var_rows: list[list[tuple[str, tuple[str, ...]]]] = []
     for v in shown:
         if v.value is None:
             var_rows.append([(v.name, ()), ("unset", ("dim",)), ("", ())])
         elif v.default_from:
             var_rows.append(
-                [(v.name, ()), (v.value, ()), (f"→ {v.default_from} ({v.source})", ("dim",))]
+                [(v.name, ()), (f"→ {v.default_from} ({v.source})", ("dim",)), (v.value, ())]
             )
         else:
-            var_rows.append([(v.name, ()), (v.value, ()), (v.source or "", ("dim",))])
+            var_rows.append([(v.name, ()), (v.source or "", ("dim",)), (v.value, ())])
     out += columns(var_rows, paint, indent=2)
     return out
 
 
 def finding_lines(f: Finding, paint: Painter) -> list[str]:
-    head = "  " + paint(
-        f"{SEVERITY_MARK[f.severity]} {f.severity.value:<7}", SEVERITY_STYLE[f.severity]
-    )
-    head += " " + paint(f.code, "bold")
-    if f.source:
-        head += "  " + paint(f.source, "dim")
-    lines = [head, *hanging("      ", f.message, paint)]
+    """A finding: mark, severity, code and where on one line (wrapped), its message beneath,
+    then its fix in normal weight."""
+    total = terminal_width()
+    mark = f"{SEVERITY_MARK[f.severity]} {f.severity.value:<7}"
+    head = flow(f"{mark} {f.code}" + (f"  {f.source}" if f.source else ""), 2, 6, total)
+    head[0] = "  " + paint(mark, SEVERITY_STYLE[f.severity]) + head[0][2 + len(mark) :]
+    lines = [*head, *flow(f.message, 6, 6, total)]
     if f.hint:
-        lines += hanging("      hint: ", f.hint, paint, "dim")
+        lines += fix_lines(f.hint, paint, 6, total)
     return lines

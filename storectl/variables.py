@@ -10,6 +10,10 @@ true/false switch); a value shaped like a credential (a Stripe secret, a JWT, a 
 shows its password, and a value holding another variable's secret is masked. `NEXT_PUBLIC_*`
 values are public by design and stay visible (but for a URL password or a credential's shape).
 `masked` is true whenever the printed value is not the value.
+
+Listed: every variable the view's files set, and the process variables the store reads (a
+provider's declared variables, Medusa's and Next's own, names the files expand, the proxy and
+CA settings storectl's checks follow); the shell's others (PATH, OLDPWD, TERM...) with --all.
 """
 
 from __future__ import annotations
@@ -21,9 +25,41 @@ from dataclasses import dataclass
 from storectl import redact
 from storectl.env import ENVIRONMENT_SOURCE, Env, EnvValue
 from storectl.model import Finding
-from storectl.output import Painter
+from storectl.output import Painter, Row, columns
+from storectl.output.checks import fix_lines
+from storectl.output.wrap import flow, terminal_width
 
 _UNKNOWN_SECRET = re.compile(r"SECRET|PASSWORD|PASS|TOKEN|KEY|WEBHOOK")
+#: Process variables a store reads besides its providers' (which the registry declares):
+#: Medusa's own (medusa-config.ts, loadEnv), Node's CA and options, and the proxy and CA
+#: settings storectl's own checks follow.
+STORE_READS = frozenset(
+    {
+        "NODE_ENV",
+        "DATABASE_URL",
+        "JWT_SECRET",
+        "COOKIE_SECRET",
+        "STORE_CORS",
+        "ADMIN_CORS",
+        "AUTH_CORS",
+        "MEDUSA_WORKER_MODE",
+        "DISABLE_MEDUSA_ADMIN",
+        "PORT",
+        "NODE_OPTIONS",
+        "NODE_EXTRA_CA_CERTS",
+        "SSL_CERT_FILE",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "NO_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "no_proxy",
+    }
+)
+#: Prefixes of names a store's processes read whatever follows: Next.js inlines every
+#: NEXT_PUBLIC_ variable; storectl reads its own settings.
+STORE_PREFIXES = ("NEXT_PUBLIC_", "STORECTL_")
+_REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
 
 @dataclass(frozen=True)
@@ -61,10 +97,29 @@ def is_masked(name: str, value: str, known: frozenset[str], secrets: frozenset[s
     return bool(_UNKNOWN_SECRET.search(name.upper())) or redact.is_secret_name(name)
 
 
+def store_reads(env: Env, storefront: bool, known: frozenset[str]) -> frozenset[str]:
+    """Process variables this view's store reads: `known` (the registry's), STORE_READS, the
+    names its files set (the process overrides them) and the names they expand."""
+    names = set(known | STORE_READS)
+    for file in env.files:
+        if (file.role == "storefront") != storefront and file.role != "env-file":
+            continue
+        for entry in file.entries:
+            names.add(entry.name)
+            names.update(_REFERENCE.findall(entry.raw))
+    return frozenset(names)
+
+
 def build(
-    env: Env, *, storefront: bool, known: frozenset[str], secrets: frozenset[str]
+    env: Env,
+    *,
+    storefront: bool,
+    known: frozenset[str],
+    secrets: frozenset[str],
+    every: bool = True,
 ) -> EnvReport:
-    """The report for one view; `known`/`secrets` are the registry's names."""
+    """The report for one view; `known`/`secrets` are the registry's names. Unless `every`,
+    a process variable the store does not read (store_reads) is left out."""
     view = "storefront" if storefront else "backend"
     values: Mapping[str, EnvValue] = env.storefront if storefront else env.values
     files = [
@@ -75,11 +130,14 @@ def build(
     if not storefront:
         files.reverse()  # env.files is highest precedence first; show them in read order
     front_files = {f.path for f in env.files if f.role == "storefront"}
+    reads = store_reads(env, storefront, known)
     variables = []
     for name in sorted(values):
         item = values[name]
         if not storefront and item.path in front_files:
             continue  # filled in from the storefront's files: not the backend's process
+        if not every and item.source == ENVIRONMENT_SOURCE and not _read(name, reads):
+            continue  # the shell's own (PATH, TERM...): --all shows them
         masked = is_masked(name, item.value, known, secrets)
         shown = redact.mask(item.value) if masked else item.value
         if not masked and redact.url_password(item.value) is not None:
@@ -91,6 +149,19 @@ def build(
     return EnvReport(view, env.environment, files, variables, findings)
 
 
+def _read(name: str, reads: frozenset[str]) -> bool:
+    return name in reads or name.startswith(STORE_PREFIXES)
+
+
+def hidden(env: Env, storefront: bool, known: frozenset[str]) -> int:
+    """How many process variables the store does not read (what `--all` adds)."""
+    values: Mapping[str, EnvValue] = env.storefront if storefront else env.values
+    reads = store_reads(env, storefront, known)
+    return sum(
+        v.source == ENVIRONMENT_SOURCE and not _read(name, reads) for name, v in values.items()
+    )
+
+
 def _in_view(finding: Finding, env: Env, storefront: bool) -> bool:
     source = (finding.source or "").rpartition(":")[0] or finding.source or ""
     roles = {f.display: f.role for f in env.files}
@@ -100,24 +171,25 @@ def _in_view(finding: Finding, env: Env, storefront: bool) -> bool:
     return (role == "storefront") == storefront
 
 
-def text(report: EnvReport, paint: Painter) -> str:
-    """The table: name, value, source; then the findings with their fix. `report` comes through
-    `output.render`, so every value is already one visible line (`output.sanitize.text`)."""
-    lines = [
-        f"{report.view} view ({report.environment}); files read: "
-        + (", ".join(report.files) if report.files else "none")
-    ]
-    if report.variables:
-        width = max(len(v.name) for v in report.variables)
-        vwidth = min(60, max(len(v.value) for v in report.variables))
-        for v in report.variables:
-            source = v.source if v.source != ENVIRONMENT_SOURCE else paint("environment", "dim")
-            lines.append(f"  {v.name:<{width}}  {v.value:<{vwidth}}  {source}")
-    else:
-        lines.append("  (no variables)")
+def text(report: EnvReport, paint: Painter, hidden: int = 0) -> str:
+    """The table: name, source, value (last: a long value wraps under itself, never past the
+    terminal's edge); then how many shell variables --all would add; then the findings with
+    their fix. `report` comes through `output.render`, so every value is already one visible
+    line (`output.sanitize.text`)."""
+    total = terminal_width()
+    files = ", ".join(report.files) if report.files else "none"
+    lines = flow(f"{report.view} view ({report.environment}); files read: {files}", 0, 2, total)
+    rows: list[Row] = []
+    for v in report.variables:
+        source = (v.source, ()) if v.source != ENVIRONMENT_SOURCE else ("environment", ("dim",))
+        rows.append([(v.name, ()), source, (v.value, ())])
+    lines += columns(rows, paint, indent=2) if rows else ["  (no variables)"]
+    if hidden:
+        more = f"{hidden} more from the shell that the store does not read: --all lists them"
+        lines += flow(f"({more})", 2, 3, total)
     for f in report.findings:
         where = f" ({f.source})" if f.source else ""
-        lines.append(f"{f.severity.value}: {f.code}{where}: {f.message}")
+        lines += flow(f"{f.severity.value}: {f.code}{where}: {f.message}", 0, 2, total)
         if f.hint:
-            lines.append(f"  hint: {f.hint}")
+            lines += fix_lines(f.hint, paint, 2, total)
     return "\n".join(lines)

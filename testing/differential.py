@@ -127,8 +127,12 @@ class Side:
         for old, new in sorted(self.values.items(), key=lambda kv: -len(kv[0])):
             text = text.replace(old, new)
 
+        rewritten = set(self.values.values())
+
         def role(match: re.Match[str]) -> str:
             whole = match.group(0)
+            if whole in rewritten:  # already this side's own id (replaced above)
+                return whole
             return self.values.get(whole) or self.by_role.get(match.group(1), whole)
 
         return ID.sub(role, text)
@@ -167,6 +171,8 @@ class Side:
                 self.learn(old, new, key)
         elif isinstance(recorded, str) and isinstance(answered, str) and recorded != answered:
             named = key in ("id", "token") or key.endswith("_id")
+            if recorded.startswith("pp_"):  # a payment provider's id is a name both sides share
+                return
             if named or ID.fullmatch(recorded) or recorded.startswith(("pk_", "sk_")):
                 self.values.setdefault(recorded, answered)
 

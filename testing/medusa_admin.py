@@ -201,13 +201,10 @@ class AdminRoutes(JsonHandler):
         fields = fields_of(query)
         if not fields:
             return {k: region[k] for k in REGION_DEFAULT_FIELDS}
-        shown: dict[str, Any] = {"id": region["id"]}
-        for name in fields:
-            key = name.lstrip("*+").split(".")[0]
-            if key == "payment_providers":
-                shown[key] = [provider_record(p) for p in region["payment_providers"]]
-            elif key in region:
-                shown[key] = region[key]
+        others = [f for f in fields if f.lstrip("*+").split(".")[0] != "payment_providers"]
+        shown: dict[str, Any] = {"id": region["id"], **select(region, others or ["id"])}
+        if len(others) < len(fields):
+            shown["payment_providers"] = [provider_record(p) for p in region["payment_providers"]]
         return shown
 
     def _update_region(self, region: dict[str, Any], query: Query, body: Any) -> None:
@@ -249,6 +246,14 @@ class AdminRoutes(JsonHandler):
                 if channel is None or channel in loc["sales_channels"]
             ]
             self._page("stock_locations", found, query)
+        elif path == "/admin/products":
+            self._admin_products(query)
+        elif path == "/admin/tax-regions":
+            found = [select(t, fields_of(query)) for t in self.state.tax_regions]
+            self._page("tax_regions", found, query)
+        elif path == "/admin/reservations":
+            found = [select(r, fields_of(query)) for r in self.state.reservations]
+            self._page("reservations", found, query)
         elif path == "/admin/shipping-options":
             location = query.get("stock_location_id", [None])[0]
             found = [
@@ -260,6 +265,41 @@ class AdminRoutes(JsonHandler):
         else:
             return False
         return True
+
+    def _admin_products(self, query: Query) -> None:
+        """GET /admin/products: `status` must be an array (a plain value is 400, as live)."""
+        if "status" in query:
+            self._send(
+                400,
+                {
+                    "type": "invalid_data",
+                    "message": "Invalid request: Expected "
+                    f"type: 'array' for field 'status', got: '{query['status'][0]}'",
+                },
+            )
+            return
+        wanted = set(query.get("status[]", []))
+        channels = set(query.get("sales_channel_id[]", []) + query.get("sales_channel_id", []))
+        found = [
+            select(
+                {k: v for k, v in p.items() if k != "variants"}
+                | {
+                    "variants": [
+                        {
+                            k: v
+                            for k, v in variant.items()
+                            if k not in ("prices", "inventory_quantity")
+                        }
+                        for variant in p.get("variants", [])
+                    ]
+                },
+                fields_of(query),
+            )
+            for p in self.state.products
+            if (not wanted or p.get("status") in wanted)
+            and (not channels or channels & {c["id"] for c in p.get("sales_channels", [])})
+        ]
+        self._page("products", found, query, default=50)
 
     def _key_fields(self, key: dict[str, Any], query: Query) -> dict[str, Any]:
         """An api key. Its sales channels' id and name are default fields (query-config.js);
@@ -368,6 +408,11 @@ def _shipping_option(option: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": option["id"],
         "name": option["name"],
+        "shipping_profile_id": option.get("shipping_profile_id", "sp_01DEFAULT"),
+        "rules": [
+            {"attribute": "enabled_in_store", "value": "true", "operator": "eq"},
+            {"attribute": "is_return", "value": "false", "operator": "eq"},
+        ],
         "service_zone": {
             "id": "serzo_" + option["id"][3:],
             "geo_zones": [

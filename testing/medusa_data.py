@@ -153,12 +153,46 @@ def _api_key(key_id: str, title: str, token: str) -> dict[str, Any]:
 
 
 def _product(product_id: str, title: str, image: str) -> dict[str, Any]:
+    """A published product on the default profile and channel: one variant priced in EUR and
+    USD, inventory not managed (the audit's healthy case)."""
     return {
         "id": product_id,
         "title": title,
         "handle": product_id.lower(),
+        "status": "published",
         "thumbnail": image,
         "images": [{"id": "img_" + product_id[5:], "url": image, "rank": 0}],
+        "shipping_profile": {"id": "sp_01DEFAULT", "name": "Default Shipping Profile"},
+        "sales_channels": [{"id": "sc_01DEFAULT"}],
+        "variants": [
+            {
+                "id": "variant_" + product_id[5:],
+                "title": "M",
+                "sku": product_id[5:] + "-M",
+                "manage_inventory": False,
+                "allow_backorder": False,
+                "inventory_quantity": 0,
+                "prices": {"eur": 49.9, "usd": 55},
+            }
+        ],
+    }
+
+
+def tax_region(country: str, rate: float = 20) -> dict[str, Any]:
+    """A country's tax region with a default rate (GET /admin/tax-regions, *tax_rates)."""
+    return {
+        "id": f"txreg_{country.upper()}",
+        "country_code": country,
+        "province_code": None,
+        "tax_rates": [
+            {
+                "id": f"txr_{country.upper()}",
+                "rate": rate,
+                "code": f"{country}-vat",
+                "name": f"{country.upper()} VAT",
+                "is_default": True,
+            }
+        ],
     }
 
 
@@ -207,6 +241,8 @@ class MedusaState:
     #: shipping options: id, name, stock_location_id, country codes of their service zone
     shipping_options: list[dict[str, Any]] = field(default_factory=list)
     products: list[dict[str, Any]] = field(default_factory=list)
+    tax_regions: list[dict[str, Any]] = field(default_factory=list)
+    reservations: list[dict[str, Any]] = field(default_factory=list)
     #: a backend whose 401s quote the request back (its Authorization header, its login body)
     echo: bool = False
     #: payments (Medusa's payment module rows), uploaded files by id, notifications
@@ -221,6 +257,8 @@ class MedusaState:
     #: the Medusa release the double plays: "2.21" (2.21.2, the default) or "2.8" (2.8.8, with
     #: its differences: fixtures/medusa-2.21-admin.md, "Older releases"); see `as_version`
     version: str = "2.21"
+    #: the store checkout's carts, stock and Stripe link (testing/medusa_checkout.py)
+    checkout: Any = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def as_version(self, version: str) -> None:
@@ -272,6 +310,7 @@ class MedusaState:
         }
         self.production = False
         self.forwarded_proto = None
+        self.checkout = None
         self.sales_channels = [{"id": "sc_01DEFAULT", "name": "Default Sales Channel"}]
         self.api_keys = [
             _api_key("apk_01DEFAULT", "Default Publishable API Key", PUBLISHABLE_KEY),
@@ -293,8 +332,11 @@ class MedusaState:
                 "name": "Standard Shipping",
                 "stock_location_id": "sloc_01WAREHOUSE",
                 "countries": ["fr", "de", "us", "ca"],
+                "shipping_profile_id": "sp_01DEFAULT",
             }
         ]
+        self.tax_regions = [tax_region(c) for c in ("fr", "de", "us", "ca")]
+        self.reservations = []
         self.products = [
             _product("prod_01SHIRT", "Medusa T-Shirt", "https://cdn.example.com/shirt.png"),
             _product("prod_01HOODIE", "Acceptance Hoodie", "https://cdn.example.com/hoodie.png"),

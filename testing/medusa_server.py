@@ -31,7 +31,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from testing.http_double import serve
-from testing.medusa_admin import AdminRoutes, Query, fields_of
+from testing.medusa_admin import Query
+from testing.medusa_checkout import CheckoutRoutes
 from testing.medusa_data import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
@@ -51,7 +52,7 @@ from testing.medusa_data import (
     cors_allows,
     fields_example_order,
 )
-from testing.medusa_queries import query_problem, select
+from testing.medusa_queries import query_problem
 
 #: The double's data lives in testing/medusa_data.py; tests import it from here too.
 __all__ = [
@@ -83,7 +84,7 @@ __all__ = [
 HOOK_ROUTE = re.compile(r"/hooks/payment/[^/]+/?")
 
 
-class MedusaHandler(AdminRoutes):
+class MedusaHandler(CheckoutRoutes):
     state: MedusaState
 
     def _handle(self, method: str) -> None:
@@ -160,9 +161,9 @@ class MedusaHandler(AdminRoutes):
         elif path == "/auth/session" and method == "POST":
             self._session()
         elif path.startswith("/hooks/payment/") and method == "POST":
-            self._send(200, "OK", "text/plain; charset=utf-8")
+            self._hook()
         elif path.startswith("/store/") and self.headers.get("x-publishable-api-key"):
-            self._store(method, path, query)
+            self._store(method, path, query, body)
         elif path.startswith("/store/"):
             self._send(
                 400,
@@ -225,7 +226,7 @@ class MedusaHandler(AdminRoutes):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def _store(self, method: str, path: str, query: Query) -> None:
+    def _store(self, method: str, path: str, query: Query, body: Any) -> None:
         """/store/* with a publishable key: unknown or revoked keys are refused (contract);
         a key whose revoked_at is still ahead works (ensure-publishable-api-key.js)."""
         token = self.headers.get("x-publishable-api-key")
@@ -248,12 +249,13 @@ class MedusaHandler(AdminRoutes):
         if problem is not None:
             self._send(400, problem, headers=cors)
         elif path == "/store/regions" and method == "GET":
-            shown = [self._fields(r, query) for r in self.state.regions]
+            # the store's regions leave out automatic_taxes (measured on 2.21.2)
+            shown = [
+                {k: v for k, v in self._fields(r, query).items() if k != "automatic_taxes"}
+                for r in self.state.regions
+            ]
             self._page("regions", shown, query, default=50, headers=cors)
-        elif path == "/store/products" and method == "GET":
-            products = [select(p, fields_of(query)) for p in self.state.products]
-            self._page("products", products, query, default=50, headers=cors)
-        else:
+        elif not self._checkout_store(method, path, query, body):  # testing/medusa_checkout.py
             self._html_404(method, path)
 
     def _session(self) -> None:
@@ -328,3 +330,36 @@ def medusa_server(medusa_session_server: MedusaServer) -> MedusaServer:
     """The session's Medusa double, reset to two regions with only pp_system_default."""
     medusa_session_server.state.reset()
     return medusa_session_server
+
+
+def store_product(
+    product: dict[str, Any], regions: list[dict[str, Any]], region_id: str | None
+) -> dict[str, Any]:
+    """A product as /store/products shows it: no shipping profile, status or sales channels
+    (the store API drops them silently); each variant's `calculated_price` in the region's
+    currency (null without a price there), as 2.21.2 answered it."""
+    currency = next((r["currency_code"] for r in regions if r["id"] == region_id), None)
+    shown = {
+        k: v
+        for k, v in product.items()
+        if k not in ("shipping_profile", "status", "sales_channels", "variants")
+    }
+    variants = []
+    for variant in product.get("variants", []):
+        item = {k: v for k, v in variant.items() if k != "prices"}
+        amount = variant.get("prices", {}).get(currency)
+        item["calculated_price"] = (
+            None
+            if amount is None
+            else {
+                "id": "pset_" + variant["id"][8:],
+                "calculated_amount": amount,
+                "original_amount": amount,
+                "currency_code": currency,
+                "is_calculated_price_tax_inclusive": False,
+            }
+        )
+        variants.append(item)
+    if "variants" in product:
+        shown["variants"] = variants
+    return shown

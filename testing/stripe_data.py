@@ -68,10 +68,17 @@ class StripeState:
     events: list[dict[str, Any]] = field(default_factory=list)
     #: fields a hostile Stripe puts in each created endpoint (`id`, `secret`: a line break, ...)
     create_overrides: dict[str, Any] = field(default_factory=dict)
+    #: send events to the webhook endpoints (testing/stripe_intents.py); False: a webhook
+    #: that never arrives (pending_webhooks stays above 0)
+    deliver: bool = True
+    #: lists answer as stripe-mock does: every object, whatever the filters asked (created,
+    #: types, delivery_success); the client must re-check what it gets (issue 21 C)
+    ignore_list_filters: bool = False
 
     def reset(self) -> None:
         with self.lock:
             self.observer = None
+            self.ignore_list_filters = False
             self.intents.clear()
             self.events.clear()
             self.endpoints.clear()
@@ -81,6 +88,7 @@ class StripeState:
             self.arrivals.clear()
             self.idempotent.clear()
             self.create_overrides.clear()
+            self.deliver = True
 
     def seed(
         self,

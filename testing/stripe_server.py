@@ -41,6 +41,7 @@ from testing.stripe_data import (
     parse_form,
 )
 from testing.stripe_endpoints import EndpointRoutes
+from testing.stripe_intents import IntentRoutes
 from testing.stripe_lists import list_objects
 
 __all__ = [
@@ -63,7 +64,7 @@ __all__ = [
 ]
 
 
-class StripeHandler(EndpointRoutes):
+class StripeHandler(IntentRoutes, EndpointRoutes):
     state: StripeState
 
     def _headers(self) -> dict[str, str]:
@@ -158,8 +159,13 @@ class StripeHandler(EndpointRoutes):
         answer = self._webhook_endpoints(scope, key, method, path, params)
         if answer is not None:
             return answer
+        if self.state.ignore_list_filters and path in ("/v1/payment_intents", "/v1/events"):
+            params = {k: v for k, v in params.items() if k in ("limit", "starting_after")}
         if path == "/v1/payment_intents" and method == "GET":
             return list_objects("/v1/payment_intents", self.state.intents, key, params, set())
+        intents = self._intents(key, method, path, params)
+        if intents is not None:
+            return intents
         if path == "/v1/events" and method == "GET":
             filters = {"types", "type", "delivery_success"}
             return list_objects("/v1/events", self.state.events, key, params, filters)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from storectl.cli import app
 from testing.certs import Certs, make_certs
+from testing.cli import Result, assert_parses_as_xml, run, write
+
+__all__ = ["Result", "assert_parses_as_xml", "run", "write"]
 
 pytest_plugins = [
     "testing.redis_server",
@@ -35,6 +33,7 @@ _KEEP = {
     "CI",
     "PYTHONPATH",
     "VIRTUAL_ENV",
+    "STORECTL_UPDATE_DOCS",  # scripts/update-docs: the matrix tests write their documents
 }
 
 REPO = Path(__file__).resolve().parent.parent
@@ -53,48 +52,6 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[No
     yield
 
 
-@dataclass
-class Result:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        return json.loads(self.stdout)
-
-
-def run(*args: str, env: Mapping[str, str] | None = None) -> Result:
-    """Invoke storectl in-process through Typer's CliRunner, stdout and stderr apart."""
-    result = CliRunner().invoke(app, list(args), env=dict(env or {}), catch_exceptions=False)
-    if "junit" in args:  # the report: the --output file, else stdout
-        target = Path(args[args.index("--output") + 1]) if "--output" in args else None
-        if target is None:
-            report = result.stdout
-        else:
-            report = target.read_text(encoding="utf-8") if target.is_file() else ""
-        if report.strip():
-            assert_parses_as_xml(report)
-    return Result(result.exit_code, result.stdout, result.stderr)
-
-
-def assert_parses_as_xml(text: str) -> None:
-    """Every JUnit report the suite makes must parse (issue 10 F: peer text with control
-    characters once made it invalid XML): run() checks each one it sees."""
-    from xml.etree import ElementTree as ET
-
-    try:
-        ET.fromstring(text.encode("utf-8"))
-    except ET.ParseError as exc:
-        raise AssertionError(f"--format junit wrote XML that does not parse: {exc}") from None
-
-
-def write(path: Path, text: str, mode: int = 0o600) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    path.chmod(mode)
-    return path
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
     """An empty store layout: backend/ and storefront/."""
@@ -107,3 +64,28 @@ def store(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
     return make_certs(tmp_path_factory.mktemp("certs"))
+
+
+#: The suite's tiers by test module (issue 22 E): `./scripts/test -m fast` runs what is not in
+#: one of them; CI runs everything. A module may be in several.
+TIERS: dict[str, tuple[str, ...]] = {
+    "real_backend": ("test_real_",),
+    "browser": ("test_mail_browser",),
+    "node": ("test_env_grammar_node",),
+    "hostile": ("test_fault_matrix", "test_hostile_", "test_fuzz", "test_limits"),
+    "slow": ("test_sixth_provider", "test_fresh_clone", "test_action", "test_scripts"),
+}
+#: Fixtures that start a real local server (redis-server, aiosmtpd, moto): the `peers` tier.
+PEER_FIXTURES = {"redis_server", "redis_servers", "smtp_servers", "s3_server", "s3_servers"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = Path(str(item.fspath)).stem
+        tiers = [tier for tier, prefixes in TIERS.items() if module.startswith(prefixes)]
+        if PEER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.peers)
+        for tier in tiers:
+            item.add_marker(getattr(pytest.mark, tier))
+        if not tiers:
+            item.add_marker(pytest.mark.fast)

@@ -191,7 +191,7 @@ def test_a_check_skipped_on_request_does_not_count(
 def test_the_doctor_table_names_the_environment_and_files(smtp_only: Path) -> None:
     result = run("doctor", "-p", str(smtp_only), "--only", "stripe", "--environment", "staging")
     first = result.stdout.splitlines()[0]
-    assert first == "environment: staging  ·  files: backend/.env"
+    assert first == "environment: staging · files: backend/.env"
     data = run("doctor", "-p", str(smtp_only), "--only", "stripe", "-f", "json").json()
     assert data["environment"] == "development"
     assert [f["path"] for f in data["files"] if f["exists"]] == ["backend/.env"]

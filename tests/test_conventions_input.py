@@ -52,7 +52,7 @@ def test_status_hints_and_messages_wrap_with_a_hanging_indent(tmp_path: Path) ->
     args = ("status", "--project", str(tmp_path))
     wide = run(*args, env={"COLUMNS": "400"}).stdout
     narrow = run(*args, env={"COLUMNS": "48"}).stdout
-    _assert_hanging(wide, narrow, "      hint: ", 48)
+    _assert_hanging(wide, narrow, "      → fix: ", 48)
     message = next(
         i for i, line in enumerate(narrow.splitlines()) if "STRIPE_WEBHOOK_SECRET is not" in line
     )
@@ -66,7 +66,7 @@ def test_doctor_hints_wrap_with_a_hanging_indent(tmp_path: Path) -> None:
     wide = run(*args, env={"COLUMNS": "400"})
     narrow = run(*args, env={"COLUMNS": "44"})
     assert wide.exit_code == narrow.exit_code == 1
-    _assert_hanging(wide.stdout, narrow.stdout, "      hint: ", 44)
+    _assert_hanging(wide.stdout, narrow.stdout, "    → fix: ", 44)
 
 
 # --- 5. paths -----------------------------------------------------------------------------------

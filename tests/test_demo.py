@@ -30,7 +30,10 @@ def test_demo_is_green_and_stops_what_it_started() -> None:
     # every provider of the registry is checked: at least one check each, none failing
     match = re.search(r"(\d+) checks, 0 failed, 0 warnings, 0 errors", stdout)
     assert match and int(match.group(1)) >= len(PROVIDERS), stdout[-3000:]
-    assert all(f"{p.title}\n" in stdout for p in PROVIDERS), stdout[-3000:]
+    # a verdict line per provider (the demo's storefront has no publishable key: skipped)
+    assert all(re.search(rf"^[✓–] {re.escape(p.title)} · ", stdout, re.M) for p in PROVIDERS), (
+        stdout[-3000:]
+    )
     assert "up to date: endpoint" in stdout
     assert "Stripe enabled in 2 of 2 regions" in stdout
     assert "subject: Order #1042 confirmed" in stdout

@@ -29,13 +29,16 @@ def test_example_store_all_skipped_with_fallbacks() -> None:
     data = result.json()
     assert set(data) == {
         "schema_version",
+        "command",
         "ok",
         "strict",
         "environment",
         "files",
         "checks",
         "summary",
+        "proxies",
     }
+    assert data["proxies"] == []  # no proxy in the environment
     assert [(c["provider"], c["check"], c["status"]) for c in data["checks"]] == [
         ("stripe", "active", "skip"),
         ("s3", "active", "skip"),
@@ -46,6 +49,8 @@ def test_example_store_all_skipped_with_fallbacks() -> None:
         ("medusa", "medusa.secret-default", "ok"),
         ("medusa", "active", "skip"),
         ("storefront", "active", "skip"),
+        ("catalog", "active", "skip"),
+        ("workers", "active", "skip"),
     ]
     assert "local file storage" in data["checks"][1]["summary"]
     assert set(data["checks"][0]) == {
@@ -57,6 +62,8 @@ def test_example_store_all_skipped_with_fallbacks() -> None:
         "stage",
         "target",
         "duration_ms",
+        "fix_kind",
+        "fix_apply",
     }
     assert data["summary"]["skip"] == len(PROVIDERS)  # every provider is off
 
@@ -74,7 +81,14 @@ def test_only_and_skip_select(redis_servers: RedisServers) -> None:
     only = run("doctor", "--only", "redis", "-f", "json", env=env).json()
     assert {c["provider"] for c in only["checks"]} == {"redis"}
     skipped = run("doctor", "--skip", "redis,smtp", "-f", "json", env=env).json()
-    assert {c["provider"] for c in skipped["checks"]} == {"stripe", "s3", "medusa", "storefront"}
+    assert {c["provider"] for c in skipped["checks"]} == {
+        "stripe",
+        "s3",
+        "medusa",
+        "storefront",
+        "catalog",
+        "workers",
+    }
     repeated = run("doctor", "--only", "redis", "--only", "stripe", "-f", "json", env=env).json()
     assert {c["provider"] for c in repeated["checks"]} == {"redis", "stripe"}
 
@@ -130,7 +144,12 @@ def test_providers_run_concurrently() -> None:
         elapsed = time.monotonic() - start
     assert elapsed < 2.0
     stages = {c["provider"]: c["stage"] for c in result.json()["checks"] if c["stage"]}
-    assert stages == {"redis": "TIMEOUT", "smtp": "TIMEOUT", "medusa": "TIMEOUT"}
+    assert stages == {
+        "redis": "TIMEOUT",
+        "smtp": "TIMEOUT",
+        "medusa": "TIMEOUT",
+        "workers": "TIMEOUT",
+    }
 
 
 def _failing_env(redis_servers: RedisServers) -> dict[str, str]:
@@ -140,9 +159,9 @@ def _failing_env(redis_servers: RedisServers) -> dict[str, str]:
 def test_table_format(redis_servers: RedisServers) -> None:
     result = run("doctor", "--only", "redis", env=_failing_env(redis_servers))
     assert result.exit_code == 1
-    assert "Redis\n  ✗  connect [REDIS_URL]" in result.stdout
-    assert "AUTH WRONGPASS" in result.stdout
-    assert "hint: copy the password" in result.stdout
+    assert "✗ Redis · REDIS_URL · 1 of 1 checks failed\n  ✗ connect  AUTH\n" in result.stdout
+    assert "WRONGPASS" in result.stdout
+    assert "    → fix: copy the password" in result.stdout
     assert result.stdout.rstrip().endswith("· failed")
     assert result.stderr == ""  # no progress display when stderr is not a terminal
 

@@ -124,11 +124,18 @@ def with_stripe(medusa: MedusaServer, stripe: StripeServer, **extra: str) -> dic
 def test_document_path_on_a_stock_backend_is_refused(
     medusa_server: MedusaServer, stripe_server: StripeServer
 ) -> None:
-    result = doctor(with_stripe(medusa_server, stripe_server))
+    env = with_stripe(
+        medusa_server, stripe_server, STRIPE_WEBHOOK_PATH="/store/webhooks/payment/stripe"
+    )
+    result = doctor(env)
     route = by_check(result)["webhook-route"]
     assert (route["status"], route["stage"]) == ("fail", "NOT_FOUND")
     assert "publishable API key" in route["summary"]
-    assert "STRIPE_WEBHOOK_PATH=/hooks/payment/stripe_stripe" in route["hint"]
+    assert route["hint"].startswith("set STRIPE_WEBHOOK_PATH=/hooks/payment/stripe_stripe")
+    assert (route["fix_kind"], route["fix_apply"]) == (
+        "env",
+        "STRIPE_WEBHOOK_PATH=/hooks/payment/stripe_stripe",
+    )
     # the probe carried no admin credentials to the webhook URL
     method, path, _query, _body = next(
         r for r in medusa_server.state.requests if r[1] == "/store/webhooks/payment/stripe"

@@ -384,3 +384,33 @@ def test_api_keys_list_their_sales_channels_by_default(medusa_server: MedusaServ
     narrow = httpx.get(url, params={"fields": "id,token"}, auth=admin).json()["api_keys"][0]
     assert plain["sales_channels"] == [{"id": "sc_01DEFAULT", "name": "Default Sales Channel"}]
     assert "sales_channels" not in narrow
+
+
+def test_no_product_images_is_a_skip(medusa_server: MedusaServer) -> None:
+    """Issue 21 C: nothing was proven, so not a pass."""
+    for product in medusa_server.state.products:
+        product["thumbnail"] = None
+        product["images"] = []
+    check = live(doctor(storefront_env(medusa_server)))["product-images"]
+    assert (check["status"], check["summary"]) == (
+        "skip",
+        "no product images to check: the store lists none",
+    )
+
+
+def test_a_preflight_refused_while_the_file_allows_it_says_redeploy(
+    medusa_server: MedusaServer,
+) -> None:
+    """Issue 21 B: the file already allows the origin; the running backend differs."""
+    env = storefront_env(medusa_server)  # STORE_CORS in the env allows SHOP
+    medusa_server.state.cors["store"] = "http://localhost:8000"  # what the backend runs with
+    check = live(doctor(env))["cors-store"]
+    assert status(check) == ("fail", "CONFIG")
+    assert "STORE_CORS (environment) allows it, the running backend does not" in check["summary"]
+    assert check["hint"].startswith("the file allows it; the running backend does not: redeploy")
+    assert check["fix_kind"] == "deploy"
+    # the file does not allow it either: the env edit
+    env["STORE_CORS"] = "http://localhost:8000"
+    check = live(doctor(env))["cors-store"]
+    assert "neither STORE_CORS nor the running backend allows it" in check["summary"]
+    assert (check["fix_kind"], check["hint"].split(" ")[0]) == ("env", "add")

@@ -20,7 +20,7 @@ from testing.tcp import tcp_peer
 from tests.conftest import Result, run
 
 BACKEND = "https://shop.example.com"
-EXPECTED = f"{BACKEND}/store/webhooks/payment/stripe"
+EXPECTED = f"{BACKEND}/hooks/payment/stripe_stripe"
 SECRET = "whsec_CNRYwebhooksecret00000001"
 
 
@@ -68,7 +68,9 @@ def test_all_green(stripe_server: StripeServer) -> None:
     # (tests/test_payments_sync.py::test_only_stripe_never_asks_medusa)
     assert all(c["status"] == "ok" for c in checks.values())
     assert "acct_1CNRYtest (Acceptance Shop, DE)" in checks["key"]["summary"]
-    assert checks["mode"]["summary"] == "test mode and NEXT_PUBLIC_STRIPE_KEY agrees"
+    assert checks["mode"]["summary"] == (
+        "test mode and NEXT_PUBLIC_STRIPE_KEY agrees in environment 'development'"
+    )
     assert TEST_KEY not in result.stdout and SECRET not in result.stdout
     # read-only: no POST or DELETE reached Stripe
     assert stripe_server.state.count("POST") == stripe_server.state.count("DELETE") == 0

@@ -55,13 +55,17 @@ def test_backend_view_json(store: Path) -> None:
 
 def test_table_and_process_environment(store: Path) -> None:
     write(store / "backend/.env", "SMTP_HOST=file\nSMTP_PORT=25\n")
-    result = run("env", "-p", str(store), env={"SMTP_HOST": "real", "APP_PASSWORD": "hunter22"})
+    shell = {"SMTP_HOST": "real", "APP_PASSWORD": "hunter22"}
+    result = run("env", "-p", str(store), env=shell)
     assert result.exit_code == 0, result.stderr
     lines = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()[1:]}
-    assert lines["SMTP_HOST"] == ["real", "environment"]
-    assert lines["SMTP_PORT"] == ["25", "backend/.env:2"]
-    assert lines["APP_PASSWORD"][0] == "****"
-    assert "hunter22" not in result.stdout
+    assert lines["SMTP_HOST"] == ["environment", "real"]
+    assert lines["SMTP_PORT"] == ["backend/.env:2", "25"]
+    assert "APP_PASSWORD" not in result.stdout  # the shell's own: --all lists it
+    every = run("env", "-p", str(store), "--all", env=shell)
+    lines = {line.split()[0]: line.split()[1:] for line in every.stdout.splitlines()[1:]}
+    assert lines["APP_PASSWORD"] == ["environment", "****"]
+    assert "hunter22" not in result.stdout + every.stdout
     ignored = run("env", "-p", str(store), "--ignore-environment", env={"SMTP_HOST": "real"})
     assert "backend/.env:1" in ignored.stdout and "APP_PASSWORD" not in ignored.stdout
 

@@ -2,10 +2,12 @@
 forever (HTTP bodies, SMTP `220-` lines, Redis bulk replies), paginate forever, or send a
 compressed bomb. Each cell runs `storectl ... --timeout 2` in a child process measured by
 testing/measure.py (wall time, peak RSS from os.wait4) and asserts: not killed, an end within
---timeout + 1 s, peak memory <= 150 MB, exit code 1, the classified stage, no traceback.
+--timeout + the start and exit of a no-op storectl timed just before it + a margin (on a loaded
+two-core machine the interpreter's start, not the deadline, is what grows), peak memory <= 150
+MB, exit code 1, the classified stage, no traceback.
 
 Cells run one at a time, so that no second child competes for the CPU with the one being
-timed; the table is written to docs/fault-matrix.md's companion, docs/fault-matrix-hostile.md.
+timed; the table is compared with docs/fault-matrix-hostile.md (scripts/update-docs writes it).
 """
 
 from __future__ import annotations
@@ -16,16 +18,20 @@ import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from testing import measure
+from testing.docs import assert_current
 from testing.hostile_store import COMMANDS, TARGET_MB, peer_for, store_env
 from testing.hostile_text import forged
 from tests.conftest import REPO
 
 TIMEOUT = 2.0
+#: What a cell may take beyond its deadline and a no-op storectl's own start and exit.
+MARGIN = 0.75
 KINDS = ("drip", "endless", "loop", "bomb")
 #: Commands that read a paginated list (the only ones a pagination loop can hold).
 PAGINATED = {
@@ -59,7 +65,15 @@ def cells() -> list[tuple[str, str]]:
 CELLS = cells()
 
 
-def run_cell(command: str, kind: str) -> measure.Run:
+@dataclass(frozen=True)
+class Cell:
+    """A cell's run, and the wall time of a no-op storectl started just before it."""
+
+    run: measure.Run
+    startup: float
+
+
+def run_cell(command: str, kind: str) -> Cell:
     """One command against the `kind` peers of the providers it talks to, in a child."""
     providers = COMMANDS[command]
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
@@ -74,18 +88,28 @@ def run_cell(command: str, kind: str) -> measure.Run:
             argv += ["--format", "json"]
         if command.startswith("webhooks register"):
             argv += ["--write-to", str(folder / "backend.env")]
-        return measure.run(argv, env=store_env(peers, folder), cwd=folder, timeout=TIMEOUT + 15)
+        # the interpreter's start and exit, timed beside the cell in the same conditions: under
+        # load (two cores shared) they, not the deadline, are what grows
+        baseline = measure.run(["--version"], cwd=folder, timeout=15)
+        done = measure.run(argv, env=store_env(peers, folder), cwd=folder, timeout=TIMEOUT + 15)
+        return Cell(done, baseline.wall)
 
 
 @pytest.fixture(scope="module")
-def results() -> Iterator[dict[tuple[str, str], measure.Run]]:
+def results() -> Iterator[dict[tuple[str, str], Cell]]:
     # One cell at a time: the peers serve from this process, and a second child competing for
     # the two cores turned 2 s deadlines into 3.3 s walls (interpreter start-up starved).
     with ThreadPoolExecutor(max_workers=1) as pool:
         futures = {cell: pool.submit(run_cell, *cell) for cell in CELLS}
         done = {cell: future.result() for cell, future in futures.items()}
     yield done
-    write_table(done)
+
+
+def test_the_hostile_document_is_current(results: dict[tuple[str, str], Cell]) -> None:
+    """docs/fault-matrix-hostile.md says what this run measured."""
+    assert_current(
+        REPO / "docs" / "fault-matrix-hostile.md", table({c: r.run for c, r in results.items()})
+    )
 
 
 def stage_of(done: measure.Run) -> str | None:
@@ -102,8 +126,8 @@ def stage_of(done: measure.Run) -> str | None:
 
 
 @pytest.mark.parametrize(("command", "kind"), CELLS, ids=[f"{c}-{k}" for c, k in CELLS])
-def test_hostile(command: str, kind: str, results: dict[tuple[str, str], measure.Run]) -> None:
-    done = results[(command, kind)]
+def test_hostile(command: str, kind: str, results: dict[tuple[str, str], Cell]) -> None:
+    done, startup = results[(command, kind)].run, results[(command, kind)].startup
     detail = (
         f"{command} × {kind}: exit {done.exit_code}, {done.wall:.1f} s, {done.peak_mb:.0f} MB\n"
         f"stdout: {done.stdout[-1500:]}\nstderr: {done.stderr[-1500:]}"
@@ -113,21 +137,22 @@ def test_hostile(command: str, kind: str, results: dict[tuple[str, str], measure
     passes = (command, kind) in PASSES
     assert done.exit_code == (0 if passes else 1), detail
     assert stage_of(done) == (None if passes else STAGE[kind]), detail
-    assert done.wall <= TIMEOUT + 1, detail
+    # the deadline, plus the interpreter's start and exit as measured beside it, plus a margin
+    assert done.wall <= TIMEOUT + startup + MARGIN, f"{detail}\nno-op storectl: {startup:.2f} s"
     assert done.peak_mb <= TARGET_MB, detail
     assert forged(done.stdout) == [] and forged(done.stderr) == [], detail  # issue 20 B
 
 
-def write_table(done: dict[tuple[str, str], measure.Run]) -> None:
+def table(done: dict[tuple[str, str], measure.Run]) -> str:
     """docs/fault-matrix-hostile.md: the stage per cell (deterministic; times vary, not kept)."""
-    if len(done) < len(CELLS):
-        return
     lines = [
         "# Fault matrix: hostile peers",
         "",
-        "Generated by `tests/test_fault_matrix_hostile.py` (every run of the suite rewrites it).",
-        f"Each cell: exit code and stage with `--timeout {TIMEOUT:g}`, in a child process; each",
-        f"also asserts an end within {TIMEOUT + 1:g} s and a peak RSS <= {TARGET_MB} MB",
+        "Generated by `tests/test_fault_matrix_hostile.py` (written by `scripts/update-docs`;",
+        "every run compares). Each cell: exit code and stage with "
+        f"`--timeout {TIMEOUT:g}`, in a child process;",
+        f"each also asserts an end within the deadline + a no-op storectl's start and exit + "
+        f"{MARGIN:g} s, and a peak RSS <= {TARGET_MB} MB",
         "(os.wait4). Wall times and memory: BENCHMARKS.md (bench/hostile.py).",
         "",
         "| command | " + " | ".join(KINDS) + " |",
@@ -145,4 +170,4 @@ def write_table(done: dict[tuple[str, str], measure.Run]) -> None:
         "(bomb: HTTP only).",
         "",
     ]
-    (REPO / "docs" / "fault-matrix-hostile.md").write_text("\n".join(lines))
+    return "\n".join(lines)

@@ -50,7 +50,7 @@ def test_fleet_file_in_the_current_folder_runs_every_store_in_order(tmp_path: Pa
     result = run("status", "--format", "json", "--ignore-environment")
     assert result.exit_code == 0, result.stderr
     data = result.json()
-    assert set(data) == {"schema_version", "ok", "stores", "summary"}
+    assert set(data) == {"schema_version", "command", "ok", "stores", "summary"}
     assert [s["name"] for s in data["stores"]] == ["eu", "us", "asia"]
     assert [s["environment"] for s in data["stores"]] == ["production", "development", "staging"]
     assert data["stores"][0]["report"]["schema_version"] == 1  # status's own document
@@ -61,10 +61,12 @@ def test_tag_and_store_select(tmp_path: Path) -> None:
     three_stores(tmp_path)
     result = run("status", "--tag", "emea", "--tag", "amer", "-f", "json")
     assert [s["name"] for s in result.json()["stores"]] == ["eu", "us"]
-    # one store keeps today's single-store output
+    # one store matched is still the fleet document: the shape follows where the stores came
+    # from, never how many matched (issue 21 D)
     single = run("status", "--store", "asia", "-f", "json")
     assert single.exit_code == 0
-    assert "providers" in single.json() and single.json()["environment"] == "staging"
+    assert [s["name"] for s in single.json()["stores"]] == ["asia"]
+    assert single.json()["stores"][0]["report"]["environment"] == "staging"
     unknown = run("status", "--store", "nope")
     assert unknown.exit_code == 2
     assert (
@@ -99,7 +101,7 @@ def test_a_project_option_wins_over_the_fleet_file_in_the_folder(tmp_path: Path)
         (
             '[[store]]\nname = "a"\nproject = "a"\nrequire = ["stripe", "paypal"]\n',
             4,
-            "unknown provider paypal",
+            "unknown provider 'paypal'",
         ),
     ],
 )
@@ -216,8 +218,8 @@ def test_fail_fast_stops_after_the_first_failure(tmp_path: Path) -> None:
     table = run("status", "--fail-fast", "-v")
     assert "2 stores: 0 ok, 1 failed, 1 not checked" in table.stdout
     assert "store store:" not in table.stdout
-    assert "store bad: " in table.stdout and "store good: " in table.stdout
-    assert re.search(r"– good \(development\)\s+not checked: --fail-fast", table.stdout)
+    assert "\n  ✗ store bad\n" in table.stdout and "\n  – store good  " in table.stdout
+    assert re.search(r"– good \(development\) · not checked: --fail-fast", table.stdout)
     junit = run("doctor", "--fail-fast", "-f", "junit")
     assert re.search(
         r'<testsuite name="good" tests="1" failures="0" [^>]*skipped="1"', junit.stdout

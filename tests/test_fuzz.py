@@ -307,6 +307,7 @@ def test_malformed_urls_never_print_any_part_of_the_password(
         max_size=24,
     )
 )
+@example(password=":000@000")  # found by hypothesis (issue 22 round): AUTH LOGIN's user part
 def test_an_smtp_server_echoing_auth_data_never_shows_the_password(
     tmp_path: Path, smtp_servers: object, password: str
 ) -> None:

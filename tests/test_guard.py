@@ -9,9 +9,8 @@ import pytest
 from testing.certs import Certs
 from testing.medusa_server import MedusaServer
 from testing.smtp_server import SmtpServers
+from testing.stores import HOOK, captured, env_for, smtp_env
 from tests.conftest import run
-from tests.test_mail import captured, smtp_env
-from tests.test_webhook_events import HOOK, env_for
 
 SESSION = "payses_01JCNRYREALSESSION00000000"
 #: a backend that only has to look remote: nothing is ever sent there (the guard refuses first)

@@ -12,8 +12,8 @@ from testing import hostile, measure
 from testing.certs import Certs
 from testing.medusa_server import MedusaServer, bulk_order
 from testing.smtp_server import SmtpServers
+from testing.stores import captured, smtp_env
 from tests.conftest import run, write
-from tests.test_mail import captured, smtp_env
 
 KEY = "sk_hostile_admin_key_0000000001"
 

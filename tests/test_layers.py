@@ -15,7 +15,7 @@ from tests.conftest import REPO
 #: commands -> capabilities -> providers -> env -> redact/net/fsutil -> errors -> model.
 #: `storectl` is the package root (its version string); `output` sits beside redact.
 LOW = frozenset({"storectl.model", "storectl.errors"})
-BASE = LOW | {"storectl.redact", "storectl.fsutil", "storectl.net", "storectl"}
+BASE = LOW | {"storectl.redact", "storectl.fsutil", "storectl.net", "storectl", "storectl.since"}
 GUARD = BASE | {"storectl.env", "storectl.providers", "storectl.output"}
 #: Capabilities may ask the guard (storectl/guard.py) before touching a real store.
 CAPABILITY = GUARD | {"storectl.guard"}
@@ -25,6 +25,7 @@ LAYERS: Mapping[str, frozenset[str]] = {
     "storectl.errors": frozenset({"storectl.model"}),
     "storectl.redact": LOW,
     "storectl.fsutil": LOW,
+    "storectl.since": LOW,
     "storectl.net": LOW,
     "storectl.output": LOW | {"storectl.redact", "storectl.fsutil"},
     "storectl.env": BASE,
@@ -35,6 +36,8 @@ LAYERS: Mapping[str, frozenset[str]] = {
     "storectl.regions": CAPABILITY,
     "storectl.mail": CAPABILITY,
     "storectl.payments": CAPABILITY,
+    "storectl.catalog": CAPABILITY,
+    "storectl.smoke": CAPABILITY,
     "storectl.fleet": CAPABILITY,
     "storectl.variables": CAPABILITY,
     "storectl.guard": GUARD,
@@ -48,6 +51,8 @@ LAYERS: Mapping[str, frozenset[str]] = {
         "storectl.regions",
         "storectl.mail",
         "storectl.payments",
+        "storectl.catalog",
+        "storectl.smoke",
         "storectl.fleet",
         "storectl.variables",
     },

@@ -167,25 +167,31 @@ def test_httpx_a_body_that_keeps_flowing_ends_at_the_deadline() -> None:
             ends("TIMEOUT", lambda: client.get(peer.url).content)
 
 
-def test_httpx_gzip_bomb_is_capped_after_decompression() -> None:
+def test_httpx_gzip_bomb_is_refused_before_it_expands() -> None:
     with hostile.gzip_bomb() as peer:
-        ends("PROTOCOL", lambda: get(peer.url, Budget(30)), budget=30, match="MAX_BODY")
+        error = ends("PROTOCOL", lambda: get(peer.url, Budget(30)), budget=30)
+    assert error.limit == "Content-Encoding"
+    assert "Content-Encoding gzip, though storectl asked for identity" in error.message
 
 
-def test_httpx_decodes_a_sane_gzip_body() -> None:
+def test_httpx_asks_for_identity_and_refuses_an_unasked_encoding() -> None:
+    """The bytes counted are the bytes kept: identity is asked for, so a server that compresses
+    anyway is refused (httpx would expand it unbounded), and an honest one answers plain."""
     body = json.dumps({"regions": [], "count": 0}).encode()
     packed = gzip.compress(body)
 
     def handle(conn: socket.socket, peer: hostile.Peer) -> None:
         raw = hostile.read_http_request(conn)
         peer.record(raw)
-        conn.sendall(hostile.http_response(200, packed, extra={"Content-Encoding": "gzip"}))
+        identity = b"accept-encoding: identity" in raw.lower()
+        extra = {} if identity else {"Content-Encoding": "gzip"}
+        conn.sendall(hostile.http_response(200, body if identity else packed, extra=extra))
 
     with hostile.Peer("gzip", handle) as peer, transport.bounded_client(Budget(5)) as client:
-        response = client.get(f"{peer.url}/admin/regions")
+        response = client.get(f"{peer.url}/admin/regions", headers={"Accept-Encoding": "gzip"})
         assert response.json() == {"regions": [], "count": 0}
-        assert "content-encoding" not in response.headers
-    assert b"Accept-Encoding: gzip, deflate" in peer.requests[0]
+    assert b"Accept-Encoding: identity" in peer.requests[0]
+    assert b"gzip" not in peer.requests[0]
 
 
 def test_httpx_network_errors_stay_httpx_errors() -> None:

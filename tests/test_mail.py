@@ -21,13 +21,13 @@ from testing.medusa_server import (
     contract_order,
     fields_example_order,
 )
-from testing.smtp_server import PASSWORD, QUEUE_ID, USER, SmtpServers
+from testing.smtp_server import QUEUE_ID, SmtpServers
+from testing.stores import EXAMPLE_ID, captured, smtp_env
 from testing.tcp import tcp_peer
 from tests.conftest import run, write
 
 TEMPLATES = ["order-placed", "order-shipped", "order-delivered", "order-canceled"]
 CONTRACT_ID = "order_01M8AXR7BHB4QS8PA83FZWATZG"
-EXAMPLE_ID = "order_01M8AXT4YN42ZN2E4VDJG459CX"
 
 
 # --- rendering --------------------------------------------------------------------------------
@@ -202,27 +202,6 @@ def test_help_names_medusas_real_fulfillment_events() -> None:
 
 
 # --- sending ----------------------------------------------------------------------------------
-
-
-def smtp_env(
-    servers: SmtpServers, certs: Certs, medusa: MedusaServer | None = None, **extra: str
-) -> dict[str, str]:
-    env = {
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(servers.starttls),
-        "SMTP_USER": USER,
-        "SMTP_PASS": PASSWORD,
-        "SMTP_FROM": "Acceptance Shop <orders@example.com>",
-        "SSL_CERT_FILE": str(certs.ca),
-    }
-    if medusa is not None:
-        env.update(MEDUSA_BACKEND_URL=medusa.url, MEDUSA_ADMIN_API_KEY=API_KEY)
-    env.update(extra)
-    return env
-
-
-def captured(servers: SmtpServers, since: int) -> list[tuple[str, list[str], Any]]:
-    return servers.capture.messages[since:]
 
 
 def test_mail_test_prints_the_queue_id(smtp_servers: SmtpServers, certs: Certs) -> None:

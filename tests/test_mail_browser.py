@@ -229,15 +229,15 @@ def test_preview_width_out_of_range(tmp_path: Path) -> None:
     assert result.exit_code == 2
 
 
-# --- the README's pictures ----------------------------------------------------------------------
+# --- the mail page's pictures (docs/mail.md) ----------------------------------------------------
 
 
-def test_readme_shows_the_four_mails_at_360_and_700() -> None:
-    readme = (REPO / "README.md").read_text()
+def test_the_mail_page_shows_the_four_mails_at_360_and_700() -> None:
+    readme = (REPO / "docs" / "mail.md").read_text()
     for template in TEMPLATES:
         for width in README_WIDTHS:
             path = DOCS / f"{template}-{width}.png"
-            assert f"docs/mail/{path.name}" in readme
+            assert f'src="mail/{path.name}"' in readme
             data = path.read_bytes()
             assert png_size(data)[0] == width
             assert len(data) < 120_000

@@ -12,8 +12,8 @@ import pytest
 from testing.certs import Certs
 from testing.medusa_server import API_KEY, MedusaServer
 from testing.smtp_server import SmtpServers
+from testing.stores import EXAMPLE_ID, smtp_env
 from tests.conftest import run, write
-from tests.test_mail import EXAMPLE_ID, smtp_env
 
 SECRET = "whsec_CNRYwebhooksecret00000001"
 HOOK = "/hooks/payment/stripe_stripe"
@@ -101,6 +101,19 @@ def test_mail_replay_of_a_2_8_order(
     args = ("mail", "replay", "order.placed", "--order", EXAMPLE_ID, "--to", "qa@example.com")
     result = run(*args, "--dry-run", "-f", "json", env=env)
     assert result.exit_code == 0, result.stderr
+
+
+def test_a_2_8_order_list_is_completed_from_the_detail_route(medusa_server: MedusaServer) -> None:
+    """2.8.8's list leaves the shipping address out (tests/test_real_differential.py): the
+    orders `--since` reads get it from the detail route, so the mail keeps the order's locale."""
+    medusa_server.state.as_version("2.8")
+    env = {"MEDUSA_BACKEND_URL": medusa_server.url, "MEDUSA_ADMIN_API_KEY": API_KEY}
+    env["SMTP_FROM"] = "Shop <orders@example.com>"
+    since = ("--since", "2026-01-01", "--to", "qa@example.com", "--dry-run", "-f", "json")
+    result = run("mail", "replay", "order.placed", *since, env=env)
+    assert result.exit_code == 0, result.stderr
+    asked = [p for m, p, q, _b in medusa_server.state.requests if p.startswith("/admin/orders/")]
+    assert f"/admin/orders/{EXAMPLE_ID}" in asked  # the listed order was read whole
 
 
 def test_items_without_any_quantity_are_a_clear_error(

@@ -54,6 +54,24 @@ def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "checking stripe redis (0/2)" in shown and "checking redis (1/2)" in shown
     assert shown.endswith("\r\x1b[2K")  # the line is cleared: nothing left in the way
 
+
+def test_progress_never_shows_an_empty_name_nor_overflows(monkeypatch: pytest.MonkeyPatch) -> None:
+    from storectl.output import Progress
+
+    tty = FakeTTY()
+    monkeypatch.setattr("sys.stderr", tty)
+    monkeypatch.setenv("COLUMNS", "40")
+    names = [f"store-{i:02d}" for i in range(12)]
+    progress = Progress(names)
+    for name in names:
+        progress.done(name)
+    progress.close()
+    shown = [part.removeprefix("\x1b[2K") for part in tty.getvalue().split("\r")]
+    assert "checking  (" not in tty.getvalue()  # issue 21: `checking  (2/2)`
+    assert all(len(line) < 40 for line in shown)
+    assert shown[1].startswith("checking store-00 ") and shown[1].endswith("… (0/12)")
+    assert "checking store-11 (11/12)" in shown
+
     pipe = io.StringIO()
     monkeypatch.setattr("sys.stderr", pipe)
     quiet = Progress(["stripe"])

@@ -134,7 +134,7 @@ def test_since_limits_the_window(peers: tuple[StripeServer, MedusaServer]) -> No
     stripe.state.add_intent("succeeded", "payses_old", created=int(time.time()) - 3 * 86400)
     assert (
         checks(doctor(env_for(stripe, medusa), "--since", "1d"))["stripe.payments-sync"]["status"]
-        == "ok"
+        == "skip"  # nothing settled inside a day: nothing compared
     )
     assert (
         checks(doctor(env_for(stripe, medusa), "--since", "4d"))["stripe.payments-sync"]["status"]
@@ -147,7 +147,7 @@ def test_since_limits_the_window(peers: tuple[StripeServer, MedusaServer]) -> No
 def test_since_is_validated() -> None:
     result = run("doctor", "--since", "a week")
     assert result.exit_code == 2
-    assert "--since 'a week' is not a duration" in result.stderr
+    assert "--since 'a week' is not a date or a duration" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -188,7 +188,7 @@ def test_undelivered_events_fail_after_an_hour(peers: tuple[StripeServer, Medusa
     stripe.state.add_event("charge.succeeded", old, pending_webhooks=1)  # not Medusa's type
     stripe.state.add_event("payment_intent.created", old, created=now - 5500)  # delivered
     deliveries = checks(doctor(env_for(stripe, medusa)))["stripe.deliveries"]
-    assert deliveries["status"] == "fail"
+    assert (deliveries["status"], deliveries["stage"]) == ("fail", "CONFIG")  # not NOT_FOUND
     assert deliveries["summary"].startswith("2 payment events undelivered for over an hour")
     assert (
         "oldest evt_3CNRY0000000000000000000 (payment_intent.succeeded, 2 h ago"
@@ -197,6 +197,42 @@ def test_undelivered_events_fail_after_an_hour(peers: tuple[StripeServer, Medusa
     query = [q for m, p, q in stripe.state.requests if p == "/v1/events"][-1]
     assert query["delivery_success"] == "false"
     assert len(query["types"]) == 8
+
+
+def test_events_an_api_returns_against_the_filters_are_not_medusas(
+    peers: tuple[StripeServer, MedusaServer],
+) -> None:
+    """Issue 21 C: an API that ignores the list filters (stripe-mock answers plan.created from
+    2009) does not make doctor blame Medusa: what was returned is re-checked."""
+    stripe, medusa = peers
+    stripe.state.ignore_list_filters = True
+    now = int(time.time())
+    ancient = stripe.state.add_intent("succeeded", "payses_ancient", created=now - 6501 * 86400)
+    stripe.state.add_event("plan.created", ancient, pending_webhooks=1)
+    stripe.state.add_event("payment_intent.succeeded", ancient, pending_webhooks=1)
+    found = checks(doctor(env_for(stripe, medusa)))
+    deliveries = found["stripe.deliveries"]
+    assert deliveries["status"] == "ok", deliveries
+    assert "2 events the API returned outside the filters asked for" in deliveries["summary"]
+    sync = found["stripe.payments-sync"]
+    assert sync["status"] == "skip", sync  # the 2009 intent is outside the window
+
+
+def test_payments_sync_with_nothing_settled_is_a_skip(
+    peers: tuple[StripeServer, MedusaServer],
+) -> None:
+    stripe, medusa = peers
+    stripe.state.add_intent("requires_payment_method", "payses_open")
+    sync = checks(doctor(env_for(stripe, medusa)))["stripe.payments-sync"]
+    assert sync["status"] == "skip"
+    assert sync["summary"].startswith("no settled payment to compare (1 intent read:")
+
+
+def test_mail_recorded_without_orders_is_a_skip(peers: tuple[StripeServer, MedusaServer]) -> None:
+    stripe, medusa = peers
+    medusa.state.orders.clear()
+    mail = checks(doctor(env_for(stripe, medusa)))["medusa.mail-recorded"]
+    assert (mail["status"], mail["summary"]) == ("skip", "no orders yet: order mail not checked")
 
 
 def test_recent_undelivered_event_warns(peers: tuple[StripeServer, MedusaServer]) -> None:
@@ -434,9 +470,32 @@ def test_payments_all_in_sync(peers: tuple[StripeServer, MedusaServer]) -> None:
     settle(stripe, medusa, 2)
     result = run("payments", env=env_for(stripe, medusa))
     assert result.exit_code == 0, result.stderr
-    assert "2 settled Stripe payments compared" in result.stdout
-    assert "all in sync with Medusa" in result.stdout
+    assert "2 Stripe payment intents, 2 settled and compared with Medusa" in result.stdout
+    assert "all compared payments in sync with Medusa" in result.stdout
+    assert "not compared" not in result.stdout
     assert stripe.state.count("GET", "/v1/events") == 0  # nothing to look up
+
+
+def test_payments_says_what_was_not_compared(peers: tuple[StripeServer, MedusaServer]) -> None:
+    """Issue 21 C: one intent, none settled: not "0 compared · all in sync"."""
+    stripe, medusa = peers
+    stripe.state.add_intent("requires_payment_method", "payses_open")
+    stripe.state.add_intent("succeeded", None)
+    env = env_for(stripe, medusa)
+    result = run("payments", env=env)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("2 Stripe payment intents, 0 settled and compared with Medusa")
+    assert "  not compared: 1 not settled (not paid, canceled or failed" in result.stdout
+    assert "  not compared: 1 made outside Medusa (no metadata.session_id" in result.stdout
+    assert lines[-1] == "nothing to compare: no settled payment in the window"
+    data = run("payments", "--json", env=env).json()
+    assert (data["intents"], data["compared"], data["not_settled"], data["without_session"]) == (
+        2,
+        0,
+        1,
+        1,
+    )
 
 
 def test_payments_needs_admin(stripe_server: StripeServer) -> None:

@@ -13,11 +13,10 @@ import pytest
 
 from testing.certs import Certs
 from testing.procs import wait_until
-from testing.real_medusa import CUSTOMER_EMAIL, WEBHOOK_PATH, Admin, RealMedusa
+from testing.real_medusa import CUSTOMER_EMAIL, WEBHOOK_PATH, Admin, RealMedusa, assert_no_trace
 from testing.smtp_server import PASSWORD, USER, SmtpServers
 from testing.stripe_server import StripeServer
 from tests.conftest import Result, run
-from tests.test_real_doctor import assert_no_trace
 
 pytestmark = pytest.mark.real_backend
 

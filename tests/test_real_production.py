@@ -11,11 +11,10 @@ from typing import Any
 import pytest
 
 from testing.certs import Certs
-from testing.real_medusa import WEBHOOK_PATH, RealMedusa, production_medusa
+from testing.real_medusa import WEBHOOK_PATH, RealMedusa, assert_no_trace, production_medusa
 from testing.stripe_server import StripeServer
 from testing.tlsproxy import tls_proxy
 from tests.conftest import Result, run
-from tests.test_real_doctor import assert_no_trace
 
 pytestmark = pytest.mark.real_backend
 
@@ -62,6 +61,9 @@ EXPECTED = {
     "medusa:session-cookie": ("fail", "CONFIG"),
     "storefront:storefront.backend-url-localhost": ("warn", "CONFIG"),
     "storefront:product-images": ("fail", "CONFIG"),
+    # test keys in a run declared production (issue 21 C)
+    "stripe:stripe.key-environment": ("fail", "CONFIG"),
+    "stripe:mode": ("fail", "CONFIG"),
 }
 
 

@@ -6,22 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from testing.medusa_server import ADMIN_EMAIL, ADMIN_PASSWORD, API_KEY, MedusaServer
+from testing.medusa_server import ADMIN_PASSWORD, API_KEY, MedusaServer
+from testing.stores import regions_store as make_store
 from testing.tcp import tcp_peer
 from tests.conftest import Result, run, write
 
 STRIPE = "pp_stripe_stripe"
-
-
-def make_store(store: Path, medusa: MedusaServer, auth: str = "key", stripe: bool = True) -> None:
-    lines = [f"MEDUSA_BACKEND_URL={medusa.url}"]
-    if auth == "key":
-        lines.append(f"MEDUSA_ADMIN_API_KEY={API_KEY}")
-    elif auth == "password":
-        lines += [f"MEDUSA_ADMIN_EMAIL={ADMIN_EMAIL}", f"MEDUSA_ADMIN_PASSWORD={ADMIN_PASSWORD}"]
-    if stripe:
-        lines.append("STRIPE_API_KEY=sk_test_51CNRYregions0000000001")
-    write(store / "backend/.env", "\n".join(lines) + "\n")
 
 
 def regions(store: Path, *args: str) -> Result:

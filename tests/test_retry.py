@@ -11,10 +11,10 @@ import pytest
 
 from storectl.net import retry
 from testing.medusa_server import MedusaServer
+from testing.stores import regions_store as make_regions_store
+from testing.stores import webhooks_store as make_webhooks_store
 from testing.stripe_server import StripeServer
 from tests.conftest import run
-from tests.test_regions import make_store as make_regions_store
-from tests.test_webhooks import make_store as make_webhooks_store
 
 RATE_LIMITED = {"error": {"type": "rate_limit_error", "message": "Too many requests"}}
 

@@ -41,6 +41,7 @@ def test_json_schema_top_level_and_provider_keys(store: Path) -> None:
     data = run("status", "--project", str(store), "-f", "json").json()
     assert set(data) == {
         "schema_version",
+        "command",
         "ok",
         "strict",
         "environment",
@@ -60,7 +61,16 @@ def test_json_schema_top_level_and_provider_keys(store: Path) -> None:
         "variables",
     }
     assert set(data["summary"]) == {"active", "inactive", "errors", "warnings", "info"}
-    assert set(data["findings"][0]) == {"code", "severity", "message", "hint", "source", "provider"}
+    assert set(data["findings"][0]) == {
+        "code",
+        "severity",
+        "message",
+        "hint",
+        "source",
+        "provider",
+        "fix_kind",
+        "fix_apply",
+    }
     assert set(data["files"][0]) == {"path", "role", "exists"}
 
 
@@ -122,7 +132,7 @@ def test_findings_in_table_name_code_source_and_hint(store: Path) -> None:
     assert result.exit_code == 1
     assert "stripe.key-prefix" in result.stdout
     assert "backend/.env:1" in result.stdout
-    assert "hint: put the sk_ or rk_ key" in result.stdout
+    assert "      → fix: put the sk_ or rk_ key" in result.stdout
 
 
 def test_markup_like_values_are_printed_literally(store: Path) -> None:

@@ -8,20 +8,11 @@ import json
 import stripe
 
 from testing.medusa_server import MedusaServer
-from testing.stripe_server import LIVE_KEY, MEDUSA_EVENTS, TEST_KEY
+from testing.stores import HOOK, env_for
+from testing.stripe_server import LIVE_KEY, MEDUSA_EVENTS
 from tests.conftest import run
 
 SECRET = "whsec_CNRYwebhooksecret00000001"
-HOOK = "/hooks/payment/stripe_stripe"
-
-
-def env_for(medusa: MedusaServer, key: str = TEST_KEY) -> dict[str, str]:
-    return {
-        "STRIPE_API_KEY": key,
-        "STRIPE_WEBHOOK_SECRET": SECRET,
-        "STRIPE_WEBHOOK_PATH": HOOK,
-        "MEDUSA_BACKEND_URL": medusa.url,
-    }
 
 
 def test_all_eight_signed_and_shaped(medusa_server: MedusaServer) -> None:

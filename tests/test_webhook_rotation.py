@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from testing.medusa_server import MedusaServer
+from testing.stores import BACKEND, HOOK, on_disk, scope, seed
+from testing.stores import webhooks_store as make_store
 from testing.stripe_server import MEDUSA_EVENTS, StripeServer
 from tests.conftest import run, write
-from tests.test_webhooks import BACKEND, HOOK, make_store, on_disk, scope, seed
 
 HOSTILE: dict[str, dict[str, Any]] = {
     "secret": {"secret": "whsec_abc\nSTRIPE_API_KEY=sk_live_abcdefghijklmnopqrstu"},

@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 
 from storectl.errors import ConfigError
+from testing.stores import BACKEND, HOOK, on_disk, scope, seed, webhooks
+from testing.stores import webhooks_store as make_store
 from testing.stripe_server import MEDUSA_EVENTS, TEST_KEY, StripeServer
 from tests.conftest import REPO, run, write
-from tests.test_webhooks import BACKEND, HOOK, make_store, on_disk, scope, seed, webhooks
 
 URL = BACKEND + HOOK
 

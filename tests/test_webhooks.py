@@ -9,76 +9,36 @@ import pytest
 import stripe as stripe_sdk
 
 from testing.medusa_server import MedusaServer
-from testing.stripe_server import LIVE_KEY, MEDUSA_EVENTS, TEST_KEY, StripeServer
+from testing.stores import BACKEND, HOOK, on_disk, scope, seed, webhooks
+from testing.stores import webhooks_store as make_store
+from testing.stripe_server import LIVE_KEY, MEDUSA_EVENTS, StripeServer
 from testing.tcp import tcp_peer
-from tests.conftest import Result, run, write
-
-BACKEND = "https://shop.example.com"
-HOOK = "/hooks/payment/stripe_stripe"
-BACKEND_ENV = (
-    "# backend env\n"
-    "DATABASE_URL=postgres://localhost/shop\n"
-    "\n"
-    "STRIPE_API_KEY={key}\n"
-    "STRIPE_API_BASE={base}\n"
-    "{location}\n"
-    "# the end\n"
-)
-
-
-def make_store(
-    store: Path,
-    stripe: StripeServer,
-    key: str = TEST_KEY,
-    backend: str | None = None,
-    path: str = HOOK,
-) -> Path:
-    """A store whose webhook URL is on `backend` (a local server), or, without one, a fixed
-    STRIPE_WEBHOOK_URL and no MEDUSA_BACKEND_URL, so no test reaches for a real host."""
-    if backend is None:
-        location = f"STRIPE_WEBHOOK_URL={BACKEND}{path}"
-    else:
-        location = f"MEDUSA_BACKEND_URL={backend}\nSTRIPE_WEBHOOK_PATH={path}"
-    env_path = store / "backend/.env"
-    write(env_path, BACKEND_ENV.format(key=key, base=stripe.url, location=location))
-    return env_path
-
-
-def on_disk(env_path: Path, secret: str, endpoint_id: str | None = None) -> None:
-    """Put a webhook secret (and the endpoint it belongs to) in the env file, as register does."""
-    lines = f"STRIPE_WEBHOOK_SECRET={secret}\n"
-    if endpoint_id is not None:
-        lines += f"STRIPE_WEBHOOK_ENDPOINT_ID={endpoint_id}\n"
-    env_path.write_text(env_path.read_text() + lines)
-
-
-def webhooks(store: Path, *args: str) -> Result:
-    return run("webhooks", *args, "--project", str(store))
-
-
-def scope(key: str = TEST_KEY) -> str:
-    return "acct_1CNRYtest:" + ("live" if key.startswith("sk_live") else "test")
-
-
-def seed(
-    server: StripeServer, url: str, events: list[str], status: str = "enabled", key: str = TEST_KEY
-) -> str:
-    return server.state.seed(url, events, status, scope(key))
-
+from tests.conftest import write
 
 # --- url --------------------------------------------------------------------------------------
 
 
-def test_url_default_path_with_a_note(store: Path) -> None:
+def test_url_default_path_is_the_stock_route(store: Path) -> None:
+    """Issue 21 B: the default leads somewhere: the route a stock Medusa 2.x serves."""
     write(store / "backend/.env", f"MEDUSA_BACKEND_URL={BACKEND}\n")
     result = webhooks(store, "url", "--format", "json")
     assert result.exit_code == 0
     data = result.json()
-    assert data["url"] == f"{BACKEND}/store/webhooks/payment/stripe"
-    assert (
-        data["source"] == "MEDUSA_BACKEND_URL (backend/.env:1) + the store document's default path"
+    assert data["url"] == f"{BACKEND}{HOOK}"
+    assert data["source"] == (
+        "MEDUSA_BACKEND_URL (backend/.env:1) + the default path (a stock Medusa 2.x route)"
     )
-    assert HOOK in data["note"]
+    assert data["note"] is None
+
+
+def test_url_document_path_gives_the_one_fix(store: Path) -> None:
+    write(
+        store / "backend/.env",
+        f"MEDUSA_BACKEND_URL={BACKEND}\nSTRIPE_WEBHOOK_PATH=/store/webhooks/payment/stripe\n",
+    )
+    result = webhooks(store, "url", "--format", "json")
+    assert result.exit_code == 0
+    assert f"set STRIPE_WEBHOOK_PATH={HOOK}" in result.json()["note"]
 
 
 def test_url_override_and_missing(store: Path) -> None:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from storectl.commands import _run
-from storectl.errors import UsageError
 from storectl.output.formats import DoctorFormat, StatusFormat
 from storectl.providers.registry import PROVIDERS
 
@@ -49,7 +48,7 @@ ProjectOpt = Annotated[
         "--project",
         "-p",
         help="Store root holding backend/ and storefront/, or the backend folder itself "
-        "(default: the current folder).",
+        "(default: the store the current folder is in, found upward as git does).",
         show_default=False,
         rich_help_panel=ENV_PANEL,
     ),
@@ -85,14 +84,22 @@ IgnoreEnvironmentOpt = Annotated[
 StatusFormatOpt = Annotated[
     StatusFormat,
     typer.Option(
-        "--format", "-f", help="Output format.", case_sensitive=False, callback=_record_format
+        "--format",
+        "-f",
+        help="Output format: table or json.",
+        metavar="<format>",  # the choices are in the help: a metavar of all of them was split
+        case_sensitive=False,
+        callback=_record_format,
     ),
 ]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat warnings as failures (exit 1).")]
 QuietOpt = Annotated[
     bool,
     typer.Option(
-        "--quiet", "-q", help="Table: only failures and the summary line (JSON is unchanged)."
+        "--quiet",
+        "-q",
+        help="Table: only failures, warnings about which files were read, and the summary "
+        "line (JSON is unchanged).",
     ),
 ]
 
@@ -104,6 +111,7 @@ DoctorFormatOpt = Annotated[
         "-f",
         help="table; json; junit (JUnit XML, one testcase per check); github (workflow "
         "annotations, and a summary table in $GITHUB_STEP_SUMMARY).",
+        metavar="<format>",  # the choices are in the help: `<table|json|junit|githu b>` was split
         case_sensitive=False,
         callback=_record_format,
     ),
@@ -112,7 +120,8 @@ TimeoutOpt = Annotated[
     float,
     typer.Option(
         "--timeout",
-        help="Seconds each provider's live checks may take in all.",
+        help="Seconds the whole command may spend on the network (every provider is checked "
+        "at once within it; over a fleet, each store's budget).",
         min=0.1,
         max=600,
     ),
@@ -132,7 +141,12 @@ OutputOpt = Annotated[
 
 RequestTimeoutOpt = Annotated[
     float,
-    typer.Option("--timeout", help="Seconds the whole command may spend on the network.", min=0.1),
+    typer.Option(
+        "--timeout",
+        help="Seconds the whole command may spend on the network (over a fleet, each store's "
+        "budget).",
+        min=0.1,
+    ),
 ]
 DryRunOpt = Annotated[
     bool, typer.Option("--dry-run", help="Print the plan; change nothing anywhere.")
@@ -159,23 +173,17 @@ SinceOpt = Annotated[
     str,
     typer.Option(
         "--since",
-        help="How far back to compare Stripe's payments and events with Medusa: 30m, 24h, 7d "
-        "(Stripe keeps events 30 days).",
+        help="How far back to compare Stripe's payments and events with Medusa: a duration "
+        "(30m, 36h, 7d, 2w), today, yesterday or a date (Stripe keeps events 30 days).",
     ),
 ]
 
 
 def parse_since(value: str) -> float:
-    """'7d' / '24h' / '30m' / '90s' as seconds; anything else is a usage error."""
-    import re
+    """--since as seconds back from now, in the one grammar (storectl/since.py)."""
+    from storectl.since import seconds_back
 
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd])\s*", value or "")
-    if not match or float(match.group(1)) <= 0:
-        raise UsageError(f"--since {value!r} is not a duration", hint="write it as 30m, 24h or 7d")
-    seconds = float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
-    if seconds > 365 * 86400:
-        raise UsageError(f"--since {value} is more than a year", hint="use at most 365d")
-    return seconds
+    return seconds_back(value)
 
 
 # --- many stores in one run (storectl/fleet/) ----------------------------------------------
@@ -191,7 +199,7 @@ ProjectsOpt = Annotated[
         "--project",
         "-p",
         help="Store root holding backend/ and storefront/, or the backend folder itself "
-        "(default: the current folder). Repeat it to check several stores in one run.",
+        "(default: the store the current folder is in). Repeat it to check several stores.",
         show_default=False,
         rich_help_panel=ENV_PANEL,
     ),
@@ -248,7 +256,7 @@ VerboseOpt = Annotated[
     typer.Option(
         "--verbose",
         "-v",
-        help="With several stores: every check of every store, not only what failed or warned.",
+        help="Every check, not only what failed or warned (with several stores: of every store).",
         rich_help_panel=FLEET_PANEL,
     ),
 ]

@@ -122,8 +122,19 @@ def stores(selection: Selection) -> list[Store]:
             )
         project = s.projects[0] if s.projects else None
         environment = s.environments[0] if s.environments else None
-        return [Store(name=".", project=project, env_files=s.env_files, environment=environment)]
+        return [Store(name=SINGLE, project=project, env_files=s.env_files, environment=environment)]
     return spec.select(found, s.names, s.tags)
+
+
+#: The name of the one store a run without fleet options checks (today's single-store output).
+SINGLE = "."
+
+
+def is_fleet(chosen: Sequence[Store]) -> bool:
+    """Whether the stores came from fleet options or a storectl.toml: the output's shape
+    follows that, never how many stores matched (issue 21 D: `--tag us` matching one store
+    is still a fleet report, so a CI parser reads one shape)."""
+    return not (len(chosen) == 1 and chosen[0].name == SINGLE)
 
 
 class View(Generic[R]):
@@ -169,7 +180,7 @@ def run_per_store(selection: Selection, body: Body[R], shown: View[R]) -> None:
     """`body` on the selected store, rendered by `shown.single`; or over the fleet, one report.
     Exits 1 when the result (any store's) is not ok."""
     chosen = stores(selection)
-    if len(chosen) > 1:
+    if is_fleet(chosen):
         refused = shown.one_store(len(chosen)) if shown.one_store is not None else None
         if refused is not None:
             raise refused

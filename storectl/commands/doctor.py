@@ -39,7 +39,7 @@ from storectl.env import Env
 from storectl.errors import UsageError
 from storectl.fleet.share import SharedProbes
 from storectl.fleet.spec import Store
-from storectl.fleet.view import Adapter, check_lines
+from storectl.fleet.view import Adapter
 from storectl.output import DoctorFormat, StatusFormat
 from storectl.providers import registry
 from storectl.providers.base import ProbeOptions
@@ -165,7 +165,7 @@ def run_doctor(
         )
 
     def single(report: DoctorReport, chosen: Store) -> None:
-        view.render(report, fmt, output_file, root=chosen.project, quiet=quiet)
+        view.render(report, fmt, output_file, root=chosen.project, quiet=quiet, verbose=verbose)
 
     run_per_store(
         selection,
@@ -208,6 +208,6 @@ def _adapter() -> Adapter[DoctorReport]:
     return Adapter[DoctorReport](
         "doctor",
         summary,
-        lambda report, paint, verbose: check_lines(report.checks, paint, verbose),
+        view.fleet_lines,
         lambda report: report.checks,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 import typer
@@ -16,7 +17,7 @@ from storectl.commands._options import (
 )
 from storectl.output import StatusFormat, render
 from storectl.providers import registry
-from storectl.variables import build, text
+from storectl.variables import build, hidden, text
 
 app = typer.Typer(add_completion=False)
 
@@ -30,6 +31,14 @@ StorefrontOpt = Annotated[
     ),
 ]
 
+AllOpt = Annotated[
+    bool,
+    typer.Option(
+        "--all",
+        help="Also list the process variables the store does not read (PATH, TERM, ...).",
+    ),
+]
+
 
 @app.command("env")
 def env(
@@ -38,25 +47,29 @@ def env(
     environment: EnvironmentOpt = None,
     ignore_environment: IgnoreEnvironmentOpt = False,
     storefront: StorefrontOpt = False,
+    every: AllOpt = False,
     fmt: StatusFormatOpt = StatusFormat.TABLE,
 ) -> None:
-    """List every variable the backend process would see, with its source (file:line or
+    """List the variables the backend process would see, with their source (file:line or
     environment), and what was surprising about reading the files.
+
+    Listed: what the store's files set, and the process variables the store reads (its
+    providers', Medusa's, the names its files expand); the shell's others only with --all.
 
     The backend view follows Medusa's loadEnv (the process environment first, unless
     --ignore-environment; then .env.<env> and .env; dotenv-expand 11). Secrets are masked: the
     providers decide for the names they know; any other name holding SECRET, PASSWORD, PASS,
     TOKEN or KEY is masked; a URL never shows its password; NEXT_PUBLIC_* stay visible.
+
     Exit 0 (it lists; `storectl status` judges).
 
     Example: storectl env --project ./my-store --environment production --format json
     """
     options = config.EnvOptions.of(project, env_file, environment, ignore_environment, True)
     loaded = config.load(options)
+    known = registry.variable_names()
     report = build(
-        loaded,
-        storefront=storefront,
-        known=registry.variable_names(),
-        secrets=registry.secret_names(),
+        loaded, storefront=storefront, known=known, secrets=registry.secret_names(), every=every
     )
-    render(report, fmt, text)
+    shell = 0 if every else hidden(loaded, storefront, known)
+    render(report, fmt, partial(text, hidden=shell))

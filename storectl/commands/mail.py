@@ -248,7 +248,7 @@ def replay_event(
         typer.Option(
             "--since",
             help="Every order created since DATE: YYYY-MM-DD, ISO 8601, a duration back from "
-            "now (90m, 24h, 7d, 2w), today or yesterday.",
+            "now (90m, 36h, 7d, 2w), today or yesterday (doctor's --since reads the same).",
             show_default=False,
         ),
     ] = None,

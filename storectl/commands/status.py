@@ -31,6 +31,9 @@ from storectl.providers import registry
 from storectl.providers.registry import PROVIDERS
 from storectl.status import StatusReport, build_status, finding_lines, render, status_table
 
+#: What `status` reports: the providers medusa-config.ts switches on (doctor checks the rest).
+STATUS_PROVIDERS = tuple(p for p in PROVIDERS if p.in_status)
+
 if TYPE_CHECKING:  # the fleet's views load only for several stores (start-up)
     from storectl.fleet.view import Adapter
 
@@ -76,7 +79,7 @@ def status(
             fail_fast=fail_fast,
             verbose=verbose,
         ),
-        lambda env, _: build_status(env, PROVIDERS, strict=strict, required=required),
+        lambda env, _: build_status(env, STATUS_PROVIDERS, strict=strict, required=required),
         View(
             lambda report, _store: render(report, fmt, quiet=quiet),
             _adapter,
@@ -100,7 +103,8 @@ def _adapter() -> Adapter[StatusReport]:
     def lines(report: StatusReport, paint: Painter, verbose: bool) -> list[str]:
         if verbose:  # everything: the store's whole status table
             return [
-                f"    {line}".rstrip() for line in status_table(report, paint).splitlines()[:-2]
+                f"    {line}".rstrip()
+                for line in status_table(report, paint).rsplit("\n\n", 1)[0].splitlines()
             ]
         out = []
         for f in report.findings:

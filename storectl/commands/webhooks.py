@@ -96,9 +96,9 @@ def show_url(
     Example: storectl webhooks url --project ./my-store
     """
     options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
-    _env, url, origin = _expected(options, None)
+    env, url, origin = _expected(options, None)
     output.render(
-        webhooks.WebhookUrl(url, origin, webhooks.url_note(url)), fmt, view.webhook_url_text
+        webhooks.WebhookUrl(url, origin, webhooks.url_note(url, env)), fmt, view.webhook_url_text
     )
 
 
@@ -221,7 +221,7 @@ def register(
         no_write=no_write,
         finish=finish_rotation,
     )
-    # A fleet runs only with --dry-run, which never asks: the guard is for one store.
+    # A fleet runs with --dry-run (which never asks) or selects one store: the guard is its.
     guard = guarded(yes)
     run_per_store(
         Selection.of(
@@ -268,8 +268,9 @@ def _render_register(report: RegisterReport, fmt: StatusFormat) -> None:
 def _one_store(
     dry_run: bool, url: str | None, write_to: Path | None, stores: int
 ) -> UsageError | None:
-    """Why this register cannot run over `stores` stores, if it cannot."""
-    if not dry_run:
+    """Why this register cannot run over `stores` stores of a fleet, if it cannot (one store
+    selected from a fleet may be changed, with this run's --yes)."""
+    if not dry_run and stores > 1:
         return UsageError(
             f"webhooks register changes things: it refuses to run over {stores} stores",
             hint="pass --dry-run to see every store's plan, or --store NAME to pick one",

@@ -16,6 +16,7 @@ from storectl.env import Env
 from storectl.model import Check, FileState, Finding, Severity, Stage, Status
 from storectl.net.deadline import Deadline
 from storectl.net.parallel import gather
+from storectl.net.proxy import Proxies
 from storectl.providers import lint
 from storectl.providers.base import ProbeCheck, ProbeOptions, Provider
 from storectl.providers.joints import Joint, joints
@@ -52,6 +53,8 @@ class DoctorReport:
     files: tuple[FileState, ...]
     checks: tuple[Check, ...]
     summary: DoctorSummary
+    #: the proxy variables of the process environment (NAME=value, credentials masked)
+    proxies: tuple[str, ...] = ()
 
 
 def select(
@@ -286,6 +289,7 @@ def build(
             error=counts[Status.ERROR],
             duration_ms=round((time.monotonic() - start) * 1000),
         ),
+        proxies=tuple(f"{name}={value}" for name, value in Proxies.from_environ().shown()),
     )
 
 

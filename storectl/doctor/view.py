@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import assert_never
 
-from storectl.doctor.runner import CheckCatalog, DoctorReport
+from storectl.doctor.runner import CheckCatalog, CheckEntry, DoctorReport
 from storectl.fsutil import atomic_write, ensure_parent
 from storectl.model import Check, Status
-from storectl.output import (
-    DoctorFormat,
-    Painter,
-    columns,
-    label,
-    sanitize,
-    to_json,
-    use_color,
-    write,
-)
-from storectl.output.color import INFO_MARK, STATUS_MARK
+from storectl.output import DoctorFormat, Painter, columns, sanitize, to_json, use_color, write
+from storectl.output.checks import PROBLEMS, area_lines
 from storectl.output.github import append_step_summary, workflow_commands
 from storectl.output.junit import junit
-from storectl.output.table import hanging, is_info, row_lines
+from storectl.output.wrap import flow, terminal_width
 from storectl.providers.registry import PROVIDERS
 from storectl.redact import scrub, scrub_data
 
@@ -38,16 +31,18 @@ def render(
     output: Path | None = None,
     root: Path | None = None,
     quiet: bool = False,
+    verbose: bool = False,
 ) -> None:
     """Render to stdout, or to `output` (atomically) with a one-line summary on stdout.
-    `root` is the store root the env files' paths are relative to (GitHub annotations)."""
+    `root` is the store root the env files' paths are relative to (GitHub annotations);
+    `verbose`: the table lists every check, not only what is not ok."""
     report = scrub_data(report)
     if fmt is not DoctorFormat.JSON:  # JSON keeps the real values (output.sanitize.json_text)
         report = sanitize.values(report)
     match fmt:
         case DoctorFormat.TABLE:
             paint = Painter(output is None and use_color(sys.stdout))
-            text = doctor_table(report, paint, quiet)
+            text = doctor_table(report, paint, quiet, verbose)
         case DoctorFormat.JSON:
             text = to_json(report)
         case DoctorFormat.JUNIT:
@@ -81,77 +76,88 @@ def summary_line(report: DoctorReport) -> str:
     )
 
 
-def doctor_table(report: DoctorReport, paint: Painter, quiet: bool = False) -> str:
-    """Checks grouped by provider, then the summary line; `quiet`: only the failures (and the
-    warnings under --strict) and the summary line."""
-    loaded = [f.path for f in report.files if f.exists]
-    out: list[str] = (
-        []
-        if quiet
-        else [
-            f"environment: {paint(report.environment, 'bold')}  ·  files: "
-            + (", ".join(loaded) if loaded else "none found (process environment only)"),
-            "",
-        ]
-    )
-    header = len(out)
-    by_provider: dict[str, list[Check]] = {}
+def _by_provider(checks: Sequence[Check]) -> dict[str, list[Check]]:
+    grouped: dict[str, list[Check]] = {}
+    for check in checks:
+        grouped.setdefault(check.provider, []).append(check)
+    return grouped
+
+
+def provider_lines(
+    report: DoctorReport, paint: Painter, *, verbose: bool, quiet: bool, indent: int, total: int
+) -> list[str]:
+    """A verdict line per provider and, under it, what is not ok (`verbose`: every check;
+    `quiet`: only the providers that fail the run, and only what fails it)."""
+    from storectl.env import FILES_READ_CODES  # never hidden by -q: they change what was read
+
     failing = {Status.FAIL, Status.ERROR} | ({Status.WARN} if report.strict else set())
-    for check in report.checks:
-        if quiet and check.status not in failing:
+    shown = set(Status) if verbose else failing if quiet else PROBLEMS
+    out: list[str] = []
+    for provider, checks in _by_provider(report.checks).items():
+        if quiet:  # only what fails the run, and which files were read
+            checks = [c for c in checks if c.status in failing or c.check in FILES_READ_CODES]
+            shown = set(Status)
+        if not checks:
             continue
-        by_provider.setdefault(check.provider, []).append(check)
-    for provider, checks in by_provider.items():
-        if len(out) > header:
-            out.append("")
-        out.append(paint(_title(provider), "bold"))
-        rows: list[list[tuple[str, tuple[str, ...]]]] = []
-        notes: dict[int, list[str]] = {}
-        for check in checks:
-            mark, style = INFO_MARK if is_info(check) else STATUS_MARK[check.status]
-            stage = f"{check.stage.value} " if check.stage else ""
-            duration = f"{check.duration_ms} ms" if check.duration_ms else ""
-            rows.append(
-                [
-                    (mark, (style,)),
-                    (label(check), ()),
-                    (duration, ("dim",)),
-                    (stage + check.summary, (style,) if check.status is not Status.OK else ()),
-                ]
-            )
-            if check.hint and check.status in (Status.WARN, Status.FAIL, Status.ERROR):
-                notes[len(rows) - 1] = hanging("      hint: ", check.hint, paint, "dim")
-        for index, lines in enumerate(row_lines(rows, paint, indent=2)):
-            out.extend(lines)
-            out.extend(notes.get(index, []))
+        out += area_lines(_title(provider), checks, paint, indent=indent, total=total, shown=shown)
+    return out
+
+
+def doctor_table(
+    report: DoctorReport, paint: Painter, quiet: bool = False, verbose: bool = False
+) -> str:
+    """A verdict line per provider, under it only what is not ok (every check with
+    `verbose`), then the summary line; `quiet`: only what fails the run and the summary."""
+    total = terminal_width()
+    out: list[str] = []
+    if not quiet:
+        loaded = [f.path for f in report.files if f.exists]
+        files = ", ".join(loaded) if loaded else "none found (process environment only)"
+        head = flow(f"environment: {report.environment} · files: {files}", 0, 2, total)
+        out += [head[0].replace(report.environment, paint(report.environment, "bold"), 1)]
+        out += head[1:]
+        if report.proxies:  # the proxies this run went through (credentials masked)
+            out += flow(f"proxies: {' · '.join(report.proxies)}", 0, 2, total)
+        out += [""]
+    out += provider_lines(report, paint, verbose=verbose, quiet=quiet, indent=0, total=total)
     verdict_style = ("green",) if report.ok else ("bold", "red")
-    out += (
-        ["", paint(summary_line(report), *verdict_style)]
-        if out
-        else [paint(summary_line(report), *verdict_style)]
-    )
-    return "\n".join(out)
+    summary = [paint(line, *verdict_style) for line in flow(summary_line(report), 0, 2, total)]
+    return "\n".join([*out, *([""] if out else []), *summary])
+
+
+def fleet_lines(report: DoctorReport, paint: Painter, verbose: bool) -> list[str]:
+    """One store's report inside the fleet report: its providers that are not ok with their
+    problems (every provider and check with `verbose`), under the store's line."""
+    total = terminal_width()
+    if verbose:
+        return provider_lines(report, paint, verbose=True, quiet=False, indent=2, total=total)
+    troubled = {c.provider for c in report.checks if c.status in PROBLEMS}
+    only = replace(report, checks=tuple(c for c in report.checks if c.provider in troubled))
+    return provider_lines(only, paint, verbose=False, quiet=False, indent=2, total=total)
 
 
 def catalog_text(result: CheckCatalog, paint: Painter) -> str:
-    """`doctor --list-checks`: provider, check, whether it writes (yes), only sends something
-    that is not a read (sends), or reads only (no), and what it proves (and what it sends)."""
-    rows: list[list[tuple[str, tuple[str, ...]]]] = [
-        [
-            ("provider", ("bold",)),
-            ("check", ("bold",)),
-            ("writes", ("bold",)),
-            ("proves", ("bold",)),
-        ]
-    ]
+    """`doctor --list-checks`: per provider, each check, whether it writes (yes), only sends
+    something that is not a read (sends), or reads only (no), and what it proves (and what it
+    sends)."""
+    out: list[str] = []
+    by_provider: dict[str, list[CheckEntry]] = {}
     for entry in result.checks:
-        writes = (
-            ("yes", ("yellow",))
-            if entry.writes
-            else ("sends", ())
-            if entry.sends
-            else ("no", ("dim",))
-        )
-        proves = f"{entry.proves}; sends {entry.sends}" if entry.sends else entry.proves
-        rows.append([(entry.provider, ()), (entry.check, ()), writes, (proves, ())])
-    return "\n".join(columns(rows, paint))
+        by_provider.setdefault(entry.provider, []).append(entry)
+    for provider, entries in by_provider.items():
+        rows: list[list[tuple[str, tuple[str, ...]]]] = [
+            [("check", ("bold",)), ("writes", ("bold",)), ("proves", ("bold",))]
+        ]
+        for entry in entries:
+            writes = (
+                ("yes", ("yellow",))
+                if entry.writes
+                else ("sends", ())
+                if entry.sends
+                else ("no", ("dim",))
+            )
+            proves = f"{entry.proves}; sends {entry.sends}" if entry.sends else entry.proves
+            rows.append([(entry.check, ()), writes, (proves, ())])
+        out += [*([""] if out else []), paint(f"{_title(provider)} ({provider})", "bold")]
+        out += columns(rows, paint, indent=2)
+    return "\n".join(out)

@@ -2,6 +2,7 @@
 
 from storectl.env.loader import (
     ENVIRONMENT_SOURCE,
+    FILES_READ_CODES,
     KNOWN_ENVIRONMENTS,
     Entry,
     Env,
@@ -16,6 +17,7 @@ from storectl.env.loader import (
 
 __all__ = [
     "ENVIRONMENT_SOURCE",
+    "FILES_READ_CODES",
     "KNOWN_ENVIRONMENTS",
     "Entry",
     "Env",

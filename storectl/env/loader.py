@@ -79,6 +79,18 @@ class Env:
     credential_pairs: tuple[tuple[str, str | None], ...] = ()
     #: What the storefront's Next.js process would see from its own files (@next/env), by name.
     storefront: Mapping[str, EnvValue] = field(default_factory=dict)
+    #: Where `environment` came from: "--environment" (declared by the run: the option or a
+    #: fleet store's `environment`), "NODE_ENV" (inferred), or "default" (development).
+    environment_origin: str = "default"
+
+    @property
+    def declared_production(self) -> bool:
+        """The run said it is production (not just NODE_ENV): verdicts may be strict."""
+        return self.environment_origin == "--environment" and self.is_production
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment.strip().lower() == "production"
 
     def get(self, name: str) -> str | None:
         item = self.values.get(name)
@@ -121,10 +133,40 @@ class Layout:
     storefront: Path | None
 
 
+#: What makes a folder a backend: Medusa's config, or its env file.
+_BACKEND_MARKERS = ("medusa-config.ts", "medusa-config.js", ".env")
+
+
+def _is_store(folder: Path) -> bool:
+    return any((folder / name).exists() for name in _BACKEND_MARKERS) or any(
+        (folder / name).is_dir() for name in ("backend", "storefront")
+    )
+
+
+def store_root_upward(start: Path | None = None) -> Path:
+    """Without --project: the current folder if it is a store (or a backend), else the nearest
+    folder above holding backend/ or storefront/, as git and npm look upward (run from
+    storefront/ or storefront/src). The walk stops at the repository root (a folder with
+    .git, which is looked at) and never looks at the home folder or above it."""
+    here = (start or Path(".")).resolve()
+    if _is_store(here) or (here / ".git").exists():
+        return Path(".")
+    home = Path.home().resolve()
+    for folder in here.parents:
+        if folder == home or home in folder.parents or folder == folder.parent:
+            break
+        if any((folder / name).is_dir() for name in ("backend", "storefront")):
+            return folder
+        if (folder / ".git").exists():
+            break
+    return Path(".")
+
+
 def find_layout(project: Path | None) -> Layout:
-    """Resolve `--project`: a store root (backend/, storefront/) or a backend folder itself."""
+    """Resolve `--project`: a store root (backend/, storefront/) or a backend folder itself;
+    without it, the store the current folder is in (`store_root_upward`)."""
     explicit = project is not None
-    root = project if project is not None else Path(".")
+    root = project if project is not None else store_root_upward()
     if not root.exists():
         raise ConfigError(
             f"project folder {root} does not exist",
@@ -132,7 +174,7 @@ def find_layout(project: Path | None) -> Layout:
         )
     if not root.is_dir():
         raise ConfigError(f"project {root} is not a folder", hint="pass the store's root folder")
-    if any((root / name).exists() for name in ("medusa-config.ts", "medusa-config.js", ".env")):
+    if any((root / name).exists() for name in _BACKEND_MARKERS):
         sibling = root.resolve().parent / "storefront"
         storefront = sibling if root.resolve().name == "backend" and sibling.is_dir() else None
         return Layout(root, root, storefront)
@@ -281,6 +323,9 @@ def load(
         secret_names=frozenset(secret_names),
         credential_pairs=tuple(credential_pairs),
         storefront=front,
+        environment_origin=(
+            "--environment" if environment else "NODE_ENV" if process.get("NODE_ENV") else "default"
+        ),
     )
     return env
 
@@ -295,6 +340,10 @@ def suggest(name: str, choices: Sequence[str]) -> str | None:
         return prefixed[0]
     close = difflib.get_close_matches(lowered, choices, n=1, cutoff=0.5)
     return close[0] if close else None
+
+
+#: Findings that change which files were read: `-q` never hides them (issue 21 B).
+FILES_READ_CODES = frozenset({"env.unknown-environment"})
 
 
 def unknown_environment(name: str, origin: str, candidates: Sequence[Path]) -> Finding:

@@ -74,6 +74,7 @@ def _strings(value: Any, key: str, where: tuple[Path, int | None]) -> tuple[str,
 def parse(text: str, path: Path, providers: Sequence[str]) -> list[Store]:
     """The stores of a fleet file's text; paths are relative to the file's folder."""
     tables = _tables(text, path)
+    _check_keys(tables, text, path, providers)
     seen: dict[str, int | None] = {}
     return [
         _store(table, _store_line(text, index), text, path, providers, seen)
@@ -117,14 +118,6 @@ def _store(
     seen: dict[str, int | None],
 ) -> Store:
     """One [[store]] table starting at line `start`, checked key by key."""
-    for key in table:
-        if key not in STORE_KEYS:
-            raise _bad(
-                path,
-                _key_line(text, key, start),
-                f"unknown key {key!r} in a [[store]]",
-                f"a store may have: {', '.join(STORE_KEYS)}",
-            )
     name = _store_name(table, start, text, path, seen)
     where = (path, start)
     folder, env_files = _location(table, name, start, text, path)
@@ -132,14 +125,6 @@ def _store(
     if environment is not None and not isinstance(environment, str):
         raise _bad(*where, "environment must be a string", 'environment = "production"')
     require = _strings(table.get("require", []), "require", where)
-    unknown = sorted(set(require) - set(providers))
-    if unknown:
-        raise _bad(
-            path,
-            _key_line(text, "require", start),
-            f"unknown provider {', '.join(unknown)} in require",
-            f"choose from: {', '.join(providers)}",
-        )
     return Store(
         name=name,
         project=folder,
@@ -148,6 +133,47 @@ def _store(
         require=require,
         tags=_strings(table.get("tags", []), "tags", where),
     )
+
+
+def _guess(word: str, choices: Sequence[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _check_keys(tables: list[Any], text: str, path: Path, providers: Sequence[str]) -> None:
+    """Every unknown key and every unknown provider in `require`, of every store, in one
+    error (issue 21 D: a user fixes them all at once), each with its line and a suggestion."""
+    bad: list[tuple[int | None, str]] = []
+    for index, table in enumerate(tables):
+        if not isinstance(table, dict):
+            continue
+        start = _store_line(text, index)
+        for key in table:
+            if key not in STORE_KEYS:
+                line = _key_line(text, key, start)
+                bad.append((line, f"unknown key {key!r} (line {line}{_guess(key, STORE_KEYS)})"))
+        require = table.get("require", [])
+        names = [require] if isinstance(require, str) else require
+        if isinstance(names, list):
+            line = _key_line(text, "require", start)
+            for name in names:
+                if isinstance(name, str) and name not in providers:
+                    bad.append(
+                        (
+                            line,
+                            f"unknown provider {name!r} in require (line {line}"
+                            f"{_guess(name, providers)})",
+                        )
+                    )
+    if bad:
+        raise _bad(
+            path,
+            bad[0][0],
+            "; ".join(message for _, message in bad),
+            f"a store may have: {', '.join(STORE_KEYS)}; require names: {', '.join(providers)}",
+        )
 
 
 def _store_name(

@@ -1,7 +1,8 @@
 """The fleet report as a table (one line per store, then its failures and warnings; everything
-with -v), JSON, JUnit (one testsuite per store) or GitHub (annotations prefixed with the store
-name, one step-summary row per store). What a store's report holds is the command's business:
-it hands in an `Adapter` that summarises one report, lists its lines and its checks."""
+with -v; every line wrapped at the terminal width), JSON, JUnit (one testsuite per store) or
+GitHub (annotations prefixed with the store name, one step-summary row per store). What a
+store's report holds is the command's business: it hands in an `Adapter`
+that summarises one report, lists its lines and its checks."""
 
 from __future__ import annotations
 
@@ -15,13 +16,17 @@ from storectl.fleet.report import FleetReport, StoreResult
 from storectl.fsutil import atomic_write
 from storectl.model import Check, Status
 from storectl.output import DoctorFormat, Painter, sanitize, to_json, use_color, write
+from storectl.output.checks import PROBLEMS
+from storectl.output.checks import check_lines as block
 from storectl.output.color import STATUS_MARK
 from storectl.output.github import append_fleet_summary, workflow_commands
 from storectl.output.junit import junit_suites
-from storectl.output.table import hanging, label
+from storectl.output.wrap import flow, narrowed, terminal_width
 from storectl.redact import scrub, scrub_data
 
 R = TypeVar("R")
+#: How far an adapter may indent a store's lines (the view narrows their width by as much).
+NESTED = 4
 
 
 @dataclass(frozen=True)
@@ -45,18 +50,13 @@ def problem_checks(result: StoreResult[R]) -> list[Check]:
 
 
 def check_lines(checks: Sequence[Check], paint: Painter, verbose: bool) -> list[str]:
-    """Checks as indented lines: the ones that did not pass, or all of them when verbose."""
+    """Checks as indented blocks under a store's line, each named by its provider: the ones that
+    did not pass (text beneath, then the fix), or all of them when verbose."""
+    total = terminal_width()
     out = []
     for check in checks:
-        if not verbose and check.status in (Status.OK, Status.SKIP):
-            continue
-        mark, style = STATUS_MARK[check.status]
-        stage = f"{check.stage.value} " if check.stage else ""
-        out.append(
-            f"    {paint(mark, style)} {check.provider} {label(check)}: {stage}{check.summary}"
-        )
-        if check.hint and check.status in (Status.WARN, Status.FAIL, Status.ERROR):
-            out += hanging("        hint: ", check.hint, paint, "dim")
+        if verbose or check.status in PROBLEMS:
+            out += block(check, paint, indent=2, total=total, prefix=f"{check.provider} ")
     return out
 
 
@@ -82,18 +82,24 @@ def _store_summary(result: StoreResult[R], adapter: Adapter[R]) -> str:
 
 
 def table(report: FleetReport[R], adapter: Adapter[R], paint: Painter, verbose: bool) -> str:
+    total = terminal_width()
     out: list[str] = []
     for result in report.stores:
         shown = Status.OK if result.ok else Status.FAIL if result.checked else Status.SKIP
         mark, style = STATUS_MARK[shown]
         environment = f" ({result.environment})" if result.environment else ""
-        head = f"{paint(mark, style)} {paint(result.name, 'bold')}{environment}"
-        out.append(f"{head}  {_store_summary(result, adapter)}")
+        head = f"{mark} {result.name}{environment}"
+        lines = flow(f"{head} · {_store_summary(result, adapter)}", 0, 4, total)
+        if lines[0].startswith(f"{mark} {result.name}"):
+            painted = f"{paint(mark, style)} {paint(result.name, 'bold')}"
+            lines[0] = painted + lines[0][len(mark) + 1 + len(result.name) :]
+        out += lines
         out += check_lines(problem_checks(result), paint, verbose)
         if result.report is not None:
-            out += adapter.lines(result.report, paint, verbose)
+            with narrowed(NESTED):  # adapters indent a store's lines by up to NESTED columns
+                out += adapter.lines(result.report, paint, verbose)
     verdict_style = ("green",) if report.ok else ("bold", "red")
-    out += ["", paint(summary_line(report), *verdict_style)]
+    out += ["", *(paint(line, *verdict_style) for line in flow(summary_line(report), 0, 2, total))]
     return "\n".join(out)
 
 

@@ -17,7 +17,10 @@ from storectl.providers import medusa_api
 def sender(env: Env) -> str:
     value = env.value("SMTP_FROM")
     if not value:
-        raise ConfigError("SMTP_FROM is not set: mail has no sender", hint="set SMTP_FROM")
+        from storectl.providers.spelling import missing_hint
+
+        hint = missing_hint(env, "SMTP_FROM", "set SMTP_FROM")
+        raise ConfigError("SMTP_FROM is not set: mail has no sender", hint=hint)
     return value
 
 
@@ -57,8 +60,61 @@ def templates(env: Env, folder: Path | None, locale: str | None) -> mail.Templat
 
 
 def fetch_one(env: Env, order_id: str, timeout: float) -> dict[str, Any]:
+    from storectl.errors import NetworkError
+    from storectl.model import Stage
+
     with admin_api(env, timeout) as admin:
-        return admin.order(order_id, mail.ORDER_FIELDS)
+        try:
+            return admin.order(order_id, mail.ORDER_FIELDS)
+        except NetworkError as exc:
+            if exc.stage is not Stage.NOT_FOUND:
+                raise
+            message, newest = exc.message, _newest(admin)
+        raise NetworkError(Stage.NOT_FOUND, message, _choose_hint(newest, "check the id"))
+
+
+#: How many of the newest orders a hint names.
+NEWEST = 5
+
+
+def _newest(admin: medusa_api.Admin) -> list[str]:
+    """The newest orders' ids (best effort: a hint, never the error)."""
+    from storectl.errors import StorectlError
+
+    try:
+        answer = admin.call(
+            "GET",
+            "/admin/orders",
+            params={"fields": "id,created_at", "order": "-created_at", "limit": NEWEST},
+        )
+    except StorectlError:
+        return []
+    orders = answer.get("orders") or []
+    ids = [str(o.get("id")) for o in orders if isinstance(o, dict) and o.get("id")]
+    return [i for i in ids if unusable(i, "id") is None][:NEWEST]
+
+
+def newest_ids(env: Env, timeout: float) -> list[str]:
+    """The newest orders' ids, or none when the admin API cannot be read (a hint's detail)."""
+    from storectl.errors import StorectlError
+
+    try:
+        with admin_api(env, timeout) as admin:
+            return _newest(admin)
+    except StorectlError:
+        return []
+
+
+def _choose_hint(ids: list[str], first: str) -> str:
+    """`first`, then what exists: the newest orders' ids, or --sample."""
+    if not ids:
+        return f"{first}, or use --sample (no order could be listed)"
+    return f"{first}; the newest orders: {', '.join(ids)} (or use --sample)"
+
+
+def choose_order_hint(env: Env, timeout: float) -> str:
+    """The hint for a preview that names neither --order nor --sample: what exists."""
+    return _choose_hint(newest_ids(env, timeout), "pass one of them")
 
 
 def admin_api(env: Env, timeout: float) -> medusa_api.Admin:
@@ -77,33 +133,11 @@ def admin_api(env: Env, timeout: float) -> medusa_api.Admin:
     return admin
 
 
-#: --since durations: 90m, 24h, 7d, 2w.
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
 def parse_since(value: str, now: datetime | None = None) -> str:
-    """--since as an ISO time: a duration back from now (`90m`, `24h`, `7d`, `2w`), `today` or
-    `yesterday` (local midnight), or an ISO date/time as given."""
-    import re
-    from datetime import timedelta
+    """--since as an ISO time, in the one grammar every command shares (storectl/since.py)."""
+    from storectl.since import since
 
-    now = now or datetime.now().astimezone()
-    text = value.strip().lower()
-    match = re.fullmatch(r"(\d+)\s*([mhdw])", text)
-    if match:
-        delta = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-        return (now - delta).isoformat(timespec="seconds")
-    if text in ("today", "yesterday"):
-        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        return (midnight - timedelta(days=text == "yesterday")).isoformat()
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(
-            f"--since {value!r} is not a date or a duration",
-            hint="use YYYY-MM-DD, an ISO 8601 time, a duration (90m, 24h, 7d) or today/yesterday",
-        ) from None
-    return parsed.isoformat()
+    return since(value, now).isoformat(timespec="seconds")
 
 
 def unusable(value: str, field: str) -> str | None:

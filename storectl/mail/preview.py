@@ -11,7 +11,7 @@ from storectl.env import Env
 from storectl.errors import ConfigError, UsageError
 from storectl.fsutil import atomic_write, ensure_parent
 from storectl.mail import render as mail
-from storectl.mail.orders import fetch_one, sender, store_name, unusable
+from storectl.mail.orders import choose_order_hint, fetch_one, sender, store_name, unusable
 from storectl.output.console import write_bytes
 from storectl.providers import smtp_mailer, smtp_session
 from storectl.redact import clean_peer_text
@@ -82,8 +82,12 @@ def preview(
     as `mail replay` would send it (a file, or stdout for `-`); with `shot` (PNG, width, dark)
     a browser screenshot."""
     canonical = mail.event_name(event)
-    if bool(order_id) == sample:
-        raise UsageError("pass --order ID or --sample", hint="one of them, not both")
+    if order_id and sample:
+        raise UsageError("pass --order ID or --sample, not both", hint="drop one of them")
+    if not order_id and not sample:
+        raise UsageError(
+            "pass --order ID or --sample", hint=choose_order_hint(env, min(timeout, 10.0))
+        )
     order = mail.sample_order() if sample else fetch_one(env, str(order_id), timeout)
     template = mail.EVENTS[canonical]
     rendered = tpl.render(template, order, store_name(env))

@@ -69,8 +69,11 @@ def event_name(name: str) -> str:
     """The canonical event for `name` (aliases resolved); a usage error listing the valid ones."""
     canonical = ALIASES.get(name, name)
     if canonical not in EVENTS:
+        import difflib
+
+        close = difflib.get_close_matches(name, [*EVENTS, *ALIASES], n=1, cutoff=0.6)
         raise UsageError(
-            f"unknown event {name!r}",
+            f"unknown event {name!r}" + (f": did you mean {close[0]!r}?" if close else ""),
             hint=f"use one of: {', '.join([*EVENTS, *ALIASES])}",
         )
     return canonical

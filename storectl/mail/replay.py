@@ -82,6 +82,7 @@ def replay(
     canonical = mail.event_name(event)
     template = mail.EVENTS[canonical]
     _check_choice(order_ids, since, sample, to, to_customer)
+    since_iso = parse_since(since) if since is not None else None  # a usage error comes first
     from_addr = sender(env)
     plan = _Plan(
         canonical,
@@ -93,7 +94,6 @@ def replay(
         to,
         dry_run,
     )
-    since_iso = parse_since(since) if since is not None else None
     orders = _load_orders(env, order_ids, since_iso, sample, timeout)
     if to_customer and not dry_run:
         # asked once the orders are known, so the question shows who would get mail; their

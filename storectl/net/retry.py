@@ -35,6 +35,10 @@ class Again:
         self.after = after
 
 
+#: The least time a retry must leave for the try itself.
+MIN_TRY = 0.25
+
+
 def header(headers: Mapping[str, str] | None, name: str) -> str | None:
     """A header's value, whatever the case of its name (SDKs hand over plain dicts)."""
     if not headers:
@@ -99,8 +103,10 @@ def call(
 
 
 def _wait(advice: Again, attempt: int, deadline: Deadline, sleep: Callable[[float], None]) -> bool:
+    """Sleep before the next try, unless that would leave the try itself no time (then the last
+    answer stands: a refused connection stays CONNECT, not a TIMEOUT of a try that never ran)."""
     delay = advice.after if advice.after is not None else backoff(attempt)
-    if delay >= deadline.remaining(floor=0.0):
+    if delay + MIN_TRY >= deadline.remaining(floor=0.0):
         return False
     sleep(delay)
     return True

@@ -1,9 +1,11 @@
 """The bounded readers inside the SDKs: each one's own transport, on the caps of `limits`.
 
-- stripe-python: `stripe_http_client()`: an `http_client` on the bounded httpx transport,
-  retries disabled.
-- botocore: `install_botocore_limits()`: a `before-send` hook that sends each request through
-  the bounded transport (so every response body is capped and read within the deadline).
+- stripe-python: `stripe_http_client()`: an `http_client` on the bounded httpx transport
+  (`net/stripe_http.py`: a subclass of stripe's public base for custom clients).
+- botocore: `install_botocore_limits()`: a handler of botocore's documented `before-send` event
+  that sends each request through the bounded transport, so every response body is capped and
+  read within the deadline, and the environment's proxies are honoured on that transport.
+  botocore has no public cap on a response body: see docs/ARCHITECTURE.md.
 
 The socket-level SDKs (smtplib, redis-py) are bounded in `net/sdk_sockets.py`.
 
@@ -12,7 +14,6 @@ No SDK is imported at module level (start-up).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -26,67 +27,15 @@ if TYPE_CHECKING:
 # --- stripe-python -------------------------------------------------------------------------
 
 
-@functools.cache
-def _stripe_class() -> type[Any]:
-    import httpx
-    import stripe
-
-    class BoundedStripeHttpClient(stripe.HTTPClient):
-        """stripe-python's HTTP on the bounded transport; the SDK never retries (storectl does,
-        within the deadline), and a limit surfaces as LimitExceeded, not APIConnectionError."""
-
-        name = "storectl-bounded"
-
-        def __init__(self, deadline: DeadlineLike, timeout: float, max_body: int) -> None:
-            super().__init__()
-            self._client = bounded_client(deadline, max_body=max_body, timeout=timeout)
-
-        def _should_retry(self, *_args: Any, **_kwargs: Any) -> bool:
-            return False
-
-        def request(  # type: ignore[override]  # bytes, as stripe's own HTTPXClient
-            self,
-            method: str,
-            url: str,
-            headers: Any,
-            post_data: Any = None,
-            *,
-            _usage: Any = None,
-        ) -> tuple[bytes, int, Any]:
-            try:
-                response = self._client.request(
-                    method, url, headers=dict(headers or {}), content=post_data or None
-                )
-            except httpx.TransportError as exc:
-                raise stripe.APIConnectionError(  # type: ignore[no-untyped-call]
-                    f"cannot reach Stripe ({type(exc).__name__}: {exc})", should_retry=False
-                ) from exc
-            return response.content, response.status_code, response.headers
-
-        def request_stream(
-            self,
-            method: str,
-            url: str,
-            headers: Any,
-            post_data: Any = None,
-            *,
-            _usage: Any = None,
-        ) -> tuple[Any, int, Any]:
-            content, status, response_headers = self.request(method, url, headers, post_data)
-            return iter([content]), status, response_headers
-
-        def close(self) -> None:
-            self._client.close()
-
-    return BoundedStripeHttpClient
-
-
 def stripe_http_client(
     deadline: DeadlineLike, timeout: float = 30.0, max_body: int = MAX_BODY
 ) -> Any:
-    """A stripe.HTTPClient for StripeClient(http_client=...): bounded by `deadline` (and by
-    `timeout` per phase), bodies capped at `max_body`, retries disabled."""
-    return _stripe_class()(deadline, timeout, max_body)
+    """A stripe.HTTPClient for StripeClient(http_client=..., max_network_retries=0): bounded by
+    `deadline` (and by `timeout` per phase), bodies capped at `max_body`, the environment's
+    proxies honoured (net/stripe_http.py)."""
+    from storectl.net.stripe_http import BoundedStripeHttpClient
+
+    return BoundedStripeHttpClient(deadline, timeout, max_body)
 
 
 # --- botocore ------------------------------------------------------------------------------

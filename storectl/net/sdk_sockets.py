@@ -42,21 +42,15 @@ def _smtp_classes() -> tuple[type[smtplib.SMTP], type[smtplib.SMTP_SSL]]:
     import smtplib
 
     class BoundedReplies:
-        """getreply() with a cap on lines per reply and bytes per line, each read by the
-        deadline. It reads the socket itself: a buffered readline would wait out one socket
-        timeout per byte of a drip."""
+        """getreply() (public: smtplib's every command reads its reply through it) with a cap
+        on lines per reply and bytes per line, each read by the deadline. It reads the socket
+        itself: a buffered readline would wait out one socket timeout per byte of a drip, and
+        smtplib caps a line's bytes but not a reply's lines (see docs/ARCHITECTURE.md)."""
 
         deadline: DeadlineLike
         sock: socket.socket | None
         _pending: bytes
         _pending_sock: socket.socket | None
-
-        def _get_socket(self, host: str, port: int, timeout: Any) -> socket.socket:
-            # smtplib's default timeout is a sentinel object (the global default): no cap
-            cap = float(timeout) if isinstance(timeout, int | float) else None
-            seconds = left(self.deadline, f"connecting to {host}:{port}", cap)
-            sock: socket.socket = super()._get_socket(host, port, seconds)  # type: ignore[misc]
-            return sock
 
         def send(self, s: Any) -> None:
             if self.sock is not None:
@@ -142,13 +136,19 @@ def bounded_smtp(
 ) -> smtplib.SMTP:
     """smtplib.SMTP (SMTP_SSL with implicit_tls) whose replies are bounded: at most
     MAX_REPLY_LINES lines of MAX_LINE bytes each, every read and send by `deadline`. Arguments
-    after the deadline are smtplib's (host, port, timeout=..., context=...); pass a timeout
-    (smtplib's default is none) to bound each operation further.
+    after the deadline are smtplib's (host, port, timeout=..., context=...); the connect gets
+    smtplib's public `timeout`, at most the time left (a timeout given caps it further).
 
     A drip or a silent server costs at most the deadline; an endless `220-` reply ends after
     MAX_REPLY_LINES lines. Limits raise LimitExceeded; everything else is smtplib's own."""
     plain, implicit = _smtp_classes()
     cls: type[smtplib.SMTP] = implicit if implicit_tls else plain
+    # The connect (and SMTP_SSL's handshake) by smtplib's public `timeout`, at most the time
+    # left; every later send and read sets its own from the deadline.
+    given = kwargs.get("timeout")
+    cap = float(given) if isinstance(given, int | float) else None
+    where = f"connecting to {args[0] if args else kwargs.get('host', 'the SMTP server')}"
+    kwargs["timeout"] = left(deadline, where, cap)
     session: smtplib.SMTP = cast(Any, cls)(deadline, *args, **kwargs)
     return session
 

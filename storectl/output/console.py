@@ -11,6 +11,7 @@ from storectl.output import sanitize
 from storectl.output.color import Painter, use_color
 from storectl.output.formats import StatusFormat
 from storectl.output.json import to_json
+from storectl.output.wrap import terminal_width, width, wrap
 from storectl.redact import scrub, scrub_data
 
 T = TypeVar("T")
@@ -77,7 +78,8 @@ def render(
 
 
 class Progress:
-    """A one-line progress display on stderr, only when stderr is a terminal."""
+    """A one-line progress display on stderr, only when stderr is a terminal: what is still
+    running, never wider than the terminal, and nothing once all is done."""
 
     def __init__(self, names: Sequence[str]) -> None:
         self.pending = [sanitize.text(name) for name in names]  # a fleet file's store names
@@ -86,10 +88,16 @@ class Progress:
         self._show()
 
     def _show(self) -> None:
-        if self.enabled:
-            done = self.total - len(self.pending)
-            sys.stderr.write(f"\r\x1b[2Kchecking {' '.join(self.pending)} ({done}/{self.total})")
-            sys.stderr.flush()
+        if not self.enabled:
+            return
+        done = self.total - len(self.pending)
+        line = f"checking {' '.join(self.pending)} ({done}/{self.total})" if self.pending else ""
+        total = terminal_width() - 1  # a full last column makes some terminals wrap
+        if width(line) > total:  # the names shortened: the count always shows
+            count = f" … ({done}/{self.total})"
+            line = wrap(line, max(total - width(count), 1))[0] + count
+        sys.stderr.write(f"\r\x1b[2K{line}")
+        sys.stderr.flush()
 
     def done(self, name: str) -> None:
         name = sanitize.text(name)

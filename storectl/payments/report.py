@@ -48,6 +48,10 @@ class PaymentsReport:
     total_out_of_sync: int
     out_of_sync: tuple[Unsynced, ...]
     ok: bool
+    #: intents not compared, by why: made outside Medusa (no `metadata.session_id`), and not
+    #: settled (neither succeeded nor waiting for capture, nor processing): issue 21 C
+    without_session: int = 0
+    not_settled: int = 0
 
 
 def _iso(unix: int) -> str:
@@ -105,4 +109,8 @@ def build(env: Env, since_seconds: float, limit: int, timeout: float) -> Payment
         total_out_of_sync=len(result.out_of_sync),
         out_of_sync=tuple(rows),
         ok=not result.out_of_sync,
+        without_session=result.without_session,
+        not_settled=max(
+            0, result.intents - result.compared - result.processing - result.without_session
+        ),
     )

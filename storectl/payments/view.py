@@ -16,13 +16,37 @@ def _money(amount: int, currency: str) -> str:
     return f"{amount / 100:.2f} {currency.upper() if currency.isalpha() else currency}"
 
 
-def text(report: PaymentsReport, paint: Painter) -> str:
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def not_compared(report: PaymentsReport) -> list[str]:
+    """Why each intent that was not compared was left out (issue 21 C: say what was not)."""
+    reasons = [
+        (report.processing, "still processing in Stripe (compared once settled)"),
+        (report.not_settled, "not settled (not paid, canceled or failed: Medusa holds nothing)"),
+        (report.without_session, "made outside Medusa (no metadata.session_id to look up)"),
+    ]
+    return [f"{count} {why}" for count, why in reasons if count]
+
+
+def head(report: PaymentsReport) -> str:
+    """What was read and what was compared: never "all in sync" over nothing."""
     cap = " (the newest 1000 intents only)" if report.truncated else ""
-    head = f"since {report.since}: {report.compared} settled Stripe payments compared{cap}"
+    read = f"since {report.since}: {_plural(report.intents, 'Stripe payment intent')}{cap}"
+    return f"{read}, {report.compared} settled and compared with Medusa"
+
+
+def text(report: PaymentsReport, paint: Painter) -> str:
+    lines = [head(report)]
+    lines += [f"  not compared: {why}" for why in not_compared(report)]
     if report.ok:
-        lines = [head, paint("all in sync with Medusa", "green")]
-        if report.processing:
-            lines.append(paint(f"{report.processing} still processing in Stripe", "yellow"))
+        verdict = (
+            "all compared payments in sync with Medusa"
+            if report.compared
+            else "nothing to compare: no settled payment in the window"
+        )
+        lines.append(paint(verdict, "green" if report.compared else "yellow"))
         return "\n".join(lines)
     rows: list[Row] = [
         [
@@ -43,7 +67,7 @@ def text(report: PaymentsReport, paint: Painter) -> str:
                 (item.event_id or f"({item.event_type} not found)", ()),
             ]
         )
-    lines = [head, paint(f"{report.total_out_of_sync} out of sync:", "red"), *columns(rows, paint)]
+    lines += [paint(f"{report.total_out_of_sync} out of sync:", "red"), *columns(rows, paint)]
     if report.total_out_of_sync > len(report.out_of_sync):
         lines.append(f"… and {report.total_out_of_sync - len(report.out_of_sync)} more (--limit)")
     lines += ["", "to redeliver (Stripe CLI; storectl changes nothing):"]

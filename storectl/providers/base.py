@@ -100,6 +100,9 @@ class Provider:
     shareable: bool = False
     #: the live checks its probe may report (doctor --list-checks)
     checks: tuple[ProbeCheck, ...] = ()
+    #: False for what doctor checks but medusa-config.ts does not switch on (the catalogue's
+    #: sellability, the background work): `status` lists the production providers only
+    in_status: bool = True
 
     def is_active(self, env: Env) -> bool:
         """Active exactly as medusa-config.ts decides: the activating var set and non-blank."""

@@ -24,6 +24,9 @@ def run(env: Env, providers: Sequence[Provider]) -> list[Finding]:
         findings.extend(inactive_vars(env, provider))
     findings.extend(next_public_secrets(env))
     findings.extend(file_hygiene(env))
+    from storectl.providers import spelling  # a name that resembles a known one (issue 21 B)
+
+    findings.extend(spelling.findings(env))
     return findings
 
 
@@ -41,10 +44,17 @@ def inactive_vars(env: Env, provider: Provider) -> Iterator[Finding]:
             f"{', '.join(stray)} {'is' if len(stray) == 1 else 'are'} set but "
             f"{provider.activation} is not, so {provider.title} is off and "
             f"{'it is' if len(stray) == 1 else 'they are'} ignored; in use: {provider.fallback}",
-            hint=f"set {provider.activation} to turn {provider.title} on, or remove those vars",
+            hint=_activation_hint(env, provider),
             source=env.source(stray[0]),
             provider=provider.name,
         )
+
+
+def _activation_hint(env: Env, provider: Provider) -> str:
+    from storectl.providers.spelling import missing_hint
+
+    fallback = f"set {provider.activation} to turn {provider.title} on, or remove those vars"
+    return missing_hint(env, provider.activation, fallback)
 
 
 def _secret_value(env: Env, name: str, value: str) -> bool:

@@ -17,7 +17,14 @@ from storectl.providers.medusa_api import (
     provider_ids,
 )
 from storectl.providers.probe import Steps
-from storectl.providers.values import MEDUSA_HOOK_PATH, is_http_url, url_unparseable, webhook_url
+from storectl.providers.values import (
+    DOCUMENT_PATH_FIX,
+    MEDUSA_HOOK_PATH,
+    is_http_url,
+    path_fix,
+    url_unparseable,
+    webhook_url,
+)
 
 NAME = "medusa"
 
@@ -107,10 +114,7 @@ def classify_webhook_route(url: str, status: int, content_type: str, text: str) 
     from urllib.parse import urlsplit
 
     path = urlsplit(url).path
-    fix = (
-        f"set STRIPE_WEBHOOK_PATH={MEDUSA_HOOK_PATH} (a stock Medusa 2.x route) and run "
-        "'storectl webhooks register', or add the custom route the store document describes"
-    )
+    fix = DOCUMENT_PATH_FIX  # the same one thing everywhere (issue 21 B)
     if status == 400 and PUBLISHABLE_KEY_REQUIRED in text:
         return (
             Status.FAIL,
@@ -192,10 +196,7 @@ def classify_route_options(url: str, status: int, providers: set[str] | None) ->
     from urllib.parse import urlsplit
 
     path = urlsplit(url).path
-    fix = (
-        f"set STRIPE_WEBHOOK_PATH={MEDUSA_HOOK_PATH} (a stock Medusa 2.x route) and run "
-        "'storectl webhooks register', or add the custom route the store document describes"
-    )
+    fix = DOCUMENT_PATH_FIX  # the same one thing everywhere (issue 21 B)
     if not 200 <= status < 300:
         if status == 404:
             return Status.FAIL, Stage.NOT_FOUND, f"{path}: no such route on the backend", fix
@@ -312,7 +313,7 @@ def _webhook_route(admin: Admin, env: Env, steps: Steps) -> None:
     if url is None:
         return
     status, stage, summary, hint = probe_webhook_route(admin, url)
-    steps.add("webhook-route", status, summary, hint=hint, stage=stage)
+    steps.add("webhook-route", status, summary, hint=path_fix(env, hint), stage=stage)
 
 
 def _regions(admin: Admin, steps: Steps) -> None:

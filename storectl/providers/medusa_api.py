@@ -342,7 +342,9 @@ class Admin:
         ).get("orders")
         if isinstance(listed, list) and listed and isinstance(listed[0], dict):
             if _quantities(listed[0]):
-                return listed[0]
+                # the list's items and totals; the detail's own fields where the list has none
+                # (2.8.8's list leaves the shipping address out: tests/test_real_differential.py)
+                return {**order, **listed[0]}
         items = [_detail_quantity(i) for i in order.get("items") or []]
         if not _quantities({"items": items}):
             raise NetworkError(
@@ -355,9 +357,17 @@ class Admin:
         return {**order, "items": items}
 
     def orders_since(self, since: str, fields: str) -> list[dict[str, Any]]:
-        """Every order created at or after `since` (ISO date), oldest first."""
+        """Every order created at or after `since` (ISO date), oldest first. Medusa 2.8.x's list
+        leaves the shipping address out even when asked for it: such orders are completed from
+        the detail route, one request each (2.21 answers whole)."""
         params = {"fields": fields, "created_at[$gte]": since, "order": "created_at"}
-        return self.pages("/admin/orders", "orders", params, 50)
+        orders = self.pages("/admin/orders", "orders", params, 50)
+        if "*shipping_address" not in fields.split(","):
+            return orders
+        return [
+            o if "shipping_address" in o or not o.get("id") else self.order(str(o["id"]), fields)
+            for o in orders
+        ]
 
     def payment_providers(self) -> list[dict[str, Any]]:
         return self.pages("/admin/payments/payment-providers", "payment_providers", {}, 100)

@@ -7,7 +7,7 @@ import difflib
 from collections.abc import Iterable
 
 from storectl.errors import UsageError
-from storectl.providers import medusa, redis, s3, smtp, storefront, stripe
+from storectl.providers import catalog, medusa, redis, s3, smtp, storefront, stripe, workers
 from storectl.providers.base import Provider
 
 PROVIDERS: tuple[Provider, ...] = (
@@ -17,6 +17,8 @@ PROVIDERS: tuple[Provider, ...] = (
     redis.PROVIDER,
     medusa.PROVIDER,
     storefront.PROVIDER,
+    catalog.PROVIDER,
+    workers.PROVIDER,
 )
 
 

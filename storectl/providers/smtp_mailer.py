@@ -21,7 +21,10 @@ def open_session(env: Env, timeout: float) -> Any:
     """A connected, TLS-protected, authenticated smtplib session, or NetworkError."""
     host, number, tls = env.value("SMTP_HOST"), port(env), secure(env)
     if not host:
-        raise NetworkError(Stage.CONFIG, "SMTP_HOST is not set: no mail server", "set SMTP_HOST")
+        from storectl.providers.spelling import missing_hint
+
+        hint = missing_hint(env, "SMTP_HOST", "set SMTP_HOST")
+        raise NetworkError(Stage.CONFIG, "SMTP_HOST is not set: no mail server", hint)
     if number is None or tls is None:
         raise NetworkError(
             Stage.CONFIG, "SMTP_PORT or SMTP_SECURE is invalid", "run 'storectl status'"

@@ -22,7 +22,15 @@ from storectl.providers.stripe_api import (
 
 # re-exported: the webhooks room and command read stripe.MEDUSA_EVENTS
 from storectl.providers.stripe_api import MEDUSA_EVENTS as MEDUSA_EVENTS
-from storectl.providers.values import DEFAULT_WEBHOOK_PATH, same_url, stripe_mode, webhook_url
+from storectl.providers.values import (
+    DEFAULT_WEBHOOK_PATH,
+    DOCUMENT_PATH_FIX,
+    is_document_path,
+    path_fix,
+    same_url,
+    stripe_mode,
+    webhook_url,
+)
 
 NAME = "stripe"
 
@@ -51,6 +59,7 @@ def lint(env: Env) -> Iterator[Finding]:
     if not env.value("STRIPE_API_KEY"):
         return
     yield from _lint_keys(env)
+    yield from _lint_key_environment(env)
     yield from _lint_api_base(env)
     yield from _lint_webhook_secret(env)
     yield from _stray_webhook_secret(env)
@@ -109,6 +118,73 @@ def _lint_keys(env: Env) -> Iterator[Finding]:
         )
 
 
+#: The key prefixes of each mode a store may hold (secret, restricted, publishable).
+_KEY_NAMES = ("STRIPE_API_KEY", "NEXT_PUBLIC_STRIPE_KEY")
+
+
+def _are(names: list[str], what: str) -> str:
+    """`X is a test key` / `X and Y are test keys`."""
+    if len(names) == 1:
+        return f"{names[0]} is {what}"
+    return f"{' and '.join(names)} are {what.removeprefix('a ')}s"
+
+
+def environment_verdict(env: Env) -> tuple[Severity, str, str] | None:
+    """Whether the keys' mode fits the environment: a test key in a run declared production
+    fails; in one only NODE_ENV calls production it warns (staging deployments run
+    NODE_ENV=production with test keys) and says how to declare it; a live key outside
+    production warns. None when the keys fit (or say nothing)."""
+    modes = {name: stripe_mode(env.value(name)) for name in _KEY_NAMES}
+    test = [name for name, mode in modes.items() if mode == "test"]
+    live = [name for name, mode in modes.items() if mode == "live"]
+    if test and env.declared_production:
+        return (
+            Severity.ERROR,
+            f"{_are(test, 'a test key')}, but this run is declared production "
+            "(--environment production): no real payment can be taken",
+            "put the live keys (sk_live_/rk_live_, pk_live_) in production's env file, or "
+            "declare the run what it is (--environment staging)",
+        )
+    if test and env.is_production:
+        return (
+            Severity.WARNING,
+            f"{_are(test, 'a test key')} while NODE_ENV is production (inferred, not "
+            "declared: staging deployments often run NODE_ENV=production with test keys)",
+            "declare it: --environment production makes a test key a failure, --environment "
+            "staging (or environment = ... in storectl.toml) says test keys are meant",
+        )
+    if live and not env.is_production:
+        return (
+            Severity.WARNING,
+            f"{_are(live, 'a live key')} in environment {env.environment!r}: real "
+            "cards are charged outside production",
+            "use test keys (sk_test_, pk_test_) outside production, or declare the run "
+            "production (--environment production)",
+        )
+    return None
+
+
+def _lint_key_environment(env: Env) -> Iterator[Finding]:
+    verdict = environment_verdict(env)
+    if verdict is not None:
+        severity, message, hint = verdict
+        yield finding(
+            NAME,
+            "key-environment",
+            severity,
+            message,
+            hint=hint,
+            source=env.source("STRIPE_API_KEY"),
+        )
+
+
+def register_hint(env: Env, hint: str) -> str:
+    """`hint` (which runs `webhooks register`), unless the webhook URL is the store document's
+    path: register refuses that on a stock backend, so the one fix comes first (issue 21 B)."""
+    url, _origin = webhook_url(env)
+    return path_fix(env, DOCUMENT_PATH_FIX) or hint if url and is_document_path(url) else hint
+
+
 def _lint_webhook_secret(env: Env) -> Iterator[Finding]:
     """STRIPE_WEBHOOK_SECRET is set and is a signing secret (whsec_)."""
     secret = env.value("STRIPE_WEBHOOK_SECRET")
@@ -120,7 +196,9 @@ def _lint_webhook_secret(env: Env) -> Iterator[Finding]:
             Severity.WARNING,
             "STRIPE_WEBHOOK_SECRET is not set: Medusa cannot verify Stripe webhooks, "
             "so payments are never marked captured",
-            hint="run 'storectl webhooks register', or copy the endpoint's signing secret",
+            hint=register_hint(
+                env, "run 'storectl webhooks register', or copy the endpoint's signing secret"
+            ),
         )
     elif not secret.startswith("whsec_"):
         yield finding(
@@ -226,8 +304,11 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
             "webhook-secret",
             Stage.CONFIG,
             "STRIPE_WEBHOOK_SECRET is " + ("not a whsec_ secret" if secret else "not set"),
-            "run 'storectl webhooks register' (it writes the secret), or copy the endpoint's "
-            "signing secret from Stripe's dashboard",
+            register_hint(
+                env,
+                "run 'storectl webhooks register' (it writes the secret), or copy the "
+                "endpoint's signing secret from Stripe's dashboard",
+            ),
         )
     return steps.checks
 
@@ -288,9 +369,13 @@ def _mode(stripe_client: Any, env: Env, steps: Steps, deadline: Deadline) -> boo
             f"Stripe is in {mode} mode but NEXT_PUBLIC_STRIPE_KEY is a {public_mode} key",
             f"use the {mode} publishable key (pk_{mode}_...) in storefront/.env.local",
         )
+    elif (verdict := environment_verdict(env)) is not None:
+        severity, message, hint = verdict
+        status = Status.FAIL if severity is Severity.ERROR else Status.WARN
+        steps.add("mode", status, f"{mode} mode: {message}", hint=hint, stage=Stage.CONFIG)
     else:
         also = " and NEXT_PUBLIC_STRIPE_KEY agrees" if public_mode else ""
-        steps.ok("mode", f"{mode} mode{also}")
+        steps.ok("mode", f"{mode} mode{also} in environment {env.environment!r}")
     return live
 
 
@@ -317,7 +402,8 @@ def _webhook(stripe_client: Any, env: Env, steps: Steps, deadline: Deadline) -> 
                 if others
                 else ""
             ),
-            "run 'storectl webhooks register'",
+            # the document's path: register would refuse it on a stock backend (issue 21 B)
+            register_hint(env, "run 'storectl webhooks register'"),
         )
         return
     if len(matches) > 1:
@@ -365,7 +451,13 @@ def _judge_endpoint(endpoint: dict[str, Any], expected: str, steps: Steps) -> No
 #: The live checks `probe` may report (doctor --list-checks).
 CHECKS = (
     ProbeCheck("key", "the secret key is accepted by Stripe (GET /v1/account)"),
-    ProbeCheck("mode", "the key's mode (test/live) fits the environment and other keys"),
+    ProbeCheck(
+        "mode",
+        "Stripe's livemode matches the key prefixes (STRIPE_API_KEY, NEXT_PUBLIC_STRIPE_KEY); a "
+        "test key fails in a run declared production (--environment production, a fleet "
+        "store's environment) and warns when only NODE_ENV says production; a live key warns "
+        "outside production",
+    ),
     ProbeCheck("charges", "the account can take charges (charges_enabled)"),
     ProbeCheck("webhook", "an endpoint for the webhook URL has every event Medusa handles"),
     ProbeCheck("webhook-secret", "STRIPE_WEBHOOK_SECRET is set and looks like a signing secret"),

@@ -97,12 +97,41 @@ def stripe_mode(key: str) -> str | None:
     return None
 
 
-#: The store document's webhook path; a stock Medusa 2.x serves /hooks/payment/stripe_stripe.
-DEFAULT_WEBHOOK_PATH = "/store/webhooks/payment/stripe"
-
-
 #: Where a stock Medusa 2.x serves Stripe webhooks for a provider registered with id "stripe".
 MEDUSA_HOOK_PATH = "/hooks/payment/stripe_stripe"
+
+#: The default STRIPE_WEBHOOK_PATH: the route a stock backend serves (issue 21 B), so the
+#: default leads somewhere; the store document's path needs a custom route.
+DEFAULT_WEBHOOK_PATH = MEDUSA_HOOK_PATH
+
+#: The store document's webhook path: a stock Medusa 2.x refuses it (no publishable key).
+DOCUMENT_WEBHOOK_PATH = "/store/webhooks/payment/stripe"
+
+#: The one fix every command gives when the document's path is configured and the backend does
+#: not serve it (an env edit: `fix_apply` reads it).
+DOCUMENT_PATH_FIX = (
+    f"set STRIPE_WEBHOOK_PATH={MEDUSA_HOOK_PATH} (the route a stock Medusa 2.x serves)"
+)
+
+
+def path_fix(env: Env, hint: str | None) -> str | None:
+    """`hint` with the one fix in the form this store needs: STRIPE_WEBHOOK_URL wins over the
+    path, so where it is set the fix names the whole URL (setting the path would do nothing)."""
+    if hint is None or DOCUMENT_PATH_FIX not in hint or not env.is_set("STRIPE_WEBHOOK_URL"):
+        return hint
+    parts = split_url(env.value("STRIPE_WEBHOOK_URL"))
+    if parts is None:
+        return hint
+    url = f"{parts.scheme}://{parts.netloc}{MEDUSA_HOOK_PATH}"
+    return hint.replace(
+        DOCUMENT_PATH_FIX, f"set STRIPE_WEBHOOK_URL={url} (the route a stock Medusa 2.x serves)"
+    )
+
+
+def is_document_path(url: str) -> bool:
+    """Whether a webhook URL ends in the store document's path, not Medusa's."""
+    parts = split_url(url)
+    return parts is not None and parts.path.rstrip("/") == DOCUMENT_WEBHOOK_PATH
 
 
 def webhook_url(env: Env) -> tuple[str | None, str]:
@@ -115,7 +144,7 @@ def webhook_url(env: Env) -> tuple[str | None, str]:
     path_from = (
         f"STRIPE_WEBHOOK_PATH ({env.source('STRIPE_WEBHOOK_PATH')})"
         if env.is_set("STRIPE_WEBHOOK_PATH")
-        else "the store document's default path"
+        else "the default path (a stock Medusa 2.x route)"
     )
     if not env.is_set("MEDUSA_BACKEND_URL"):
         return None, "neither STRIPE_WEBHOOK_URL nor MEDUSA_BACKEND_URL is set"

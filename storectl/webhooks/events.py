@@ -20,7 +20,7 @@ from storectl.env import Env
 from storectl.errors import ConfigError, NetworkError, UsageError
 from storectl.guard import Action
 from storectl.model import Stage, Status
-from storectl.net import limits, transport
+from storectl.net import limits
 from storectl.net.deadline import Deadline
 from storectl.providers import medusa, medusa_api, medusa_version, stripe_api
 from storectl.providers.probe import tls_context
@@ -176,6 +176,8 @@ def send(
         assert backend is not None
         results = [_not_sent(type_, backend.shown) for type_ in chosen]
     else:
+        from storectl.net import transport  # it imports httpx: off the start-up path (--help)
+
         deadline = Deadline(timeout)
         results = []
         with transport.bounded_client(

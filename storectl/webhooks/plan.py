@@ -11,11 +11,19 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storectl.errors import NetworkError
 from storectl.model import Stage
-from storectl.providers.values import DEFAULT_WEBHOOK_PATH, MEDUSA_HOOK_PATH, same_url
+from storectl.providers.values import (
+    DOCUMENT_PATH_FIX,
+    is_document_path,
+    path_fix,
+    same_url,
+)
+
+if TYPE_CHECKING:
+    from storectl.env import Env
 
 #: Stripe's documented shapes, matched whole: anything else in a create's answer is never
 #: written to an env file (a line break in it would be a new variable to every line reader).
@@ -215,15 +223,14 @@ class WebhookList:
     endpoints: tuple[EndpointView, ...]
 
 
-def url_note(url: str) -> str | None:
-    """What to tell a user whose webhook path is the store document's, not Medusa's."""
-    from urllib.parse import urlsplit
-
-    if urlsplit(url).path.rstrip("/") == DEFAULT_WEBHOOK_PATH:
+def url_note(url: str, env: Env | None = None) -> str | None:
+    """What to tell a user whose webhook path is the store document's, not Medusa's (with
+    `env`, the fix in the form the store needs: the URL when STRIPE_WEBHOOK_URL is set)."""
+    if is_document_path(url):
+        fix = path_fix(env, DOCUMENT_PATH_FIX) if env is not None else DOCUMENT_PATH_FIX
         return (
-            f"this is the store document's path; a stock Medusa 2.x backend serves Stripe "
-            f"webhooks at {MEDUSA_HOOK_PATH} (set STRIPE_WEBHOOK_PATH) unless the store adds a "
-            "custom route: 'storectl doctor' checks which"
+            f"this is the store document's path, which a stock Medusa 2.x backend does not "
+            f"serve: {fix} ('storectl doctor' checks the route)"
         )
     return None
 

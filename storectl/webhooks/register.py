@@ -70,7 +70,11 @@ def check_route(env: Env, url: str, force: bool, timeout: float) -> str | None:
     if status is Status.FAIL:
         if force:
             return f"--force: registering anyway, although {summary}"
-        raise StorectlError(summary, hint=f"{hint}; or pass --force to register anyway")
+        from storectl.providers.values import path_fix
+
+        raise StorectlError(
+            summary, hint=f"{path_fix(env, hint)}; or pass --force to register anyway"
+        )
     return summary if status is Status.WARN else None
 
 

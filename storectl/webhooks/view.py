@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from storectl.model import Status
 from storectl.output import Painter, Row, columns
 from storectl.output.color import STATUS_MARK
+from storectl.output.wrap import flow, terminal_width
 
 if TYPE_CHECKING:
     from storectl.webhooks.events import EventTests, WebhookTest
@@ -22,7 +23,10 @@ def webhook_url_text(result: WebhookUrl, paint: Painter) -> str:
 
 def webhook_list_text(result: WebhookList, paint: Painter) -> str:
     if not result.endpoints:
-        return f"no webhook endpoints on this Stripe account (expected: {result.expected_url})"
+        return (
+            f"no webhook endpoints on this Stripe account (expected: {result.expected_url})\n"
+            + paint(_no_match_fix(result), "yellow")
+        )
     rows: list[Row] = [
         [
             ("", ()),
@@ -40,16 +44,27 @@ def webhook_list_text(result: WebhookList, paint: Painter) -> str:
         )
     lines = columns(rows, paint)
     lines.append("")
-    lines.append(f"expected URL: {result.expected_url or '(unknown: set MEDUSA_BACKEND_URL)'}")
+    expected = result.expected_url or "(unknown: set MEDUSA_BACKEND_URL)"
+    lines += flow(f"expected URL: {expected}", 0, 2, terminal_width())
     matching = [e for e in result.endpoints if e.matches]
     if not matching:
-        lines.append(paint("no endpoint matches it: run 'storectl webhooks register'", "red"))
+        lines.append(paint(f"no endpoint matches it: {_no_match_fix(result)}", "red"))
     elif len(matching) > 1:
         lines.append(paint(f"{len(matching)} endpoints match it (duplicates)", "yellow"))
     for e in matching:
         if e.missing_events:
             lines.append(paint(f"{e.id} lacks {', '.join(e.missing_events)}", "yellow"))
     return "\n".join(lines)
+
+
+def _no_match_fix(result: WebhookList) -> str:
+    """The fix for a URL no endpoint matches: the document's path needs the env edit first
+    (register refuses a route a stock backend does not serve), any other URL registering."""
+    from storectl.providers.values import DOCUMENT_PATH_FIX, is_document_path
+
+    if result.expected_url and is_document_path(result.expected_url):
+        return DOCUMENT_PATH_FIX
+    return "run 'storectl webhooks register'"
 
 
 def register_text(result: RegisterReport, paint: Painter) -> str:

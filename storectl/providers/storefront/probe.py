@@ -15,7 +15,7 @@ from storectl.model import Check, Stage, Status
 from storectl.net.deadline import Deadline
 from storectl.providers.base import ProbeOptions
 from storectl.providers.medusa_api import Admin
-from storectl.providers.medusa_settings import is_production, origin_of
+from storectl.providers.medusa_settings import cors_allows, cors_value, is_production, origin_of
 from storectl.providers.probe import Steps
 from storectl.providers.storefront.client import Store
 from storectl.providers.storefront.lint import (
@@ -85,8 +85,17 @@ def regions_quiet(store: Store) -> list[dict[str, Any]]:
     return [r for r in data.get("regions") or [] if isinstance(r, dict)]
 
 
-def cors(store: Store, origin: str, said: str, steps: Steps) -> None:
-    """Browser preflights from the storefront's origin (`said`: where that origin came from)."""
+def cors(
+    store: Store,
+    origin: str,
+    said: str,
+    steps: Steps,
+    in_file: dict[str, str | None] | None = None,
+) -> None:
+    """Browser preflights from the storefront's origin (`said`: where that origin came from).
+    `in_file`: for each variable whose file value already allows the origin, where it is set;
+    then a refusal means the running backend differs from the file (issue 21 B)."""
+    in_file = in_file or {}
     for check, path, method, var in (
         ("cors-store", "/store/regions", "GET", "STORE_CORS"),
         ("cors-auth-customer", "/auth/customer/emailpass", "POST", "AUTH_CORS"),
@@ -94,13 +103,24 @@ def cors(store: Store, origin: str, said: str, steps: Steps) -> None:
         allowed = store.preflight(path, origin, method)
         if allowed == origin:
             steps.ok(check, f"a browser on {origin} may call {path}")
+            continue
+        got = "no Access-Control-Allow-Origin" if allowed is None else f"{allowed!r}"
+        summary = f"the preflight to {path} from {origin} ({said}) got {got}"
+        if var in in_file:
+            where = in_file[var] or "the store's env"
+            steps.fail(
+                check,
+                Stage.CONFIG,
+                f"{summary}: {var} ({where}) allows it, the running backend does not",
+                f"the file allows it; the running backend does not: redeploy (or restart) the "
+                f"backend so it runs with {var} as set in {where}",
+            )
         else:
             steps.fail(
                 check,
                 Stage.CONFIG,
-                f"the preflight to {path} from {origin} ({said}) got "
-                + ("no Access-Control-Allow-Origin" if allowed is None else f"{allowed!r}")
-                + ": the browser blocks the call",
+                f"{summary}: the browser blocks the call (neither {var} nor the running "
+                "backend allows it)",
                 f"add {origin} to {var} on the backend (comma-separated, no spaces) and restart",
             )
 
@@ -120,7 +140,8 @@ def images(production: bool, store: Store, steps: Steps) -> None:
             if isinstance(i, dict) and isinstance(i.get("url"), str)
         ]
     if not urls:
-        steps.ok("product-images", "no product images to check")
+        # nothing was proven: a skip with its reason, not a pass (issue 21 C)
+        steps.add("product-images", Status.SKIP, "no product images to check: the store lists none")
         return
     bad = []
     for item in urls:
@@ -348,4 +369,10 @@ def _cors(env: Env, store: Store, options: ProbeOptions, steps: Steps) -> None:
             f"the storefront's origin is unknown: set {BASE_URL} or pass --storefront-url",
         )
         return
-    cors(store, origin, "--storefront-url" if given else BASE_URL, steps)
+    # which side is wrong when a preflight is refused: the file, or the running backend
+    in_file = {
+        var: env.source(var)
+        for var in ("STORE_CORS", "AUTH_CORS")
+        if env.is_set(var) and cors_allows(cors_value(env, var), origin)
+    }
+    cors(store, origin, "--storefront-url" if given else BASE_URL, steps, in_file)

@@ -1,0 +1,1 @@
+"""`storectl catalog`: the sellability audit's report and its views."""
