@@ -255,7 +255,7 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
     if redis_provider.url_problem(url) is not None:
         steps.add("queues", Status.SKIP, "REDIS_URL is not usable (see the redis checks)")
         return steps.checks
-    client = redis_provider._client(url, ["REDIS_URL"], Steps(NAME), deadline)
+    client = redis_provider.connect(url, ["REDIS_URL"], Steps(NAME), deadline)
     if client is None:
         steps.add("queues", Status.SKIP, "REDIS_URL is not usable (see the redis checks)")
         return steps.checks
@@ -264,7 +264,7 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
             queues = read_queues(client, names)
             blocked = blocked_clients(client)
     except Exception as exc:  # noqa: BLE001 - turned into a result at the provider boundary
-        stage, summary, hint = redis_provider._classify(exc, url)
+        stage, summary, hint = redis_provider.classify(exc, url)
         steps.fail("queues", stage, summary, hint)
         return steps.checks
     workers_live.judge(steps, queues, blocked, found, int(time.time() * 1000))
