@@ -34,6 +34,7 @@ class Again:
     def __init__(self, after: float | None = None) -> None:
         self.after = after
 
+
 #: The least time a retry must leave for the try itself.
 MIN_TRY = 0.25
 
