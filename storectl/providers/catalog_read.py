@@ -116,6 +116,12 @@ class Reader:
             raise limit_error(exc, base) from None
 
 
+def objects(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list field; anything else (null, a string, a number) has none. The
+    rules read peers' items through it: a field of the wrong type is a gap, never a crash."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 class _Stopped(Exception):
     """A list read side by side with one that failed: that failure is the one reported."""
 
@@ -140,7 +146,7 @@ def key_channels(reader: Reader, token: str, var: str) -> tuple[str, list[dict[s
             f"{var} is not one of this backend's publishable keys",
             "copy the key from this backend's Admin > Settings > Publishable API Keys",
         )
-    channels = [c for c in key.get("sales_channels") or [] if isinstance(c, dict)]
+    channels = objects(key.get("sales_channels"))
     if not channels:
         raise NetworkError(
             Stage.CONFIG,
@@ -239,8 +245,8 @@ def _held(reader: Reader, snapshot: Snapshot) -> None:
         {"status[]": "canceled", "created_at[$gte]": since, "fields": "id,display_id,items.id"},
     )
     for order in orders:
-        for item in order.get("items") or []:
-            if isinstance(item, dict) and item.get("id"):
+        for item in objects(order.get("items")):
+            if item.get("id"):
                 snapshot.canceled_items[str(item["id"])] = (
                     str(order.get("id")),
                     order.get("display_id"),
