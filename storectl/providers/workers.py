@@ -239,8 +239,9 @@ def blocked_clients(client: Any) -> int | None:
         listed = client.execute_command("CLIENT LIST")
     except Exception:  # noqa: BLE001 - disabled or not allowed: the keys still answer
         return None
-    text = _text(listed) if not isinstance(listed, list) else "\n".join(map(_text, listed))
-    return sum(1 for line in text.splitlines() if "cmd=bzpopmin" in line)
+    if isinstance(listed, list):  # redis-py parses CLIENT LIST into one dict per client
+        return sum(1 for c in listed if isinstance(c, dict) and _text(c.get("cmd")) == "bzpopmin")
+    return sum(1 for line in _text(listed).splitlines() if "cmd=bzpopmin" in line)
 
 
 def probe(env: Env, options: ProbeOptions) -> list[Check]:
