@@ -202,12 +202,18 @@ class AdminRoutes(JsonHandler):
         if not fields:
             return {k: region[k] for k in REGION_DEFAULT_FIELDS}
         shown: dict[str, Any] = {"id": region["id"]}
+        nested: dict[str, list[str]] = {}
         for name in fields:
-            key = name.lstrip("*+").split(".")[0]
+            key, _, sub = name.lstrip("*+").partition(".")
             if key == "payment_providers":
                 shown[key] = [provider_record(p) for p in region["payment_providers"]]
+            elif sub and not name.startswith("*") and isinstance(region.get(key), list):
+                nested.setdefault(key, []).append(sub)  # `countries.iso_2`: that field only
             elif key in region:
                 shown[key] = region[key]
+        for key, subs in nested.items():
+            if key not in shown:
+                shown[key] = [{s: item[s] for s in subs if s in item} for item in region[key]]
         return shown
 
     def _update_region(self, region: dict[str, Any], query: Query, body: Any) -> None:
