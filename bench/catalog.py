@@ -6,11 +6,12 @@ variant in EUR, USD and GBP; a third region (GBP, gb) is added. Each run is the 
 a subprocess (start-up included). Prints the median, min and max wall time and the requests the
 audit made (its JSON `requests`): pages of 100, never one request per product.
 
-With `--baseline DIR` (a checkout of another revision, e.g. made with `git archive`), each run
-of this tree alternates with a run of DIR's storectl on the same backend (`python -m storectl`
-with DIR first on PYTHONPATH), so both meet the same load; both medians are printed.
+With `--baseline DIR` (a checkout of another revision, e.g. made with `git archive`; may be
+given more than once), each run of this tree alternates with a run of each DIR's storectl on the
+same backend (`python -m storectl` with DIR first on PYTHONPATH), so all meet the same load;
+every median is printed.
 
-Usage: python bench/catalog.py [--runs 5] [--products 2000] [--baseline DIR]
+Usage: python bench/catalog.py [--runs 5] [--products 2000] [--baseline DIR ...]
 """
 
 from __future__ import annotations
@@ -101,20 +102,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--products", type=int, default=2000)
-    parser.add_argument("--baseline", type=Path, default=None)
+    parser.add_argument("--baseline", type=Path, action="append", default=[])
     args = parser.parse_args()
     with real_medusa("2.21.2", Path(tempfile.mkdtemp(prefix="bench-catalog-"))) as backend:
         made = time.monotonic()
         fill(backend, args.products)
         print(f"seeded {args.products} products in {time.monotonic() - made:.1f} s")
         times: list[float] = []
-        base: list[float] = []
+        base: dict[Path, list[float]] = {tree: [] for tree in args.baseline}
         last: dict[str, object] = {}
-        before: dict[str, object] = {}
+        before: dict[Path, dict[str, object]] = {}
         for _ in range(args.runs):
-            if args.baseline is not None:
-                elapsed, before = once(backend.project, args.baseline)
-                base.append(elapsed)
+            for tree in args.baseline:
+                elapsed, before[tree] = once(backend.project, tree)
+                base[tree].append(elapsed)
             elapsed, last = once(backend.project)
             times.append(elapsed)
     print(
@@ -123,8 +124,8 @@ def main() -> None:
     )
     print("| command | median | min | max | requests |")
     print("|---|---|---|---|---|")
-    if base:
-        print(row(f"baseline `{args.baseline.name}`", base, before))
+    for tree, taken in base.items():
+        print(row(f"baseline `{tree.name}`", taken, before[tree]))
     print(row("`storectl catalog`", times, last))
     verdict = "met" if statistics.median(times) <= TARGET else "NOT met"
     print(f"target <= {TARGET:.0f} s: {verdict}")
