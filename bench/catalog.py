@@ -6,13 +6,19 @@ variant in EUR, USD and GBP; a third region (GBP, gb) is added. Each run is the 
 a subprocess (start-up included). Prints the median, min and max wall time and the requests the
 audit made (its JSON `requests`): pages of 100, never one request per product.
 
-Usage: python bench/catalog.py [--runs 5] [--products 2000]
+With `--baseline DIR` (a checkout of another revision, e.g. made with `git archive`; may be
+given more than once), each run of this tree alternates with a run of each DIR's storectl on the
+same backend (`python -m storectl` with DIR first on PYTHONPATH), so all meet the same load;
+every median is printed.
+
+Usage: python bench/catalog.py [--runs 5] [--products 2000] [--baseline DIR ...]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -61,13 +67,21 @@ def fill(backend: RealMedusa, products: int) -> None:
         admin.post("/admin/products/batch", {"create": batch})
 
 
-def once(project: Path) -> tuple[float, dict[str, object]]:
-    script = Path(sys.executable).parent / "storectl"
+def once(project: Path, tree: Path | None = None) -> tuple[float, dict[str, object]]:
+    """One `storectl catalog --format json` in a subprocess; `tree`: another checkout's code."""
+    env = dict(os.environ)
+    if tree is None:
+        argv = [str(Path(sys.executable).parent / "storectl")]
+    else:
+        argv = [sys.executable, "-m", "storectl"]
+        env["PYTHONPATH"] = str(tree)
     started = time.monotonic()
     done = subprocess.run(
-        [str(script), "catalog", "--project", str(project), "--format", "json"],
+        [*argv, "catalog", "--project", str(project), "--format", "json"],
         capture_output=True,
         text=True,
+        env=env,
+        cwd=tree,  # `-m` puts the working folder first on sys.path
     )
     elapsed = time.monotonic() - started
     if done.returncode not in (0, 1):
@@ -76,18 +90,32 @@ def once(project: Path) -> tuple[float, dict[str, object]]:
     return elapsed, data
 
 
+def row(label: str, times: list[float], last: dict[str, object]) -> str:
+    return (
+        f"| {label} ({last['products']} products x {len(last['regions'])} regions) "  # type: ignore[arg-type]
+        f"| {statistics.median(times):.2f} s | {min(times):.2f} s | {max(times):.2f} s "
+        f"| {last['requests']} |"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--products", type=int, default=2000)
+    parser.add_argument("--baseline", type=Path, action="append", default=[])
     args = parser.parse_args()
     with real_medusa("2.21.2", Path(tempfile.mkdtemp(prefix="bench-catalog-"))) as backend:
         made = time.monotonic()
         fill(backend, args.products)
         print(f"seeded {args.products} products in {time.monotonic() - made:.1f} s")
         times: list[float] = []
+        base: dict[Path, list[float]] = {tree: [] for tree in args.baseline}
         last: dict[str, object] = {}
+        before: dict[Path, dict[str, object]] = {}
         for _ in range(args.runs):
+            for tree in args.baseline:
+                elapsed, before[tree] = once(backend.project, tree)
+                base[tree].append(elapsed)
             elapsed, last = once(backend.project)
             times.append(elapsed)
     print(
@@ -96,11 +124,9 @@ def main() -> None:
     )
     print("| command | median | min | max | requests |")
     print("|---|---|---|---|---|")
-    print(
-        f"| `storectl catalog` ({last['products']} products x {len(last['regions'])} regions) "  # type: ignore[arg-type]
-        f"| {statistics.median(times):.2f} s | {min(times):.2f} s | {max(times):.2f} s "
-        f"| {last['requests']} |"
-    )
+    for tree, taken in base.items():
+        print(row(f"baseline `{tree.name}`", taken, before[tree]))
+    print(row("`storectl catalog`", times, last))
     verdict = "met" if statistics.median(times) <= TARGET else "NOT met"
     print(f"target <= {TARGET:.0f} s: {verdict}")
 

@@ -115,6 +115,9 @@ class StorectlGroup(TyperGroup):
                 output.error(message, hint, Stage(exc.stage))
                 _error_document(ctx, message, exc.stage, hint, ExitCode.FAILED)
                 raise typer.Exit(ExitCode.FAILED) from None
+            if isinstance(exc, BrokenPipeError):  # the reader left (`| head`): nothing to say
+                _stdout_to_devnull()
+                raise typer.Exit(SIGPIPE_EXIT) from None
             if _debug_enabled(ctx):
                 _print_traceback()
             message = f"internal error: {type(exc).__name__}: {exc}"
@@ -281,6 +284,20 @@ def root(
     """storectl: check and configure a Medusa v2 store's production providers."""
     _run.of(ctx).debug = debug
     set_color_mode(color.value)
+
+
+#: A command whose reader went away exits as a shell's pipeline reports SIGPIPE (128 + 13).
+SIGPIPE_EXIT = 141
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at /dev/null so the interpreter's own flush at exit does not raise again
+    (Python's documented way to handle SIGPIPE: docs.python.org/3/library/signal.html)."""
+    import os
+    import sys
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def main() -> None:

@@ -33,6 +33,9 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "doctor --only smtp": ("smtp",),
     "doctor --only redis": ("redis",),
     "doctor --only medusa": ("medusa",),
+    "doctor --only catalog": ("medusa",),
+    "doctor --only workers": ("redis",),
+    "catalog": ("medusa",),
 }
 
 PeerFactory = Callable[[], hostile.Peer]
@@ -75,6 +78,7 @@ def store_env(ports: dict[str, hostile.Peer], folder: Path) -> dict[str, str]:
         "STRIPE_WEBHOOK_PATH": "/hooks/payment/stripe_stripe",
         "MEDUSA_BACKEND_URL": url("medusa"),
         "MEDUSA_ADMIN_API_KEY": MEDUSA_KEY,
+        "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY": "pk_hostile0000000000000000",
         "S3_BUCKET": "shop",
         "S3_REGION": "us-east-1",
         "S3_ENDPOINT": url("s3"),

@@ -336,11 +336,14 @@ class AdminRoutes(JsonHandler):
         elif path == "/admin/orders":
             since = query.get("created_at[$gte]", [""])[0]
             wanted = query.get("id")  # api/admin/orders/validators.js: id, one or many
+            statuses = query.get("status[]")  # the catalogue audit's canceled orders
             found = sorted(
                 (
                     o
                     for o in self.state.orders.values()
-                    if o["created_at"] >= since and (wanted is None or o["id"] in wanted)
+                    if o["created_at"] >= since
+                    and (wanted is None or o["id"] in wanted)
+                    and (statuses is None or o.get("status") in statuses)
                 ),
                 key=lambda o: str(o["created_at"]),
                 reverse=query.get("order", [""])[0].startswith("-"),

@@ -336,7 +336,17 @@ class MedusaState:
             }
         ]
         self.tax_regions = [tax_region(c) for c in ("fr", "de", "us", "ca")]
-        self.reservations = []
+        # the example order's line, reserved when it was placed (as a real store holds one)
+        self.reservations = [
+            {
+                "id": "resitem_01HELD",
+                "line_item_id": "ordli_01M8AXT4YPD4Q75HGT9Z8FARX4",
+                "inventory_item_id": "iitem_01HOODIE",
+                "location_id": "sloc_01WAREHOUSE",
+                "quantity": 2,
+                "created_at": "2026-11-26T03:19:00.000Z",
+            }
+        ]
         self.products = [
             _product("prod_01SHIRT", "Medusa T-Shirt", "https://cdn.example.com/shirt.png"),
             _product("prod_01HOODIE", "Acceptance Hoodie", "https://cdn.example.com/hoodie.png"),

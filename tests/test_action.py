@@ -225,7 +225,9 @@ def test_installs_its_checkout_and_annotates_a_failed_check(
     assert doctor.returncode == 1, doctor.stdout + doctor.stderr
     assert doctor.outputs == {"junit": junit, "exit-code": "1"}
     assert "::error title=storectl redis connect [REDIS_URL]::CONNECT: 127.0.0.1:" in doctor.stdout
-    assert re.search(r"\d+ checks, 1 failed", doctor.stdout) and "(--strict)" in doctor.stdout
+    # the queues on the same REDIS_URL cannot be read either (doctor's workers checks)
+    assert "::error title=storectl workers queues [REDIS_URL]::CONNECT: 127.0.0.1:" in doctor.stdout
+    assert re.search(r"\d+ checks, 2 failed", doctor.stdout) and "(--strict)" in doctor.stdout
     if not doctor_has_require():
         assert "::warning title=storectl action::require is not enforced" in doctor.stdout
     xml = (workspace / junit).read_text()

@@ -106,3 +106,18 @@ def test_user_mistake_has_no_traceback() -> None:
     assert result.exit_code == 2
     assert "Traceback" not in result.stderr
     assert "xml" in result.stderr
+
+
+def test_a_reader_that_leaves_early_is_no_error() -> None:
+    """`storectl doctor --list-checks | head -1`: the pipe closes under the writer, nothing to say
+    (it said `internal error: BrokenPipeError`)."""
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-m", "storectl", "doctor", "--list-checks"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader leaves before storectl writes: its first write fails
+    stderr = proc.stderr.read().decode()
+    proc.wait(timeout=30)
+    assert "internal error" not in stderr and "Traceback" not in stderr, stderr

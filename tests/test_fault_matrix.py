@@ -50,11 +50,13 @@ BESPOKE = ("stripe", "s3", "smtp", "redis", "medusa", "storefront")
 GENERIC: dict[str, Provider] = {
     p.name: p for p in PROVIDERS if p.probe is not None and p.name not in BESPOKE and p.endpoint
 }
-#: Providers that ride on another's peer (the catalogue on the storefront's backend, the
-#: queues on REDIS_URL): not yet rows of their own (issue 24 left this open).
-RIDERS = ("catalog", "workers")
+#: Providers that ride on another's peer (the catalogue on the backend, the queues on
+#: REDIS_URL): their rows are written out below, pointed at that peer.
+RIDERS = {"catalog": "medusa", "workers": "redis"}
 ROWS = [
     *(f"doctor {p.name}" for p in PROVIDERS if p.probe is not None and p.name not in RIDERS),
+    *(f"doctor {name}" for name in RIDERS),
+    "catalog",
     "webhooks register",
     "webhooks test",
     "regions enable-stripe",
@@ -78,6 +80,8 @@ PROTOCOL_OF = {
     "payments": "stripe",
     "webhooks test --event": "hook",
     **{f"doctor {name}": name for name in GENERIC},
+    **{f"doctor {name}": peer for name, peer in RIDERS.items()},
+    "catalog": "medusa",
 }
 #: For HTTP faults, the HTTP service a row talks to (mail replay reads orders from Medusa).
 HTTP_SIDE = {**PROTOCOL_OF, "mail replay": "medusa"}
@@ -254,6 +258,8 @@ def row_env(
             _http_url(port, tls) if port and proto == "medusa" else peers.medusa.url
         )
         env["MEDUSA_ADMIN_API_KEY"] = API_KEY
+    if row in ("catalog", "doctor catalog"):  # the store API on the same backend
+        env["NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY"] = PUBLISHABLE_KEY
     if proto == "storefront":
         env["NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY"] = PUBLISHABLE_KEY
         env["NEXT_PUBLIC_MEDUSA_BACKEND_URL"] = _http_url(port, tls) if port else peers.medusa.url
@@ -269,6 +275,9 @@ def row_env(
         "doctor redis": ["doctor", "--only", "redis", "-f", "json"],
         "doctor medusa": ["doctor", "--only", "medusa", "-f", "json"],
         "doctor storefront": ["doctor", "--only", "storefront", "-f", "json"],
+        "doctor catalog": ["doctor", "--only", "catalog", "-f", "json"],
+        "doctor workers": ["doctor", "--only", "workers", "-f", "json"],
+        "catalog": ["catalog", "-f", "json"],
         "webhooks register": ["webhooks", "register", "--yes", "-f", "json"],
         "webhooks test": ["webhooks", "test", "-f", "json"],
         "regions enable-stripe": ["regions", "enable-stripe", "--all", "--yes", "-f", "json"],

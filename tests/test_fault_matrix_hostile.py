@@ -43,6 +43,8 @@ PAGINATED = {
     "mail replay order.placed --since 2026-01-01 --to qa@example.com --yes",
     "doctor --only stripe",
     "doctor --only medusa",
+    "doctor --only catalog",
+    "catalog",
 }
 #: What each peer must end as: the stage of the failure.
 STAGE = {"drip": "TIMEOUT", "endless": "PROTOCOL", "loop": "PROTOCOL", "bomb": "PROTOCOL"}
@@ -84,7 +86,7 @@ def run_cell(command: str, kind: str) -> Cell:
             if factory is not None:
                 peers[provider] = stack.enter_context(factory())
         argv = [*command.split(), "--timeout", f"{TIMEOUT:g}"]
-        if command.startswith("doctor"):
+        if command.startswith(("doctor", "catalog")):
             argv += ["--format", "json"]
         if command.startswith("webhooks register"):
             argv += ["--write-to", str(folder / "backend.env")]

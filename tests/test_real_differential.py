@@ -38,6 +38,20 @@ pytestmark = pytest.mark.real_backend
 DOUBLE_ORDER = "order_01M8AXT4YN42ZN2E4VDJG459CX"
 
 
+#: The catalogue audit's routes, as `Exchange.route` names them.
+AUDITED = (
+    "GET /admin/api-keys ?fields&limit&offset&type",
+    "GET /admin/regions ?fields&limit&offset",
+    "GET /admin/stock-locations ?limit&offset&sales_channel_id",
+    "GET /admin/shipping-options ?fields&limit&offset&stock_location_id",
+    "GET /admin/products ?fields&limit&offset&sales_channel_id[]&status[]",
+    "GET /store/products ?fields&limit&offset&region_id",
+    "GET /admin/tax-regions ?fields&limit&offset",
+    "GET /admin/reservations ?fields&limit&offset",
+    "GET /admin/orders ?created_at[$gte]&fields&limit&offset&status[]",
+)
+
+
 def storectl_against(proxy: str, stripe: StripeServer, tmp: Path) -> None:
     """storectl's commands that talk to a Medusa backend, as the suite runs them on the double."""
     env = {
@@ -60,6 +74,8 @@ def storectl_against(proxy: str, stripe: StripeServer, tmp: Path) -> None:
         (["doctor", "--format", "json"], env),
         (["doctor", "--format", "json"], production),
         (["doctor", "--only", "medusa", "--format", "json"], by_password),
+        (["doctor", "--only", "catalog", "--format", "json"], by_password),
+        (["catalog", "--format", "json"], env),
         (["regions", "list", "--format", "json"], env),
         (["payments", "--format", "json"], env),
         (["webhooks", "list", "--format", "json"], env),
@@ -136,6 +152,10 @@ def test_the_double_answers_as_the_real_backend(
         storectl_against(record.url, stripe_server, tmp_path)
     exchanges: list[Exchange] = list(record.exchanges)
     assert len(routes(exchanges)) >= 15, routes(exchanges)  # the commands did reach the double
+    # every list the catalogue audit reads (the double holds a reservation: the canceled
+    # orders since it are read too)
+    for audited in AUDITED:
+        assert any(r.startswith(audited) for r in routes(exchanges)), (audited, routes(exchanges))
     medusa_server.state.reset()
     play(medusa_server, release)
     double_side, real_side = sides(medusa_server, real_backend, record.url)

@@ -13,6 +13,7 @@ from storectl.env import Env
 from storectl.model import Check, Stage, Status
 from storectl.net.deadline import Deadline
 from storectl.providers.catalog_audit import FAIL, KINDS, Gap
+from storectl.providers.catalog_read import objects
 
 SCHEMA_VERSION = 1
 
@@ -43,8 +44,7 @@ def build(env: Env, timeout: float) -> CatalogReport:
         str(v.get("id"))
         for products in snap.store_products.values()
         for p in products
-        for v in p.get("variants") or []
-        if isinstance(v, dict)
+        for v in objects(p.get("variants"))
     }
     return CatalogReport(
         schema_version=SCHEMA_VERSION,

@@ -12,6 +12,7 @@ from storectl.model import Check, Finding, Stage, Status
 from storectl.net.deadline import Deadline
 from storectl.providers.base import ProbeCheck, ProbeOptions, Provider
 from storectl.providers.catalog_audit import FAIL, Gap
+from storectl.providers.catalog_read import objects
 from storectl.providers.probe import Steps
 
 NAME = "catalog"
@@ -52,8 +53,7 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
         str(v.get("id"))
         for products in snap.store_products.values()
         for p in products
-        for v in p.get("variants") or []
-        if isinstance(v, dict)
+        for v in objects(p.get("variants"))
     }
     steps.ok(
         "read",

@@ -22,7 +22,7 @@ from typing import Any
 
 from storectl.env import Env
 from storectl.net.deadline import Deadline
-from storectl.providers.catalog_read import Snapshot
+from storectl.providers.catalog_read import Snapshot, objects
 
 #: The kinds, in the order reports show them, with their doctor check names.
 KINDS = ("price", "shipping", "stock", "tax", "reservation")
@@ -62,8 +62,8 @@ def prices(snap: Snapshot) -> Iterator[Gap]:
         currency = str(region.get("currency_code") or "?").upper()
         for channel in snap.channels:
             for product in snap.store_products.get((region_id, str(channel.get("id"))), []):
-                for variant in product.get("variants") or []:
-                    if not isinstance(variant, dict) or (region_id, variant.get("id")) in seen:
+                for variant in objects(product.get("variants")):
+                    if (region_id, variant.get("id")) in seen:
                         continue
                     priced = variant.get("calculated_price")
                     if isinstance(priced, dict) and priced.get("calculated_amount") is not None:
@@ -93,8 +93,8 @@ def stock(snap: Snapshot) -> Iterator[Gap]:
     for channel in snap.channels:
         cname = _name(channel, "name")
         for product in snap.store_products.get((str(first), str(channel.get("id"))), []):
-            for variant in product.get("variants") or []:
-                if not isinstance(variant, dict) or str(variant.get("id")) in seen:
+            for variant in objects(product.get("variants")):
+                if str(variant.get("id")) in seen:
                     continue
                 quantity = variant.get("inventory_quantity")
                 managed = variant.get("manage_inventory") is True
@@ -125,17 +125,15 @@ def _served(snap: Snapshot) -> dict[tuple[str, str], set[str]]:
     served: dict[tuple[str, str], set[str]] = {}
     for option in snap.options:
         rules = {
-            (str(r.get("attribute")), str(r.get("value")))
-            for r in option.get("rules") or []
-            if isinstance(r, dict)
+            (str(r.get("attribute")), str(r.get("value"))) for r in objects(option.get("rules"))
         }
         if ("is_return", "true") in rules or ("enabled_in_store", "false") in rules:
             continue
         zone = option.get("service_zone") or {}
         codes = {
             str(g.get("country_code")).lower()
-            for g in (zone.get("geo_zones") if isinstance(zone, dict) else None) or []
-            if isinstance(g, dict) and g.get("country_code")
+            for g in objects(zone.get("geo_zones") if isinstance(zone, dict) else None)
+            if g.get("country_code")
         }
         for channel, locations in snap.locations.items():
             if option.get("stock_location_id") in locations:
@@ -150,16 +148,12 @@ def shipping(snap: Snapshot) -> Iterator[Gap]:
     ids = [str(c.get("id")) for c in snap.channels]
     for region in snap.regions:
         countries = {
-            str(c.get("iso_2")).lower()
-            for c in region.get("countries") or []
-            if isinstance(c, dict) and c.get("iso_2")
+            str(c.get("iso_2")).lower() for c in objects(region.get("countries")) if c.get("iso_2")
         }
         for product in snap.products:
             profile = product.get("shipping_profile")
             profile_id = str(profile.get("id")) if isinstance(profile, dict) else None
-            channels = [
-                str(c.get("id")) for c in product.get("sales_channels") or [] if isinstance(c, dict)
-            ]
+            channels = [str(c.get("id")) for c in objects(product.get("sales_channels"))]
             channels = [c for c in channels if c in ids] or ids
             covered: set[str] = set()
             for channel in channels:
@@ -202,12 +196,12 @@ def taxes(snap: Snapshot) -> Iterator[Gap]:
         by_country[str(tax_region.get("country_code")).lower()] = tax_region
     for region in snap.regions:
         rname = _name(region, "name")
-        for country in region.get("countries") or []:
-            code = str(country.get("iso_2") if isinstance(country, dict) else "").lower()
+        for country in objects(region.get("countries")):
+            code = str(country.get("iso_2") or "").lower()
             if not code:
                 continue
             found = by_country.get(code)
-            rates = [r for r in (found or {}).get("tax_rates") or [] if isinstance(r, dict)]
+            rates = objects((found or {}).get("tax_rates"))
             if found is not None and any(r.get("is_default") for r in rates):
                 continue
             what = "no tax region" if found is None else "a tax region without a default rate"

@@ -8,6 +8,7 @@ Every list is read in pages of 100 (`PAGE`), never one request per product, with
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -63,6 +64,9 @@ class Reader:
         self.admin = admin
         self.store = store
         self.requests = 0
+        self._count = threading.Lock()
+        #: set when one of the lists read side by side failed: the others stop at their next page
+        self.stop = threading.Event()
 
     def admin_list(self, path: str, key: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         return self._pages(
@@ -93,7 +97,10 @@ class Reader:
 
         def fetch(offset: int | None) -> tuple[list[Any], int | None]:
             start = offset or 0
-            self.requests += 1
+            if self.stop.is_set():
+                raise _Stopped
+            with self._count:
+                self.requests += 1
             data = get({**params, "limit": PAGE, "offset": start})
             page, count = data.get(key), data.get("count", 0)
             if not isinstance(page, list) or not all(isinstance(i, dict) for i in page):
@@ -107,6 +114,16 @@ class Reader:
             return limits.pages(fetch, what=f"GET {path} (offset pagination)")
         except limits.LimitExceeded as exc:
             raise limit_error(exc, base) from None
+
+
+def objects(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list field; anything else (null, a string, a number) has none. The
+    rules read peers' items through it: a field of the wrong type is a gap, never a crash."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+class _Stopped(Exception):
+    """A list read side by side with one that failed: that failure is the one reported."""
 
 
 def _shape(path: str, what: str) -> NetworkError:
@@ -129,7 +146,7 @@ def key_channels(reader: Reader, token: str, var: str) -> tuple[str, list[dict[s
             f"{var} is not one of this backend's publishable keys",
             "copy the key from this backend's Admin > Settings > Publishable API Keys",
         )
-    channels = [c for c in key.get("sales_channels") or [] if isinstance(c, dict)]
+    channels = objects(key.get("sales_channels"))
     if not channels:
         raise NetworkError(
             Stage.CONFIG,
@@ -140,49 +157,73 @@ def key_channels(reader: Reader, token: str, var: str) -> tuple[str, list[dict[s
 
 
 def read(reader: Reader, token: str, var: str, deadline: Deadline) -> Snapshot:
-    """One snapshot of the catalogue as the key's storefront sells it."""
+    """One snapshot of the catalogue as the key's storefront sells it. After the key and the
+    regions, the lists are independent: they are read side by side (net/parallel.py), each in
+    pages, under the one deadline; the requests are the same as one after the other."""
+    from storectl.net import parallel
+
     title, channels = key_channels(reader, token, var)
     regions = reader.admin_list(
         "/admin/regions", "regions", {"fields": "id,name,currency_code,countries.iso_2"}
     )
     ids = [str(c.get("id")) for c in channels]
-    locations: dict[str, list[str]] = {}
-    options: list[dict[str, Any]] = []
+    pairs = [(str(r.get("id")), channel) for r in regions for channel in ids]
+    snapshot = Snapshot(title, channels, regions, {}, [], [], {}, [], [])
+
+    def products() -> None:
+        snapshot.products = reader.admin_list(
+            "/admin/products",
+            "products",
+            {"sales_channel_id[]": ids, "status[]": "published", "fields": ADMIN_PRODUCT_FIELDS},
+        )
+
+    def taxes() -> None:
+        snapshot.tax_regions = reader.admin_list(
+            "/admin/tax-regions",
+            "tax_regions",
+            {"fields": "id,country_code,province_code,*tax_rates"},
+        )
+
+    # the longest lists first: the store's priced pages, one list per region and channel
+    calls = [_store_products(reader, snapshot, region, channel, ids) for region, channel in pairs]
+    calls += [products, lambda: _shipping(reader, snapshot, ids), taxes]
+    calls.append(lambda: _held(reader, snapshot))
+    parallel.side_by_side(calls, stop=reader.stop)  # raises the first failure, never its echo
+    snapshot.store_products = {pair: snapshot.store_products[pair] for pair in pairs}
+    snapshot.requests = reader.requests
+    return snapshot
+
+
+def _store_products(
+    reader: Reader, snapshot: Snapshot, region: str, channel: str, ids: list[str]
+) -> Callable[[], None]:
+    """The call reading what the storefront sees in one region (and channel)."""
+
+    def call() -> None:
+        params: dict[str, Any] = {"region_id": region, "fields": STORE_PRODUCT_FIELDS}
+        if len(ids) > 1:  # a key with several channels needs one named for stock
+            params["sales_channel_id"] = channel
+        snapshot.store_products[(region, channel)] = reader.store_list(
+            "/store/products", "products", params
+        )
+
+    return call
+
+
+def _shipping(reader: Reader, snapshot: Snapshot, ids: list[str]) -> None:
+    """The channels' stock locations, then every shipping option of each location."""
     for channel in ids:
         found = reader.admin_list(
             "/admin/stock-locations", "stock_locations", {"sales_channel_id": channel}
         )
-        locations[channel] = [str(loc.get("id")) for loc in found]
-    for location in sorted({loc for locs in locations.values() for loc in locs}):
+        snapshot.locations[channel] = [str(loc.get("id")) for loc in found]
+    for location in sorted({loc for locs in snapshot.locations.values() for loc in locs}):
         for option in reader.admin_list(
             "/admin/shipping-options",
             "shipping_options",
             {"stock_location_id": location, "fields": OPTION_FIELDS},
         ):
-            options.append({**option, "stock_location_id": location})
-    products = reader.admin_list(
-        "/admin/products",
-        "products",
-        {"sales_channel_id[]": ids, "status[]": "published", "fields": ADMIN_PRODUCT_FIELDS},
-    )
-    store_products: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for region in regions:
-        for channel in ids:
-            params: dict[str, Any] = {"region_id": region.get("id"), "fields": STORE_PRODUCT_FIELDS}
-            if len(ids) > 1:  # a key with several channels needs one named for stock
-                params["sales_channel_id"] = channel
-            store_products[(str(region.get("id")), channel)] = reader.store_list(
-                "/store/products", "products", params
-            )
-    taxes = reader.admin_list(
-        "/admin/tax-regions", "tax_regions", {"fields": "id,country_code,province_code,*tax_rates"}
-    )
-    snapshot = Snapshot(
-        title, channels, regions, locations, options, products, store_products, taxes, []
-    )
-    _held(reader, snapshot)
-    snapshot.requests = reader.requests
-    return snapshot
+            snapshot.options.append({**option, "stock_location_id": location})
 
 
 def _held(reader: Reader, snapshot: Snapshot) -> None:
@@ -204,8 +245,8 @@ def _held(reader: Reader, snapshot: Snapshot) -> None:
         {"status[]": "canceled", "created_at[$gte]": since, "fields": "id,display_id,items.id"},
     )
     for order in orders:
-        for item in order.get("items") or []:
-            if isinstance(item, dict) and item.get("id"):
+        for item in objects(order.get("items")):
+            if item.get("id"):
                 snapshot.canceled_items[str(item["id"])] = (
                     str(order.get("id")),
                     order.get("display_id"),

@@ -118,8 +118,9 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
     return checks
 
 
-def _classify(exc: Exception, url: str) -> tuple[Stage, str, str]:
-    """(stage, summary, hint) for a redis-py or socket error."""
+def classify(exc: Exception, url: str) -> tuple[Stage, str, str]:
+    """(stage, summary, hint) for a redis-py or socket error (public: the workers provider
+    classifies its queue reads with it)."""
     from redis import exceptions as rx
 
     from storectl.net import limits
@@ -195,24 +196,26 @@ def _probe_url(url: str, names: list[str], deadline: Deadline) -> list[Check]:
     import uuid
 
     steps = Steps(NAME, names[0])
-    client = _client(url, names, steps, deadline)
-    if client is None:
+    bounded = connect(url, names, steps, deadline)
+    if bounded is None:
         return steps.checks
     value = uuid.uuid4().hex
     try:
-        with client:
-            pipe, plan = _pipeline(client, names, value)
+        with bounded:
+            pipe, plan = _pipeline(bounded, names, value)
             replies = pipe.execute(raise_on_error=False)
     except Exception as exc:  # noqa: BLE001 - turned into a result at the provider boundary
-        stage, summary, hint = _classify(exc, url)
+        stage, summary, hint = classify(exc, url)
         steps.fail("connect", stage, summary, hint)
         return steps.checks
     _read_replies(steps, plan, replies, url, names, value)
     return steps.checks
 
 
-def _client(url: str, names: list[str], steps: Steps, deadline: Deadline) -> Any | None:
-    """A bounded redis-py client for `url`, or None with the failed check recorded."""
+def connect(url: str, names: list[str], steps: Steps, deadline: Deadline) -> Any | None:
+    """A bounded redis-py client for `url` (every read by the deadline, replies capped, no
+    retries), or None with the failed `connect` check recorded in `steps`. Public: the
+    workers provider reads the queues through it."""
     import redis
 
     from storectl.net import sdk_sockets
@@ -282,7 +285,7 @@ def _read_replies(
         if check == "maxmemory-policy" and problem is not None:
             _policy(steps, None, problem)
         elif problem is not None:
-            stage, summary, hint = _classify(problem, url)
+            stage, summary, hint = classify(problem, url)
             steps.fail(check, stage, summary, hint)
         elif check == "connect":
             version = answers[1].get("redis_version", "unknown")

@@ -239,8 +239,9 @@ def blocked_clients(client: Any) -> int | None:
         listed = client.execute_command("CLIENT LIST")
     except Exception:  # noqa: BLE001 - disabled or not allowed: the keys still answer
         return None
-    text = _text(listed) if not isinstance(listed, list) else "\n".join(map(_text, listed))
-    return sum(1 for line in text.splitlines() if "cmd=bzpopmin" in line)
+    if isinstance(listed, list):  # redis-py parses CLIENT LIST into one dict per client
+        return sum(1 for c in listed if isinstance(c, dict) and _text(c.get("cmd")) == "bzpopmin")
+    return sum(1 for line in _text(listed).splitlines() if "cmd=bzpopmin" in line)
 
 
 def probe(env: Env, options: ProbeOptions) -> list[Check]:
@@ -255,7 +256,7 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
     if redis_provider.url_problem(url) is not None:
         steps.add("queues", Status.SKIP, "REDIS_URL is not usable (see the redis checks)")
         return steps.checks
-    client = redis_provider._client(url, ["REDIS_URL"], Steps(NAME), deadline)
+    client = redis_provider.connect(url, ["REDIS_URL"], Steps(NAME), deadline)
     if client is None:
         steps.add("queues", Status.SKIP, "REDIS_URL is not usable (see the redis checks)")
         return steps.checks
@@ -264,7 +265,7 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
             queues = read_queues(client, names)
             blocked = blocked_clients(client)
     except Exception as exc:  # noqa: BLE001 - turned into a result at the provider boundary
-        stage, summary, hint = redis_provider._classify(exc, url)
+        stage, summary, hint = redis_provider.classify(exc, url)
         steps.fail("queues", stage, summary, hint)
         return steps.checks
     workers_live.judge(steps, queues, blocked, found, int(time.time() * 1000))
