@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from testing.medusa_admin import AdminRoutes, Query, fields_of
-from testing.medusa_data import MedusaState
+from testing.medusa_data import MedusaState, store_product
 from testing.medusa_queries import select
 
 STRIPE = "pp_stripe_stripe"
@@ -149,12 +149,18 @@ class CheckoutRoutes(AdminRoutes):
         for product in self.state.products:
             if any(product[k] not in v for k, v in wanted.items()):
                 continue
+            if product.get("status", "published") != "published":
+                continue  # the store API lists published products only
             variants = [
                 self._variant(vid, v, region)
                 for vid, v in checkout(self.state).variants.items()
                 if v["product_id"] == product["id"]
             ]
-            found.append(select({**product, "variants": variants}, fields))
+            if not variants:  # a product only the catalogue's data describes (its own variants)
+                found.append(select(store_product(product, self.state.regions, region_id), fields))
+                continue
+            shown = store_product({**product, "variants": []}, self.state.regions, region_id)
+            found.append(select({**shown, "variants": variants}, fields))
         self._page("products", found, query, default=50, headers=self._cors_headers("/store/"))
 
     def _variant(
@@ -607,12 +613,13 @@ class CheckoutRoutes(AdminRoutes):
     def _admin(self, method: str, path: str, query: Query, body: Any) -> None:
         if path == "/admin/reservations" and method == "GET":
             wanted = [v for k, vs in query.items() if k.split("[")[0] == "line_item_id" for v in vs]
-            found = [
-                r
-                for r in checkout(self.state).reservations
-                if not wanted or r["line_item_id"] in wanted
+            # one list: what checkouts reserved, and what a test put in the state (the audit)
+            every = [*self.state.reservations, *checkout(self.state).reservations]
+            found = [r for r in every if not wanted or r.get("line_item_id") in wanted]
+            shown = [
+                select({k: v for k, v in r.items() if k != "variant_id"}, fields_of(query))
+                for r in found
             ]
-            shown = [{k: v for k, v in r.items() if k != "variant_id"} for r in found]
             self._page("reservations", shown, query)
         elif path.startswith("/admin/orders/") and path.endswith("/cancel") and method == "POST":
             self._cancel(path.split("/")[3])

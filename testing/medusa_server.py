@@ -330,36 +330,3 @@ def medusa_server(medusa_session_server: MedusaServer) -> MedusaServer:
     """The session's Medusa double, reset to two regions with only pp_system_default."""
     medusa_session_server.state.reset()
     return medusa_session_server
-
-
-def store_product(
-    product: dict[str, Any], regions: list[dict[str, Any]], region_id: str | None
-) -> dict[str, Any]:
-    """A product as /store/products shows it: no shipping profile, status or sales channels
-    (the store API drops them silently); each variant's `calculated_price` in the region's
-    currency (null without a price there), as 2.21.2 answered it."""
-    currency = next((r["currency_code"] for r in regions if r["id"] == region_id), None)
-    shown = {
-        k: v
-        for k, v in product.items()
-        if k not in ("shipping_profile", "status", "sales_channels", "variants")
-    }
-    variants = []
-    for variant in product.get("variants", []):
-        item = {k: v for k, v in variant.items() if k != "prices"}
-        amount = variant.get("prices", {}).get(currency)
-        item["calculated_price"] = (
-            None
-            if amount is None
-            else {
-                "id": "pset_" + variant["id"][8:],
-                "calculated_amount": amount,
-                "original_amount": amount,
-                "currency_code": currency,
-                "is_calculated_price_tax_inclusive": False,
-            }
-        )
-        variants.append(item)
-    if "variants" in product:
-        shown["variants"] = variants
-    return shown

@@ -20,6 +20,7 @@ pytest_plugins = [
     "testing.stripe_server",
     "testing.medusa_server",
     "testing.real_medusa",
+    "testing.readme_store",
 ]
 
 #: Variables a test may inherit; everything else (STRIPE_API_KEY, NODE_ENV, ...) is removed.

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO, Result, run
-from tests.test_readme import demo_store  # noqa: F401 - the README's store on local peers
 
 SCHEMAS = REPO / "docs" / "schemas"
 
@@ -80,7 +79,7 @@ def _run(store: Path, argv: list[str]) -> Result:
 
 @pytest.mark.parametrize(("schema", "argv"), COMMANDS, ids=[" ".join(a[:2]) for _, a in COMMANDS])
 def test_every_command_output_validates(
-    demo_store: Path,  # noqa: F811
+    demo_store: Path,
     schema: str,
     argv: list[str],
 ) -> None:
@@ -101,7 +100,7 @@ def test_every_schema_is_used_and_links_the_envelope() -> None:
 
 
 def test_a_tag_matching_one_store_is_still_the_fleet_document(
-    demo_store: Path,  # noqa: F811
+    demo_store: Path,
 ) -> None:
     one = _run(demo_store, ["status", "--fleet", "storectl.toml", "--tag", "prod"]).json()
     two = _run(demo_store, ["status", "--fleet", "storectl.toml", "--tag", "eu"]).json()

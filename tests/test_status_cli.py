@@ -15,7 +15,7 @@ def test_example_store_is_all_inactive_and_clean() -> None:
     assert result.stderr == ""
     data = result.json()
     assert data["ok"] is True
-    assert [p["active"] for p in data["providers"]] == [False] * 8  # catalog, workers too
+    assert [p["active"] for p in data["providers"]] == [False] * 6  # the production providers
     # development: Medusa's default JWT/COOKIE secrets are noted, nothing more
     assert [(f["code"], f["severity"]) for f in data["findings"]] == [
         ("medusa.secret-default", "info")
@@ -32,7 +32,7 @@ def test_example_store_table() -> None:
     result = run("status", "--project", str(EXAMPLE))
     assert result.exit_code == 0
     assert "S3_BUCKET unset → local file storage" in result.stdout
-    assert "0 active, 8 inactive" in result.stdout
+    assert "0 active, 6 inactive" in result.stdout
     assert "\x1b[" not in result.stdout  # NO_COLOR and not a TTY: no escape codes
 
 
