@@ -221,7 +221,8 @@ def register(
         no_write=no_write,
         finish=finish_rotation,
     )
-    # A fleet runs with --dry-run (which never asks) or selects one store: the guard is its.
+    # A fleet runs only with --dry-run (which never asks) or when it selects one store, which
+    # this run's --yes answers for, as for a single store.
     guard = guarded(yes)
     run_per_store(
         Selection.of(
