@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from testing.tlsproxy import pump
+
 _HEAD_LIMIT = 64 * 1024
 
 
@@ -49,20 +51,6 @@ def _read_head(conn: socket.socket) -> tuple[bytes, bytes]:
         data += chunk
     head, _, rest = data.partition(b"\r\n\r\n")
     return head, rest
-
-
-def _pipe(source: socket.socket, target: socket.socket) -> None:
-    try:
-        while data := source.recv(65536):
-            target.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for sock in (source, target):
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 def _authorized(proxy: ForwardProxy, lines: list[str]) -> bool:
@@ -107,9 +95,9 @@ def _tunnel(client: socket.socket, upstream: socket.socket, early: bytes) -> Non
     with upstream:
         if early:
             upstream.sendall(early)
-        back = threading.Thread(target=_pipe, args=(upstream, client), daemon=True)
+        back = threading.Thread(target=pump, args=(upstream, client), daemon=True)
         back.start()
-        _pipe(client, upstream)
+        pump(client, upstream)
         back.join(timeout=30)
 
 

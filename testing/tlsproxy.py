@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
-def _pump(source: socket.socket, target: socket.socket) -> None:
+def pump(source: socket.socket, target: socket.socket) -> None:
+    """Copy bytes one way until either side closes, then shut both (the tests' proxies)."""
     try:
         while data := source.recv(65536):
             target.sendall(data)
@@ -46,8 +47,8 @@ def tls_proxy(upstream_port: int, cert: str, key: str) -> Iterator[int]:
         client.settimeout(None)
         upstream = socket.create_connection(("127.0.0.1", upstream_port))
         open_sockets.extend([client, upstream])
-        threading.Thread(target=_pump, args=(client, upstream), daemon=True).start()
-        threading.Thread(target=_pump, args=(upstream, client), daemon=True).start()
+        threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
+        threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
 
     def accept() -> None:
         while not stop.is_set():
