@@ -204,11 +204,19 @@ def test_after_a_rotate_whose_delete_failed_prune_keeps_the_new_endpoint(
 # --- two runs at once -----------------------------------------------------------------------------
 
 
+def _blocked_on(folder: Path) -> bool:
+    """A process waits for the flock on `folder` (a `->` line in /proc/locks names its inode)."""
+    inode = f":{folder.stat().st_ino} "
+    lines = Path("/proc/locks").read_text().splitlines()
+    return any("->" in line and inode in line for line in lines)
+
+
 def test_two_registers_at_once_create_one_endpoint(
     store: Path, stripe_server: StripeServer, tmp_path: Path
 ) -> None:
-    """Each run's list waits (up to 5 s) for the other's: without the lock both lists see no
-    endpoint and both create one; with it, the second run lists only after the first wrote."""
+    """The first run's list waits until the second run either lists too (no lock: both see no
+    endpoint and both create one) or is seen blocked on the folder's lock (the fix); the second
+    run lists only after the first wrote."""
     env_path = make_store(store, stripe_server)
     lists: list[threading.Event] = [threading.Event(), threading.Event()]
     seen = 0
@@ -222,7 +230,10 @@ def test_two_registers_at_once_create_one_endpoint(
             index = min(seen, 1)
             seen += 1
         lists[index].set()
-        lists[1 - index].wait(5)
+        other = lists[1 - index]
+        for _ in range(500):  # up to 10 s for the other run to start
+            if other.wait(0.02) or _blocked_on(env_path.parent):
+                return
 
     stripe_server.state.observer = observe
     child_env = dict(os.environ) | {"PYTHONPATH": str(REPO)}
