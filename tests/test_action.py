@@ -228,8 +228,8 @@ def test_installs_its_checkout_and_annotates_a_failed_check(
     # the queues on the same REDIS_URL cannot be read either (doctor's workers checks)
     assert "::error title=storectl workers queues [REDIS_URL]::CONNECT: 127.0.0.1:" in doctor.stdout
     assert re.search(r"\d+ checks, 2 failed", doctor.stdout) and "(--strict)" in doctor.stdout
-    if not doctor_has_require():
-        assert "::warning title=storectl action::require is not enforced" in doctor.stdout
+    assert doctor_has_require()  # this storectl has --require: the action must see it
+    assert "require is not enforced" not in doctor.stdout
     xml = (workspace / junit).read_text()
     assert '<testcase classname="storectl.redis" name="connect' in xml and "<failure" in xml
     assert done.summary.count("### storectl doctor") == 1  # the JUnit run adds no second table
