@@ -8,27 +8,19 @@ import typer
 
 from storectl import config, output
 from storectl.commands._options import (
-    DEFAULT_JOBS,
     AllowEmptyOpt,
     DryRunOpt,
     EnvFileOpt,
     EnvironmentOpt,
-    EnvironmentsOpt,
-    FailFastOpt,
-    FleetOpt,
     IgnoreEnvironmentOpt,
-    JobsOpt,
     ProjectOpt,
-    ProjectsOpt,
     RequestTimeoutOpt,
-    StoreOpt,
     TableJsonOpt,
-    TagOpt,
-    VerboseOpt,
     YesOpt,
     guarded,
+    takes,
 )
-from storectl.commands._stores import Selection, View, run_per_store
+from storectl.commands._stores import Selection, View, run_per_store, selected
 from storectl.fleet.view import Adapter
 from storectl.output import Painter, StatusFormat
 from storectl.regions import admin as region_admin
@@ -62,20 +54,11 @@ ProviderOpt = Annotated[
 
 
 @app.command("list")
+@takes(selected)
 def list_regions(
-    project: ProjectsOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentsOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
-    allow_empty: AllowEmptyOpt = False,
+    selection: Selection,
     timeout: RequestTimeoutOpt = 30.0,
     fmt: TableJsonOpt = StatusFormat.TABLE,
-    fleet: FleetOpt = None,
-    store: StoreOpt = None,
-    tag: TagOpt = None,
-    jobs: JobsOpt = DEFAULT_JOBS,
-    fail_fast: FailFastOpt = False,
-    verbose: VerboseOpt = False,
 ) -> None:
     """List regions with their currency, countries, payment providers and Stripe.
 
@@ -84,19 +67,7 @@ def list_regions(
     Example: storectl regions list --project ./my-store
     """
     run_per_store(
-        Selection.of(
-            fleet,
-            project,
-            env_file,
-            environment,
-            ignore_environment,
-            store,
-            tag,
-            allow_empty,
-            jobs=jobs,
-            fail_fast=fail_fast,
-            verbose=verbose,
-        ),
+        selection,
         lambda env, _: region_admin.list_regions(env, timeout),
         View(
             lambda regions, _store: output.render(regions, fmt, view.regions_text),

@@ -7,24 +7,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from storectl.commands._options import (
-    DEFAULT_JOBS,
     DoctorFormatOpt,
     DryRunOpt,
-    EnvFileOpt,
-    EnvironmentsOpt,
-    FailFastOpt,
-    FleetOpt,
-    IgnoreEnvironmentOpt,
-    JobsOpt,
     OutputOpt,
-    ProjectsOpt,
-    StoreOpt,
-    TagOpt,
-    VerboseOpt,
     YesOpt,
     guarded,
+    takes,
 )
-from storectl.commands._stores import Selection, View, run_per_store
+from storectl.commands._stores import Selection, View, run_per_store, selected
 from storectl.errors import ExitCode
 from storectl.output import DoctorFormat
 
@@ -44,11 +34,9 @@ def _payment(value: str) -> str:
 
 # Long only by its Typer options; the body parses, makes one call, and renders.
 @app.command("smoke")
+@takes(selected, omit={"allow_empty"})
 def smoke(
-    project: ProjectsOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentsOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
+    selection: Selection,
     region: Annotated[
         str | None,
         typer.Option(
@@ -129,12 +117,6 @@ def smoke(
     yes: YesOpt = False,
     fmt: DoctorFormatOpt = DoctorFormat.TABLE,
     output_file: OutputOpt = None,
-    fleet: FleetOpt = None,
-    store: StoreOpt = None,
-    tag: TagOpt = None,
-    jobs: JobsOpt = DEFAULT_JOBS,
-    fail_fast: FailFastOpt = False,
-    verbose: VerboseOpt = False,
 ) -> None:
     """Walk a real guest checkout through the store API as the storefront does, check the
     order, webhook, mail and reservation, then cancel it.
@@ -173,18 +155,7 @@ def smoke(
             raise typer.Exit(ExitCode.INTERRUPTED)
 
     run_per_store(
-        Selection.of(
-            fleet,
-            project,
-            env_file,
-            environment,
-            ignore_environment,
-            store,
-            tag,
-            jobs=jobs,
-            fail_fast=fail_fast,
-            verbose=verbose,
-        ),
+        selection,
         lambda env, _: smoke_run.run(env, options, guarded(yes)),
         View(
             single,

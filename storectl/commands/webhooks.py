@@ -12,27 +12,19 @@ import typer
 
 from storectl import config, output
 from storectl.commands._options import (
-    DEFAULT_JOBS,
     AllowEmptyOpt,
     DryRunOpt,
     EnvFileOpt,
     EnvironmentOpt,
-    EnvironmentsOpt,
-    FailFastOpt,
-    FleetOpt,
     IgnoreEnvironmentOpt,
-    JobsOpt,
     ProjectOpt,
-    ProjectsOpt,
     RequestTimeoutOpt,
-    StoreOpt,
     TableJsonOpt,
-    TagOpt,
-    VerboseOpt,
     YesOpt,
     guarded,
+    takes,
 )
-from storectl.commands._stores import Selection, View, run_per_store
+from storectl.commands._stores import Selection, View, run_per_store, selected
 from storectl.env import Env
 from storectl.errors import ConfigError, ExitCode, UsageError
 from storectl.fleet.view import Adapter
@@ -123,12 +115,9 @@ def list_endpoints(
 
 # Long only by its Typer options; the body parses, makes one call, and renders.
 @app.command("register")
+@takes(selected)
 def register(
-    project: ProjectsOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentsOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
-    allow_empty: AllowEmptyOpt = False,
+    selection: Selection,
     url: UrlOpt = None,
     events: Annotated[
         str | None,
@@ -189,12 +178,6 @@ def register(
     yes: YesOpt = False,
     timeout: RequestTimeoutOpt = 30.0,
     fmt: TableJsonOpt = StatusFormat.TABLE,
-    fleet: FleetOpt = None,
-    store: StoreOpt = None,
-    tag: TagOpt = None,
-    jobs: JobsOpt = DEFAULT_JOBS,
-    fail_fast: FailFastOpt = False,
-    verbose: VerboseOpt = False,
 ) -> None:
     """Create or fix the webhook endpoint for this store, and save its signing secret.
 
@@ -225,19 +208,7 @@ def register(
     # this run's --yes answers for, as for a single store.
     guard = guarded(yes)
     run_per_store(
-        Selection.of(
-            fleet,
-            project,
-            env_file,
-            environment,
-            ignore_environment,
-            store,
-            tag,
-            allow_empty,
-            jobs=jobs,
-            fail_fast=fail_fast,
-            verbose=verbose,
-        ),
+        selection,
         lambda env, _: _register(env, request_for(*_expected_in(env, url)), guard),
         View(
             lambda report, _store: _render_register(report, fmt),
