@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -24,6 +25,7 @@ from storectl.doctor import view
 from storectl.doctor.request import Request
 from storectl.doctor.runner import DoctorReport
 from storectl.fleet.share import SharedProbes
+from storectl.fleet.spec import Store
 from storectl.fleet.view import Adapter
 from storectl.output import DoctorFormat, StatusFormat
 from storectl.providers.registry import PROVIDERS
@@ -100,8 +102,8 @@ def run_doctor(
     """
     providers = doctor.select(PROVIDERS, only or (), skip or ())
     if list_checks:
-        shown = StatusFormat.JSON if fmt is DoctorFormat.JSON else StatusFormat.TABLE
-        output.render(doctor.catalog(providers), shown, view.catalog_text)
+        listed = StatusFormat.JSON if fmt is DoctorFormat.JSON else StatusFormat.TABLE
+        output.render(doctor.catalog(providers), listed, view.catalog_text)
         return
     shared = SharedProbes()  # over several stores, a probe that is the same for two runs once
     request = Request.of(
@@ -114,22 +116,35 @@ def run_doctor(
         include_env_lint=not only,
         require=require or (),
     )
-    run_per_store(
-        selection,
-        request.report,
-        View(
-            lambda report, store: view.render(
-                report, fmt, output_file, root=store.project, quiet=quiet, verbose=selection.verbose
-            ),
-            _adapter,
-            fmt,
-            ok=lambda report: report.ok,
-            timeout=timeout,
-            strict=strict,
-            output=output_file,
-            shared=lambda: shared.reused,
-            steps=request.steps,
-        ),
+    shown = _view(request, shared, fmt, output_file, quiet=quiet, verbose=selection.verbose)
+    run_per_store(selection, request.report, shown)
+
+
+def _view(
+    request: Request,
+    shared: SharedProbes,
+    fmt: DoctorFormat,
+    output_file: Path | None,
+    *,
+    quiet: bool,
+    verbose: bool,
+) -> View[DoctorReport]:
+    """One store's report rendered in --format (to --output), or the fleet's rows of it; the
+    run's timeout, --strict and progress steps are the request's."""
+
+    def single(report: DoctorReport, store: Store) -> None:
+        view.render(report, fmt, output_file, root=store.project, quiet=quiet, verbose=verbose)
+
+    return View(
+        single,
+        _adapter,
+        fmt,
+        ok=lambda report: report.ok,
+        timeout=request.options.timeout,
+        strict=request.strict,
+        output=output_file,
+        shared=lambda: shared.reused,
+        steps=request.steps,
     )
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,6 +21,7 @@ from storectl.output import DoctorFormat
 
 if TYPE_CHECKING:
     from storectl.fleet.spec import Store
+    from storectl.fleet.view import Adapter
     from storectl.smoke.plan import SmokeReport
 
 app = typer.Typer(add_completion=False)
@@ -131,7 +133,6 @@ def smoke(
     Example: storectl smoke --project ./my-store --country de --payment system --dry-run
     """
     from storectl.smoke import run as smoke_run
-    from storectl.smoke import view
     from storectl.smoke.plan import Payment, SmokeOptions
 
     options = SmokeOptions(
@@ -149,26 +150,34 @@ def smoke(
         mail_wait=mail_wait,
     )
 
+    run_per_store(
+        selection,
+        lambda env, _: smoke_run.run(env, options, guarded(yes)),
+        _view(fmt, output_file, timeout),
+    )
+
+
+def _view(fmt: DoctorFormat, output_file: Path | None, timeout: float) -> View[SmokeReport]:
+    """One store's report in --format (to --output; exit 130 when Ctrl-C cut it short), or
+    the fleet's rows of it; a store's budget is --timeout and a little for the report."""
+    from storectl.smoke import view
+
     def single(report: SmokeReport, _store: Store) -> None:
         view.render(report, fmt, output_file)
         if report.interrupted:
             raise typer.Exit(ExitCode.INTERRUPTED)
 
-    run_per_store(
-        selection,
-        lambda env, _: smoke_run.run(env, options, guarded(yes)),
-        View(
-            single,
-            _adapter,
-            fmt,
-            ok=lambda report: report.ok,
-            timeout=timeout + 5,
-            output=output_file,
-        ),
+    return View(
+        single,
+        _adapter,
+        fmt,
+        ok=lambda report: report.ok,
+        timeout=timeout + 5,
+        output=output_file,
     )
 
 
-def _adapter() -> Any:
+def _adapter() -> Adapter[SmokeReport]:
     """How one store's smoke report shows in the fleet report."""
     from storectl.fleet.view import Adapter
     from storectl.smoke import view

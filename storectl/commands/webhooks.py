@@ -210,14 +210,22 @@ def register(
     run_per_store(
         selection,
         lambda env, _: _register(env, request_for(*_expected_in(env, url)), guard),
-        View(
-            lambda report, _store: _render_register(report, fmt),
-            _register_adapter,
-            fmt,
-            ok=lambda report: report.ok,
-            timeout=timeout,
-            one_store=partial(_one_store, dry_run, url, write_to),
-        ),
+        _register_view(fmt, timeout, partial(_one_store, dry_run, url, write_to)),
+    )
+
+
+def _register_view(
+    fmt: StatusFormat, timeout: float, one_store: Callable[[int], UsageError | None]
+) -> View[RegisterReport]:
+    """One store's register report (a new secret masked in GitHub Actions first), or the
+    fleet's rows of it; `one_store` says why the run cannot cover a fleet's stores."""
+    return View(
+        lambda report, _store: _render_register(report, fmt),
+        _register_adapter,
+        fmt,
+        ok=lambda report: report.ok,
+        timeout=timeout,
+        one_store=one_store,
     )
 
 
