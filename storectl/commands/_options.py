@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Concatenate, ParamSpec, TypeVar
 
@@ -25,34 +25,41 @@ P = ParamSpec("P")
 
 
 def takes(
-    build: Callable[..., B], *, omit: Collection[str] = ()
+    build: Callable[..., B], *, fixed: Mapping[str, object] | None = None
 ) -> Callable[[Callable[Concatenate[B, P], None]], Callable[..., None]]:
     """A bundle of options declared once: `build`'s parameters are the options (Annotated,
     with their defaults), its result the one typed value a command receives.
 
     Typer has no dependency injection, so the decorated command's signature, as Typer reads
-    it, is the command's own parameters after its first, with the bundle's options (less
-    `omit`, which keep `build`'s defaults) around them; the command is called with the built
-    value first. The bundle's options sit in their own help panels, which Typer prints after
-    the default one in the order they first appear: the bundle's first panel (Configuration)
-    goes before the command's own, its others (Many stores) after them, as every command
-    declared them, so `--help` reads as before.
+    it, is the command's own parameters after its first, with the bundle's options around
+    them (less those `fixed`, which the command does not offer: `build` gets the fixed
+    value); the command is called with the built value first (every parameter keyword-only,
+    as Typer passes them). The bundle's options sit in their own help panels, which Typer
+    prints after the default one in the order they first appear: the bundle's first panel
+    (Configuration) goes before the command's own, its others (Many stores) after them, as
+    every command declared them, so `--help` reads as before.
     """
+    pinned = dict(fixed or {})
     shared = [
-        p for p in inspect.signature(build, eval_str=True).parameters.values() if p.name not in omit
+        p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+        for p in inspect.signature(build, eval_str=True).parameters.values()
+        if p.name not in pinned
     ]
     names = [p.name for p in shared]
     make: Callable[..., B] = build
 
     def decorate(command: Callable[Concatenate[B, P], None]) -> Callable[..., None]:
-        own = list(inspect.signature(command, eval_str=True).parameters.values())[1:]
+        own = [
+            p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+            for p in list(inspect.signature(command, eval_str=True).parameters.values())[1:]
+        ]
         clash = set(names) & {p.name for p in own}
         assert not clash, f"{command.__name__} declares bundled options again: {clash}"
         call: Callable[..., None] = command
 
         @functools.wraps(command)
         def run(**given: object) -> None:
-            bundled = {name: given.pop(name) for name in names}
+            bundled = pinned | {name: given.pop(name) for name in names}
             call(make(**bundled), **given)
 
         front = [p for p in shared if _panel(p) == _panel(shared[0])]

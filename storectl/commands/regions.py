@@ -8,19 +8,15 @@ import typer
 
 from storectl import config, output
 from storectl.commands._options import (
-    AllowEmptyOpt,
     DryRunOpt,
-    EnvFileOpt,
-    EnvironmentOpt,
-    IgnoreEnvironmentOpt,
-    ProjectOpt,
     RequestTimeoutOpt,
     TableJsonOpt,
     YesOpt,
     guarded,
     takes,
 )
-from storectl.commands._stores import Selection, View, run_per_store, selected
+from storectl.commands._stores import Selection, View, one_store, run_per_store, selected
+from storectl.config import EnvOptions
 from storectl.fleet.view import Adapter
 from storectl.output import Painter, StatusFormat
 from storectl.regions import admin as region_admin
@@ -95,12 +91,9 @@ def _list_adapter() -> Adapter[RegionList]:
 
 
 @app.command("enable-stripe")
+@takes(one_store)
 def enable_stripe(
-    project: ProjectOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
-    allow_empty: AllowEmptyOpt = False,
+    options: EnvOptions,
     region: RegionOpt = None,
     every: AllOpt = False,
     provider: ProviderOpt = None,
@@ -115,17 +108,13 @@ def enable_stripe(
 
     Example: storectl regions enable-stripe --all --dry-run
     """
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     _change(options, region, every, provider, False, dry_run, yes, timeout, fmt, enable=True)
 
 
 @app.command("disable-stripe")
+@takes(one_store)
 def disable_stripe(
-    project: ProjectOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
-    allow_empty: AllowEmptyOpt = False,
+    options: EnvOptions,
     region: RegionOpt = None,
     every: AllOpt = False,
     provider: ProviderOpt = None,
@@ -143,7 +132,6 @@ def disable_stripe(
 
     Example: storectl regions disable-stripe --region Europe --dry-run
     """
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     _change(options, region, every, provider, force, dry_run, yes, timeout, fmt, enable=False)
 
 

@@ -36,7 +36,7 @@ def _payment(value: str) -> str:
 
 # Long only by its Typer options; the body parses, makes one call, and renders.
 @app.command("smoke")
-@takes(selected, omit={"allow_empty"})
+@takes(selected, fixed={"allow_empty": False})
 def smoke(
     selection: Selection,
     region: Annotated[

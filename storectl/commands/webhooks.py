@@ -12,19 +12,15 @@ import typer
 
 from storectl import config, output
 from storectl.commands._options import (
-    AllowEmptyOpt,
     DryRunOpt,
-    EnvFileOpt,
-    EnvironmentOpt,
-    IgnoreEnvironmentOpt,
-    ProjectOpt,
     RequestTimeoutOpt,
     TableJsonOpt,
     YesOpt,
     guarded,
     takes,
 )
-from storectl.commands._stores import Selection, View, run_per_store, selected
+from storectl.commands._stores import Selection, View, one_store, run_per_store, selected
+from storectl.config import EnvOptions
 from storectl.env import Env
 from storectl.errors import ConfigError, ExitCode, UsageError
 from storectl.fleet.view import Adapter
@@ -75,19 +71,15 @@ def _expected_in(env: Env, url: str | None) -> tuple[str, str]:
 
 
 @app.command("url")
+@takes(one_store)
 def show_url(
-    project: ProjectOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
-    allow_empty: AllowEmptyOpt = False,
+    options: EnvOptions,
     fmt: TableJsonOpt = StatusFormat.TABLE,
 ) -> None:
     """Print the webhook URL Stripe should call, and where it came from.
 
     Example: storectl webhooks url --project ./my-store
     """
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     env, url, origin = _expected(options, None)
     output.render(
         webhooks.WebhookUrl(url, origin, webhooks.url_note(url, env)), fmt, view.webhook_url_text
@@ -95,12 +87,9 @@ def show_url(
 
 
 @app.command("list")
+@takes(one_store)
 def list_endpoints(
-    project: ProjectOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
-    allow_empty: AllowEmptyOpt = False,
+    options: EnvOptions,
     timeout: RequestTimeoutOpt = 30.0,
     fmt: TableJsonOpt = StatusFormat.TABLE,
 ) -> None:
@@ -108,7 +97,6 @@ def list_endpoints(
 
     Example: storectl webhooks list --format json
     """
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     listed = registration.endpoint_list(config.load(options), timeout)
     output.render(listed, fmt, view.webhook_list_text)
 
@@ -300,12 +288,9 @@ def _mask_in_actions(secret: str | None, fmt: StatusFormat) -> None:
 
 # Long only by its Typer options; the body parses, makes one call, and renders.
 @app.command("test")
+@takes(one_store)
 def send_test(
-    project: ProjectOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
-    allow_empty: AllowEmptyOpt = False,
+    options: EnvOptions,
     url: UrlOpt = None,
     event: Annotated[
         str | None,
@@ -341,7 +326,6 @@ def send_test(
 
     Example: storectl webhooks test --event all --session payses_01J...
     """
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     env, target_url, _origin = _expected(options, url)
     if event is not None or session is not None:
         chosen = events.types(event or "succeeded")
