@@ -124,6 +124,44 @@ def test_store_and_tag_need_a_fleet(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "there is none" in result.stderr
 
 
+#: Every command that reads stores, and whether it offers --allow-empty (smoke does not).
+STORE_COMMANDS = [
+    (("status",), True),
+    (("doctor",), True),
+    (("regions", "list"), True),
+    (("webhooks", "register"), True),
+    (("catalog",), True),
+    (("smoke",), False),
+]
+
+
+def panel(help_text: str, title: str) -> list[str]:
+    """The long option names listed in one panel of a command's --help, in order."""
+    lines = help_text.split(f"╭─ {title} ", 1)[1].split("╰", 1)[0].splitlines()
+    return [m.group(1) for line in lines if (m := re.match(r"│ (--[a-z-]+)", line))]
+
+
+@pytest.mark.parametrize(
+    ("command", "allow_empty"), STORE_COMMANDS, ids=[" ".join(c) for c, _ in STORE_COMMANDS]
+)
+def test_every_store_command_takes_the_same_store_options(
+    tmp_path: Path, command: tuple[str, ...], allow_empty: bool
+) -> None:
+    """The store options are declared once (commands/_stores.selected): each command shows
+    them in the same panels and order, and each reads them into one selection of stores."""
+    shown = run(*command, "--help", env={"COLUMNS": "100"})
+    assert shown.exit_code == 0, shown.stderr
+    configuration = ["--project", "--env-file", "--environment", "--ignore-environment"]
+    assert panel(shown.stdout, "Configuration") == configuration + ["--allow-empty"] * allow_empty
+    fleet = ["--fleet", "--store", "--tag", "--jobs", "--fail-fast", "--verbose"]
+    assert panel(shown.stdout, "Many stores") == fleet
+    store = make_store(tmp_path, "a", {})
+    both = run(*command, "--fleet", str(fleet_file(tmp_path, "")), "--project", str(store))
+    assert both.exit_code == 2 and "--fleet cannot be combined with --project" in both.stderr
+    alone = run(*command, "--project", str(store), "--tag", "eu")
+    assert alone.exit_code == 2 and "--store and --tag select stores of a fleet" in alone.stderr
+
+
 # --- ad-hoc fleets --------------------------------------------------------------------------
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import inspect
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Concatenate, ParamSpec, TypeVar
 
 import typer
+from typer.models import OptionInfo
 
 from storectl.commands import _run
 from storectl.output.formats import DoctorFormat, StatusFormat
@@ -16,6 +19,65 @@ if TYPE_CHECKING:
     from storectl.guard import Action
 
 ENV_PANEL = "Configuration"
+
+B = TypeVar("B")
+P = ParamSpec("P")
+
+
+def takes(
+    build: Callable[..., B], *, fixed: Mapping[str, object] | None = None
+) -> Callable[[Callable[Concatenate[B, P], None]], Callable[..., None]]:
+    """A bundle of options declared once: `build`'s parameters are the options (Annotated,
+    with their defaults), its result the one typed value a command receives.
+
+    Typer has no dependency injection, so the decorated command's signature, as Typer reads
+    it, is the command's own parameters after its first, with the bundle's options around
+    them (less those `fixed`, which the command does not offer: `build` gets the fixed
+    value); the command is called with the built value first (every parameter keyword-only,
+    as Typer passes them). The bundle's options sit in their own help panels, which Typer
+    prints after the default one in the order they first appear: the bundle's first panel
+    (Configuration) goes before the command's own, its others (Many stores) after them, as
+    every command declared them, so `--help` reads as before.
+    """
+    pinned = dict(fixed or {})
+    shared = [
+        p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+        for p in inspect.signature(build, eval_str=True).parameters.values()
+        if p.name not in pinned
+    ]
+    names = [p.name for p in shared]
+    make: Callable[..., B] = build
+
+    def decorate(command: Callable[Concatenate[B, P], None]) -> Callable[..., None]:
+        own = [
+            p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+            for p in list(inspect.signature(command, eval_str=True).parameters.values())[1:]
+        ]
+        clash = set(names) & {p.name for p in own}
+        assert not clash, f"{command.__name__} declares bundled options again: {clash}"
+        call: Callable[..., None] = command
+
+        @functools.wraps(command)
+        def run(**given: object) -> None:
+            bundled = pinned | {name: given.pop(name) for name in names}
+            call(make(**bundled), **given)
+
+        front = [p for p in shared if _panel(p) == _panel(shared[0])]
+        back = [p for p in shared if p not in front]
+        signature = inspect.Signature([*front, *own, *back])
+        run.__signature__ = signature  # type: ignore[attr-defined]  # what Typer reads
+        run.__annotations__ = {p.name: p.annotation for p in signature.parameters.values()}
+        return run
+
+    return decorate
+
+
+def _panel(parameter: inspect.Parameter) -> str | None:
+    """The help panel an `Annotated` option is shown in (None: the default one)."""
+    for info in getattr(parameter.annotation, "__metadata__", ()):
+        if isinstance(info, OptionInfo):
+            return info.rich_help_panel
+    return None
 
 
 def _record_format(

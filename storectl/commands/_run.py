@@ -5,7 +5,8 @@ and the command's --format and --output, recorded as Typer parses them (so an er
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+
+import typer
 
 from storectl.output.formats import DoctorFormat, StatusFormat
 
@@ -26,7 +27,7 @@ class RunOptions:
         return self.fmt is StatusFormat.JSON or self.fmt is DoctorFormat.JSON
 
 
-def of(ctx: Any) -> RunOptions:
+def of(ctx: typer.Context) -> RunOptions:
     """This run's options, on the root context (every command's context shares it)."""
     root = ctx.find_root()
     if not isinstance(root.obj, RunOptions):

@@ -12,7 +12,22 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 import typer
 
 from storectl import config, output
-from storectl.commands._options import DEFAULT_JOBS
+from storectl.commands._options import (
+    DEFAULT_JOBS,
+    AllowEmptyOpt,
+    EnvFileOpt,
+    EnvironmentOpt,
+    EnvironmentsOpt,
+    FailFastOpt,
+    FleetOpt,
+    IgnoreEnvironmentOpt,
+    JobsOpt,
+    ProjectOpt,
+    ProjectsOpt,
+    StoreOpt,
+    TagOpt,
+    VerboseOpt,
+)
 from storectl.env import Env
 from storectl.errors import ExitCode, UsageError
 from storectl.fleet import spec
@@ -50,36 +65,6 @@ class Selection:
     fail_fast: bool = False
     verbose: bool = False
 
-    @classmethod
-    def of(
-        cls,
-        fleet: Path | None,
-        projects: list[Path] | None,
-        env_files: list[Path] | None,
-        environments: list[str] | None,
-        ignore_environment: bool,
-        names: list[str] | None = None,
-        tags: list[str] | None = None,
-        allow_empty: bool = False,
-        *,
-        jobs: int = DEFAULT_JOBS,
-        fail_fast: bool = False,
-        verbose: bool = False,
-    ) -> Selection:
-        return cls(
-            fleet,
-            tuple(projects or ()),
-            tuple(env_files or ()),
-            tuple(environments or ()),
-            ignore_environment,
-            tuple(names or ()),
-            tuple(tags or ()),
-            allow_empty,
-            jobs,
-            fail_fast,
-            verbose,
-        )
-
     def options(self, store: Store) -> config.EnvOptions:
         """One store's env options."""
         return config.EnvOptions(
@@ -89,6 +74,49 @@ class Selection:
             self.ignore_environment,
             self.allow_empty,
         )
+
+
+def selected(
+    project: ProjectsOpt = None,
+    env_file: EnvFileOpt = None,
+    environment: EnvironmentsOpt = None,
+    ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
+    fleet: FleetOpt = None,
+    store: StoreOpt = None,
+    tag: TagOpt = None,
+    jobs: JobsOpt = DEFAULT_JOBS,
+    fail_fast: FailFastOpt = False,
+    verbose: VerboseOpt = False,
+) -> Selection:
+    """The store options of every command that reads stores, declared once: a command
+    decorated with `@takes(selected)` gets them in its --help and a `Selection` as its first
+    argument."""
+    return Selection(
+        fleet,
+        tuple(project or ()),
+        tuple(env_file or ()),
+        tuple(environment or ()),
+        ignore_environment,
+        tuple(store or ()),
+        tuple(tag or ()),
+        allow_empty,
+        jobs,
+        fail_fast,
+        verbose,
+    )
+
+
+def one_store(
+    project: ProjectOpt = None,
+    env_file: EnvFileOpt = None,
+    environment: EnvironmentOpt = None,
+    ignore_environment: IgnoreEnvironmentOpt = False,
+    allow_empty: AllowEmptyOpt = False,
+) -> config.EnvOptions:
+    """The options of a command that works on exactly one store (a mutation, a send): with
+    `@takes(one_store)` it gets them in its --help and that store's `EnvOptions`."""
+    return config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
 
 
 def stores(selection: Selection) -> list[Store]:

@@ -7,23 +7,12 @@ from typing import TYPE_CHECKING
 import typer
 
 from storectl.commands._options import (
-    DEFAULT_JOBS,
-    AllowEmptyOpt,
     DoctorFormatOpt,
-    EnvFileOpt,
-    EnvironmentsOpt,
-    FailFastOpt,
-    FleetOpt,
-    IgnoreEnvironmentOpt,
-    JobsOpt,
-    ProjectsOpt,
     RequestTimeoutOpt,
-    StoreOpt,
     StrictOpt,
-    TagOpt,
-    VerboseOpt,
+    takes,
 )
-from storectl.commands._stores import Selection, View, run_per_store
+from storectl.commands._stores import Selection, View, run_per_store, selected
 from storectl.output import DoctorFormat
 
 if TYPE_CHECKING:
@@ -34,21 +23,12 @@ app = typer.Typer(add_completion=False)
 
 
 @app.command("catalog")
+@takes(selected)
 def audit(
-    project: ProjectsOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentsOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
-    allow_empty: AllowEmptyOpt = False,
+    selection: Selection,
     timeout: RequestTimeoutOpt = 60.0,
     fmt: DoctorFormatOpt = DoctorFormat.TABLE,
     strict: StrictOpt = False,
-    fleet: FleetOpt = None,
-    store: StoreOpt = None,
-    tag: TagOpt = None,
-    jobs: JobsOpt = DEFAULT_JOBS,
-    fail_fast: FailFastOpt = False,
-    verbose: VerboseOpt = False,
 ) -> None:
     """Audit the catalogue for what stops a sale, for the storefront's publishable key and
     every region: variants without a price in the region's currency, products whose shipping
@@ -64,19 +44,7 @@ def audit(
     from storectl.catalog import report, view
 
     run_per_store(
-        Selection.of(
-            fleet,
-            project,
-            env_file,
-            environment,
-            ignore_environment,
-            store,
-            tag,
-            allow_empty,
-            jobs=jobs,
-            fail_fast=fail_fast,
-            verbose=verbose,
-        ),
+        selection,
         lambda env, _: report.build(env, timeout),
         View(
             lambda result, _store: view.render(result, fmt, strict),

@@ -2,49 +2,33 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from storectl import output
-from storectl.commands import _stores
 from storectl.commands._options import (
-    DEFAULT_JOBS,
-    AllowEmptyOpt,
     DoctorFormatOpt,
-    EnvFileOpt,
-    EnvironmentsOpt,
-    FailFastOpt,
-    FleetOpt,
-    IgnoreEnvironmentOpt,
-    JobsOpt,
     OutputOpt,
-    ProjectsOpt,
     QuietOpt,
     RequireOpt,
     SinceOpt,
-    StoreOpt,
     StrictOpt,
-    TagOpt,
     TimeoutOpt,
-    VerboseOpt,
     complete_providers,
-    parse_since,
+    takes,
 )
-from storectl.commands._stores import Tick, View, run_per_store
+from storectl.commands._stores import Selection, View, run_per_store, selected
 from storectl.doctor import runner as doctor
 from storectl.doctor import view
+from storectl.doctor.request import Request
 from storectl.doctor.runner import DoctorReport
-from storectl.env import Env
-from storectl.errors import UsageError
 from storectl.fleet.share import SharedProbes
 from storectl.fleet.spec import Store
 from storectl.fleet.view import Adapter
 from storectl.output import DoctorFormat, StatusFormat
-from storectl.providers import registry
-from storectl.providers.base import ProbeOptions
 from storectl.providers.registry import PROVIDERS
-from storectl.providers.values import is_http_url
 
 app = typer.Typer(add_completion=False)
 
@@ -60,12 +44,9 @@ ProvidersOpt = Annotated[
 
 # Long only by its Typer options; the body parses, makes one call, and renders.
 @app.command("doctor")
+@takes(selected)
 def run_doctor(
-    project: ProjectsOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentsOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
-    allow_empty: AllowEmptyOpt = False,
+    selection: Selection,
     only: ProvidersOpt = None,
     skip: ProvidersOpt = None,
     timeout: TimeoutOpt = 10.0,
@@ -97,12 +78,6 @@ def run_doctor(
     fmt: DoctorFormatOpt = DoctorFormat.TABLE,
     output_file: OutputOpt = None,
     strict: StrictOpt = False,
-    fleet: FleetOpt = None,
-    store: StoreOpt = None,
-    tag: TagOpt = None,
-    jobs: JobsOpt = DEFAULT_JOBS,
-    fail_fast: FailFastOpt = False,
-    verbose: VerboseOpt = False,
     require: RequireOpt = None,
     quiet: QuietOpt = False,
     list_checks: Annotated[
@@ -127,72 +102,50 @@ def run_doctor(
     """
     providers = doctor.select(PROVIDERS, only or (), skip or ())
     if list_checks:
-        shown = StatusFormat.JSON if fmt is DoctorFormat.JSON else StatusFormat.TABLE
-        output.render(doctor.catalog(providers), shown, view.catalog_text)
+        listed = StatusFormat.JSON if fmt is DoctorFormat.JSON else StatusFormat.TABLE
+        output.render(doctor.catalog(providers), listed, view.catalog_text)
         return
-    selection = _stores.Selection.of(
-        fleet,
-        project,
-        env_file,
-        environment,
-        ignore_environment,
-        store,
-        tag,
-        allow_empty,
-        jobs=jobs,
-        fail_fast=fail_fast,
-        verbose=verbose,
-    )
-    options = ProbeOptions(
+    shared = SharedProbes()  # over several stores, a probe that is the same for two runs once
+    request = Request.of(
+        shared.wrap(providers),
         timeout=timeout,
         write=not no_write,
-        since=parse_since(since),
-        settings=_settings(storefront_url=storefront_url, admin_url=admin_url),
+        since=since,
+        settings={"storefront_url": storefront_url, "admin_url": admin_url},
+        strict=strict,
+        include_env_lint=not only,
+        require=require or (),
     )
-    required = registry.provider_names(require or (), "--require")
-    shared = SharedProbes()  # over several stores, a probe that is the same for two runs once
-    checked = shared.wrap(providers)
+    shown = _view(request, shared, fmt, output_file, quiet=quiet, verbose=selection.verbose)
+    run_per_store(selection, request.report, shown)
 
-    def body(env: Env, on_done: Tick | None) -> DoctorReport:
-        return doctor.build(
-            env,
-            checked,
-            options,
-            strict=strict,
-            include_env_lint=not only,
-            on_done=on_done,
-            required=required,
-        )
 
-    def single(report: DoctorReport, chosen: Store) -> None:
-        view.render(report, fmt, output_file, root=chosen.project, quiet=quiet, verbose=verbose)
+def _view(
+    request: Request,
+    shared: SharedProbes,
+    fmt: DoctorFormat,
+    output_file: Path | None,
+    *,
+    quiet: bool,
+    verbose: bool,
+) -> View[DoctorReport]:
+    """One store's report rendered in --format (to --output), or the fleet's rows of it; the
+    run's timeout, --strict and progress steps are the request's."""
 
-    run_per_store(
-        selection,
-        body,
-        View(
-            single,
-            _adapter,
-            fmt,
-            ok=lambda report: report.ok,
-            timeout=timeout,
-            strict=strict,
-            output=output_file,
-            shared=lambda: shared.reused,
-            steps=lambda env: [p.name for p in providers if p.is_active(env) and p.probe],
-        ),
+    def single(report: DoctorReport, store: Store) -> None:
+        view.render(report, fmt, output_file, root=store.project, quiet=quiet, verbose=verbose)
+
+    return View(
+        single,
+        _adapter,
+        fmt,
+        ok=lambda report: report.ok,
+        timeout=request.options.timeout,
+        strict=request.strict,
+        output=output_file,
+        shared=lambda: shared.reused,
+        steps=request.steps,
     )
-
-
-def _settings(**given: str | None) -> dict[str, str]:
-    """Options passed to the providers by name; an origin must be an http(s) URL."""
-    for name, value in given.items():
-        if value is not None and not is_http_url(value):
-            flag = "--" + name.replace("_", "-")
-            raise UsageError(
-                f"{flag} {value!r} is not an http(s) URL", hint=f"write {flag} https://host"
-            )
-    return {name: value for name, value in given.items() if value is not None}
 
 
 def _adapter() -> Adapter[DoctorReport]:

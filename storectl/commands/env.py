@@ -9,12 +9,11 @@ import typer
 
 from storectl import config
 from storectl.commands._options import (
-    EnvFileOpt,
-    EnvironmentOpt,
-    IgnoreEnvironmentOpt,
-    ProjectOpt,
     StatusFormatOpt,
+    takes,
 )
+from storectl.commands._stores import one_store
+from storectl.config import EnvOptions
 from storectl.output import StatusFormat, render
 from storectl.providers import registry
 from storectl.variables import build, hidden, text
@@ -41,11 +40,9 @@ AllOpt = Annotated[
 
 
 @app.command("env")
+@takes(one_store, fixed={"allow_empty": True})
 def env(
-    project: ProjectOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
+    options: EnvOptions,
     storefront: StorefrontOpt = False,
     every: AllOpt = False,
     fmt: StatusFormatOpt = StatusFormat.TABLE,
@@ -65,7 +62,6 @@ def env(
 
     Example: storectl env --project ./my-store --environment production --format json
     """
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, True)
     loaded = config.load(options)
     known = registry.variable_names()
     report = build(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -9,17 +10,15 @@ import typer
 
 from storectl import config, output
 from storectl.commands._options import (
-    AllowEmptyOpt,
     DryRunOpt,
-    EnvFileOpt,
-    EnvironmentOpt,
-    IgnoreEnvironmentOpt,
-    ProjectOpt,
     RequestTimeoutOpt,
     TableJsonOpt,
     YesOpt,
     guarded,
+    takes,
 )
+from storectl.commands._stores import one_store
+from storectl.config import EnvOptions
 from storectl.errors import ExitCode, UsageError
 from storectl.mail import view
 from storectl.output import StatusFormat
@@ -70,15 +69,9 @@ LocaleOpt = Annotated[
 SampleOpt = Annotated[bool, typer.Option("--sample", help="Use the built-in sample order.")]
 
 
-def _env(
-    project: Path | None,
-    env_file: list[Path] | None,
-    environment: str | None,
-    ignore: bool,
-    allow_empty: bool,
-) -> config.Env:
-    """The store's env; `templates` and `preview --sample` need none, so pass allow_empty."""
-    return config.load(config.EnvOptions.of(project, env_file, environment, ignore, allow_empty))
+def _env(options: EnvOptions, empty_ok: bool = False) -> config.Env:
+    """The store's env; `preview --sample` needs none, so it may be empty then."""
+    return config.load(replace(options, allow_empty=options.allow_empty or empty_ok))
 
 
 def _event_note(event: str) -> None:
@@ -90,11 +83,9 @@ def _event_note(event: str) -> None:
 
 
 @app.command("templates")
+@takes(one_store, fixed={"allow_empty": True})
 def list_templates(
-    project: ProjectOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
+    options: EnvOptions,
     templates: TemplatesOpt = None,
     fmt: TableJsonOpt = StatusFormat.TABLE,
 ) -> None:
@@ -105,23 +96,18 @@ def list_templates(
     from storectl.mail import orders
     from storectl.mail import preview as previews
 
-    tpl = orders.templates(
-        _env(project, env_file, environment, ignore_environment, True), templates, "en_US"
-    )
+    tpl = orders.templates(_env(options), templates, "en_US")
     result = previews.TemplateList(str(tpl.override) if tpl.override else None, tuple(tpl.list()))
     output.render(result, fmt, view.templates_text)
 
 
 @app.command("test")
+@takes(one_store)
 def send_test(
+    options: EnvOptions,
     to: Annotated[
         str, typer.Option("--to", help="Recipient of the test message.", show_default=False)
     ],
-    project: ProjectOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
-    allow_empty: AllowEmptyOpt = False,
     timeout: RequestTimeoutOpt = 10.0,
     fmt: TableJsonOpt = StatusFormat.TABLE,
 ) -> None:
@@ -131,13 +117,15 @@ def send_test(
     """
     from storectl.mail import preview as previews
 
-    env = _env(project, env_file, environment, ignore_environment, allow_empty)
+    env = _env(options)
     output.render(previews.send_test(env, to, timeout), fmt, view.test_mail_text)
 
 
 # Long only by its Typer options; the body parses, makes one call, and renders.
 @app.command("preview")
+@takes(one_store)
 def preview(
+    options: EnvOptions,
     event: EventArg,
     order: Annotated[
         str | None, typer.Option("--order", help="Order id to render.", show_default=False)
@@ -167,11 +155,6 @@ def preview(
         bool,
         typer.Option("--open", help="Open the HTML part in your browser (needs a display)."),
     ] = False,
-    project: ProjectOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
-    allow_empty: AllowEmptyOpt = False,
     templates: TemplatesOpt = None,
     locale: LocaleOpt = None,
     screenshot: Annotated[
@@ -213,7 +196,7 @@ def preview(
             "--eml - and --format json both write to stdout", hint="pass --eml FILE instead"
         )
     _event_note(event)
-    env = _env(project, env_file, environment, ignore_environment, allow_empty or sample)
+    env = _env(options, empty_ok=sample)
     tpl = orders.templates(env, templates, locale)
     # the parts go to --out; without it to the current folder, unless only --eml was asked for
     parts = out if out is not None else None if eml is not None and not open_html else Path(".")
@@ -238,7 +221,9 @@ def preview(
 
 # Long only by its Typer options; the body parses, makes one call, and renders.
 @app.command("replay")
+@takes(one_store)
 def replay_event(
+    options: EnvOptions,
     event: EventArg,
     order: Annotated[
         list[str] | None, typer.Option("--order", help="Order id (repeatable).", show_default=False)
@@ -267,11 +252,6 @@ def replay_event(
     ] = False,
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
-    project: ProjectOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
-    allow_empty: AllowEmptyOpt = False,
     templates: TemplatesOpt = None,
     locale: LocaleOpt = None,
     timeout: RequestTimeoutOpt = 30.0,
@@ -286,7 +266,7 @@ def replay_event(
     from storectl.mail import orders, replay
 
     _event_note(event)
-    env = _env(project, env_file, environment, ignore_environment, allow_empty)
+    env = _env(options)
     report = replay.replay(
         env,
         event=event,

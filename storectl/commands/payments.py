@@ -8,15 +8,14 @@ import typer
 
 from storectl import config, output
 from storectl.commands._options import (
-    EnvFileOpt,
-    EnvironmentOpt,
-    IgnoreEnvironmentOpt,
-    ProjectOpt,
     RequestTimeoutOpt,
     SinceOpt,
     TableJsonOpt,
     parse_since,
+    takes,
 )
+from storectl.commands._stores import one_store
+from storectl.config import EnvOptions
 from storectl.errors import ExitCode
 from storectl.output import StatusFormat
 from storectl.payments import report, view
@@ -25,11 +24,9 @@ app = typer.Typer(add_completion=False)
 
 
 @app.command("payments")
+@takes(one_store, fixed={"allow_empty": False})
 def out_of_sync(
-    project: ProjectOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
+    options: EnvOptions,
     since: SinceOpt = "7d",
     limit: Annotated[
         int, typer.Option("--limit", help="Show at most this many (newest first).", min=1)
@@ -46,7 +43,7 @@ def out_of_sync(
     Example: storectl payments --since 24h --format json
     """
     seconds = parse_since(since)
-    env = config.load(config.EnvOptions.of(project, env_file, environment, ignore_environment))
+    env = config.load(options)
     result = report.build(env, seconds, limit, timeout)
     output.render(result, fmt, view.text)
     if not result.ok:

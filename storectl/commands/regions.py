@@ -8,27 +8,15 @@ import typer
 
 from storectl import config, output
 from storectl.commands._options import (
-    DEFAULT_JOBS,
-    AllowEmptyOpt,
     DryRunOpt,
-    EnvFileOpt,
-    EnvironmentOpt,
-    EnvironmentsOpt,
-    FailFastOpt,
-    FleetOpt,
-    IgnoreEnvironmentOpt,
-    JobsOpt,
-    ProjectOpt,
-    ProjectsOpt,
     RequestTimeoutOpt,
-    StoreOpt,
     TableJsonOpt,
-    TagOpt,
-    VerboseOpt,
     YesOpt,
     guarded,
+    takes,
 )
-from storectl.commands._stores import Selection, View, run_per_store
+from storectl.commands._stores import Selection, View, one_store, run_per_store, selected
+from storectl.config import EnvOptions
 from storectl.fleet.view import Adapter
 from storectl.output import Painter, StatusFormat
 from storectl.regions import admin as region_admin
@@ -62,20 +50,11 @@ ProviderOpt = Annotated[
 
 
 @app.command("list")
+@takes(selected)
 def list_regions(
-    project: ProjectsOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentsOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
-    allow_empty: AllowEmptyOpt = False,
+    selection: Selection,
     timeout: RequestTimeoutOpt = 30.0,
     fmt: TableJsonOpt = StatusFormat.TABLE,
-    fleet: FleetOpt = None,
-    store: StoreOpt = None,
-    tag: TagOpt = None,
-    jobs: JobsOpt = DEFAULT_JOBS,
-    fail_fast: FailFastOpt = False,
-    verbose: VerboseOpt = False,
 ) -> None:
     """List regions with their currency, countries, payment providers and Stripe.
 
@@ -84,19 +63,7 @@ def list_regions(
     Example: storectl regions list --project ./my-store
     """
     run_per_store(
-        Selection.of(
-            fleet,
-            project,
-            env_file,
-            environment,
-            ignore_environment,
-            store,
-            tag,
-            allow_empty,
-            jobs=jobs,
-            fail_fast=fail_fast,
-            verbose=verbose,
-        ),
+        selection,
         lambda env, _: region_admin.list_regions(env, timeout),
         View(
             lambda regions, _store: output.render(regions, fmt, view.regions_text),
@@ -124,12 +91,9 @@ def _list_adapter() -> Adapter[RegionList]:
 
 
 @app.command("enable-stripe")
+@takes(one_store)
 def enable_stripe(
-    project: ProjectOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
-    allow_empty: AllowEmptyOpt = False,
+    options: EnvOptions,
     region: RegionOpt = None,
     every: AllOpt = False,
     provider: ProviderOpt = None,
@@ -144,17 +108,13 @@ def enable_stripe(
 
     Example: storectl regions enable-stripe --all --dry-run
     """
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     _change(options, region, every, provider, False, dry_run, yes, timeout, fmt, enable=True)
 
 
 @app.command("disable-stripe")
+@takes(one_store)
 def disable_stripe(
-    project: ProjectOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
-    allow_empty: AllowEmptyOpt = False,
+    options: EnvOptions,
     region: RegionOpt = None,
     every: AllOpt = False,
     provider: ProviderOpt = None,
@@ -172,7 +132,6 @@ def disable_stripe(
 
     Example: storectl regions disable-stripe --region Europe --dry-run
     """
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     _change(options, region, every, provider, force, dry_run, yes, timeout, fmt, enable=False)
 
 

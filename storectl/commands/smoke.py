@@ -2,34 +2,26 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from storectl.commands._options import (
-    DEFAULT_JOBS,
     DoctorFormatOpt,
     DryRunOpt,
-    EnvFileOpt,
-    EnvironmentsOpt,
-    FailFastOpt,
-    FleetOpt,
-    IgnoreEnvironmentOpt,
-    JobsOpt,
     OutputOpt,
-    ProjectsOpt,
-    StoreOpt,
-    TagOpt,
-    VerboseOpt,
     YesOpt,
     guarded,
+    takes,
 )
-from storectl.commands._stores import Selection, View, run_per_store
+from storectl.commands._stores import Selection, View, run_per_store, selected
 from storectl.errors import ExitCode
 from storectl.output import DoctorFormat
 
 if TYPE_CHECKING:
     from storectl.fleet.spec import Store
+    from storectl.fleet.view import Adapter
     from storectl.smoke.plan import SmokeReport
 
 app = typer.Typer(add_completion=False)
@@ -44,11 +36,9 @@ def _payment(value: str) -> str:
 
 # Long only by its Typer options; the body parses, makes one call, and renders.
 @app.command("smoke")
+@takes(selected, fixed={"allow_empty": False})
 def smoke(
-    project: ProjectsOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentsOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
+    selection: Selection,
     region: Annotated[
         str | None,
         typer.Option(
@@ -129,12 +119,6 @@ def smoke(
     yes: YesOpt = False,
     fmt: DoctorFormatOpt = DoctorFormat.TABLE,
     output_file: OutputOpt = None,
-    fleet: FleetOpt = None,
-    store: StoreOpt = None,
-    tag: TagOpt = None,
-    jobs: JobsOpt = DEFAULT_JOBS,
-    fail_fast: FailFastOpt = False,
-    verbose: VerboseOpt = False,
 ) -> None:
     """Walk a real guest checkout through the store API as the storefront does, check the
     order, webhook, mail and reservation, then cancel it.
@@ -149,7 +133,6 @@ def smoke(
     Example: storectl smoke --project ./my-store --country de --payment system --dry-run
     """
     from storectl.smoke import run as smoke_run
-    from storectl.smoke import view
     from storectl.smoke.plan import Payment, SmokeOptions
 
     options = SmokeOptions(
@@ -167,37 +150,34 @@ def smoke(
         mail_wait=mail_wait,
     )
 
+    run_per_store(
+        selection,
+        lambda env, _: smoke_run.run(env, options, guarded(yes)),
+        _view(fmt, output_file, timeout),
+    )
+
+
+def _view(fmt: DoctorFormat, output_file: Path | None, timeout: float) -> View[SmokeReport]:
+    """One store's report in --format (to --output; exit 130 when Ctrl-C cut it short), or
+    the fleet's rows of it; a store's budget is --timeout and a little for the report."""
+    from storectl.smoke import view
+
     def single(report: SmokeReport, _store: Store) -> None:
         view.render(report, fmt, output_file)
         if report.interrupted:
             raise typer.Exit(ExitCode.INTERRUPTED)
 
-    run_per_store(
-        Selection.of(
-            fleet,
-            project,
-            env_file,
-            environment,
-            ignore_environment,
-            store,
-            tag,
-            jobs=jobs,
-            fail_fast=fail_fast,
-            verbose=verbose,
-        ),
-        lambda env, _: smoke_run.run(env, options, guarded(yes)),
-        View(
-            single,
-            _adapter,
-            fmt,
-            ok=lambda report: report.ok,
-            timeout=timeout + 5,
-            output=output_file,
-        ),
+    return View(
+        single,
+        _adapter,
+        fmt,
+        ok=lambda report: report.ok,
+        timeout=timeout + 5,
+        output=output_file,
     )
 
 
-def _adapter() -> Any:
+def _adapter() -> Adapter[SmokeReport]:
     """How one store's smoke report shows in the fleet report."""
     from storectl.fleet.view import Adapter
     from storectl.smoke import view

@@ -6,25 +6,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from storectl.commands._options import (
-    DEFAULT_JOBS,
-    AllowEmptyOpt,
-    EnvFileOpt,
-    EnvironmentsOpt,
-    FailFastOpt,
-    FleetOpt,
-    IgnoreEnvironmentOpt,
-    JobsOpt,
-    ProjectsOpt,
-    QuietOpt,
-    RequireOpt,
-    StatusFormatOpt,
-    StoreOpt,
-    StrictOpt,
-    TagOpt,
-    VerboseOpt,
-)
-from storectl.commands._stores import Selection, View, run_per_store
+from storectl.commands._options import QuietOpt, RequireOpt, StatusFormatOpt, StrictOpt, takes
+from storectl.commands._stores import Selection, View, run_per_store, selected
 from storectl.model import Severity
 from storectl.output import Painter, StatusFormat
 from storectl.providers import registry
@@ -41,20 +24,11 @@ app = typer.Typer(add_completion=False)
 
 
 @app.command("status")
+@takes(selected)
 def status(
-    project: ProjectsOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentsOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
-    allow_empty: AllowEmptyOpt = False,
+    selection: Selection,
     fmt: StatusFormatOpt = StatusFormat.TABLE,
     strict: StrictOpt = False,
-    fleet: FleetOpt = None,
-    store: StoreOpt = None,
-    tag: TagOpt = None,
-    jobs: JobsOpt = DEFAULT_JOBS,
-    fail_fast: FailFastOpt = False,
-    verbose: VerboseOpt = False,
     require: RequireOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -66,19 +40,7 @@ def status(
     """
     required = registry.provider_names(require or (), "--require")
     run_per_store(
-        Selection.of(
-            fleet,
-            project,
-            env_file,
-            environment,
-            ignore_environment,
-            store,
-            tag,
-            allow_empty,
-            jobs=jobs,
-            fail_fast=fail_fast,
-            verbose=verbose,
-        ),
+        selection,
         lambda env, _: build_status(env, STATUS_PROVIDERS, strict=strict, required=required),
         View(
             lambda report, _store: render(report, fmt, quiet=quiet),

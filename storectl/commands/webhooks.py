@@ -12,27 +12,15 @@ import typer
 
 from storectl import config, output
 from storectl.commands._options import (
-    DEFAULT_JOBS,
-    AllowEmptyOpt,
     DryRunOpt,
-    EnvFileOpt,
-    EnvironmentOpt,
-    EnvironmentsOpt,
-    FailFastOpt,
-    FleetOpt,
-    IgnoreEnvironmentOpt,
-    JobsOpt,
-    ProjectOpt,
-    ProjectsOpt,
     RequestTimeoutOpt,
-    StoreOpt,
     TableJsonOpt,
-    TagOpt,
-    VerboseOpt,
     YesOpt,
     guarded,
+    takes,
 )
-from storectl.commands._stores import Selection, View, run_per_store
+from storectl.commands._stores import Selection, View, one_store, run_per_store, selected
+from storectl.config import EnvOptions
 from storectl.env import Env
 from storectl.errors import ConfigError, ExitCode, UsageError
 from storectl.fleet.view import Adapter
@@ -83,19 +71,15 @@ def _expected_in(env: Env, url: str | None) -> tuple[str, str]:
 
 
 @app.command("url")
+@takes(one_store)
 def show_url(
-    project: ProjectOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
-    allow_empty: AllowEmptyOpt = False,
+    options: EnvOptions,
     fmt: TableJsonOpt = StatusFormat.TABLE,
 ) -> None:
     """Print the webhook URL Stripe should call, and where it came from.
 
     Example: storectl webhooks url --project ./my-store
     """
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     env, url, origin = _expected(options, None)
     output.render(
         webhooks.WebhookUrl(url, origin, webhooks.url_note(url, env)), fmt, view.webhook_url_text
@@ -103,12 +87,9 @@ def show_url(
 
 
 @app.command("list")
+@takes(one_store)
 def list_endpoints(
-    project: ProjectOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
-    allow_empty: AllowEmptyOpt = False,
+    options: EnvOptions,
     timeout: RequestTimeoutOpt = 30.0,
     fmt: TableJsonOpt = StatusFormat.TABLE,
 ) -> None:
@@ -116,19 +97,15 @@ def list_endpoints(
 
     Example: storectl webhooks list --format json
     """
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     listed = registration.endpoint_list(config.load(options), timeout)
     output.render(listed, fmt, view.webhook_list_text)
 
 
 # Long only by its Typer options; the body parses, makes one call, and renders.
 @app.command("register")
+@takes(selected)
 def register(
-    project: ProjectsOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentsOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
-    allow_empty: AllowEmptyOpt = False,
+    selection: Selection,
     url: UrlOpt = None,
     events: Annotated[
         str | None,
@@ -189,12 +166,6 @@ def register(
     yes: YesOpt = False,
     timeout: RequestTimeoutOpt = 30.0,
     fmt: TableJsonOpt = StatusFormat.TABLE,
-    fleet: FleetOpt = None,
-    store: StoreOpt = None,
-    tag: TagOpt = None,
-    jobs: JobsOpt = DEFAULT_JOBS,
-    fail_fast: FailFastOpt = False,
-    verbose: VerboseOpt = False,
 ) -> None:
     """Create or fix the webhook endpoint for this store, and save its signing secret.
 
@@ -225,28 +196,24 @@ def register(
     # this run's --yes answers for, as for a single store.
     guard = guarded(yes)
     run_per_store(
-        Selection.of(
-            fleet,
-            project,
-            env_file,
-            environment,
-            ignore_environment,
-            store,
-            tag,
-            allow_empty,
-            jobs=jobs,
-            fail_fast=fail_fast,
-            verbose=verbose,
-        ),
+        selection,
         lambda env, _: _register(env, request_for(*_expected_in(env, url)), guard),
-        View(
-            lambda report, _store: _render_register(report, fmt),
-            _register_adapter,
-            fmt,
-            ok=lambda report: report.ok,
-            timeout=timeout,
-            one_store=partial(_one_store, dry_run, url, write_to),
-        ),
+        _register_view(fmt, timeout, partial(_one_store, dry_run, url, write_to)),
+    )
+
+
+def _register_view(
+    fmt: StatusFormat, timeout: float, one_store: Callable[[int], UsageError | None]
+) -> View[RegisterReport]:
+    """One store's register report (a new secret masked in GitHub Actions first), or the
+    fleet's rows of it; `one_store` says why the run cannot cover a fleet's stores."""
+    return View(
+        lambda report, _store: _render_register(report, fmt),
+        _register_adapter,
+        fmt,
+        ok=lambda report: report.ok,
+        timeout=timeout,
+        one_store=one_store,
     )
 
 
@@ -321,12 +288,9 @@ def _mask_in_actions(secret: str | None, fmt: StatusFormat) -> None:
 
 # Long only by its Typer options; the body parses, makes one call, and renders.
 @app.command("test")
+@takes(one_store)
 def send_test(
-    project: ProjectOpt = None,
-    env_file: EnvFileOpt = None,
-    environment: EnvironmentOpt = None,
-    ignore_environment: IgnoreEnvironmentOpt = False,
-    allow_empty: AllowEmptyOpt = False,
+    options: EnvOptions,
     url: UrlOpt = None,
     event: Annotated[
         str | None,
@@ -362,7 +326,6 @@ def send_test(
 
     Example: storectl webhooks test --event all --session payses_01J...
     """
-    options = config.EnvOptions.of(project, env_file, environment, ignore_environment, allow_empty)
     env, target_url, _origin = _expected(options, url)
     if event is not None or session is not None:
         chosen = events.types(event or "succeeded")
