@@ -16,18 +16,25 @@ from contextlib import contextmanager
 #: time the client speaks after the peer did (or first), one round trip it waits for
 #: (bench/roundtrips.py reads them).
 COUNTS: dict[int, Counter[str]] = {}
+#: Per proxy port: the HTTP request lines clients sent ("GET /path"), in order.
+REQUESTS: dict[int, list[str]] = {}
+_METHODS = (b"GET ", b"HEAD ", b"POST ", b"PUT ", b"DELETE ", b"PATCH ", b"OPTIONS ")
 
 
 class _Turns:
     """Who spoke last on one connection: a client chunk after a peer chunk is a new turn."""
 
-    def __init__(self, counts: Counter[str]) -> None:
+    def __init__(self, counts: Counter[str], requests: list[str]) -> None:
         self.counts = counts
+        self.requests = requests
         self.last = "peer"
 
-    def saw(self, side: str) -> None:
+    def saw(self, side: str, data: bytes = b"") -> None:
         if side == "client" and self.last != "client":
             self.counts["turns"] += 1
+        if side == "client" and data.startswith(_METHODS):
+            method, _, rest = data.partition(b" ")
+            self.requests.append(f"{method.decode()} {rest.split(b' ', 1)[0].decode()}")
         self.last = side
 
 
@@ -61,7 +68,7 @@ async def _pump(
     try:
         while data := await reader.read(65536):
             if turns is not None:
-                turns.saw(side)
+                turns.saw(side, data)
             queue.put_nowait((loop.time() + delay, data))
     except (ConnectionError, OSError):
         pass
@@ -81,7 +88,7 @@ async def _serve(target_port: int, delay: float, ready: asyncio.Future[int]) -> 
             return
         counts = COUNTS.setdefault(listening[0], Counter())
         counts["connections"] += 1
-        turns = _Turns(counts)
+        turns = _Turns(counts, REQUESTS.setdefault(listening[0], []))
         await asyncio.gather(
             _pump(client_r, upstream_w, delay, turns, "client"),
             _pump(upstream_r, client_w, delay, turns, "peer"),

@@ -23,8 +23,10 @@ from testing.procs import free_port, http_server, process  # noqa: E402
 # Long by nature: one `with` per local peer (each started, seeded and stopped in order) and
 # the env that points a store at all of them; split, the nesting would only move.
 @contextmanager
-def peers(folder: Path, delay: float = 0.0) -> Iterator[dict[str, str]]:
-    """Start every peer; yield a store env (all five providers active and healthy)."""
+def peers(folder: Path, delay: float = 0.0, keep_alive: bool = False) -> Iterator[dict[str, str]]:
+    """Start every peer; yield a store env (all five providers active and healthy). With
+    keep_alive, S3 is served by bench/keepalive_s3.py (connections kept alive, as real S3
+    does) instead of moto's own server (one connection per request)."""
     folder.mkdir(parents=True, exist_ok=True)
     certs = make_certs(folder / "certs")
     with ExitStack() as stack:
@@ -38,9 +40,12 @@ def peers(folder: Path, delay: float = 0.0) -> Iterator[dict[str, str]]:
             )
         )
         s3_port = free_port()
+        s3_server = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(s3_port)]
+        if keep_alive:
+            s3_server = [sys.executable, str(ROOT / "bench" / "keepalive_s3.py"), str(s3_port)]
         stack.enter_context(
             process(
-                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(s3_port)],
+                s3_server,
                 s3_port,
                 folder / "moto.log",
             )

@@ -23,6 +23,8 @@ from storectl.net.transport import bounded_client
 if TYPE_CHECKING:
     import ssl
 
+    import httpx
+
 
 # --- stripe-python -------------------------------------------------------------------------
 
@@ -72,8 +74,13 @@ def install_botocore_limits(
     max_body: int = MAX_BODY,
     timeout: float = 30.0,
     ssl_context: ssl.SSLContext | None = None,
+    http: httpx.Client | None = None,
 ) -> Callable[..., Any]:
     """Send every request of a botocore/boto3 client through the bounded transport.
+
+    `http`, when given, is the bounded client (net/transport.bounded_client) to send on, so a
+    caller's own requests to the same host share its connections (the S3 probe's anonymous
+    read); otherwise one is made from `max_body`, `timeout` and `ssl_context`.
 
     A `before-send` hook (botocore's documented short-circuit: a handler that returns a
     response replaces the HTTP send) sends the signed request with httpx under `deadline` and
@@ -87,7 +94,8 @@ def install_botocore_limits(
     from botocore.awsrequest import AWSResponse
     from botocore.compat import HTTPHeaders
 
-    http = bounded_client(deadline, max_body=max_body, ssl_context=ssl_context, timeout=timeout)
+    if http is None:
+        http = bounded_client(deadline, max_body=max_body, ssl_context=ssl_context, timeout=timeout)
 
     def send(request: Any, **_kwargs: Any) -> Any:
         body = request.body

@@ -29,7 +29,8 @@ from storectl.net.limits import (
 
 if TYPE_CHECKING:
     import smtplib
-    import socket  # annotations only: socket costs ~3 ms of start-up
+    import socket
+    import ssl  # annotations only: socket costs ~3 ms of start-up
 
 
 # --- smtplib -------------------------------------------------------------------------------
@@ -151,6 +152,48 @@ def bounded_smtp(
     kwargs["timeout"] = left(deadline, where, cap)
     session: smtplib.SMTP = cast(Any, cls)(deadline, *args, **kwargs)
     return session
+
+
+def smtp_connect(
+    deadline: DeadlineLike,
+    host: str,
+    port: int,
+    *,
+    implicit_tls: bool = False,
+    timeout: float | None = None,
+    context: ssl.SSLContext | None = None,
+) -> tuple[smtplib.SMTP, int, bytes]:
+    """A bounded_smtp session connected to host:port, and the greeting (code, text).
+
+    The TCP connection is opened first, before smtplib is imported and its session set up:
+    the server's greeting is already on its way meanwhile (on a distant server that hides the
+    set-up, and doctor's other probes' imports, behind the wait). The session then adopts
+    the socket through its public attributes, as smtplib's connect() would have set them
+    (`sock`, and `context.wrap_socket` for implicit TLS)."""
+    import socket
+
+    cap = left(deadline, f"connecting to {host}", timeout)
+    raw = socket.create_connection((host, port), timeout=cap)
+    try:
+        tls = {"context": context} if implicit_tls else {}  # smtplib.SMTP takes no context
+        session = bounded_smtp(deadline, implicit_tls=implicit_tls, timeout=cap, **tls)
+        # smtplib verifies the certificate (implicit TLS now, STARTTLS later) against the host
+        # its constructor was given: connect() does not record it (nor does anything public).
+        cast(Any, session)._host = host
+        if implicit_tls:
+            wrap = cast(Any, session).context.wrap_socket
+            session.sock = wrap(raw, server_hostname=host)
+        else:
+            session.sock = raw
+    except BaseException:
+        raw.close()
+        raise
+    try:
+        code, greeting = session.getreply()
+    except BaseException:
+        session.close()
+        raise
+    return session, code, greeting
 
 
 # --- redis-py ------------------------------------------------------------------------------

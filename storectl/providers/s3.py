@@ -9,8 +9,15 @@ from storectl.env import Env
 from storectl.model import Check, Finding, Severity, Stage, Status, finding
 from storectl.net.deadline import Deadline
 from storectl.providers.base import Endpoint, EnvVar, ProbeCheck, ProbeOptions, Provider
-from storectl.providers.probe import Steps, network_stage, tls_context
-from storectl.providers.s3_api import MEDUSA_ACL, classify, error_parts, make_client, service
+from storectl.providers.probe import Steps, network_stage
+from storectl.providers.s3_api import (
+    MEDUSA_ACL,
+    bounded_http,
+    classify,
+    error_parts,
+    make_client,
+    service,
+)
 from storectl.providers.values import is_http_url, url_unparseable
 
 NAME = "s3"
@@ -107,13 +114,16 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
         return steps.checks
     deadline = Deadline(options.timeout)
     try:
-        client = make_client(env, deadline)
-        if not _bucket(client, bucket, env, steps):
-            return steps.checks
-        if options.write:
-            _write_probe(client, bucket, env, steps, deadline)
-        else:
-            steps.add("write", Status.SKIP, "--no-write: upload, public read and delete not tried")
+        with bounded_http(deadline) as http:
+            client = make_client(env, deadline, http)
+            if not _bucket(client, bucket, env, steps):
+                return steps.checks
+            if options.write:
+                _write_probe(client, http, bucket, env, steps)
+            else:
+                steps.add(
+                    "write", Status.SKIP, "--no-write: upload, public read and delete not tried"
+                )
     except Exception as exc:  # noqa: BLE001 - SDK errors end here, as a result
         step = "write" if any(c.check == "bucket" for c in steps.checks) else "bucket"
         stage, summary, hint = classify(exc, env)
@@ -153,7 +163,7 @@ def _bucket(client: Any, bucket: str, env: Env, steps: Steps) -> bool:
     return True
 
 
-def _write_probe(client: Any, bucket: str, env: Env, steps: Steps, deadline: Deadline) -> None:
+def _write_probe(client: Any, http: Any, bucket: str, env: Env, steps: Steps) -> None:
     import uuid
 
     key = f"{PROBE_PREFIX}{uuid.uuid4().hex}.txt"
@@ -161,7 +171,7 @@ def _write_probe(client: Any, bucket: str, env: Env, steps: Steps, deadline: Dea
     client.put_object(Bucket=bucket, Key=key, Body=body, ACL=MEDUSA_ACL, ContentType="text/plain")
     try:
         steps.ok("write", f"put {key} with ACL {MEDUSA_ACL}, as Medusa uploads")
-        _public_read(env, key, body, steps, deadline)
+        _public_read(http, env, key, body, steps)
     finally:
         try:
             client.delete_object(Bucket=bucket, Key=key)
@@ -176,25 +186,21 @@ def _write_probe(client: Any, bucket: str, env: Env, steps: Steps, deadline: Dea
             )
 
 
-def _public_read(env: Env, key: str, body: bytes, steps: Steps, deadline: Deadline) -> None:
+def _public_read(http: Any, env: Env, key: str, body: bytes, steps: Steps) -> None:
     """Fetch the object anonymously at S3_FILE_URL/<key>, as a shopper's browser would.
 
-    On the bounded transport (httpx, already loaded for botocore's requests): a drip or an
-    endless body at S3_FILE_URL ends at the deadline or at limits.MAX_BODY."""
+    On the probe's bounded client (botocore's requests went through it too, so a kept-alive
+    connection to the same host is reused; the GET itself carries no credentials): a drip or
+    an endless body at S3_FILE_URL ends at the deadline or at limits.MAX_BODY."""
     import httpx
 
-    from storectl.net import limits, transport
+    from storectl.net import limits
 
     url = f"{env.value('S3_FILE_URL').rstrip('/')}/{key}"
     try:
-        with transport.bounded_client(
-            deadline,
-            ssl_context=tls_context(),
-            timeout=deadline.remaining(),
-            headers={"User-Agent": "storectl"},
-        ) as http:
-            answer = http.get(url)
-            status, content = answer.status_code, answer.content
+        http.cookies.clear()  # anonymous: not even a cookie the API's answers may have set
+        answer = http.get(url)
+        status, content = answer.status_code, answer.content
     except limits.LimitExceeded as exc:
         steps.fail(
             "public-read",

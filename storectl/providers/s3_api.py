@@ -48,7 +48,23 @@ def _session() -> Any:
     return _SESSIONS[0]
 
 
-def make_client(env: Env, deadline: Deadline) -> Any:
+def bounded_http(deadline: Deadline) -> Any:
+    """The probe's one HTTP client (net/transport.bounded_client): botocore's requests and the
+    anonymous read of S3_FILE_URL share its connections (one connection when the endpoint
+    keeps it alive and S3_FILE_URL is on the same host)."""
+    from storectl.net import transport
+
+    return transport.bounded_client(
+        deadline,
+        ssl_context=tls_context(),
+        timeout=deadline.remaining(),
+        headers={"User-Agent": "storectl"},
+    )
+
+
+def make_client(env: Env, deadline: Deadline, http: Any = None) -> Any:
+    """A botocore S3 client for the store's bucket, every request sent on `http` (a bounded
+    client; a new one when None), under `deadline`."""
     from botocore.config import Config
 
     endpoint = env.value("S3_ENDPOINT") or None
@@ -81,7 +97,7 @@ def make_client(env: Env, deadline: Deadline) -> Any:
     from storectl.net import sdk
 
     sdk.install_botocore_limits(
-        client, deadline, timeout=deadline.remaining(), ssl_context=tls_context()
+        client, deadline, timeout=deadline.remaining(), ssl_context=tls_context(), http=http
     )
     return client
 

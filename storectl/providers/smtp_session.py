@@ -50,25 +50,27 @@ _TLS_SNIFF = 0.8
 
 
 def connect(host: str, number: int, tls: bool, steps: Steps, deadline: Deadline) -> Any:
-    """Connect and read the greeting; on failure record a classified check and return None."""
+    """Connect and read the greeting; on failure record a classified check and return None.
+
+    The TCP connection opens before anything else is set up (net/sdk_sockets.smtp_connect):
+    the greeting travels while smtplib is imported, and a STARTTLS port's TLS context is made
+    only when STARTTLS is reached."""
     from storectl.net import sdk_sockets
 
-    context = tls_context()
     reserve = _TLS_SNIFF if not tls and deadline.seconds > 2 * _TLS_SNIFF else 0.0
     # The greeting must come before the sniff's reserve; later replies by the whole deadline.
     greeting_by = Deadline(0)
     greeting_by.end = deadline.end - reserve
+    session: Any
     try:
-        session: Any = sdk_sockets.bounded_smtp(
+        session, code, banner = sdk_sockets.smtp_connect(
             greeting_by,
-            timeout=deadline.remaining() - reserve,
+            host,
+            number,
             implicit_tls=tls,
-            **({"context": context} if tls else {}),
+            timeout=deadline.remaining() - reserve,
+            context=tls_context() if tls else None,
         )
-        # connect() does not record the host (only the constructor does, and it drops the
-        # greeting we report), but STARTTLS and SMTP_SSL verify the certificate against it.
-        session._host = host
-        code, banner = session.connect(host, number)
     except Exception as exc:  # noqa: BLE001 - classified below
         stage, summary, hint = _connect_failure(exc, host, number, tls, deadline)
         steps.fail("connect", stage, summary, hint)
