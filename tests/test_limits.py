@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from storectl.net import limits, sdk, sdk_sockets, transport
+from storectl.net import limits, sdk, sdk_redis, sdk_smtp, transport
 from storectl.net.limits import LimitExceeded
 from testing import hostile, hostile_api, hostile_tcp
 
@@ -334,7 +334,7 @@ def test_smtp_endless_reply_is_capped() -> None:
     with hostile_tcp.smtp_endless() as peer:
         error = ends(
             "PROTOCOL",
-            lambda: sdk_sockets.bounded_smtp(Budget(30), "127.0.0.1", peer.port, timeout=30),
+            lambda: sdk_smtp.bounded_smtp(Budget(30), "127.0.0.1", peer.port, timeout=30),
             budget=30,
         )
     assert error.limit == "MAX_REPLY_LINES"
@@ -345,7 +345,7 @@ def test_smtp_drip_and_silence_end_at_the_deadline(
     peer_factory: Callable[[], hostile.Peer],
 ) -> None:
     with peer_factory() as peer:
-        ends("TIMEOUT", lambda: sdk_sockets.bounded_smtp(Budget(BUDGET), "127.0.0.1", peer.port))
+        ends("TIMEOUT", lambda: sdk_smtp.bounded_smtp(Budget(BUDGET), "127.0.0.1", peer.port))
 
 
 def test_smtp_long_line_is_capped() -> None:
@@ -354,15 +354,13 @@ def test_smtp_long_line_is_capped() -> None:
         peer.stopping.wait()
 
     with hostile.Peer("long-line", handle) as peer:
-        error = ends(
-            "PROTOCOL", lambda: sdk_sockets.bounded_smtp(Budget(30), "127.0.0.1", peer.port)
-        )
+        error = ends("PROTOCOL", lambda: sdk_smtp.bounded_smtp(Budget(30), "127.0.0.1", peer.port))
     assert error.limit == "MAX_LINE"
 
 
 def test_smtp_sane_session_still_works() -> None:
     with hostile_tcp.smtp_echo_auth() as peer:
-        session = sdk_sockets.bounded_smtp(Budget(5), "127.0.0.1", peer.port)
+        session = sdk_smtp.bounded_smtp(Budget(5), "127.0.0.1", peer.port)
         code, reply = session.ehlo("client.example.com")
         assert code == 250 and b"AUTH PLAIN LOGIN" in reply
         assert session.has_extn("auth")
@@ -380,13 +378,13 @@ def test_redis_drip_and_silence_end_at_the_deadline(
     peer_factory: Callable[[], hostile.Peer],
 ) -> None:
     with peer_factory() as peer:
-        client = sdk_sockets.bounded_redis(f"redis://127.0.0.1:{peer.port}", Budget(BUDGET))
+        client = sdk_redis.bounded_redis(f"redis://127.0.0.1:{peer.port}", Budget(BUDGET))
         ends("TIMEOUT", lambda: client.ping())
 
 
 def test_redis_endless_bulk_reply_is_capped() -> None:
     with hostile_tcp.redis_endless_bulk() as peer:
-        client = sdk_sockets.bounded_redis(f"redis://127.0.0.1:{peer.port}", Budget(30))
+        client = sdk_redis.bounded_redis(f"redis://127.0.0.1:{peer.port}", Budget(30))
         error = ends("PROTOCOL", lambda: client.get("k"), budget=30)
     assert "Redis reply" in error.message
 
@@ -404,7 +402,7 @@ def test_redis_sane_reply() -> None:
                 conn.sendall(b"+PONG\r\n")
 
     with hostile.Peer("redis-pong", handle) as peer:
-        client = sdk_sockets.bounded_redis(f"redis://127.0.0.1:{peer.port}", Budget(5))
+        client = sdk_redis.bounded_redis(f"redis://127.0.0.1:{peer.port}", Budget(5))
         assert client.ping() is True
         assert client.ping() is True  # the reply count starts again per command
 

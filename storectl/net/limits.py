@@ -9,8 +9,8 @@ that always has one more page). The readers bound all of it, for each SDK storec
   between reads, and the body is capped after decompression (decoded in bounded steps, so a bomb
   never expands in memory).
 - `net/sdk.py`: the same bounds inside stripe-python (an `http_client`) and botocore (a
-  `before-send` hook); `net/sdk_sockets.py`: smtplib (a bounded reply reader) and redis-py (a
-  bounded socket).
+  `before-send` hook); `net/sdk_smtp.py`: smtplib (a bounded reply reader); `net/sdk_redis.py`:
+  redis-py (a bounded socket).
 - here: the caps, and `pages()`: a page cap, and a repeated cursor/offset detected, both PROTOCOL
   errors.
 

@@ -7,7 +7,7 @@
   read within the deadline, and the environment's proxies are honoured on that transport.
   botocore has no public cap on a response body: see docs/ARCHITECTURE.md.
 
-The socket-level SDKs (smtplib, redis-py) are bounded in `net/sdk_sockets.py`.
+The socket-level SDKs are bounded in `net/sdk_smtp.py` (smtplib) and `net/sdk_redis.py` (redis-py).
 
 No SDK is imported at module level (start-up).
 """

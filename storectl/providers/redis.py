@@ -218,7 +218,7 @@ def connect(url: str, names: list[str], steps: Steps, deadline: Deadline) -> Any
     workers provider reads the queues through it."""
     import redis
 
-    from storectl.net import sdk_sockets
+    from storectl.net import sdk_redis
 
     unparseable = url_unparseable(url)
     if unparseable is not None:
@@ -237,7 +237,7 @@ def connect(url: str, names: list[str], steps: Steps, deadline: Deadline) -> Any
             "protocol": 2,  # no HELLO round trip
             **_no_setinfo(redis.Redis),  # no CLIENT SETINFO round trips
         }
-        return sdk_sockets.bounded_redis(url, deadline, **options)
+        return sdk_redis.bounded_redis(url, deadline, **options)
     except ValueError as exc:
         # redis-py quotes what it misread ('Port could not be cast ... as 'pw'): drop quotes.
         reason = re.sub(r"'[^']*'", "'…'", str(exc))

@@ -10,6 +10,7 @@ from typing import Any
 from storectl.env import Env
 from storectl.model import Stage, Status
 from storectl.net.deadline import Deadline
+from storectl.net.limits import left
 from storectl.providers.probe import TRUST_HINT, Steps, network_stage, tls_context
 from storectl.providers.values import ascii_number, is_loopback
 from storectl.redact import clean_peer_text
@@ -52,10 +53,10 @@ _TLS_SNIFF = 0.8
 def connect(host: str, number: int, tls: bool, steps: Steps, deadline: Deadline) -> Any:
     """Connect and read the greeting; on failure record a classified check and return None.
 
-    The TCP connection opens before anything else is set up (net/sdk_sockets.smtp_connect):
-    the greeting travels while smtplib is imported, and a STARTTLS port's TLS context is made
-    only when STARTTLS is reached."""
-    from storectl.net import sdk_sockets
+    The TCP connection opens before anything else is set up: the greeting travels while
+    smtplib is imported (net/sdk_smtp.py), and a STARTTLS port's TLS context is made only when
+    STARTTLS is reached."""
+    import socket
 
     reserve = _TLS_SNIFF if not tls and deadline.seconds > 2 * _TLS_SNIFF else 0.0
     # The greeting must come before the sniff's reserve; later replies by the whole deadline.
@@ -63,12 +64,15 @@ def connect(host: str, number: int, tls: bool, steps: Steps, deadline: Deadline)
     greeting_by.end = deadline.end - reserve
     session: Any
     try:
-        session, code, banner = sdk_sockets.smtp_connect(
+        cap = left(greeting_by, f"connecting to {host}", deadline.remaining() - reserve)
+        raw = socket.create_connection((host, number), timeout=cap)
+        from storectl.net import sdk_smtp  # smtplib loads while the greeting travels
+
+        session, code, banner = sdk_smtp.adopt(
             greeting_by,
+            raw,
             host,
-            number,
             implicit_tls=tls,
-            timeout=deadline.remaining() - reserve,
             context=tls_context() if tls else None,
         )
     except Exception as exc:  # noqa: BLE001 - classified below
