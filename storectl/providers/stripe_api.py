@@ -3,8 +3,8 @@ every call goes through the one retry policy (net/retry.py) under the command's 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from storectl import redact
 from storectl.env import Env
@@ -14,12 +14,16 @@ from storectl.net import deadline as budget
 from storectl.net import retry
 from storectl.net.deadline import Deadline
 from storectl.providers.probe import network_stage
+from storectl.providers.shape import JSON, Object
 from storectl.providers.values import is_loopback, split_url, stripe_mode
 
 if TYPE_CHECKING:
     from storectl.net.limits import LimitExceeded
 
 T = TypeVar("T")
+
+#: What storectl sends Stripe: its own values and lists of names (event types).
+Params: TypeAlias = "Mapping[str, JSON | Sequence[str]]"
 
 
 DEFAULT_API_BASE = "https://api.stripe.com"
@@ -205,13 +209,20 @@ def clean_text(text: str) -> str:
     return redact.clean_peer_text(text)
 
 
-def list_endpoints(stripe_client: Any, deadline: Deadline) -> list[dict[str, Any]]:
+def plain(found: Any) -> Object:
+    """A stripe-python object as the JSON Stripe sent (`to_dict()`, nested objects too): where
+    an SDK object becomes a typed value."""
+    data: Object = found.to_dict()
+    return data
+
+
+def list_endpoints(stripe_client: Any, deadline: Deadline) -> list[Object]:
     """Every webhook endpoint on the account (all pages, at most limits.MAX_PAGES), as plain
     dicts; a list that always has more, or points back to a page already read, raises
     LimitExceeded (PROTOCOL) naming the loop."""
     from storectl.net import limits
 
-    def fetch(after: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    def fetch(after: str | None) -> tuple[list[Object], str | None]:
         params = {"limit": 100, **({"starting_after": after} if after else {})}
         page = call(lambda: stripe_client.v1.webhook_endpoints.list(params), deadline)
         data = page.data
@@ -219,7 +230,7 @@ def list_endpoints(stripe_client: Any, deadline: Deadline) -> list[dict[str, Any
             raise limits.LimitExceeded(
                 limits.PROTOCOL, "shape", "the webhook endpoint list's `data` is not a list"
             )
-        items = [endpoint.to_dict() for endpoint in data]
+        items = [plain(endpoint) for endpoint in data]
         return items, (str(data[-1].id) if page.has_more and data else None)
 
     return limits.pages(fetch, what="Stripe's webhook endpoint list (has_more)", deadline=deadline)
@@ -247,10 +258,10 @@ class Api:
             stage, summary, hint = classify(exc)
             raise NetworkError(stage, summary, hint) from None
 
-    def endpoints(self) -> list[dict[str, Any]]:
+    def endpoints(self) -> list[Object]:
         return self._do(lambda: list_endpoints(self.client, self.deadline))
 
-    def create(self, url: str, events: list[str]) -> dict[str, Any]:
+    def create(self, url: str, events: list[str]) -> Object:
         """Create an endpoint; the answer is the only one that carries its `secret`."""
         import uuid
 
@@ -263,13 +274,11 @@ class Api:
         # One key for every try of this create: Stripe replays the first answer to a retry.
         options = {"idempotency_key": f"storectl-{uuid.uuid4()}"}
         created = self._do(lambda: self.client.v1.webhook_endpoints.create(params, options))
-        data: dict[str, Any] = created.to_dict()
-        return data
+        return plain(created)
 
-    def update(self, endpoint_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    def update(self, endpoint_id: str, params: Params) -> Object:
         updated = self._do(lambda: self.client.v1.webhook_endpoints.update(endpoint_id, params))
-        data: dict[str, Any] = updated.to_dict()
-        return data
+        return plain(updated)
 
     def delete(self, endpoint_id: str) -> None:
         self._do(lambda: self.client.v1.webhook_endpoints.delete(endpoint_id))
