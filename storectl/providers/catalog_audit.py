@@ -164,9 +164,7 @@ def shipping(snap: Snapshot) -> Iterator[Gap]:
             yield _shipping_gap(region, product, profile, missing)
 
 
-def _shipping_gap(
-    region: Object, product: Object, profile: JSON, missing: list[str]
-) -> Gap:
+def _shipping_gap(region: Object, product: Object, profile: JSON, missing: list[str]) -> Gap:
     title, rname = _name(product, "title"), _name(region, "name")
     if not isinstance(profile, dict):
         summary = f"{title} has no shipping profile: checkout cannot complete in {rname}"

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import TypeAlias, TypeGuard
 
+from storectl.errors import NetworkError
+from storectl.model import Stage
+
 #: What `json.loads` (and so httpx's `Response.json()`) can hand back.
 JSON: TypeAlias = "dict[str, JSON] | list[JSON] | str | int | float | bool | None"
 #: A JSON object: what every peer answer and every item of a peer's list is.
@@ -48,7 +51,7 @@ def count(value: JSON) -> int | None:
     return value
 
 
-def path(value: JSON, *keys: str) -> JSON:
+def dig(value: JSON, *keys: str) -> JSON:
     """The value at `keys` down nested objects, or None where one on the way is not an object."""
     for key in keys:
         if not isinstance(value, dict):
@@ -66,3 +69,29 @@ def whole(value: JSON) -> int:
     if isinstance(value, dict | list):
         raise TypeError(f"int() argument must be a number or a string, not {type(value).__name__}")
     return int(value)
+
+
+def member(data: Object, key: str, where: str) -> Object:
+    """`data[key]`, an object the peer must send (`where`: the request that answered): missing,
+    or of another shape, it is a PROTOCOL error naming the field."""
+    found = data.get(key)
+    if not isinstance(found, dict):
+        raise _missing(key, found, where, "an object")
+    return found
+
+
+def present(data: Object, key: str, where: str) -> JSON:
+    """`data[key]`, a value the peer must send (an id): missing or null, a PROTOCOL error."""
+    found = data.get(key)
+    if found is None:
+        raise _missing(key, found, where, "a value")
+    return found
+
+
+def _missing(key: str, found: JSON, where: str, wanted: str) -> NetworkError:
+    said = "no" if found is None else f"a {type(found).__name__} as"
+    return NetworkError(
+        Stage.PROTOCOL,
+        f"{where} answered {said} `{key}` ({wanted} expected)",
+        "is the URL a Medusa 2.x backend (not a proxy or another API)? See its log",
+    )
