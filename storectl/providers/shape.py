@@ -37,6 +37,11 @@ def text(value: JSON) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def texts(value: JSON) -> list[str]:
+    """The strings of a list field (anything else in it, or a field of another type: none)."""
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
 def number(value: JSON) -> int | float | None:
     """The number `value` is (a bool is not one), or None for anything else."""
     if isinstance(value, bool) or not isinstance(value, int | float):
