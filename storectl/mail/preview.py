@@ -12,6 +12,7 @@ from storectl.errors import ConfigError, UsageError
 from storectl.fsutil import atomic_write, ensure_parent
 from storectl.mail import render as mail
 from storectl.mail.orders import choose_order_hint, fetch_one, sender, store_name, unusable
+from storectl.mail.page import Screenshot
 from storectl.output.console import write_bytes
 from storectl.providers import smtp_mailer, smtp_session
 from storectl.redact import clean_peer_text
@@ -33,7 +34,7 @@ class Preview:
     files: tuple[str, ...]
     html_bytes: int = 0
     #: what Chromium measured for --screenshot (width, dark, overflows, low_contrast, ...)
-    screenshot: dict[str, Any] | None = None
+    screenshot: Screenshot | None = None
     #: the HTML part's file (what --open shows), when the parts were written
     html_file: str | None = None
     notes: tuple[str, ...] = ()
