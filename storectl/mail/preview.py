@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from storectl.env import Env
 from storectl.errors import ConfigError, UsageError
@@ -15,6 +14,7 @@ from storectl.mail.orders import choose_order_hint, fetch_one, sender, store_nam
 from storectl.mail.page import Screenshot
 from storectl.output.console import write_bytes
 from storectl.providers import smtp_mailer, smtp_session
+from storectl.providers.shape import Object
 from storectl.redact import clean_peer_text
 
 
@@ -131,9 +131,7 @@ PREVIEW_SENDER = "Store <store@storectl.invalid>"
 PREVIEW_RECIPIENT = "customer@storectl.invalid"
 
 
-def _eml(
-    env: Env, rendered: mail.Rendered, order: dict[str, Any], event: str, notes: list[str]
-) -> bytes:
+def _eml(env: Env, rendered: mail.Rendered, order: Object, event: str, notes: list[str]) -> bytes:
     """The message `replay --to-customer` would send for this order, as its wire bytes: the
     same builder (`render.message`) and the same encoding (`smtp_mailer.wire`)."""
     from_addr = env.value("SMTP_FROM")
