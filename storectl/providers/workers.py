@@ -181,7 +181,7 @@ def _ask(pipe: Any, prefix: str) -> None:
     pipe.lrange(f"{prefix}:wait", -SAMPLE, -1)
 
 
-def _number(value: Any) -> int:
+def _number(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
@@ -192,10 +192,10 @@ def read_queues(client: Any, names: dict[str, str]) -> list[Queue]:
         _ask(pipe, prefix)
         pipe.exists(f"{prefix}:stalled-check")
     replies = pipe.execute(raise_on_error=True)
-    found: list[tuple[str, str, list[Any], list[bytes | str]]] = []
+    found: list[tuple[str, str, list[object], list[bytes | str]]] = []
     for index, (name, prefix) in enumerate(names.items()):
         part = replies[index * (_PER_QUEUE + 1) : (index + 1) * (_PER_QUEUE + 1)]
-        ids = [i for i in [*(part[6] or []), *(part[7] or [])] if isinstance(i, bytes | str)]
+        ids = [i for i in [*_items(part[6]), *_items(part[7])] if isinstance(i, bytes | str)]
         found.append((name, prefix, part, ids[: SAMPLE * 2]))
     ages = client.pipeline(transaction=False)
     for _name, prefix, _part, ids in found:
@@ -221,11 +221,16 @@ def read_queues(client: Any, names: dict[str, str]) -> list[Queue]:
     return queues
 
 
-def _text(value: Any) -> str:
+def _items(value: object) -> list[object]:
+    """A list reply's items (ZRANGE, LRANGE); anything else has none."""
+    return list(value) if isinstance(value, list) else []
+
+
+def _text(value: object) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def _stamp(value: Any) -> int | None:
+def _stamp(value: object) -> int | None:
     try:
         return int(_text(value)) if value is not None and not isinstance(value, Exception) else None
     except ValueError:
