@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from storectl.env import Env
 from storectl.errors import NetworkError
@@ -24,6 +24,7 @@ from storectl.providers.storefront.client import Store
 
 if TYPE_CHECKING:
     import httpx
+    import stripe
 
 T = TypeVar("T")
 
@@ -140,7 +141,7 @@ class StripeCalls:
         self.client = stripe_api.client(env, deadline.seconds, deadline)
         self.meter = meter
 
-    def _do(self, label: str, fn: Callable[[], Any]) -> Object:
+    def _do(self, label: str, fn: Callable[[], stripe.StripeObject]) -> Object:
         from storectl.providers import stripe_api
 
         try:
@@ -157,7 +158,10 @@ class StripeCalls:
     def confirm(self, intent: str, return_url: str) -> Object:
         """Confirm server-side with Stripe's test card; `return_url` for intents that allow
         redirecting payment methods (Stripe asks for one then, even for a card)."""
-        params = {"payment_method": TEST_CARD, "return_url": return_url}
+        params: stripe.params.PaymentIntentConfirmParams = {
+            "payment_method": TEST_CARD,
+            "return_url": return_url,
+        }
         return self._do(
             f"POST /v1/payment_intents/{intent}/confirm",
             lambda: self.client.v1.payment_intents.confirm(intent, params),
@@ -185,6 +189,6 @@ class StripeCalls:
 
     def events(self, intent_created: int) -> list[Object]:
         """The payment_intent events since the intent was made (newest first, one page)."""
-        params = {"created": {"gte": intent_created}, "limit": 100}
+        params: stripe.params.EventListParams = {"created": {"gte": intent_created}, "limit": 100}
         page = self._do("GET /v1/events", lambda: self.client.v1.events.list(params))
         return objects(page.get("data"))

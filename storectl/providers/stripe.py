@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 from storectl.env import Env
 from storectl.model import Check, Finding, Severity, Stage, Status, finding
@@ -33,6 +33,9 @@ from storectl.providers.values import (
     stripe_mode,
     webhook_url,
 )
+
+if TYPE_CHECKING:
+    from stripe import StripeClient
 
 NAME = "stripe"
 
@@ -315,7 +318,7 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
     return steps.checks
 
 
-def _key(stripe_client: Any, steps: Steps, deadline: Deadline) -> Object | None | bool:
+def _key(stripe_client: StripeClient, steps: Steps, deadline: Deadline) -> Object | None | bool:
     """GET /v1/account. False: the key does not work; None: a restricted key without the right."""
     import stripe
 
@@ -351,7 +354,7 @@ def _permission(message: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _mode(stripe_client: Any, env: Env, steps: Steps, deadline: Deadline) -> bool:
+def _mode(stripe_client: StripeClient, env: Env, steps: Steps, deadline: Deadline) -> bool:
     """GET /v1/balance for livemode; compare with both keys' prefixes. Returns livemode."""
     live = bool(plain(call(stripe_client.v1.balance.retrieve, deadline)).get("livemode"))
     mode = "live" if live else "test"
@@ -381,7 +384,7 @@ def _mode(stripe_client: Any, env: Env, steps: Steps, deadline: Deadline) -> boo
     return live
 
 
-def _webhook(stripe_client: Any, env: Env, steps: Steps, deadline: Deadline) -> None:
+def _webhook(stripe_client: StripeClient, env: Env, steps: Steps, deadline: Deadline) -> None:
     expected, origin = webhook_url(env)
     if expected is None:
         steps.add(

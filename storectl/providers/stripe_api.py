@@ -4,7 +4,7 @@ every call goes through the one retry policy (net/retry.py) under the command's 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, TypeAlias, TypeVar, cast
 
 from storectl import redact
 from storectl.env import Env
@@ -18,6 +18,8 @@ from storectl.providers.shape import JSON, Object
 from storectl.providers.values import is_loopback, split_url, stripe_mode
 
 if TYPE_CHECKING:
+    import stripe
+
     from storectl.net.limits import LimitExceeded
 
 T = TypeVar("T")
@@ -72,7 +74,7 @@ LIVE_KEY_IN_CLEAR_HINT = (
 )
 
 
-def client(env: Env, timeout: float, deadline: Deadline | None = None) -> Any:
+def client(env: Env, timeout: float, deadline: Deadline | None = None) -> stripe.StripeClient:
     """A StripeClient for the store's key: bounded retries, a timeout, STRIPE_API_BASE honoured,
     and its HTTP on the bounded transport (every read by the deadline, bodies capped). Never
     for a live key over plain http to a host that is not loopback."""
@@ -209,21 +211,23 @@ def clean_text(text: str) -> str:
     return redact.clean_peer_text(text)
 
 
-def plain(found: Any) -> Object:
+def plain(found: stripe.StripeObject) -> Object:
     """A stripe-python object as the JSON Stripe sent (`to_dict()`, nested objects too): where
     an SDK object becomes a typed value."""
     data: Object = found.to_dict()
     return data
 
 
-def list_endpoints(stripe_client: Any, deadline: Deadline) -> list[Object]:
+def list_endpoints(stripe_client: stripe.StripeClient, deadline: Deadline) -> list[Object]:
     """Every webhook endpoint on the account (all pages, at most limits.MAX_PAGES), as plain
     dicts; a list that always has more, or points back to a page already read, raises
     LimitExceeded (PROTOCOL) naming the loop."""
     from storectl.net import limits
 
     def fetch(after: str | None) -> tuple[list[Object], str | None]:
-        params = {"limit": 100, **({"starting_after": after} if after else {})}
+        params: stripe.params.WebhookEndpointListParams = {"limit": 100}
+        if after:
+            params["starting_after"] = after
         page = call(lambda: stripe_client.v1.webhook_endpoints.list(params), deadline)
         data = page.data
         if not isinstance(data, list):
@@ -265,18 +269,36 @@ class Api:
         """Create an endpoint; the answer is the only one that carries its `secret`."""
         import uuid
 
-        params = {
+        sent: Object = {
             "url": url,
-            "enabled_events": events,
+            "enabled_events": [*events],
             "description": "Medusa payment webhooks (storectl)",
             "metadata": {"managed_by": "storectl"},
         }
+        # Stripe's type names each event as a Literal; these are Stripe's names, checked by it.
+        params = cast("stripe.params.WebhookEndpointCreateParams", sent)
         # One key for every try of this create: Stripe replays the first answer to a retry.
-        options = {"idempotency_key": f"storectl-{uuid.uuid4()}"}
+        options: stripe.RequestOptions = {"idempotency_key": f"storectl-{uuid.uuid4()}"}
         created = self._do(lambda: self.client.v1.webhook_endpoints.create(params, options))
         return plain(created)
 
-    def update(self, endpoint_id: str, params: Params) -> Object:
+    def update(
+        self,
+        endpoint_id: str,
+        *,
+        events: Sequence[str] = (),
+        enable: bool = False,
+        metadata: dict[str, str] | None = None,
+    ) -> Object:
+        """Set an endpoint's events (the whole list), enable it, or merge its metadata."""
+        sent: Object = {}
+        if events:
+            sent["enabled_events"] = [*events]
+        if enable:
+            sent["disabled"] = False
+        if metadata is not None:
+            sent["metadata"] = {**metadata}
+        params = cast("stripe.params.WebhookEndpointUpdateParams", sent)  # as in create()
         updated = self._do(lambda: self.client.v1.webhook_endpoints.update(endpoint_id, params))
         return plain(updated)
 

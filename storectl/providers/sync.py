@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from storectl.env import Env
 from storectl.errors import ConfigError, NetworkError
@@ -40,6 +40,9 @@ from storectl.providers.stripe_api import (
 )
 from storectl.providers.values import MEDUSA_HOOK_PATH, same_url, webhook_url
 
+if TYPE_CHECKING:
+    from stripe import StripeClient
+
 #: The most PaymentIntents one comparison reads (10 pages of 100, newest first).
 MAX_INTENTS = 1000
 #: Stripe's largest page.
@@ -52,7 +55,7 @@ PAYMENT_FIELDS = "id,payment_session_id,captured_at,canceled_at,amount,currency_
 # --- bounded clients ---------------------------------------------------------------------------
 
 
-def stripe_client(env: Env, deadline: Deadline) -> Any:
+def stripe_client(env: Env, deadline: Deadline) -> StripeClient:
     """A StripeClient on the bounded transport: every byte within `deadline`, bodies capped."""
     return stripe_api.client(env, deadline.remaining(), deadline)
 
@@ -93,7 +96,7 @@ def failure(exc: Exception) -> tuple[Stage, str, str]:
 
 
 def stripe_list(
-    client: Any,
+    client: StripeClient,
     resource: str,
     params: Params,
     deadline: Deadline,
@@ -193,7 +196,7 @@ class Comparison:
     out_of_sync: tuple[OutOfSync, ...]
 
 
-def compare(stripe: Any, client: Admin, since: int, deadline: Deadline) -> Comparison:
+def compare(stripe: StripeClient, client: Admin, since: int, deadline: Deadline) -> Comparison:
     """Stripe's intents since `since` (unix) against Medusa's payments for their sessions."""
     intents, truncated = stripe_list(
         stripe, "payment_intents", {"created": {"gte": since}}, deadline
@@ -362,7 +365,11 @@ def _out_of_sync(env: Env, result: Comparison, steps: Steps, scope: str) -> None
 
 
 def deliveries_check(
-    env: Env, options: ProbeOptions, steps: Steps, deadline: Deadline, stripe: Any = None
+    env: Env,
+    options: ProbeOptions,
+    steps: Steps,
+    deadline: Deadline,
+    stripe: StripeClient | None = None,
 ) -> None:
     """doctor's `deliveries` check: Medusa's events that Stripe has not delivered after an hour."""
     since = int(time.time() - options.since)
@@ -448,7 +455,7 @@ class Endpoint:
 
 
 def event_ids(
-    stripe: Any, since: int, wanted: Iterable[OutOfSync], deadline: Deadline
+    stripe: StripeClient, since: int, wanted: Iterable[OutOfSync], deadline: Deadline
 ) -> dict[tuple[str, str], str]:
     """(intent id, event type) -> the newest event of that type about the intent."""
     wanted = list(wanted)
@@ -466,7 +473,7 @@ def event_ids(
     return found
 
 
-def webhook_endpoint(env: Env, stripe: Any, deadline: Deadline) -> Endpoint:
+def webhook_endpoint(env: Env, stripe: StripeClient, deadline: Deadline) -> Endpoint:
     """The account's endpoint for this store's webhook URL (the first enabled one)."""
     url, _origin = webhook_url(env)
     if url is None:

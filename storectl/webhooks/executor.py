@@ -13,7 +13,7 @@ from storectl.env.write import Held, set_value
 from storectl.errors import NetworkError, StorectlError
 from storectl.model import Stage
 from storectl.providers import stripe_api
-from storectl.providers.shape import JSON, Object
+from storectl.providers.shape import Object
 from storectl.webhooks import rotation
 from storectl.webhooks.plan import ENDPOINT_ID, SECRET, Action, Kind
 from storectl.webhooks.secret import ENDPOINT_VAR, SECRET_VAR
@@ -104,12 +104,7 @@ class Executor:
                 notes += [n for n in self._keep(secret, endpoint_id) if n not in notes]
                 action = replace(action, endpoint_id=endpoint_id)
             elif action.kind is Kind.UPDATE:
-                params: dict[str, JSON] = {}
-                if action.events:
-                    params["enabled_events"] = list(action.events)
-                if action.enable:
-                    params["disabled"] = False
-                self.api.update(str(action.endpoint_id), params)
+                self.api.update(str(action.endpoint_id), events=action.events, enable=action.enable)
                 endpoint_id = action.endpoint_id
             else:
                 self.api.delete(str(action.endpoint_id))
@@ -120,9 +115,7 @@ class Executor:
         """Where a new secret goes: with --no-write, onto the new endpoint's metadata (shown
         once by the command, never written); else the env file, then read back."""
         if self.no_write:
-            self.api.update(
-                endpoint_id, {"metadata": rotation.pending_metadata(secret, self.replaced)}
-            )
+            self.api.update(endpoint_id, metadata=rotation.pending_metadata(secret, self.replaced))
             return []
         if not self.show_secret:
             redact.current().remember(secret)

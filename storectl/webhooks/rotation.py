@@ -105,7 +105,7 @@ def read_back(env: Env, target: Path, secret: str, endpoint_id: str) -> None:
     )
 
 
-def pending_metadata(secret: str, replaced: Sequence[str]) -> Object:
+def pending_metadata(secret: str, replaced: Sequence[str]) -> dict[str, str]:
     """What phase 1 records on the new endpoint for phase 2."""
     return {STATE: "pending", REPLACES: ",".join(replaced), FINGERPRINT: fingerprint(secret)}
 
@@ -149,7 +149,7 @@ def finish(
     for action in actions:
         api.delete(str(action.endpoint_id))
         done.append(replace(action, done=True))
-    api.update(new_id, {"metadata": {STATE: "done"}})
+    api.update(new_id, metadata={STATE: "done"})
     return webhooks.RegisterReport(
         url=url,
         url_source=url_source,
