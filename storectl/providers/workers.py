@@ -16,7 +16,7 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storectl.env import Env
 from storectl.model import Check, Finding, Severity, Status, finding
@@ -25,6 +25,10 @@ from storectl.providers import medusa_version, workers_live
 from storectl.providers.base import ProbeCheck, ProbeOptions, Provider
 from storectl.providers.probe import Steps
 from storectl.providers.workers_live import EVENTS_QUEUE, Config, Queue
+
+if TYPE_CHECKING:
+    import redis
+    from redis.client import Pipeline
 
 NAME = "workers"
 EVENTS_PREFIX = "RedisEventBusService"
@@ -170,7 +174,7 @@ def _bad_release(env: Env) -> Iterator[Finding]:
 _PER_QUEUE = 8
 
 
-def _ask(pipe: Any, prefix: str) -> None:
+def _ask(pipe: Pipeline, prefix: str) -> None:
     pipe.zcard(f"{prefix}:prioritized")
     pipe.llen(f"{prefix}:wait")
     pipe.llen(f"{prefix}:paused")
@@ -185,7 +189,7 @@ def _number(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def read_queues(client: Any, names: dict[str, str]) -> list[Queue]:
+def read_queues(client: redis.Redis, names: dict[str, str]) -> list[Queue]:
     """Each queue's depth, failures, worker key and oldest waiting job (two round trips)."""
     pipe = client.pipeline(transaction=False)
     for prefix in names.values():
@@ -237,7 +241,7 @@ def _stamp(value: object) -> int | None:
         return None
 
 
-def blocked_clients(client: Any) -> int | None:
+def blocked_clients(client: Any) -> int | None:  # redis-py's execute_command is untyped
     """Connections blocked in BZPOPMIN (BullMQ workers waiting), or None when CLIENT LIST is
     refused (managed Redis often disables it): a bonus, never the only evidence."""
     try:
