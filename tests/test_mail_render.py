@@ -12,6 +12,7 @@ import pytest
 
 from storectl.mail import render as mail
 from storectl.mail.address import address_lines, resolve_locale
+from storectl.providers.shape import Object
 from testing.medusa_server import API_KEY, MedusaServer, fields_example_order
 from tests.conftest import run, write
 
@@ -63,7 +64,7 @@ def test_address_lines_follow_the_country(address: dict[str, Any], lines: list[s
 
 
 def test_a_japanese_address_in_its_own_order() -> None:
-    address = {
+    address: Object = {
         "first_name": "太郎",
         "last_name": "山田",
         "address_1": "千代田1-1",
@@ -122,7 +123,7 @@ def test_html_and_text_show_the_countrys_address(address: dict[str, Any], expect
 
 
 def test_locale_chain() -> None:
-    de = {"shipping_address": {"country_code": "de"}}
+    de: Object = {"shipping_address": {"country_code": "de"}}
     assert resolve_locale("ja_JP", {"locale": "fr-FR", **de}, "it_IT") == ("ja_JP", "--locale")
     assert resolve_locale(None, {"locale": "fr-FR", **de}, "it_IT") == ("fr_FR", "order")
     assert resolve_locale(None, {"locale": None, **de}, "it_IT") == ("de_DE", "shipping country")
@@ -142,7 +143,7 @@ def test_locale_chain() -> None:
 def test_amounts_and_numbers_follow_the_locale(
     locale: str | None, order_locale: str | None, country: str, shown: str
 ) -> None:
-    order = mail.sample_order()
+    order: dict[str, Any] = mail.sample_order()  # edited in place: untyped on purpose
     order["locale"] = order_locale
     order["shipping_address"]["country_code"] = country
     order["items"][0].update(quantity=1200, unit_price=1049.9)
@@ -356,7 +357,8 @@ def test_the_text_part_carries_the_same_items_and_totals(template: str) -> None:
     assert money, "the HTML shows amounts"
     for amount in money:
         assert amount.replace("−", "-") in text, amount
-    for item in mail.sample_order()["items"]:
+    order: dict[str, Any] = mail.sample_order()  # read as the template reads it: untyped
+    for item in order["items"]:
         assert item["title"] in html and item["title"] in text
         line = f"{item['quantity']} × ${item['unit_price']:.2f} = ${item['total']:.2f}"
         assert line in html and line in text  # the narrow line: "2 × $49.90 = $99.80"

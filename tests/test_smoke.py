@@ -205,6 +205,22 @@ def test_complete_answering_type_cart_is_a_payment_failure(
     assert "order" not in steps(result)
 
 
+def test_a_cart_answer_without_its_cart_is_a_protocol_failure(
+    store: Path, medusa_server: MedusaServer
+) -> None:
+    """A 200 of the wrong shape fails the step as PROTOCOL, naming the field (no traceback)."""
+    make_store(store, medusa_server)
+    checkout(medusa_server.state).cartless = True
+    result = smoke(store, "--format", "json")
+    assert result.exit_code == 1, result.stdout + result.stderr
+    cart = steps(result)["cart"]
+    assert cart["status"] == "fail"
+    assert cart["stage"] == "PROTOCOL"
+    assert "POST /store/carts answered no `cart`" in str(cart["summary"])
+    assert "Traceback" not in result.stderr
+    assert "line-item" not in steps(result)
+
+
 @pytest.mark.parametrize(
     ("setup", "step", "words"),
     [

@@ -13,7 +13,7 @@ from storectl.env import Env
 from storectl.model import Check, Stage, Status
 from storectl.net.deadline import Deadline
 from storectl.providers.catalog_audit import FAIL, KINDS, Gap
-from storectl.providers.catalog_read import objects
+from storectl.providers.shape import objects
 
 SCHEMA_VERSION = 1
 

@@ -9,7 +9,8 @@ data. Both libraries are imported only when a mail is rendered.
 from __future__ import annotations
 
 import re
-from typing import Any
+
+from storectl.providers.shape import Object, text
 
 #: Google's placeholders -> Medusa's address fields (%N, the name, is built from two fields).
 _FIELDS = {
@@ -27,7 +28,7 @@ _PLACEHOLDER = re.compile(r"%([A-Za-z])")
 _NON_LATIN = re.compile(r"[^\u0000-\u024f\u1e00-\u1eff\u2000-\u206f]")
 
 
-def _province(address: dict[str, Any]) -> str:
+def _province(address: Object) -> str:
     """Medusa 2 may store a province as ISO 3166-2 ("us-ny"): show the part people write ("NY")."""
     value = str(address.get("province") or "").strip()
     country = str(address.get("country_code") or "").lower()
@@ -36,12 +37,12 @@ def _province(address: dict[str, Any]) -> str:
     return value
 
 
-def _local_script(address: dict[str, Any]) -> bool:
+def _local_script(address: Object) -> bool:
     """Written in a script other than Latin (so the country's own format applies)."""
     return bool(_NON_LATIN.search("".join(v for v in address.values() if isinstance(v, str))))
 
 
-def _values(address: dict[str, Any]) -> dict[str, str]:
+def _values(address: Object) -> dict[str, str]:
     order = ("first_name", "last_name")
     if str(address.get("country_code") or "").upper() in _FAMILY_FIRST and _local_script(address):
         order = ("last_name", "first_name")
@@ -56,7 +57,7 @@ def _values(address: dict[str, Any]) -> dict[str, str]:
     return values
 
 
-def _format(address: dict[str, Any]) -> str:
+def _format(address: Object) -> str:
     """The country's format string: its local one for an address in its own script, else the
     Latin one; %C added when the country's format has none (Japan folds the city into %A, but
     Medusa keeps it apart)."""
@@ -77,7 +78,7 @@ def _format(address: dict[str, Any]) -> str:
     return fmt
 
 
-def address_lines(address: dict[str, Any] | None, locale: str) -> list[str]:
+def address_lines(address: Object | None, locale: str) -> list[str]:
     """The address as the country writes it, one entry a line, the country's name (in `locale`)
     last; empty parts and their separators dropped."""
     if not address:
@@ -152,19 +153,17 @@ def valid_locale(value: str | None) -> str | None:
         return None
 
 
-def resolve_locale(
-    explicit: str | None, order: dict[str, Any], fallback: str | None
-) -> tuple[str, str]:
+def resolve_locale(explicit: str | None, order: Object, fallback: str | None) -> tuple[str, str]:
     """The locale for one order's amounts, and where it came from: --locale, else the order's
     `locale`, else its shipping country's, else STORECTL_LOCALE, else en_US."""
     if explicit:
         return explicit, "--locale"
-    found = valid_locale(order.get("locale") if isinstance(order.get("locale"), str) else None)
+    found = valid_locale(text(order.get("locale")))
     if found:
         return found, "order"
     address = order.get("shipping_address")
     if isinstance(address, dict):
-        found = country_locale(address.get("country_code"))
+        found = country_locale(text(address.get("country_code")))
         if found:
             return found, "shipping country"
     if fallback:

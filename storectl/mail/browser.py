@@ -19,10 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from storectl.errors import ConfigError, StorectlError
-from storectl.mail.page import CHECKS_JS, PageReport, placeholder_png
+from storectl.mail.page import CHECKS_JS, LowContrast, PageReport, Screenshot, placeholder_png
+from storectl.providers.shape import JSON, Object, dig, number, obj, objects, whole
 
 #: Flags that work headless as root in a container: no sandbox (root), no GPU, no first-run or
 #: background traffic (component updates, sync, QUIC probes), a fresh profile per browser.
@@ -104,10 +104,9 @@ class Chromium:
         finally:
             log.close()
         try:
-            target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-            self._session = self.call(
-                "Target.attachToTarget", {"targetId": target, "flatten": True}
-            )["sessionId"]
+            target = _need(self.call("Target.createTarget", {"url": "about:blank"}), "targetId")
+            attached = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})
+            self._session = str(_need(attached, "sessionId"))
             self.call("Page.enable")
             self.call(
                 "Fetch.enable", {"patterns": [{"urlPattern": "*", "requestStage": "Request"}]}
@@ -152,12 +151,12 @@ class Chromium:
         self._next_id += 1
         return self._next_id
 
-    def _write(self, message: dict[str, Any]) -> None:
+    def _write(self, message: Object) -> None:
         assert self._proc is not None and self._proc.stdin is not None
         self._proc.stdin.write(json.dumps(message).encode() + b"\0")
         self._proc.stdin.flush()
 
-    def _read(self, deadline: float) -> dict[str, Any]:
+    def _read(self, deadline: float) -> Object:
         """The next message from Chromium, or BrowserError when it dies or the deadline passes."""
         assert self._proc is not None and self._proc.stdout is not None
         fd = self._proc.stdout.fileno()
@@ -180,7 +179,9 @@ class Chromium:
                 )
             self._buffer += data
         raw, _, self._buffer = self._buffer.partition(b"\0")
-        message: dict[str, Any] = json.loads(raw)
+        message = obj(json.loads(raw))
+        if message is None:
+            raise BrowserError(f"Chromium sent a message that is not an object: {raw[:60]!r}")
         return message
 
     def _log_tail(self) -> str:
@@ -192,10 +193,10 @@ class Chromium:
             return "no log"
         return " / ".join(line for line in lines[-3:] if line.strip()) or "no output"
 
-    def call(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    def call(self, method: str, params: Object | None = None) -> Object:
         """Send one command (to the page once attached) and return its result; events that
         arrive meanwhile are handled (intercepted requests answered)."""
-        message: dict[str, Any] = {"id": self._new_id(), "method": method, "params": params or {}}
+        message: Object = {"id": self._new_id(), "method": method, "params": params or {}}
         if self._session is not None and not method.startswith(("Target.", "Browser.")):
             message["sessionId"] = self._session
         self._write(message)
@@ -205,29 +206,32 @@ class Chromium:
             if reply.get("id") == message["id"]:
                 if "error" in reply:
                     raise BrowserError(
-                        f"Chromium refused {method}: {reply['error'].get('message')}"
+                        f"Chromium refused {method}: {dig(reply, 'error', 'message')}"
                     )
-                result: dict[str, Any] = reply.get("result", {})
-                return result
+                return obj(reply.get("result", {})) or {}
             if reply.get("method") == "Fetch.requestPaused":
-                self._answer_request(reply["params"], reply.get("sessionId"))
+                session = reply.get("sessionId")
+                self._answer_request(
+                    obj(_need(reply, "params")) or {}, session if isinstance(session, str) else None
+                )
 
-    def _answer_request(self, params: dict[str, Any], session: str | None) -> None:
+    def _answer_request(self, params: Object, session: str | None) -> None:
         """Images get the placeholder; the page itself goes on; nothing reaches the network."""
-        url = str(params.get("request", {}).get("url", ""))
-        reply: dict[str, Any] = {"id": self._new_id(), "params": {"requestId": params["requestId"]}}
-        if url.startswith(("data:", "about:")):
-            reply["method"] = "Fetch.continueRequest"
+        url = dig(params, "request", "url")
+        answer: Object = {"requestId": _need(params, "requestId")}
+        if str(url or "").startswith(("data:", "about:")):
+            method = "Fetch.continueRequest"
         elif params.get("resourceType") == "Image":
-            reply["method"] = "Fetch.fulfillRequest"
-            reply["params"].update(
+            method = "Fetch.fulfillRequest"
+            answer.update(
                 responseCode=200,
                 responseHeaders=[{"name": "Content-Type", "value": "image/png"}],
                 body=self._image,
             )
         else:
-            reply["method"] = "Fetch.failRequest"
-            reply["params"]["errorReason"] = "BlockedByClient"
+            method = "Fetch.failRequest"
+            answer["errorReason"] = "BlockedByClient"
+        reply: Object = {"id": self._new_id(), "params": answer, "method": method}
         if session is not None:
             reply["sessionId"] = session
         self._write(reply)  # its answer is read (and ignored) by the next call
@@ -248,15 +252,15 @@ class Chromium:
             "Emulation.setEmulatedMedia",
             {"media": "screen", "features": [{"name": "prefers-color-scheme", "value": scheme}]},
         )
-        frame = self.call("Page.getFrameTree")["frameTree"]["frame"]["id"]
+        frame = _need(self.call("Page.getFrameTree"), "frameTree", "frame", "id")
         self.call("Page.setDocumentContent", {"frameId": frame, "html": html})
         found = self.call(
             "Runtime.evaluate",
             {"expression": CHECKS_JS, "awaitPromise": True, "returnByValue": True},
         )
         if "exceptionDetails" in found:
-            raise BrowserError(f"the page checks failed: {found['exceptionDetails'].get('text')}")
-        facts: dict[str, Any] = found["result"]["value"]
+            raise BrowserError(f"the page checks failed: {dig(found, 'exceptionDetails', 'text')}")
+        facts = obj(_need(found, "result", "value")) or {}
         image = None
         if screenshot:
             shot = self.call(
@@ -268,27 +272,54 @@ class Chromium:
                         "x": 0,
                         "y": 0,
                         "width": width,
-                        "height": max(1, int(facts["height"])),
+                        "height": max(1, whole(_need(facts, "height"))),
                         "scale": 1,
                     },
                 },
             )
-            image = base64.b64decode(shot["data"])
-        return PageReport(
-            width=width,
-            dark=dark,
-            scroll_width=int(facts["scroll_width"]),
-            height=int(facts["height"]),
-            images=int(facts["images"]),
-            images_without_alt=tuple(facts["images_without_alt"]),
-            text_nodes=int(facts["text_nodes"]),
-            low_contrast=tuple(facts["low_contrast"]),
-            text=str(facts["text"]),
-            screenshot=image,
+            image = base64.b64decode(str(_need(shot, "data")))
+        return _report(facts, width, dark, image)
+
+
+def _need(value: JSON, *keys: str) -> JSON:
+    """The value at `keys` in Chromium's answer; one missing is a BrowserError naming it."""
+    for key in keys:
+        found = value.get(key) if isinstance(value, dict) else None
+        if found is None:
+            raise BrowserError(f"Chromium answered without `{key}` (at {'.'.join(keys)})")
+        value = found
+    return value
+
+
+def _report(facts: Object, width: int, dark: bool, image: bytes | None) -> PageReport:
+    """What CHECKS_JS measured, as a PageReport (each fact read with its type)."""
+    low = [
+        LowContrast(
+            text=str(item.get("text")),
+            ratio=float(number(item.get("ratio")) or 0),
+            color=str(item.get("color")),
+            background=str(item.get("background")),
         )
+        for item in objects(_need(facts, "low_contrast"))
+    ]
+    missing_alt = _need(facts, "images_without_alt")
+    return PageReport(
+        width=width,
+        dark=dark,
+        scroll_width=whole(_need(facts, "scroll_width")),
+        height=whole(_need(facts, "height")),
+        images=whole(facts.get("images")),
+        images_without_alt=tuple(str(src) for src in missing_alt)
+        if isinstance(missing_alt, list)
+        else (),
+        text_nodes=whole(facts.get("text_nodes")),
+        low_contrast=tuple(low),
+        text=str(facts.get("text") or ""),
+        screenshot=image,
+    )
 
 
-def screenshot(html: str, path: Path, width: int, dark: bool, timeout: float) -> dict[str, Any]:
+def screenshot(html: str, path: Path, width: int, dark: bool, timeout: float) -> Screenshot:
     """`mail preview --screenshot`: write the PNG, return what the browser measured."""
     if not path.parent.is_dir():
         raise ConfigError(f"{path.parent} is not a folder", hint="name a PNG in an existing folder")

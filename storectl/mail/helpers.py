@@ -7,8 +7,9 @@ Kept apart from render.py so templates' helpers can grow without touching the re
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 from urllib.parse import quote, urlsplit
+
+from storectl.providers.shape import JSON, Object, objects
 
 #: Gmail clips a message whose HTML is larger than this (and hides the rest behind a link).
 GMAIL_CLIP_BYTES = 102 * 1024
@@ -25,14 +26,14 @@ EVENT_NOTES = {
 }
 
 
-def number(value: Any, locale: str) -> str:
+def number(value: JSON, locale: str) -> str:
     """A quantity as the locale writes it (1,000 / 1.000 / 1 000)."""
     from babel.numbers import format_decimal
 
     return str(format_decimal(Decimal(str(value)), locale=locale))
 
 
-def _web_url(value: Any) -> str | None:
+def _web_url(value: JSON) -> str | None:
     """An http(s) URL, or None: a label's URL goes into href, so no javascript: or data:."""
     if not isinstance(value, str) or not value.strip():
         return None
@@ -40,24 +41,18 @@ def _web_url(value: Any) -> str | None:
     return url if urlsplit(url).scheme in ("http", "https") else None
 
 
-def tracking(order: dict[str, Any], kind: str = "shipped") -> list[dict[str, str | None]]:
+def tracking(order: Object, kind: str = "shipped") -> list[dict[str, str | None]]:
     """Tracking numbers and links from the order's fulfillment labels, once each.
 
     `kind` "delivered" prefers fulfillments with delivered_at, "shipped" those with shipped_at;
     when none carries the date (a narrow `fields` answer), every live fulfillment counts.
     Canceled fulfillments never do."""
-    fulfillments = [
-        f
-        for f in (order.get("fulfillments") or [])
-        if isinstance(f, dict) and not f.get("canceled_at")
-    ]
+    fulfillments = [f for f in objects(order.get("fulfillments")) if not f.get("canceled_at")]
     dated = [f for f in fulfillments if f.get(f"{kind}_at")]
     labels: list[dict[str, str | None]] = []
     seen: set[tuple[str | None, str | None]] = set()
     for fulfillment in dated or fulfillments:
-        for label in fulfillment.get("labels") or []:
-            if not isinstance(label, dict):
-                continue
+        for label in objects(fulfillment.get("labels")):
             number_ = str(label.get("tracking_number") or "").strip() or None
             url = _web_url(label.get("tracking_url"))
             if (number_, url) in seen or not (number_ or url):
@@ -73,7 +68,7 @@ def storefront(url: str | None) -> str | None:
     return found.rstrip("/") if found else None
 
 
-def order_url(storefront_url: str | None, order: dict[str, Any]) -> str | None:
+def order_url(storefront_url: str | None, order: Object) -> str | None:
     """The customer's order page in Medusa's Next.js starter (its middleware adds the country)."""
     if not storefront_url or not order.get("id"):
         return None

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from storectl.env import Env
 from storectl.errors import ConfigError, UsageError
 from storectl.mail import render as mail
 from storectl.providers import medusa_api
+from storectl.providers.shape import Object, objects
 
 
 def sender(env: Env) -> str:
@@ -59,7 +59,7 @@ def templates(env: Env, folder: Path | None, locale: str | None) -> mail.Templat
     )
 
 
-def fetch_one(env: Env, order_id: str, timeout: float) -> dict[str, Any]:
+def fetch_one(env: Env, order_id: str, timeout: float) -> Object:
     from storectl.errors import NetworkError
     from storectl.model import Stage
 
@@ -89,8 +89,7 @@ def _newest(admin: medusa_api.Admin) -> list[str]:
         )
     except StorectlError:
         return []
-    orders = answer.get("orders") or []
-    ids = [str(o.get("id")) for o in orders if isinstance(o, dict) and o.get("id")]
+    ids = [str(o.get("id")) for o in objects(answer.get("orders")) if o.get("id")]
     return [i for i in ids if unusable(i, "id") is None][:NEWEST]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 #: WCAG AA contrast for body text.
 MIN_CONTRAST = 4.5
@@ -34,6 +34,28 @@ def placeholder_png(size: int = 96, rgb: tuple[int, int, int] = (212, 212, 216))
     )
 
 
+class LowContrast(TypedDict):
+    """A text node whose contrast with its background is below MIN_CONTRAST (CHECKS_JS)."""
+
+    text: str
+    ratio: float
+    color: str
+    background: str
+
+
+class Screenshot(TypedDict):
+    """What `mail preview --screenshot` reports (its JSON keys)."""
+
+    path: str
+    width: int
+    dark: bool
+    height: int
+    scroll_width: int
+    overflows: bool
+    images_without_alt: list[str]
+    low_contrast: list[LowContrast]
+
+
 @dataclass(frozen=True)
 class PageReport:
     """What one rendering showed: the layout facts the browser tests assert on."""
@@ -45,7 +67,7 @@ class PageReport:
     images: int
     images_without_alt: tuple[str, ...]
     text_nodes: int
-    low_contrast: tuple[dict[str, Any], ...]
+    low_contrast: tuple[LowContrast, ...]
     #: the text a reader sees (innerText: what display:none hides is not in it)
     text: str = ""
     screenshot: bytes | None = field(default=None, repr=False)

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from storectl.env import Env
 from storectl.errors import ConfigError, UsageError
 from storectl.fsutil import atomic_write, ensure_parent
 from storectl.mail import render as mail
 from storectl.mail.orders import choose_order_hint, fetch_one, sender, store_name, unusable
+from storectl.mail.page import Screenshot
 from storectl.output.console import write_bytes
 from storectl.providers import smtp_mailer, smtp_session
+from storectl.providers.shape import Object
 from storectl.redact import clean_peer_text
 
 
@@ -33,7 +34,7 @@ class Preview:
     files: tuple[str, ...]
     html_bytes: int = 0
     #: what Chromium measured for --screenshot (width, dark, overflows, low_contrast, ...)
-    screenshot: dict[str, Any] | None = None
+    screenshot: Screenshot | None = None
     #: the HTML part's file (what --open shows), when the parts were written
     html_file: str | None = None
     notes: tuple[str, ...] = ()
@@ -130,9 +131,7 @@ PREVIEW_SENDER = "Store <store@storectl.invalid>"
 PREVIEW_RECIPIENT = "customer@storectl.invalid"
 
 
-def _eml(
-    env: Env, rendered: mail.Rendered, order: dict[str, Any], event: str, notes: list[str]
-) -> bytes:
+def _eml(env: Env, rendered: mail.Rendered, order: Object, event: str, notes: list[str]) -> bytes:
     """The message `replay --to-customer` would send for this order, as its wire bytes: the
     same builder (`render.message`) and the same encoding (`smtp_mailer.wire`)."""
     from_addr = env.value("SMTP_FROM")

@@ -8,10 +8,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from storectl.errors import ConfigError, UsageError
 from storectl.mail import address, helpers
+from storectl.providers.shape import JSON, Object
+
+if TYPE_CHECKING:
+    import jinja2
 
 #: Event -> template key: the store document's subscribers, and Medusa 2.x's real fulfillment
 #: events. Medusa 2.x has no order.fulfillment_delivered event (the document maps it to
@@ -87,7 +91,7 @@ def packaged_templates() -> Path:
     return Path(__file__).resolve().parents[2] / "templates"
 
 
-def money(amount: Any, currency: str, locale: str = "en_US") -> str:
+def money(amount: JSON, currency: str, locale: str = "en_US") -> str:
     """Decimal major units as the currency is written: €104.80, $12.50, ¥1,200 (Babel)."""
     from babel.numbers import format_currency
 
@@ -133,9 +137,9 @@ class Templates:
         self.fallback_locale = fallback_locale
         self.storefront_url = helpers.storefront(storefront_url)
         self._current = locale or fallback_locale or "en_US"  # the order being rendered
-        self._env: Any = None
+        self._env: jinja2.Environment | None = None
 
-    def _environment(self) -> Any:
+    def _environment(self) -> jinja2.Environment:
         if self._env is None:
             import jinja2
 
@@ -183,7 +187,7 @@ class Templates:
             "with 'storectl status' (tested: 2.8.x to 2.21.x) and report the order's shape",
         )
 
-    def render(self, template: str, order: dict[str, Any], store_name: str) -> Rendered:
+    def render(self, template: str, order: Object, store_name: str) -> Rendered:
         """Subject, HTML and text of one template for one order; a template mistake is a
         ConfigError naming the file and line."""
         import jinja2
@@ -240,7 +244,7 @@ def message(
 
 
 # Long by nature: one literal of sample data, shaped like a Medusa order.
-def sample_order() -> dict[str, Any]:
+def sample_order() -> Object:
     """An order that exercises every field: several items (two with thumbnails), an address with
     a second line, a discount, a currency other than the euro, a shipped and delivered
     fulfillment with a tracking label."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeAlias
 
 from storectl.env import Env
 from storectl.errors import NetworkError, StorectlError, UsageError
@@ -16,13 +16,15 @@ from storectl.mail import render as mail
 from storectl.mail.orders import admin_api, parse_since, sender, store_name, unusable
 from storectl.model import Stage
 from storectl.providers import smtp_mailer, smtp_session
+from storectl.providers.shape import JSON, Object
 from storectl.redact import clean_peer_text
 
 
 @dataclass(frozen=True)
 class Delivery:
     order_id: str
-    display_id: Any
+    #: as the backend sent it (a number from Medusa)
+    display_id: JSON
     to: str | None
     subject: str | None
     status: str  # sent, failed, planned
@@ -45,7 +47,7 @@ class ReplayReport:
 
 
 #: One order to mail: its id as asked, the order when found, else why not.
-Found = tuple[str, dict[str, Any] | None, StorectlError | None]
+Found: TypeAlias = "tuple[str, Object | None, StorectlError | None]"
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,7 @@ def recipient_lines(
     return lines
 
 
-def _deliver(mailer: smtp_mailer.Mailer, order: dict[str, Any], plan: _Plan) -> Delivery:
+def _deliver(mailer: smtp_mailer.Mailer, order: Object, plan: _Plan) -> Delivery:
     """One order's mail: planned (dry run), sent, or failed for this order alone; a server that
     is unusable raises, since every other order would fail the same way."""
     order_id = str(order.get("id"))
@@ -235,7 +237,7 @@ def _deliver(mailer: smtp_mailer.Mailer, order: dict[str, Any], plan: _Plan) -> 
     return Delivery(order_id, display_id, recipient, rendered.subject, "sent", reply=reply)
 
 
-def _refused(order_id: str, display_id: Any, recipient: str, to: str | None) -> Delivery | None:
+def _refused(order_id: str, display_id: JSON, recipient: str, to: str | None) -> Delivery | None:
     """The failure of an order whose id or email cannot go into a header, or that has no email."""
     bad = unusable(order_id, "id") or (None if to else unusable(recipient, "email"))
     if bad is not None:  # this order only: the others are still sent

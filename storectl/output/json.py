@@ -6,7 +6,6 @@ import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
 
 from storectl.output.sanitize import json_text
 from storectl.redact import scrub
@@ -35,7 +34,7 @@ def to_json(value: object) -> str:
     Values stay exactly as read or received; the text is made safe to print (`json_text`)."""
     import json  # lazy: only --format json pays for it
 
-    data: Any = value
+    data: object = value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         data = dataclasses.asdict(value)
     if isinstance(data, dict):
@@ -43,7 +42,7 @@ def to_json(value: object) -> str:
     return json_text(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
 
 
-def envelope(data: dict[str, Any]) -> dict[str, Any]:
+def envelope(data: dict[str, object]) -> dict[str, object]:
     """`schema_version`, `command` and `ok` first, whatever the document: a program reads
     these three the same way for every command. A result without its own `ok` is ok unless
     it says otherwise: a failed check `status`, or `failed` deliveries."""

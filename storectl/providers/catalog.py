@@ -12,8 +12,8 @@ from storectl.model import Check, Finding, Stage, Status
 from storectl.net.deadline import Deadline
 from storectl.providers.base import ProbeCheck, ProbeOptions, Provider
 from storectl.providers.catalog_audit import FAIL, Gap
-from storectl.providers.catalog_read import objects
 from storectl.providers.probe import Steps
+from storectl.providers.shape import objects
 
 NAME = "catalog"
 KEY = "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY"

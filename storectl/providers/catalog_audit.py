@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from storectl.env import Env
 from storectl.net.deadline import Deadline
-from storectl.providers.catalog_read import Snapshot, objects
+from storectl.providers.catalog_read import Snapshot
+from storectl.providers.shape import JSON, Object, objects
 
 #: The kinds, in the order reports show them, with their doctor check names.
 KINDS = ("price", "shipping", "stock", "tax", "reservation")
@@ -45,7 +45,7 @@ class Gap:
     variant: str | None = None
 
 
-def _name(item: dict[str, Any] | None, *keys: str) -> str:
+def _name(item: Object | None, *keys: str) -> str:
     if not item:
         return "?"
     for key in keys:
@@ -164,9 +164,7 @@ def shipping(snap: Snapshot) -> Iterator[Gap]:
             yield _shipping_gap(region, product, profile, missing)
 
 
-def _shipping_gap(
-    region: dict[str, Any], product: dict[str, Any], profile: Any, missing: list[str]
-) -> Gap:
+def _shipping_gap(region: Object, product: Object, profile: JSON, missing: list[str]) -> Gap:
     title, rname = _name(product, "title"), _name(region, "name")
     if not isinstance(profile, dict):
         summary = f"{title} has no shipping profile: checkout cannot complete in {rname}"
@@ -189,7 +187,7 @@ def _shipping_gap(
 
 def taxes(snap: Snapshot) -> Iterator[Gap]:
     """Countries of a region with no tax region, or a tax region without a default rate."""
-    by_country: dict[str, dict[str, Any]] = {}
+    by_country: dict[str, Object] = {}
     for tax_region in snap.tax_regions:
         if tax_region.get("province_code"):
             continue

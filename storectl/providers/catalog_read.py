@@ -12,12 +12,17 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from storectl.env import Env
 from storectl.errors import NetworkError
 from storectl.model import Stage
 from storectl.net.deadline import Deadline
+from storectl.providers.shape import JSON, Object, count, is_objects, objects
+
+if TYPE_CHECKING:
+    from storectl.providers.medusa_api import Admin, Query
+    from storectl.providers.storefront.client import Store
 
 #: Items per page: Medusa's lists take up to 100 without complaint (medusa-2.21-admin.md).
 PAGE = 100
@@ -40,27 +45,27 @@ class Snapshot:
     """Everything the rules look at, keyed as the backend names it."""
 
     key_title: str
-    channels: list[dict[str, Any]]
-    regions: list[dict[str, Any]]
+    channels: list[Object]
+    regions: list[Object]
     #: channel id -> its stock locations' ids
     locations: dict[str, list[str]]
     #: every shipping option of a location of a channel, with `stock_location_id` added
-    options: list[dict[str, Any]]
+    options: list[Object]
     #: admin products (published, in the key's channels): id, title, shipping_profile
-    products: list[dict[str, Any]]
+    products: list[Object]
     #: (region id, channel id) -> store products as the storefront sees them there
-    store_products: dict[tuple[str, str], list[dict[str, Any]]]
-    tax_regions: list[dict[str, Any]]
-    reservations: list[dict[str, Any]]
+    store_products: dict[tuple[str, str], list[Object]]
+    tax_regions: list[Object]
+    reservations: list[Object]
     #: canceled orders' line item ids -> (order id, display id)
-    canceled_items: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    canceled_items: dict[str, tuple[str, JSON]] = field(default_factory=dict)
     requests: int = 0
 
 
 class Reader:
     """The two clients of one audit; every list read in pages, every request counted."""
 
-    def __init__(self, admin: Any, store: Any) -> None:
+    def __init__(self, admin: Admin, store: Store) -> None:
         self.admin = admin
         self.store = store
         self.requests = 0
@@ -68,7 +73,7 @@ class Reader:
         #: set when one of the lists read side by side failed: the others stop at their next page
         self.stop = threading.Event()
 
-    def admin_list(self, path: str, key: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    def admin_list(self, path: str, key: str, params: Query) -> list[Object]:
         return self._pages(
             lambda query: self.admin.call("GET", path, params=query),
             self.admin.base,
@@ -77,49 +82,43 @@ class Reader:
             params,
         )
 
-    def store_list(self, path: str, key: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    def store_list(self, path: str, key: str, params: Query) -> list[Object]:
         return self._pages(
             lambda query: self.store.get(path, query), self.store.base, path, key, params
         )
 
     def _pages(
         self,
-        get: Callable[[dict[str, Any]], dict[str, Any]],
+        get: Callable[[Query], Object],
         base: str,
         path: str,
         key: str,
-        params: dict[str, Any],
-    ) -> list[dict[str, Any]]:
+        params: Query,
+    ) -> list[Object]:
         """Every item of a list (limit/offset/count), within the page cap: a page or a count
         of the wrong shape is a PROTOCOL error, never guessed at."""
         from storectl.net import limits
         from storectl.providers.medusa_api import limit_error
 
-        def fetch(offset: int | None) -> tuple[list[Any], int | None]:
+        def fetch(offset: int | None) -> tuple[list[Object], int | None]:
             start = offset or 0
             if self.stop.is_set():
                 raise _Stopped
             with self._count:
                 self.requests += 1
             data = get({**params, "limit": PAGE, "offset": start})
-            page, count = data.get(key), data.get("count", 0)
-            if not isinstance(page, list) or not all(isinstance(i, dict) for i in page):
+            page, total = data.get(key), count(data.get("count", 0))
+            if not is_objects(page):
                 raise _shape(path, f"`{key}` is not a list of objects")
-            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            if total is None:
                 raise _shape(path, "`count` is not a number of items")
             end = start + len(page)
-            return page, (end if page and end < count else None)
+            return page, (end if page and end < total else None)
 
         try:
             return limits.pages(fetch, what=f"GET {path} (offset pagination)")
         except limits.LimitExceeded as exc:
             raise limit_error(exc, base) from None
-
-
-def objects(value: Any) -> list[dict[str, Any]]:
-    """The objects of a list field; anything else (null, a string, a number) has none. The
-    rules read peers' items through it: a field of the wrong type is a gap, never a crash."""
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 class _Stopped(Exception):
@@ -134,7 +133,7 @@ def _shape(path: str, what: str) -> NetworkError:
     )
 
 
-def key_channels(reader: Reader, token: str, var: str) -> tuple[str, list[dict[str, Any]]]:
+def key_channels(reader: Reader, token: str, var: str) -> tuple[str, list[Object]]:
     """The publishable key's title and sales channels, or a CONFIG error naming the fix."""
     keys = reader.admin_list(
         "/admin/api-keys", "api_keys", {"type": "publishable", "fields": KEY_FIELDS}
@@ -200,7 +199,7 @@ def _store_products(
     """The call reading what the storefront sees in one region (and channel)."""
 
     def call() -> None:
-        params: dict[str, Any] = {"region_id": region, "fields": STORE_PRODUCT_FIELDS}
+        params: dict[str, JSON] = {"region_id": region, "fields": STORE_PRODUCT_FIELDS}
         if len(ids) > 1:  # a key with several channels needs one named for stock
             params["sales_channel_id"] = channel
         snapshot.store_products[(region, channel)] = reader.store_list(
@@ -261,7 +260,7 @@ def _when(text: str) -> datetime:
     return found if found.tzinfo else found.replace(tzinfo=UTC)
 
 
-def open_clients(env: Env, deadline: Deadline) -> tuple[Any, Any, str, str]:
+def open_clients(env: Env, deadline: Deadline) -> tuple[Admin, Store, str, str]:
     """(admin, store, the key, the variable naming the backend) for the storefront's key; a
     CONFIG error when a piece is missing. The admin client must still log in."""
     from storectl.providers.medusa_api import Admin

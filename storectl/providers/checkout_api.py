@@ -12,14 +12,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from storectl.env import Env
 from storectl.errors import NetworkError
 from storectl.model import Stage
 from storectl.net.deadline import Deadline
-from storectl.providers.medusa_api import Admin, body_message
+from storectl.providers.medusa_api import Admin, Query, body_message, parse
+from storectl.providers.shape import JSON, Object, obj, objects
 from storectl.providers.storefront.client import Store
+
+if TYPE_CHECKING:
+    import httpx
+    import stripe
 
 T = TypeVar("T")
 
@@ -58,12 +63,9 @@ class Refused(NetworkError):
         super().__init__(Stage.PROTOCOL, f"{request} answered {status}{said}", None)
 
 
-def _code(response: Any) -> str | None:
-    try:
-        data = response.json()
-    except ValueError:
-        return None
-    if isinstance(data, dict):
+def _code(response: httpx.Response) -> str | None:
+    data = obj(parse(response))
+    if data is not None:
         value = data.get("code") or data.get("type")
         return str(value) if value else None
     return None
@@ -80,10 +82,10 @@ class StoreCalls:
         self.store.http.close()
 
     def call(
-        self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
+        self, method: str, path: str, body: JSON = None, params: Query | None = None
+    ) -> Object:
         """One store request that must answer 200 with a JSON object (else `Refused`)."""
-        kwargs: dict[str, Any] = {"headers": {"x-publishable-api-key": self.store.key}}
+        kwargs: dict[str, object] = {"headers": {"x-publishable-api-key": self.store.key}}
         if params:
             kwargs["params"] = params
         if method == "POST":
@@ -93,14 +95,11 @@ class StoreCalls:
         return _object(response, label)
 
 
-def _object(response: Any, label: str) -> dict[str, Any]:
+def _object(response: httpx.Response, label: str) -> Object:
     if response.status_code != 200:
         raise Refused(label, response.status_code, body_message(response), _code(response))
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
+    data = obj(parse(response))
+    if data is None:
         raise Refused(label, 200, "not a JSON object (a proxy page?)", "shape")
     return data
 
@@ -120,9 +119,9 @@ class AdminCalls:
         self.auth = self.meter.timed("admin login", self.admin.login)
         return self.auth
 
-    def call(self, method: str, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    def call(self, method: str, path: str, params: Query | None = None) -> Object:
         label = f"{method} {path}"
-        kwargs: dict[str, Any] = {"params": params} if params else {}
+        kwargs: dict[str, object] = {"params": params} if params else {}
         if method == "POST":
             kwargs["json"] = None
         response = self.meter.timed(label, lambda: self.admin.send(method, path, **kwargs))
@@ -142,7 +141,7 @@ class StripeCalls:
         self.client = stripe_api.client(env, deadline.seconds, deadline)
         self.meter = meter
 
-    def _do(self, label: str, fn: Callable[[], Any]) -> dict[str, Any]:
+    def _do(self, label: str, fn: Callable[[], stripe.StripeObject]) -> Object:
         from storectl.providers import stripe_api
 
         try:
@@ -154,31 +153,33 @@ class StripeCalls:
                 raise Refused(label, status, message, stripe_api.error_code(exc)) from None
             stage, summary, hint = stripe_api.classify(exc)
             raise NetworkError(stage, summary, hint) from None
-        data: dict[str, Any] = found.to_dict()
-        return data
+        return stripe_api.plain(found)
 
-    def confirm(self, intent: str, return_url: str) -> dict[str, Any]:
+    def confirm(self, intent: str, return_url: str) -> Object:
         """Confirm server-side with Stripe's test card; `return_url` for intents that allow
         redirecting payment methods (Stripe asks for one then, even for a card)."""
-        params = {"payment_method": TEST_CARD, "return_url": return_url}
+        params: stripe.params.PaymentIntentConfirmParams = {
+            "payment_method": TEST_CARD,
+            "return_url": return_url,
+        }
         return self._do(
             f"POST /v1/payment_intents/{intent}/confirm",
             lambda: self.client.v1.payment_intents.confirm(intent, params),
         )
 
-    def intent(self, intent: str) -> dict[str, Any]:
+    def intent(self, intent: str) -> Object:
         return self._do(
             f"GET /v1/payment_intents/{intent}",
             lambda: self.client.v1.payment_intents.retrieve(intent),
         )
 
-    def cancel(self, intent: str) -> dict[str, Any]:
+    def cancel(self, intent: str) -> Object:
         return self._do(
             f"POST /v1/payment_intents/{intent}/cancel",
             lambda: self.client.v1.payment_intents.cancel(intent),
         )
 
-    def refund(self, intent: str) -> dict[str, Any]:
+    def refund(self, intent: str) -> Object:
         return self._do(
             "POST /v1/refunds",
             lambda: self.client.v1.refunds.create(
@@ -186,9 +187,8 @@ class StripeCalls:
             ),
         )
 
-    def events(self, intent_created: int) -> list[dict[str, Any]]:
+    def events(self, intent_created: int) -> list[Object]:
         """The payment_intent events since the intent was made (newest first, one page)."""
-        params = {"created": {"gte": intent_created}, "limit": 100}
+        params: stripe.params.EventListParams = {"created": {"gte": intent_created}, "limit": 100}
         page = self._do("GET /v1/events", lambda: self.client.v1.events.list(params))
-        data = page.get("data")
-        return [e for e in data if isinstance(e, dict)] if isinstance(data, list) else []
+        return objects(page.get("data"))

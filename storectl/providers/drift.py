@@ -9,14 +9,14 @@ through the Notification Module. Only conclusive directions are reported as fail
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from storectl.env import Env
 from storectl.model import Check, Stage, Status
 from storectl.net.deadline import Deadline
 from storectl.providers.base import ProbeOptions
-from storectl.providers.medusa_api import STRIPE_PROVIDER, Admin
+from storectl.providers.medusa_api import STRIPE_PROVIDER, Admin, Query
 from storectl.providers.probe import Steps
+from storectl.providers.shape import Object, obj, objects
 from storectl.providers.sync import admin, failure, has_admin_credentials
 
 #: How many of the newest orders the mail check looks at.
@@ -98,8 +98,9 @@ def _upload(client: Admin, env: Env, steps: Steps) -> None:
     answer = client.call(
         "POST", "/admin/uploads", content=data, headers={"Content-Type": content_type}
     )
-    files = answer.get("files") or []
-    if not files or not isinstance(files[0], dict) or not files[0].get("id"):
+    files = answer.get("files")
+    first = obj(files[0]) if isinstance(files, list) and files else None
+    if first is None or not first.get("id"):
         steps.fail(
             "files-loaded",
             Stage.PROTOCOL,
@@ -107,7 +108,7 @@ def _upload(client: Admin, env: Env, steps: Steps) -> None:
             "see the backend's log",
         )
         return
-    file_id, url = str(files[0]["id"]), str(files[0].get("url") or "")
+    file_id, url = str(first["id"]), str(first.get("url") or "")
     try:
         _where(client, env, steps, url)
     finally:
@@ -157,7 +158,7 @@ def _fetch(client: Admin, url: str) -> int:
 
 
 def _notifications(client: Admin, steps: Steps) -> None:
-    orders = (
+    orders = objects(
         client.call(
             "GET",
             "/admin/orders",
@@ -167,9 +168,7 @@ def _notifications(client: Admin, steps: Steps) -> None:
                 "limit": RECENT_ORDERS,
             },
         ).get("orders")
-        or []
     )
-    orders = [o for o in orders if isinstance(o, dict)]
     if not orders:
         # nothing was proven: a skip with its reason, not a pass (issue 21 C)
         steps.add("mail-recorded", Status.SKIP, "no orders yet: order mail not checked")
@@ -210,7 +209,7 @@ def _notifications(client: Admin, steps: Steps) -> None:
         steps.ok("mail-recorded", "order mail not checked" + note)
 
 
-def _recorded(client: Admin, orders: list[dict[str, Any]]) -> tuple[set[str], str, str]:
+def _recorded(client: Admin, orders: list[Object]) -> tuple[set[str], str, str]:
     """(ids of the orders with an order-placed notification, how far back the notifications
     were read when the page cap stopped the read ("" when they were read far enough), how).
 
@@ -220,31 +219,28 @@ def _recorded(client: Admin, orders: list[dict[str, Any]]) -> tuple[set[str], st
     newest notifications, newest first, until older than the oldest order or the page cap."""
     emails = sorted({str(o["email"]) for o in orders if o.get("email")})
     oldest = min(str(o.get("created_at") or "") for o in orders)
-    params: dict[str, Any] = {"to": emails} if emails else {}
+    params: Query = {"to": emails} if emails else {}
     how = ""
     rows, reached = _newest(client, params, oldest)
     if rows is None:  # `to` refused: Medusa before it had the filter
         how = "matched in the newest notifications: this backend cannot filter by recipient"
         rows, reached = _newest(client, {}, oldest)
-    mailed = {
-        str(n.get("resource_id")) for n in rows or [] if isinstance(n, dict) and _is_order_placed(n)
-    }
+    mailed = {str(n.get("resource_id")) for n in rows or [] if _is_order_placed(n)}
     return mailed, reached, how
 
 
-def _newest(client: Admin, params: dict[str, Any], oldest: str) -> tuple[list[Any] | None, str]:
+def _newest(client: Admin, params: Query, oldest: str) -> tuple[list[Object] | None, str]:
     """Notifications newest first, at most NOTIFICATION_PAGES pages, stopping once a page goes
     back past `oldest`: (the rows, or None when a filter in `params` is refused; "" when read
     back far enough, else the time the read stopped at)."""
-    rows: list[Any] = []
+    rows: list[Object] = []
     for page in range(NOTIFICATION_PAGES):
         query = {**params, "order": "-created_at", "limit": NOTIFICATION_PAGE}
         query["offset"] = page * NOTIFICATION_PAGE
         response = client.send("GET", "/admin/notifications", params=query)
         if params and response.status_code == 400 and "Unrecognized fields" in response.text:
             return None, ""
-        found = client.answer(response, "GET", "/admin/notifications").get("notifications")
-        found = [n for n in found or [] if isinstance(n, dict)]
+        found = objects(client.answer(response, "GET", "/admin/notifications").get("notifications"))
         rows += found
         times = [str(n.get("created_at") or "") for n in found]
         if len(found) < NOTIFICATION_PAGE or (times and min(times) < oldest):
@@ -252,6 +248,6 @@ def _newest(client: Admin, params: dict[str, Any], oldest: str) -> tuple[list[An
     return rows, min((str(n.get("created_at") or "") for n in rows), default="")
 
 
-def _is_order_placed(notification: dict[str, Any]) -> bool:
+def _is_order_placed(notification: Object) -> bool:
     words = f"{notification.get('template')} {notification.get('trigger_type')}".lower()
     return any(w in words for w in ("order.placed", "order-placed", "order_placed"))

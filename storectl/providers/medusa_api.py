@@ -3,7 +3,8 @@ transport failures become NetworkError, and GETs retry through net/retry.py."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from storectl import __version__, redact
 from storectl.env import Env
@@ -13,11 +14,17 @@ from storectl.net import deadline as budget
 from storectl.net import retry
 from storectl.net.deadline import Deadline
 from storectl.providers.probe import TRUST_HINT, network_stage, tls_context
+from storectl.providers.shape import JSON, Object, is_objects, obj
 from storectl.providers.values import is_http_url, url_unparseable
 from storectl.redact import clean_peer_text
 
 if TYPE_CHECKING:
+    import httpx
+
     from storectl.net import limits  # lazy elsewhere: off the start-up path
+
+#: A request's query: storectl's own values, lists of names, or ids as a peer sent them.
+Query: TypeAlias = "Mapping[str, JSON | Sequence[str]]"
 
 STRIPE_PROVIDER = "pp_stripe_stripe"
 
@@ -31,25 +38,28 @@ PUBLISHABLE_KEY_REQUIRED = "Publishable API key required"
 REGION_FIELDS = "id,name,currency_code,*countries,*payment_providers"
 
 
-def body_message(response: Any) -> str | None:
+def body_message(response: httpx.Response) -> str | None:
     """The `message` of a Medusa error body, scrubbed (peer text), or None."""
-    try:
-        data = response.json()
-    except ValueError:
+    data = obj(parse(response))
+    if data is None or not data.get("message"):
         return None
-    if not isinstance(data, dict) or not data.get("message"):
-        return None
-
     return clean_peer_text(str(data.get("message")))
 
 
-def json_object(response: Any, what: str, hint: str) -> dict[str, Any]:
-    """The JSON object of a 200 answer; anything else there is a PROTOCOL error (a proxy page)."""
+def parse(response: httpx.Response) -> JSON:
+    """The JSON of an answer, or None when its body is not JSON: where a peer's answer becomes
+    a typed value (readers then check its shape)."""
     try:
-        data = response.json()
+        data: JSON = response.json()
     except ValueError:
-        data = None
-    if isinstance(data, dict):
+        return None
+    return data
+
+
+def json_object(response: httpx.Response, what: str, hint: str) -> Object:
+    """The JSON object of a 200 answer; anything else there is a PROTOCOL error (a proxy page)."""
+    data = obj(parse(response))
+    if data is not None:
         return data
     raise NetworkError(
         Stage.PROTOCOL,
@@ -58,7 +68,7 @@ def json_object(response: Any, what: str, hint: str) -> dict[str, Any]:
     )
 
 
-def request(http: Any, method: str, url: str, **kwargs: Any) -> Any:
+def request(http: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Response:
     """One httpx request; transport failures become a NetworkError with their stage."""
     import httpx
 
@@ -105,7 +115,7 @@ def limit_error(exc: limits.LimitExceeded, where: str) -> NetworkError:
     )
 
 
-def http_client(deadline: Deadline, timeout: float, **kwargs: Any) -> Any:
+def http_client(deadline: Deadline, timeout: float, **kwargs: Any) -> httpx.Client:
     """An httpx client on the bounded transport: every connect, TLS handshake and read ends by
     the command's deadline, and a body is capped at limits.MAX_BODY after decompression."""
     from storectl.net import transport
@@ -125,7 +135,7 @@ def post_webhook(
     headers: dict[str, str],
     timeout: float,
     deadline: Deadline | None = None,
-) -> Any:
+) -> httpx.Response:
     """POST an event to a webhook URL, as Stripe would: no credentials, just the signature."""
     with http_client(deadline or budget.for_command(timeout), timeout) as http:
         return request(http, "POST", url, content=body, headers=headers)
@@ -155,13 +165,13 @@ class Admin:
     def __exit__(self, *_exc: object) -> None:
         self.http.close()
 
-    def send(self, method: str, url: str, **kwargs: Any) -> Any:
+    def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """One request; transport failures become a NetworkError with their stage. A GET that
         meets 429 or a gateway error (502-504) is tried again through the one retry policy
         (Retry-After honoured) within the command's deadline: reads are safe to repeat, writes
         are not repeated."""
 
-        def again(response: Any) -> retry.Again | None:
+        def again(response: httpx.Response) -> retry.Again | None:
             if method != "GET" or response.status_code not in _RETRY_STATUSES:
                 return None
             return retry.Again(retry.retry_after(response.headers))
@@ -170,11 +180,11 @@ class Admin:
             lambda: request(self.http, method, url, **kwargs), self.deadline, on_result=again
         )
 
-    def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    def call(self, method: str, path: str, **kwargs: Any) -> Object:
         """An admin API call that must answer 200 with JSON."""
         return self.answer(self.send(method, path, **kwargs), method, path)
 
-    def answer(self, response: Any, method: str, path: str) -> dict[str, Any]:
+    def answer(self, response: httpx.Response, method: str, path: str) -> Object:
         """The JSON object of a 200 answer; any other answer as a NetworkError with its stage."""
         message = body_message(response)
         status = response.status_code
@@ -243,11 +253,8 @@ class Admin:
                 f"login as {email} refused: {message or 'Unauthorized'}",
                 "check MEDUSA_ADMIN_EMAIL and MEDUSA_ADMIN_PASSWORD, or use MEDUSA_ADMIN_API_KEY",
             )
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if response.status_code != 200 or not isinstance(data, dict):
+        data = obj(parse(response))
+        if response.status_code != 200 or data is None:
             raise NetworkError(
                 Stage.PROTOCOL,
                 f"POST /auth/user/emailpass answered {response.status_code}"
@@ -268,7 +275,7 @@ class Admin:
 
         # As client auth, not a default header: requests sent with auth=None (the webhook
         # probe, possibly to another host) then carry no admin token.
-        def bearer(request: Any) -> Any:
+        def bearer(request: httpx.Request) -> httpx.Request:
             request.headers["Authorization"] = f"Bearer {token}"
             return request
 
@@ -276,19 +283,19 @@ class Admin:
         self.auth_mode = "email and password (JWT)"
         return self.auth_mode
 
-    def pages(self, path: str, key: str, params: dict[str, Any], limit: int) -> list[Any]:
+    def pages(self, path: str, key: str, params: Query, limit: int) -> list[Object]:
         """Every item of a paginated admin list (limit/offset/count), at most limits.MAX_PAGES
         pages: a `count` that never ends is a PROTOCOL error naming the loop, as is a page or
         a count of the wrong shape (never guessed at)."""
         from storectl.net import limits
 
-        def fetch(offset: int | None) -> tuple[list[Any], int | None]:
+        def fetch(offset: int | None) -> tuple[list[Object], int | None]:
             start = offset or 0
             data = self.call("GET", path, params={**params, "limit": limit, "offset": start})
             page = data.get(key)
             if page is None:
                 page = []
-            if not isinstance(page, list) or not all(isinstance(i, dict) for i in page):
+            if not is_objects(page):
                 raise _shape(path, f"`{key}` is a {type(page).__name__}, not a list of objects")
             count = data.get("count", 0)
             if isinstance(count, bool) or not isinstance(count, int) or count < 0:
@@ -301,12 +308,12 @@ class Admin:
         except limits.LimitExceeded as exc:
             raise limit_error(exc, self.base) from None
 
-    def regions(self) -> list[dict[str, Any]]:
+    def regions(self) -> list[Object]:
         """Every region with its payment providers (they are not in the default fields)."""
         found = self.pages("/admin/regions", "regions", {"fields": REGION_FIELDS}, 50)
         return [_clean_region(region) for region in found]
 
-    def set_payment_providers(self, region_id: str, ids: list[str]) -> dict[str, Any]:
+    def set_payment_providers(self, region_id: str, ids: list[str]) -> Object:
         """Replace a region's payment providers (the list REPLACES: send the full set)."""
         data = self.call(
             "POST",
@@ -314,24 +321,24 @@ class Admin:
             params={"fields": REGION_FIELDS},
             json={"payment_providers": ids},
         )
-        region = data.get("region")
-        if not isinstance(region, dict):
+        region = obj(data.get("region"))
+        if region is None:
             raise NetworkError(
                 Stage.PROTOCOL, "the region update answered no region", "see the log"
             )
         return region
 
-    def order(self, order_id: str, fields: str) -> dict[str, Any]:
+    def order(self, order_id: str, fields: str) -> Object:
         """One order with the given fields (email and currency_code must be asked for).
 
         Medusa 2.8.x's detail route answers line items without `quantity` (and item totals 0:
         @medusajs/order utils/transform-order.js maps `items.quantity` to the line item's own
         column); its list route is complete. So an order whose items lack it is read again
         through the list (`?id=`), and `items.detail.quantity` is the last resort."""
-        order = self.call("GET", f"/admin/orders/{order_id}", params={"fields": fields}).get(
-            "order"
+        order = obj(
+            self.call("GET", f"/admin/orders/{order_id}", params={"fields": fields}).get("order")
         )
-        if not isinstance(order, dict):
+        if order is None:
             raise NetworkError(
                 Stage.PROTOCOL, f"order {order_id}: no order in the answer", "see the log"
             )
@@ -340,12 +347,13 @@ class Admin:
         listed = self.call(
             "GET", "/admin/orders", params={"id": order_id, "fields": fields, "limit": 1}
         ).get("orders")
-        if isinstance(listed, list) and listed and isinstance(listed[0], dict):
-            if _quantities(listed[0]):
-                # the list's items and totals; the detail's own fields where the list has none
-                # (2.8.8's list leaves the shipping address out: tests/test_real_differential.py)
-                return {**order, **listed[0]}
-        items = [_detail_quantity(i) for i in order.get("items") or []]
+        first = obj(listed[0]) if isinstance(listed, list) and listed else None
+        if first is not None and _quantities(first):
+            # the list's items and totals; the detail's own fields where the list has none
+            # (2.8.8's list leaves the shipping address out: tests/test_real_differential.py)
+            return {**order, **first}
+        found = order.get("items") or []
+        items = [_detail_quantity(i) for i in found] if isinstance(found, list) else []
         if not _quantities({"items": items}):
             raise NetworkError(
                 Stage.PROTOCOL,
@@ -356,7 +364,7 @@ class Admin:
             )
         return {**order, "items": items}
 
-    def orders_since(self, since: str, fields: str) -> list[dict[str, Any]]:
+    def orders_since(self, since: str, fields: str) -> list[Object]:
         """Every order created at or after `since` (ISO date), oldest first. Medusa 2.8.x's list
         leaves the shipping address out even when asked for it: such orders are completed from
         the detail route, one request each (2.21 answers whole)."""
@@ -369,11 +377,11 @@ class Admin:
             for o in orders
         ]
 
-    def payment_providers(self) -> list[dict[str, Any]]:
+    def payment_providers(self) -> list[Object]:
         return self.pages("/admin/payments/payment-providers", "payment_providers", {}, 100)
 
 
-def _quantities(order: dict[str, Any]) -> bool:
+def _quantities(order: Object) -> bool:
     """Whether every line item of `order` carries its quantity."""
     items = order.get("items") or []
     return isinstance(items, list) and all(
@@ -381,16 +389,16 @@ def _quantities(order: dict[str, Any]) -> bool:
     )
 
 
-def _detail_quantity(item: Any) -> Any:
+def _detail_quantity(item: JSON) -> JSON:
     """A line item with `quantity` taken from `detail.quantity` (the order item) when missing."""
     if not isinstance(item, dict) or item.get("quantity") is not None:
         return item
-    detail = item.get("detail")
-    quantity = detail.get("quantity") if isinstance(detail, dict) else None
+    detail = obj(item.get("detail"))
+    quantity = detail.get("quantity") if detail is not None else None
     return {**item, "quantity": quantity} if quantity is not None else item
 
 
-def _peer_value(value: Any) -> str:
+def _peer_value(value: JSON) -> str:
     """A short, printable form of a value the peer sent (control characters removed)."""
     return redact.clean_peer_text(repr(value)[:60])
 
@@ -403,7 +411,7 @@ def _shape(path: str, what: str) -> NetworkError:
     )
 
 
-def _clean_region(region: dict[str, Any]) -> dict[str, Any]:
+def _clean_region(region: Object) -> Object:
     """A region whose names are fit to print: peer text loses its control characters."""
     return {
         k: redact.clean_peer_text(v) if k in ("id", "name") and isinstance(v, str) else v
@@ -411,7 +419,7 @@ def _clean_region(region: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def require_providers(region: dict[str, Any]) -> None:
+def require_providers(region: Object) -> None:
     """Refuse to plan a write for a region whose current providers were not read: the POST
     replaces the whole list, so guessing "none" would drop the others."""
     found = region.get("payment_providers")
@@ -427,7 +435,10 @@ def require_providers(region: dict[str, Any]) -> None:
         )
 
 
-def provider_ids(region: dict[str, Any]) -> list[str]:
+def provider_ids(region: Object) -> list[str]:
+    found = region.get("payment_providers") or []
     return [
-        p["id"] if isinstance(p, dict) else str(p) for p in region.get("payment_providers") or []
+        # an object's `id` as sent (a peer's non-string id is shown, never trusted as a str)
+        str(p["id"]) if isinstance(p, dict) else str(p)
+        for p in (found if isinstance(found, list) else [])
     ]

@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from storectl.model import Finding, Severity, Stage, Status, finding
 from storectl.providers.values import is_loopback, split_url
 
 if TYPE_CHECKING:
+    import httpx
+
     from storectl.env import Env
     from storectl.providers.medusa_api import Admin
     from storectl.providers.probe import Steps
@@ -289,7 +291,9 @@ def _worker_mode(env: Env) -> Iterator[Finding]:
 # --- live: the admin's CORS preflight and session cookie ---------------------------------------
 
 
-def preflight(send: Callable[..., Any], path: str, origin: str, method: str = "POST") -> str | None:
+def preflight(
+    send: Callable[..., httpx.Response], path: str, origin: str, method: str = "POST"
+) -> str | None:
     """A browser's CORS preflight through `send` (the admin's or the store API's bounded
     request); the Access-Control-Allow-Origin that came back, if any."""
     response = send(

@@ -14,9 +14,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from storectl.model import Finding, Severity, finding
+from storectl.providers.shape import Object, dig, obj
+from storectl.providers.shape import text as text_of
 
 if TYPE_CHECKING:
     from storectl.env import Env
@@ -91,37 +93,36 @@ def backend_dirs(env: Env) -> list[Path]:
     return [d for d in dirs if (d / "package.json").is_file()]
 
 
-def _json(path: Path) -> dict[str, Any] | None:
+def _json(path: Path) -> Object | None:
     try:
         if not path.is_file() or path.stat().st_size > _MAX_BYTES:
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) else None
+    return obj(data)
 
 
 def _in(folder: Path, root: Path | None) -> BackendVersion | None:
     for package in PACKAGES:
         path = folder / "node_modules" / package / "package.json"
-        installed = _json(path)
-        if installed is not None and isinstance(installed.get("version"), str):
-            text = installed["version"][:40]
+        version = text_of(dig(_json(path), "version"))
+        if version is not None:
+            text = version[:40]
             return BackendVersion(parse(text), text, _show(path, root), exact=True)
-    lock = _json(folder / "package-lock.json") or {}
-    locked = lock.get("packages")
+    lock = _json(folder / "package-lock.json")
     for package in PACKAGES:
-        entry = locked.get(f"node_modules/{package}") if isinstance(locked, dict) else None
-        if isinstance(entry, dict) and isinstance(entry.get("version"), str):
-            text = entry["version"][:40]
+        version = text_of(dig(lock, "packages", f"node_modules/{package}", "version"))
+        if version is not None:
+            text = version[:40]
             where = _show(folder / "package-lock.json", root)
             return BackendVersion(parse(text), text, where, exact=True)
-    manifest = _json(folder / "package.json") or {}
+    manifest = _json(folder / "package.json")
     for section in ("dependencies", "devDependencies"):
-        wanted = manifest.get(section)
         for package in PACKAGES:
-            if isinstance(wanted, dict) and isinstance(wanted.get(package), str):
-                text = wanted[package][:40]
+            wanted = text_of(dig(manifest, section, package))
+            if wanted is not None:
+                text = wanted[:40]
                 where = f"{_show(folder / 'package.json', root)} ({package})"
                 return BackendVersion(parse(text), text, where, exact=False)
     return None

@@ -3,7 +3,7 @@ implementation; the SMTP conversation the probe also walks through is `smtp_sess
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from storectl.env import Env
 from storectl.errors import NetworkError
@@ -14,10 +14,11 @@ from storectl.providers.probe import Steps, network_stage
 from storectl.providers.smtp_session import connect, converse, peer_text, port, secure
 
 if TYPE_CHECKING:
+    import smtplib
     from email.message import EmailMessage
 
 
-def open_session(env: Env, timeout: float) -> Any:
+def open_session(env: Env, timeout: float) -> smtplib.SMTP:
     """A connected, TLS-protected, authenticated smtplib session, or NetworkError."""
     host, number, tls = env.value("SMTP_HOST"), port(env), secure(env)
     if not host:
@@ -31,7 +32,7 @@ def open_session(env: Env, timeout: float) -> Any:
         )
     steps = Steps("smtp")
     deadline = for_command(timeout)  # the command's one deadline
-    session = connect(host, number, tls, steps, deadline)
+    session: smtplib.SMTP | None = connect(host, number, tls, steps, deadline)
     if session is not None:
         converse(session, env, host, number, tls, steps, deadline, probe=False)
     failed = next((c for c in steps.checks if c.status is Status.FAIL), None)
@@ -40,7 +41,8 @@ def open_session(env: Env, timeout: float) -> Any:
             session.close()
         assert failed is not None and failed.stage is not None
         raise NetworkError(failed.stage, failed.summary, failed.hint)
-    session.sock.settimeout(timeout)
+    if session.sock is not None:  # set by a connected session
+        session.sock.settimeout(timeout)
     return session
 
 
@@ -70,7 +72,7 @@ class SmtpMailer:
     def __init__(self, env: Env, timeout: float) -> None:
         self.env = env
         self.timeout = timeout
-        self.session: Any = None
+        self.session: smtplib.SMTP | None = None
         self.connections = 0
 
     def __enter__(self) -> SmtpMailer:
@@ -97,15 +99,16 @@ class SmtpMailer:
             if self.session is None:
                 self.session = open_session(self.env, self.timeout)
                 self.connections += 1
+            session = self.session
             try:
-                return self._send_once(raw, sender, recipient)
+                return self._send_once(session, raw, sender, recipient)
             except limits.LimitExceeded as exc:
-                self.session.close()
+                session.close()
                 self.session = None
                 stage, reason = Stage(exc.stage), exc.message
                 raise NetworkError(stage, f"{reason} while sending", "check the server") from None
             except (smtplib.SMTPServerDisconnected, ConnectionError, TimeoutError) as exc:
-                self.session.close()
+                session.close()
                 self.session = None
                 if attempt == 2:
                     net = network_stage(exc)
@@ -115,8 +118,7 @@ class SmtpMailer:
                     ) from None
         raise AssertionError("unreachable")
 
-    def _send_once(self, raw: bytes, sender: str, recipient: str) -> str:
-        session = self.session
+    def _send_once(self, session: smtplib.SMTP, raw: bytes, sender: str, recipient: str) -> str:
         code, reply = session.mail(sender)
         if code != 250:
             session.rset()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 from storectl.env import Env
 from storectl.model import Check, Finding, Severity, Stage, Status, finding
 from storectl.net.deadline import Deadline
 from storectl.providers.base import Endpoint, EnvVar, ProbeCheck, ProbeOptions, Provider
 from storectl.providers.probe import Steps
+from storectl.providers.shape import Object, dig, texts
 from storectl.providers.stripe_api import (
     DEFAULT_API_BASE,
     LIVE_KEY_IN_CLEAR_HINT,
@@ -18,6 +19,7 @@ from storectl.providers.stripe_api import (
     client,
     list_endpoints,
     live_key_in_clear,
+    plain,
 )
 
 # re-exported: the webhooks room and command read stripe.MEDUSA_EVENTS
@@ -31,6 +33,9 @@ from storectl.providers.values import (
     stripe_mode,
     webhook_url,
 )
+
+if TYPE_CHECKING:
+    from stripe import StripeClient
 
 NAME = "stripe"
 
@@ -313,7 +318,7 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
     return steps.checks
 
 
-def _key(stripe_client: Any, steps: Steps, deadline: Deadline) -> dict[str, Any] | None | bool:
+def _key(stripe_client: StripeClient, steps: Steps, deadline: Deadline) -> Object | None | bool:
     """GET /v1/account. False: the key does not work; None: a restricted key without the right."""
     import stripe
 
@@ -334,8 +339,8 @@ def _key(stripe_client: Any, steps: Steps, deadline: Deadline) -> dict[str, Any]
         stage, summary, hint = classify(exc)
         steps.fail("key", stage, summary, hint)
         return False
-    data: dict[str, Any] = account.to_dict()
-    name = ((data.get("settings") or {}).get("dashboard") or {}).get("display_name")
+    data = plain(account)
+    name = dig(data, "settings", "dashboard", "display_name")
     label = f"{data.get('id')}" + (f" ({name}, {data.get('country')})" if name else "")
     steps.ok("key", f"authenticated as {label}")
     return data
@@ -349,9 +354,9 @@ def _permission(message: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _mode(stripe_client: Any, env: Env, steps: Steps, deadline: Deadline) -> bool:
+def _mode(stripe_client: StripeClient, env: Env, steps: Steps, deadline: Deadline) -> bool:
     """GET /v1/balance for livemode; compare with both keys' prefixes. Returns livemode."""
-    live = bool(call(stripe_client.v1.balance.retrieve, deadline).to_dict().get("livemode"))
+    live = bool(plain(call(stripe_client.v1.balance.retrieve, deadline)).get("livemode"))
     mode = "live" if live else "test"
     key_mode = stripe_mode(env.value("STRIPE_API_KEY"))
     public_mode = stripe_mode(env.value("NEXT_PUBLIC_STRIPE_KEY"))
@@ -379,7 +384,7 @@ def _mode(stripe_client: Any, env: Env, steps: Steps, deadline: Deadline) -> boo
     return live
 
 
-def _webhook(stripe_client: Any, env: Env, steps: Steps, deadline: Deadline) -> None:
+def _webhook(stripe_client: StripeClient, env: Env, steps: Steps, deadline: Deadline) -> None:
     expected, origin = webhook_url(env)
     if expected is None:
         steps.add(
@@ -418,9 +423,9 @@ def _webhook(stripe_client: Any, env: Env, steps: Steps, deadline: Deadline) -> 
     _judge_endpoint(matches[0], expected, steps)
 
 
-def _judge_endpoint(endpoint: dict[str, Any], expected: str, steps: Steps) -> None:
+def _judge_endpoint(endpoint: Object, expected: str, steps: Steps) -> None:
     """The one endpoint for the webhook URL: enabled, with every event Medusa handles."""
-    enabled = set(endpoint.get("enabled_events") or [])
+    enabled = set(texts(endpoint.get("enabled_events")))
     missing = [] if "*" in enabled else [e for e in MEDUSA_EVENTS if e not in enabled]
     if endpoint.get("status") != "enabled":
         steps.fail(

@@ -3,8 +3,8 @@ every call goes through the one retry policy (net/retry.py) under the command's 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, TypeAlias, TypeVar, cast
 
 from storectl import redact
 from storectl.env import Env
@@ -14,12 +14,18 @@ from storectl.net import deadline as budget
 from storectl.net import retry
 from storectl.net.deadline import Deadline
 from storectl.providers.probe import network_stage
+from storectl.providers.shape import JSON, Object
 from storectl.providers.values import is_loopback, split_url, stripe_mode
 
 if TYPE_CHECKING:
+    import stripe
+
     from storectl.net.limits import LimitExceeded
 
 T = TypeVar("T")
+
+#: What storectl sends Stripe: its own values and lists of names (event types).
+Params: TypeAlias = "Mapping[str, JSON | Sequence[str]]"
 
 
 DEFAULT_API_BASE = "https://api.stripe.com"
@@ -68,7 +74,7 @@ LIVE_KEY_IN_CLEAR_HINT = (
 )
 
 
-def client(env: Env, timeout: float, deadline: Deadline | None = None) -> Any:
+def client(env: Env, timeout: float, deadline: Deadline | None = None) -> stripe.StripeClient:
     """A StripeClient for the store's key: bounded retries, a timeout, STRIPE_API_BASE honoured,
     and its HTTP on the bounded transport (every read by the deadline, bodies capped). Never
     for a live key over plain http to a host that is not loopback."""
@@ -205,21 +211,30 @@ def clean_text(text: str) -> str:
     return redact.clean_peer_text(text)
 
 
-def list_endpoints(stripe_client: Any, deadline: Deadline) -> list[dict[str, Any]]:
+def plain(found: stripe.StripeObject) -> Object:
+    """A stripe-python object as the JSON Stripe sent (`to_dict()`, nested objects too): where
+    an SDK object becomes a typed value."""
+    data: Object = found.to_dict()
+    return data
+
+
+def list_endpoints(stripe_client: stripe.StripeClient, deadline: Deadline) -> list[Object]:
     """Every webhook endpoint on the account (all pages, at most limits.MAX_PAGES), as plain
     dicts; a list that always has more, or points back to a page already read, raises
     LimitExceeded (PROTOCOL) naming the loop."""
     from storectl.net import limits
 
-    def fetch(after: str | None) -> tuple[list[dict[str, Any]], str | None]:
-        params = {"limit": 100, **({"starting_after": after} if after else {})}
+    def fetch(after: str | None) -> tuple[list[Object], str | None]:
+        params: stripe.params.WebhookEndpointListParams = {"limit": 100}
+        if after:
+            params["starting_after"] = after
         page = call(lambda: stripe_client.v1.webhook_endpoints.list(params), deadline)
         data = page.data
         if not isinstance(data, list):
             raise limits.LimitExceeded(
                 limits.PROTOCOL, "shape", "the webhook endpoint list's `data` is not a list"
             )
-        items = [endpoint.to_dict() for endpoint in data]
+        items = [plain(endpoint) for endpoint in data]
         return items, (str(data[-1].id) if page.has_more and data else None)
 
     return limits.pages(fetch, what="Stripe's webhook endpoint list (has_more)", deadline=deadline)
@@ -247,29 +262,45 @@ class Api:
             stage, summary, hint = classify(exc)
             raise NetworkError(stage, summary, hint) from None
 
-    def endpoints(self) -> list[dict[str, Any]]:
+    def endpoints(self) -> list[Object]:
         return self._do(lambda: list_endpoints(self.client, self.deadline))
 
-    def create(self, url: str, events: list[str]) -> dict[str, Any]:
+    def create(self, url: str, events: list[str]) -> Object:
         """Create an endpoint; the answer is the only one that carries its `secret`."""
         import uuid
 
-        params = {
+        sent: Object = {
             "url": url,
-            "enabled_events": events,
+            "enabled_events": [*events],
             "description": "Medusa payment webhooks (storectl)",
             "metadata": {"managed_by": "storectl"},
         }
+        # Stripe's type names each event as a Literal; these are Stripe's names, checked by it.
+        params = cast("stripe.params.WebhookEndpointCreateParams", sent)
         # One key for every try of this create: Stripe replays the first answer to a retry.
-        options = {"idempotency_key": f"storectl-{uuid.uuid4()}"}
+        options: stripe.RequestOptions = {"idempotency_key": f"storectl-{uuid.uuid4()}"}
         created = self._do(lambda: self.client.v1.webhook_endpoints.create(params, options))
-        data: dict[str, Any] = created.to_dict()
-        return data
+        return plain(created)
 
-    def update(self, endpoint_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    def update(
+        self,
+        endpoint_id: str,
+        *,
+        events: Sequence[str] = (),
+        enable: bool = False,
+        metadata: dict[str, str] | None = None,
+    ) -> Object:
+        """Set an endpoint's events (the whole list), enable it, or merge its metadata."""
+        sent: Object = {}
+        if events:
+            sent["enabled_events"] = [*events]
+        if enable:
+            sent["disabled"] = False
+        if metadata is not None:
+            sent["metadata"] = {**metadata}
+        params = cast("stripe.params.WebhookEndpointUpdateParams", sent)  # as in create()
         updated = self._do(lambda: self.client.v1.webhook_endpoints.update(endpoint_id, params))
-        data: dict[str, Any] = updated.to_dict()
-        return data
+        return plain(updated)
 
     def delete(self, endpoint_id: str) -> None:
         self._do(lambda: self.client.v1.webhook_endpoints.delete(endpoint_id))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from storectl.env import Env
 from storectl.errors import ConfigError, NetworkError
@@ -29,8 +29,19 @@ from storectl.providers import stripe_api
 from storectl.providers.base import ProbeOptions
 from storectl.providers.medusa_api import Admin
 from storectl.providers.probe import Steps
-from storectl.providers.stripe_api import MEDUSA_EVENTS, call, classify, list_endpoints
+from storectl.providers.shape import Object, obj, objects, whole
+from storectl.providers.stripe_api import (
+    MEDUSA_EVENTS,
+    Params,
+    call,
+    classify,
+    list_endpoints,
+    plain,
+)
 from storectl.providers.values import MEDUSA_HOOK_PATH, same_url, webhook_url
+
+if TYPE_CHECKING:
+    from stripe import StripeClient
 
 #: The most PaymentIntents one comparison reads (10 pages of 100, newest first).
 MAX_INTENTS = 1000
@@ -44,7 +55,7 @@ PAYMENT_FIELDS = "id,payment_session_id,captured_at,canceled_at,amount,currency_
 # --- bounded clients ---------------------------------------------------------------------------
 
 
-def stripe_client(env: Env, deadline: Deadline) -> Any:
+def stripe_client(env: Env, deadline: Deadline) -> StripeClient:
     """A StripeClient on the bounded transport: every byte within `deadline`, bodies capped."""
     return stripe_api.client(env, deadline.remaining(), deadline)
 
@@ -85,12 +96,12 @@ def failure(exc: Exception) -> tuple[Stage, str, str]:
 
 
 def stripe_list(
-    client: Any,
+    client: StripeClient,
     resource: str,
-    params: dict[str, Any],
+    params: Params,
     deadline: Deadline,
     max_items: int = MAX_INTENTS,
-) -> tuple[list[dict[str, Any]], bool]:
+) -> tuple[list[Object], bool]:
     """Newest-first Stripe list (`payment_intents`, `events`), at most `max_items`: (items,
     truncated). A cursor that repeats is a PROTOCOL error (limits.pages)."""
     service = getattr(client.v1, resource)
@@ -98,12 +109,12 @@ def stripe_list(
     wanted_pages = max(1, -(-max_items // STRIPE_PAGE))
     read = 0
 
-    def fetch(after: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    def fetch(after: str | None) -> tuple[list[Object], str | None]:
         nonlocal truncated, read
         query = {**params, "limit": STRIPE_PAGE, **({"starting_after": after} if after else {})}
         page = call(lambda: service.list(query), deadline)
         read += 1
-        items = [item.to_dict() for item in page.data]
+        items = [plain(item) for item in page.data]
         if not page.has_more or not items:
             return items, None
         if read >= wanted_pages:
@@ -120,23 +131,23 @@ def stripe_list(
 
 def payments_by_session(
     client: Admin, session_ids: Sequence[str], deadline: Deadline
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, Object]:
     """Medusa's payments for these sessions: one admin request per SESSIONS_PER_REQUEST ids,
     several values as a repeated key (a comma-separated value matches nothing: contract)."""
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, Object] = {}
     for start in range(0, len(session_ids), SESSIONS_PER_REQUEST):
         batch = list(session_ids[start : start + SESSIONS_PER_REQUEST])
 
-        def fetch(offset: int | None, batch: list[str] = batch) -> tuple[list[Any], int | None]:
+        def fetch(offset: int | None, batch: list[str] = batch) -> tuple[list[Object], int | None]:
             params: list[tuple[str, str | int]] = [("payment_session_id", s) for s in batch]
             params += [("fields", PAYMENT_FIELDS), ("limit", len(batch)), ("offset", offset or 0)]
             data = client.call("GET", "/admin/payments", params=params)
-            page = data.get("payments") or []
+            page = objects(data.get("payments"))
             seen = (offset or 0) + len(page)
-            return page, seen if page and seen < int(data.get("count") or 0) else None
+            return page, seen if page and seen < whole(data.get("count")) else None
 
         for payment in limits.pages(fetch, what="Medusa's payments", deadline=deadline):
-            if isinstance(payment, dict) and payment.get("payment_session_id"):
+            if payment.get("payment_session_id"):
                 key = str(payment["payment_session_id"])
                 # a captured payment wins over an uncaptured one for the same session
                 if key not in found or (
@@ -185,20 +196,20 @@ class Comparison:
     out_of_sync: tuple[OutOfSync, ...]
 
 
-def compare(stripe: Any, client: Admin, since: int, deadline: Deadline) -> Comparison:
+def compare(stripe: StripeClient, client: Admin, since: int, deadline: Deadline) -> Comparison:
     """Stripe's intents since `since` (unix) against Medusa's payments for their sessions."""
     intents, truncated = stripe_list(
         stripe, "payment_intents", {"created": {"gte": since}}, deadline
     )
     # what was asked for, re-checked: stripe-mock and proxies answer every object
-    intents = [i for i in intents if int(i.get("created") or 0) >= since]
-    with_session = [i for i in intents if (i.get("metadata") or {}).get("session_id")]
+    intents = [i for i in intents if whole(i.get("created")) >= since]
+    with_session = [i for i in intents if _session(i)]
     settled = [i for i in with_session if i.get("status") in SETTLED]
-    sessions = list(dict.fromkeys(str(i["metadata"]["session_id"]) for i in settled))
+    sessions = list(dict.fromkeys(_session(i) for i in settled))
     payments = payments_by_session(client, sessions, deadline)
     wrong: list[OutOfSync] = []
     for intent in settled:
-        session = str(intent["metadata"]["session_id"])
+        session = _session(intent)
         payment = payments.get(session)
         status = str(intent.get("status"))
         if payment is None:
@@ -215,9 +226,9 @@ def compare(stripe: Any, client: Admin, since: int, deadline: Deadline) -> Compa
             OutOfSync(
                 intent_id=str(intent.get("id")),
                 status=status,
-                amount=int(intent.get("amount_received") or intent.get("amount") or 0),
+                amount=whole(intent.get("amount_received") or intent.get("amount")),
                 currency=str(intent.get("currency") or ""),
-                created=int(intent.get("created") or 0),
+                created=whole(intent.get("created")),
                 session_id=session,
                 payment_id=str(payment["id"]) if payment else None,
                 problem=problem,
@@ -234,6 +245,12 @@ def compare(stripe: Any, client: Admin, since: int, deadline: Deadline) -> Compa
         truncated=truncated,
         out_of_sync=tuple(wrong),
     )
+
+
+def _session(intent: Object) -> str:
+    """The Medusa payment session an intent was made for (`metadata.session_id`), or ""."""
+    found = (obj(intent.get("metadata")) or {}).get("session_id")
+    return str(found) if found else ""
 
 
 def ago(seconds: float) -> str:
@@ -348,11 +365,19 @@ def _out_of_sync(env: Env, result: Comparison, steps: Steps, scope: str) -> None
 
 
 def deliveries_check(
-    env: Env, options: ProbeOptions, steps: Steps, deadline: Deadline, stripe: Any = None
+    env: Env,
+    options: ProbeOptions,
+    steps: Steps,
+    deadline: Deadline,
+    stripe: StripeClient | None = None,
 ) -> None:
     """doctor's `deliveries` check: Medusa's events that Stripe has not delivered after an hour."""
     since = int(time.time() - options.since)
-    params = {"created": {"gte": since}, "types": list(MEDUSA_EVENTS), "delivery_success": False}
+    params: Params = {
+        "created": {"gte": since},
+        "types": list(MEDUSA_EVENTS),
+        "delivery_success": False,
+    }
     try:
         events, truncated = stripe_list(
             stripe or stripe_client(env, deadline), "events", params, deadline
@@ -365,17 +390,17 @@ def deliveries_check(
     events = [e for e in events if _asked_for(e, since)]
     outside = _outside_note(answered - len(events))
     now = time.time()
-    late = [e for e in events if now - int(e.get("created") or 0) > DELIVERY_GRACE]
+    late = [e for e in events if now - whole(e.get("created")) > DELIVERY_GRACE]
     span = window(options.since) + outside
     if late:
-        oldest = min(late, key=lambda e: int(e.get("created") or 0))
+        oldest = min(late, key=lambda e: whole(e.get("created")))
         url, _origin = webhook_url(env)
         steps.fail(
             "deliveries",
             Stage.CONFIG,  # the endpoint exists; Stripe cannot deliver to where it points
             f"{len(late)}{'+' if truncated else ''} payment event{'s' if len(late) != 1 else ''} "
             f"undelivered for over an hour ({span}); oldest {oldest.get('id')} "
-            f"({oldest.get('type')}, {ago(now - int(oldest.get('created') or 0))} ago, "
+            f"({oldest.get('type')}, {ago(now - whole(oldest.get('created')))} ago, "
             f"pending_webhooks {oldest.get('pending_webhooks')})",
             "Stripe cannot deliver to the webhook endpoint: "
             + (f"check that {url} is served by the backend" if url else "check its URL")
@@ -394,12 +419,12 @@ def deliveries_check(
         steps.ok("deliveries", f"every payment event delivered ({span})")
 
 
-def _asked_for(event: dict[str, Any], since: int) -> bool:
+def _asked_for(event: Object, since: int) -> bool:
     """Whether an event is one the list asked for: in the window, of a type Medusa's Stripe
     provider maps (`delivery_success` cannot be re-checked: an event does not carry it).
     An API that ignores the filters (stripe-mock answers `plan.created` from 2009) must not
     turn other events into Medusa's problem."""
-    return int(event.get("created") or 0) >= since and event.get("type") in MEDUSA_EVENTS
+    return whole(event.get("created")) >= since and event.get("type") in MEDUSA_EVENTS
 
 
 def _outside_note(count: int) -> str:
@@ -430,7 +455,7 @@ class Endpoint:
 
 
 def event_ids(
-    stripe: Any, since: int, wanted: Iterable[OutOfSync], deadline: Deadline
+    stripe: StripeClient, since: int, wanted: Iterable[OutOfSync], deadline: Deadline
 ) -> dict[tuple[str, str], str]:
     """(intent id, event type) -> the newest event of that type about the intent."""
     wanted = list(wanted)
@@ -442,13 +467,13 @@ def event_ids(
     )
     found: dict[tuple[str, str], str] = {}
     for event in events:
-        obj = ((event.get("data") or {}).get("object")) or {}
-        key = (str(obj.get("id")), str(event.get("type")))
+        about = obj((obj(event.get("data")) or {}).get("object")) or {}
+        key = (str(about.get("id")), str(event.get("type")))
         found.setdefault(key, str(event.get("id")))
     return found
 
 
-def webhook_endpoint(env: Env, stripe: Any, deadline: Deadline) -> Endpoint:
+def webhook_endpoint(env: Env, stripe: StripeClient, deadline: Deadline) -> Endpoint:
     """The account's endpoint for this store's webhook URL (the first enabled one)."""
     url, _origin = webhook_url(env)
     if url is None:

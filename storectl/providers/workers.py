@@ -16,7 +16,7 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storectl.env import Env
 from storectl.model import Check, Finding, Severity, Status, finding
@@ -25,6 +25,10 @@ from storectl.providers import medusa_version, workers_live
 from storectl.providers.base import ProbeCheck, ProbeOptions, Provider
 from storectl.providers.probe import Steps
 from storectl.providers.workers_live import EVENTS_QUEUE, Config, Queue
+
+if TYPE_CHECKING:
+    import redis
+    from redis.client import Pipeline
 
 NAME = "workers"
 EVENTS_PREFIX = "RedisEventBusService"
@@ -170,7 +174,7 @@ def _bad_release(env: Env) -> Iterator[Finding]:
 _PER_QUEUE = 8
 
 
-def _ask(pipe: Any, prefix: str) -> None:
+def _ask(pipe: Pipeline, prefix: str) -> None:
     pipe.zcard(f"{prefix}:prioritized")
     pipe.llen(f"{prefix}:wait")
     pipe.llen(f"{prefix}:paused")
@@ -181,21 +185,21 @@ def _ask(pipe: Any, prefix: str) -> None:
     pipe.lrange(f"{prefix}:wait", -SAMPLE, -1)
 
 
-def _number(value: Any) -> int:
+def _number(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def read_queues(client: Any, names: dict[str, str]) -> list[Queue]:
+def read_queues(client: redis.Redis, names: dict[str, str]) -> list[Queue]:
     """Each queue's depth, failures, worker key and oldest waiting job (two round trips)."""
     pipe = client.pipeline(transaction=False)
     for prefix in names.values():
         _ask(pipe, prefix)
         pipe.exists(f"{prefix}:stalled-check")
     replies = pipe.execute(raise_on_error=True)
-    found: list[tuple[str, str, list[Any], list[bytes | str]]] = []
+    found: list[tuple[str, str, list[object], list[bytes | str]]] = []
     for index, (name, prefix) in enumerate(names.items()):
         part = replies[index * (_PER_QUEUE + 1) : (index + 1) * (_PER_QUEUE + 1)]
-        ids = [i for i in [*(part[6] or []), *(part[7] or [])] if isinstance(i, bytes | str)]
+        ids = [i for i in [*_items(part[6]), *_items(part[7])] if isinstance(i, bytes | str)]
         found.append((name, prefix, part, ids[: SAMPLE * 2]))
     ages = client.pipeline(transaction=False)
     for _name, prefix, _part, ids in found:
@@ -221,18 +225,23 @@ def read_queues(client: Any, names: dict[str, str]) -> list[Queue]:
     return queues
 
 
-def _text(value: Any) -> str:
+def _items(value: object) -> list[object]:
+    """A list reply's items (ZRANGE, LRANGE); anything else has none."""
+    return list(value) if isinstance(value, list) else []
+
+
+def _text(value: object) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
-def _stamp(value: Any) -> int | None:
+def _stamp(value: object) -> int | None:
     try:
         return int(_text(value)) if value is not None and not isinstance(value, Exception) else None
     except ValueError:
         return None
 
 
-def blocked_clients(client: Any) -> int | None:
+def blocked_clients(client: Any) -> int | None:  # redis-py's execute_command is untyped
     """Connections blocked in BZPOPMIN (BullMQ workers waiting), or None when CLIENT LIST is
     refused (managed Redis often disables it): a bonus, never the only evidence."""
     try:

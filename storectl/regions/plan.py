@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from storectl.errors import StorectlError, UsageError
 from storectl.providers.medusa_api import STRIPE_PROVIDER, provider_ids
+from storectl.providers.shape import Object
 
 
 @dataclass(frozen=True)
@@ -43,11 +43,12 @@ class RegionsReport:
     notes: tuple[str, ...]
 
 
-def view(region: dict[str, Any]) -> RegionView:
+def view(region: Object) -> RegionView:
     ids = tuple(provider_ids(region))
+    found = region.get("countries") or []
     countries = tuple(
         str(c.get("iso_2", "")) if isinstance(c, dict) else str(c)
-        for c in region.get("countries") or []
+        for c in (found if isinstance(found, list) else [])
     )
     return RegionView(
         id=str(region.get("id")),
@@ -59,9 +60,7 @@ def view(region: dict[str, Any]) -> RegionView:
     )
 
 
-def select(
-    regions: Sequence[dict[str, Any]], wanted: Sequence[str], every: bool
-) -> list[dict[str, Any]]:
+def select(regions: Sequence[Object], wanted: Sequence[str], every: bool) -> list[Object]:
     """Regions named by id or (case-insensitive) name, or all of them with --all."""
     if every and wanted:
         raise UsageError("--all and --region exclude each other", hint="use one of them")
@@ -69,7 +68,7 @@ def select(
         return list(regions)
     if not wanted:
         raise UsageError("name the regions", hint="pass --region NAME_OR_ID (repeatable) or --all")
-    chosen: list[dict[str, Any]] = []
+    chosen: list[Object] = []
     unknown: list[str] = []
     for item in wanted:
         found = [
@@ -90,7 +89,7 @@ def select(
     return chosen
 
 
-def plan_enable(regions: Sequence[dict[str, Any]], providers: Sequence[str]) -> list[RegionChange]:
+def plan_enable(regions: Sequence[Object], providers: Sequence[str]) -> list[RegionChange]:
     changes = []
     for region in regions:
         before = tuple(provider_ids(region))
@@ -102,7 +101,7 @@ def plan_enable(regions: Sequence[dict[str, Any]], providers: Sequence[str]) -> 
 
 
 def plan_disable(
-    regions: Sequence[dict[str, Any]], providers: Sequence[str] | None, force: bool
+    regions: Sequence[Object], providers: Sequence[str] | None, force: bool
 ) -> list[RegionChange]:
     """Remove the given ids (default: every Stripe provider); never empty a region unless forced."""
     changes = []

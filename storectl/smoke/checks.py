@@ -4,11 +4,12 @@ order (admin, webhook, mail, reservation), the cleanup, and the hints that name 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from storectl.errors import NetworkError
 from storectl.model import Stage
 from storectl.providers import checkout_api as api
+from storectl.providers.shape import JSON, Object, dig, member, obj, objects, present, whole
 from storectl.smoke.plan import STRIPE
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ class StepFailed(Exception):
         self.step, self.stage, self.summary, self.hint = step, stage, summary, hint
 
 
-def _amount(value: Any) -> float | None:
+def _amount(value: JSON) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
@@ -34,7 +35,7 @@ def shipping(state: Run, cart_path: str) -> None:
     """The cheapest option the store offers for the cart's country, then the method."""
     cart_id = str(state.created.cart_id)
     found = state.store.call("GET", "/store/shipping-options", params={"cart_id": cart_id})
-    options = [o for o in found.get("shipping_options") or [] if isinstance(o, dict)]
+    options = objects(found.get("shipping_options"))
     if not options:
         raise StepFailed(
             "shipping",
@@ -45,33 +46,38 @@ def shipping(state: Run, cart_path: str) -> None:
             "location linked to the key's sales channel, with a shipping option enabled in store",
         )
 
-    def price(option: dict[str, Any]) -> float:
-        calculated = option.get("calculated_price")
-        value = calculated.get("calculated_amount") if isinstance(calculated, dict) else None
+    def price(option: Object) -> float:
+        value = dig(option, "calculated_price", "calculated_amount")
         found = _amount(value) if value is not None else _amount(option.get("amount"))
         return found if found is not None else float("inf")
 
     cheapest = min(options, key=price)
-    state.store.call("POST", f"{cart_path}/shipping-methods", {"option_id": cheapest["id"]})
-    state.choose(shipping_option=str(cheapest.get("name") or cheapest["id"]))
+    option_id = present(cheapest, "id", "GET /store/shipping-options")
+    state.store.call("POST", f"{cart_path}/shipping-methods", {"option_id": option_id})
+    state.choose(shipping_option=str(cheapest.get("name") or option_id))
     cost = price(cheapest)
     shown = f" at {cost:g} {state.plan.currency}" if cost != float("inf") else ""
     state.ok("shipping", f"{cheapest.get('name')}{shown} (cheapest of {len(options)})")
 
 
 def payment_session(state: Run) -> None:
-    collection = state.store.call(
-        "POST", "/store/payment-collections", {"cart_id": state.created.cart_id}
-    )["payment_collection"]
-    answer = state.store.call(
-        "POST",
-        f"/store/payment-collections/{collection['id']}/payment-sessions",
-        {"provider_id": state.plan.provider},
-    )["payment_collection"]
+    route = "/store/payment-collections"
+    collection = member(
+        state.store.call("POST", route, {"cart_id": state.created.cart_id}),
+        "payment_collection",
+        f"POST {route}",
+    )
+    collection_id = present(collection, "id", f"POST {route}")
+    sessions_path = f"/store/payment-collections/{collection_id}/payment-sessions"
+    answer = member(
+        state.store.call("POST", sessions_path, {"provider_id": state.plan.provider}),
+        "payment_collection",
+        f"POST {sessions_path}",
+    )
     sessions = [
         s
-        for s in answer.get("payment_sessions") or []
-        if isinstance(s, dict) and s.get("provider_id") == state.plan.provider
+        for s in objects(answer.get("payment_sessions"))
+        if s.get("provider_id") == state.plan.provider
     ]
     if not sessions:
         raise StepFailed(
@@ -81,11 +87,9 @@ def payment_session(state: Run) -> None:
             "see the backend's log for the payment provider's error",
         )
     session = sessions[-1]
-    data = session.get("data")
-    data = data if isinstance(data, dict) else {}
-    intent = data.get("id") if state.plan.provider == STRIPE else None
+    intent = dig(session, "data", "id") if state.plan.provider == STRIPE else None
     state.made(
-        payment_collection_id=collection["id"],
+        payment_collection_id=collection_id,
         payment_session_id=session.get("id"),
         payment_intent_id=intent,
     )
@@ -119,10 +123,9 @@ def confirm_intent(state: Run) -> None:
 def complete(state: Run, cart_path: str) -> None:
     """`/complete` answers 200 for a payment failure too: `type` tells."""
     done = state.store.call("POST", f"{cart_path}/complete", {})
-    if done.get("type") != "order" or not isinstance(done.get("order"), dict):
-        error = done.get("error")
-        error = error if isinstance(error, dict) else {}
-        said = error.get("message") or "no message"
+    order = obj(done.get("order"))
+    if done.get("type") != "order" or order is None:
+        said = dig(done, "error", "message") or "no message"
         raise StepFailed(
             "complete",
             Stage.PROTOCOL,
@@ -130,8 +133,7 @@ def complete(state: Run, cart_path: str) -> None:
             "the payment was not authorized: check the payment provider's settings and the "
             "backend's log (with Stripe: the intent's status in the dashboard)",
         )
-    order = done["order"]
-    items = [i.get("id") for i in order.get("items") or [] if isinstance(i, dict)]
+    items = [i.get("id") for i in objects(order.get("items"))]
     state.line_items = [str(i) for i in items if i]
     state.made(
         order_id=order.get("id"),
@@ -176,9 +178,10 @@ def _order(state: Run) -> None:
     assert state.admin is not None
     order_id = state.created.order_id
     fields = "id,display_id,status,email,total,currency_code,metadata,payment_status"
-    order = state.admin.call("GET", f"/admin/orders/{order_id}", {"fields": fields})["order"]
+    route = f"/admin/orders/{order_id}"
+    order = member(state.admin.call("GET", route, {"fields": fields}), "order", f"GET {route}")
     total, expected = _amount(order.get("total")), state.created.order_total
-    marker = (order.get("metadata") or {}).get("storectl_smoke")
+    marker = dig(order, "metadata", "storectl_smoke")
     if total is None or expected is None or abs(total - expected) > 0.005:
         raise StepFailed(
             "order",
@@ -207,12 +210,11 @@ def _webhook(state: Run) -> None:
     until = min(state.deadline.end, time.monotonic() + state.options.webhook_wait)
     delivered, payment = False, None
     while True:
-        events = state.stripe.events(int(intent.get("created") or 0))
+        events = state.stripe.events(whole(intent.get("created")))
         mine = [
             e
             for e in events
-            if e.get("type") == wanted
-            and (e.get("data") or {}).get("object", {}).get("id") == intent_id
+            if e.get("type") == wanted and dig(e, "data", "object", "id") == intent_id
         ]
         delivered = bool(mine) and all(e.get("pending_webhooks") == 0 for e in mine)
         payment = _payment(state)
@@ -224,7 +226,7 @@ def _webhook(state: Run) -> None:
 
 
 def _webhook_verdict(
-    state: Run, wanted: str, sent: bool, delivered: bool, payment: Any, automatic: bool
+    state: Run, wanted: str, sent: bool, delivered: bool, payment: Object | None, automatic: bool
 ) -> None:
     wait = f"{state.options.webhook_wait:g} s"
     if not sent:
@@ -258,7 +260,7 @@ def _webhook_verdict(
     )
 
 
-def _payment(state: Run) -> dict[str, Any] | None:
+def _payment(state: Run) -> Object | None:
     assert state.admin is not None
     found = state.admin.call(
         "GET",
@@ -268,7 +270,7 @@ def _payment(state: Run) -> dict[str, Any] | None:
             "fields": "id,captured_at,canceled_at,provider_id,amount",
         },
     ).get("payments")
-    rows = [p for p in found or [] if isinstance(p, dict)]
+    rows = objects(found)
     return rows[0] if rows else None
 
 
@@ -280,7 +282,7 @@ def _mail(state: Run) -> None:
     until = min(state.deadline.end, time.monotonic() + state.options.mail_wait)
     while True:
         answer = state.admin.call("GET", "/admin/notifications", {"limit": 50})
-        rows = [n for n in answer.get("notifications") or [] if isinstance(n, dict)]
+        rows = objects(answer.get("notifications"))
         mine = [n for n in rows if n.get("resource_id") == order_id or n.get("to") == email]
         if mine:
             state.ok(
@@ -308,7 +310,7 @@ def _reservations(state: Run) -> int:
     if not items:
         return 0
     found = state.admin.call("GET", "/admin/reservations", {"line_item_id": items})
-    rows = [r for r in found.get("reservations") or [] if isinstance(r, dict)]
+    rows = objects(found.get("reservations"))
     return int(sum(_amount(r.get("quantity")) or 0 for r in rows))
 
 

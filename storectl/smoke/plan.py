@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from storectl.errors import UsageError
 from storectl.model import Check
+from storectl.providers.shape import Object, dig, objects
 
 #: The metadata key on the cart (Medusa copies it to the order) that marks smoke's orders.
 MARKER = "storectl_smoke"
@@ -168,10 +168,10 @@ def email_for(given: str | None, run_id: str) -> str:
     return given.strip()
 
 
-def address(country: str) -> dict[str, str]:
+def address(country: str) -> Object:
     """The fixed sample address for `country`, as the checkout's shipping and billing address."""
     sample = ADDRESSES[country]
-    found = {
+    found: Object = {
         "first_name": "Storectl",
         "last_name": "Smoke",
         "phone": "+10000000000",
@@ -183,14 +183,13 @@ def address(country: str) -> dict[str, str]:
     return found
 
 
-def countries(region: dict[str, Any]) -> list[str]:
-    found = region.get("countries") or []
-    return [str(c.get("iso_2")).lower() for c in found if isinstance(c, dict) and c.get("iso_2")]
+def countries(region: Object) -> list[str]:
+    return [str(c.get("iso_2")).lower() for c in objects(region.get("countries")) if c.get("iso_2")]
 
 
 def pick_region(
-    regions: list[dict[str, Any]], wanted: str | None, country: str | None
-) -> tuple[dict[str, Any], str]:
+    regions: list[Object], wanted: str | None, country: str | None
+) -> tuple[Object, str]:
     """(region, country): `--region` (id or name), `--country`, else the first region one of
     whose countries has a sample address. Raises Unplannable with what the store offers."""
     if country is not None:
@@ -221,14 +220,12 @@ def pick_region(
     )
 
 
-def price_of(variant: dict[str, Any]) -> float | None:
-    price = variant.get("calculated_price")
-    if isinstance(price, dict) and isinstance(price.get("calculated_amount"), int | float):
-        return float(price["calculated_amount"])
-    return None
+def price_of(variant: Object) -> float | None:
+    amount = dig(variant, "calculated_price", "calculated_amount")
+    return float(amount) if isinstance(amount, int | float) else None
 
 
-def in_stock(variant: dict[str, Any]) -> bool:
+def in_stock(variant: Object) -> bool:
     if variant.get("manage_inventory") is False or variant.get("allow_backorder") is True:
         return True
     quantity = variant.get("inventory_quantity")
@@ -236,8 +233,8 @@ def in_stock(variant: dict[str, Any]) -> bool:
 
 
 def pick_variant(
-    products: list[dict[str, Any]], variant_id: str | None, product: str | None, region: str
-) -> tuple[dict[str, Any], dict[str, Any]]:
+    products: list[Object], variant_id: str | None, product: str | None, region: str
+) -> tuple[Object, Object]:
     """(product, variant): the one asked for, else the first priced, in-stock variant the
     key's channel sells in the region; Unplannable names why none fits."""
     seen = 0
@@ -246,9 +243,7 @@ def pick_variant(
     for item in products:
         if product is not None and product not in (item.get("id"), item.get("handle")):
             continue
-        for variant in item.get("variants") or []:
-            if not isinstance(variant, dict):
-                continue
+        for variant in objects(item.get("variants")):
             if variant_id is not None and variant.get("id") != variant_id:
                 continue
             seen += 1

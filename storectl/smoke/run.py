@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 from storectl.env import Env
 from storectl.errors import ConfigError, NetworkError
 from storectl.guard import Action
 from storectl.model import Check, Stage, Status
 from storectl.providers import checkout_api as api
+from storectl.providers.shape import member, objects, present
 from storectl.providers.values import stripe_mode
 from storectl.smoke import checks
 from storectl.smoke.plan import (
@@ -85,7 +85,7 @@ def _plan(state: Run) -> str:
     o = state.options
     state.current = "region"
     regions = state.store.call("GET", "/store/regions", params={"limit": 100}).get("regions")
-    region, country = pick_region(_dicts(regions), o.region, o.country)
+    region, country = pick_region(objects(regions), o.region, o.country)
     state.choose(
         region_id=region.get("id"),
         region=region.get("name"),
@@ -100,7 +100,9 @@ def _plan(state: Run) -> str:
     elif o.product:
         params["handle"] = o.product
     products = state.store.call("GET", "/store/products", params=params).get("products")
-    product, variant = pick_variant(_dicts(products), o.variant, o.product, str(region.get("name")))
+    product, variant = pick_variant(
+        objects(products), o.variant, o.product, str(region.get("name"))
+    )
     name = f"{product.get('title')} / {variant.get('title') or variant.get('sku')}"
     state.choose(
         product=product.get("title"),
@@ -123,7 +125,7 @@ def _provider(state: Run, region_id: str) -> None:
     answer = state.store.call(
         "GET", "/store/payment-providers", params={"region_id": region_id}
     ).get("payment_providers")
-    offered = [str(p.get("id")) for p in _dicts(answer)]
+    offered = [str(p.get("id")) for p in objects(answer)]
     mode = (
         stripe_mode(state.env.value("STRIPE_API_KEY"))
         if state.env.value("STRIPE_API_KEY")
@@ -166,10 +168,11 @@ def _checkout(state: Run) -> None:
     state.current = "cart"
     cart = s.call(
         "POST", "/store/carts", {"region_id": p.region_id, "metadata": {MARKER: p.run_id}}
-    )["cart"]
-    state.made(cart_id=cart["id"])
-    state.ok("cart", f"cart {cart['id']} in {p.region}")
-    cart_path = f"/store/carts/{cart['id']}"
+    )
+    cart_id = present(member(cart, "cart", "POST /store/carts"), "id", "POST /store/carts")
+    state.made(cart_id=cart_id)
+    state.ok("cart", f"cart {cart_id} in {p.region}")
+    cart_path = f"/store/carts/{cart_id}"
     state.current = "line-item"
     s.call("POST", f"{cart_path}/line-items", {"variant_id": p.variant_id, "quantity": 1})
     state.ok("line-item", f"1 x {p.variant}")
@@ -192,10 +195,6 @@ def _checkout(state: Run) -> None:
     state.current = "complete"
     checks.complete(state, cart_path)
     state.checkout_end = time.monotonic()
-
-
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def _report(state: Run) -> SmokeReport:

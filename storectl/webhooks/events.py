@@ -13,7 +13,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from storectl import __version__
 from storectl.env import Env
@@ -24,8 +24,12 @@ from storectl.net import limits
 from storectl.net.deadline import Deadline
 from storectl.providers import medusa, medusa_api, medusa_version, stripe_api
 from storectl.providers.probe import tls_context
+from storectl.providers.shape import Object
 from storectl.providers.values import stripe_mode
 from storectl.webhooks.secret import SECRET_VAR
+
+if TYPE_CHECKING:
+    import httpx
 
 #: type -> (the intent's status, what @medusajs/payment-stripe's getWebhookActionAndData returns
 #: and what Medusa 2.21.2 then does). Only AUTHORIZED and SUCCESSFUL change Medusa's state.
@@ -119,7 +123,7 @@ def payload(
     """(event id, intent id, body): an event as Stripe sends it, its intent in `data.object`."""
     status, _action = ACTIONS[type_]
     intent_id = f"pi_storectl_{secrets.token_hex(8)}"
-    intent: dict[str, Any] = {
+    intent: Object = {
         "id": intent_id,
         "object": "payment_intent",
         "amount": amount,
@@ -247,7 +251,7 @@ def _allowed(
 
 
 def _post_one(
-    http: Any,
+    http: httpx.Client,
     url: str,
     type_: str,
     secret: str,

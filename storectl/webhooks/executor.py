@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from storectl import redact
 from storectl.env import Env
@@ -14,6 +13,7 @@ from storectl.env.write import Held, set_value
 from storectl.errors import NetworkError, StorectlError
 from storectl.model import Stage
 from storectl.providers import stripe_api
+from storectl.providers.shape import Object
 from storectl.webhooks import rotation
 from storectl.webhooks.plan import ENDPOINT_ID, SECRET, Action, Kind
 from storectl.webhooks.secret import ENDPOINT_VAR, SECRET_VAR
@@ -36,7 +36,7 @@ class SecretNotSaved(StorectlError):
         self.target = target
 
 
-def checked_create(created: dict[str, Any], url: str) -> tuple[str, str]:
+def checked_create(created: Object, url: str) -> tuple[str, str]:
     """(id, secret) of a create's answer, both of Stripe's documented shape; otherwise a
     PROTOCOL error that names the endpoint just made (safely) so it can be removed."""
     endpoint_id, secret = created.get("id"), created.get("secret")
@@ -104,12 +104,7 @@ class Executor:
                 notes += [n for n in self._keep(secret, endpoint_id) if n not in notes]
                 action = replace(action, endpoint_id=endpoint_id)
             elif action.kind is Kind.UPDATE:
-                params: dict[str, Any] = {}
-                if action.events:
-                    params["enabled_events"] = list(action.events)
-                if action.enable:
-                    params["disabled"] = False
-                self.api.update(str(action.endpoint_id), params)
+                self.api.update(str(action.endpoint_id), events=action.events, enable=action.enable)
                 endpoint_id = action.endpoint_id
             else:
                 self.api.delete(str(action.endpoint_id))
@@ -120,9 +115,7 @@ class Executor:
         """Where a new secret goes: with --no-write, onto the new endpoint's metadata (shown
         once by the command, never written); else the env file, then read back."""
         if self.no_write:
-            self.api.update(
-                endpoint_id, {"metadata": rotation.pending_metadata(secret, self.replaced)}
-            )
+            self.api.update(endpoint_id, metadata=rotation.pending_metadata(secret, self.replaced))
             return []
         if not self.show_secret:
             redact.current().remember(secret)

@@ -11,10 +11,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from storectl.errors import NetworkError
 from storectl.model import Stage
+from storectl.providers.shape import Object, number, texts
 from storectl.providers.values import (
     DOCUMENT_PATH_FIX,
     is_document_path,
@@ -78,13 +79,13 @@ class RegisterReport:
     problems: tuple[str, ...] = ()
 
 
-def missing(endpoint: dict[str, Any], events: Sequence[str]) -> list[str]:
-    enabled = set(endpoint.get("enabled_events") or [])
+def missing(endpoint: Object, events: Sequence[str]) -> list[str]:
+    enabled = set(texts(endpoint.get("enabled_events")))
     return [] if "*" in enabled else [e for e in events if e not in enabled]
 
 
 def views(
-    endpoints: Sequence[dict[str, Any]], url: str | None, events: Sequence[str]
+    endpoints: Sequence[Object], url: str | None, events: Sequence[str]
 ) -> list[EndpointView]:
     matching = [e for e in endpoints if url and same_url(str(e.get("url")), url)]
     return [
@@ -92,7 +93,7 @@ def views(
             id=str(e.get("id")),
             url=str(e.get("url")),
             status=str(e.get("status")),
-            events=tuple(e.get("enabled_events") or ()),
+            events=tuple(texts(e.get("enabled_events"))),
             matches=e in matching,
             duplicate=e in matching and len(matching) > 1,
             missing_events=tuple(missing(e, events)) if e in matching else (),
@@ -101,9 +102,7 @@ def views(
     ]
 
 
-def keeper(
-    matches: Sequence[dict[str, Any]], events: Sequence[str], recorded: str | None = None
-) -> dict[str, Any]:
+def keeper(matches: Sequence[Object], events: Sequence[str], recorded: str | None = None) -> Object:
     """Which endpoint to keep: the one whose secret is on disk (`recorded`, from
     STRIPE_WEBHOOK_ENDPOINT_ID), then enabled, then fewest missing events, then the oldest."""
     return min(
@@ -112,13 +111,13 @@ def keeper(
             recorded is None or str(e.get("id")) != recorded,
             e.get("status") != "enabled",
             len(missing(e, events)),
-            e.get("created", 0),
+            number(e.get("created")) or 0,
         ),
     )
 
 
 def plan(
-    endpoints: Sequence[dict[str, Any]],
+    endpoints: Sequence[Object],
     url: str,
     events: Sequence[str],
     *,
@@ -163,15 +162,15 @@ def plan(
     return actions, notes
 
 
-def _update(keep: dict[str, Any], url: str, events: Sequence[str], exact: bool) -> Action | None:
+def _update(keep: Object, url: str, events: Sequence[str], exact: bool) -> Action | None:
     """The update the kept endpoint needs (enable it, add or, with --exact, remove events)."""
-    enabled = set(keep.get("enabled_events") or [])
+    enabled = set(texts(keep.get("enabled_events")))
     if exact:
         target = list(events)
         changed_events = set(target) != enabled
     else:
         target = (
-            [*keep.get("enabled_events", []), *missing(keep, events)]
+            [*texts(keep.get("enabled_events")), *missing(keep, events)]
             if "*" not in enabled
             else ["*"]
         )

@@ -20,13 +20,13 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from storectl.env import ENVIRONMENT_SOURCE, Env, EnvFile, load
 from storectl.errors import ConfigError, StorectlError, UsageError
 from storectl.guard import Action
 from storectl.model import Status
 from storectl.providers import stripe_api, values
+from storectl.providers.shape import Object, number, obj
 from storectl.webhooks import plan as webhooks
 from storectl.webhooks.events import send_test
 from storectl.webhooks.secret import SECRET_VAR, secret_target
@@ -105,7 +105,7 @@ def read_back(env: Env, target: Path, secret: str, endpoint_id: str) -> None:
     )
 
 
-def pending_metadata(secret: str, replaced: Sequence[str]) -> dict[str, Any]:
+def pending_metadata(secret: str, replaced: Sequence[str]) -> dict[str, str]:
     """What phase 1 records on the new endpoint for phase 2."""
     return {STATE: "pending", REPLACES: ",".join(replaced), FINGERPRINT: fingerprint(secret)}
 
@@ -120,13 +120,13 @@ def finish(
     """Phase 2: prove the deployed secret, then delete the endpoints phase 1 replaced."""
     api = stripe_api.Api(env, timeout)
     matches = [e for e in api.endpoints() if values.same_url(str(e.get("url")), url)]
-    pending = [e for e in matches if (e.get("metadata") or {}).get(STATE) == "pending"]
+    pending = [e for e in matches if (obj(e.get("metadata")) or {}).get(STATE) == "pending"]
     if not pending:
         raise UsageError(
             f"no rotation to finish for {url}: no endpoint is waiting for its secret",
             hint="start one with 'storectl webhooks register --rotate --no-write'",
         )
-    new = max(pending, key=lambda e: e.get("created", 0))
+    new = max(pending, key=lambda e: number(e.get("created")) or 0)
     new_id = webhooks.checked_id(new.get("id"))
     _prove_secret(env, new_id, new)
     test = send_test(env, url, timeout)
@@ -136,7 +136,7 @@ def finish(
             f"the old endpoint(s) were kept",
             hint=test.hint or "fix the webhook route, then rerun --finish-rotation",
         )
-    replaced = set(str((new.get("metadata") or {}).get(REPLACES) or "").split(","))
+    replaced = set(str((obj(new.get("metadata")) or {}).get(REPLACES) or "").split(","))
     old = [str(e["id"]) for e in matches if str(e.get("id")) in replaced - {"", new_id}]
     actions = [
         webhooks.Action(webhooks.Kind.DELETE, url, endpoint_id=webhooks.checked_id(i), reason=why)
@@ -149,7 +149,7 @@ def finish(
     for action in actions:
         api.delete(str(action.endpoint_id))
         done.append(replace(action, done=True))
-    api.update(new_id, {"metadata": {STATE: "done"}})
+    api.update(new_id, metadata={STATE: "done"})
     return webhooks.RegisterReport(
         url=url,
         url_source=url_source,
@@ -168,7 +168,7 @@ def finish(
     )
 
 
-def _prove_secret(env: Env, new_id: str, new: dict[str, Any]) -> None:
+def _prove_secret(env: Env, new_id: str, new: Object) -> None:
     """The secret storectl loads for this environment must be the new endpoint's."""
     secret = env.value(SECRET_VAR)
     source = env.source(SECRET_VAR) or "nowhere"
@@ -179,7 +179,7 @@ def _prove_secret(env: Env, new_id: str, new: dict[str, Any]) -> None:
             hint=f"run it where the deployed {SECRET_VAR} is set (the deploy job's "
             "environment), or pass it in the environment for this one run",
         )
-    if fingerprint(secret) != str((new.get("metadata") or {}).get(FINGERPRINT)):
+    if fingerprint(secret) != str((obj(new.get("metadata")) or {}).get(FINGERPRINT)):
         raise ConfigError(
             f"{SECRET_VAR} here ({source}) is not the secret of the new endpoint {new_id}: "
             "the backend does not have it yet; nothing was deleted",

@@ -4,11 +4,11 @@ sees now, and whether the secret on disk belongs to the endpoint Stripe has."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from storectl.env import Env, parse
 from storectl.env.loader import read_text
 from storectl.errors import ConfigError
+from storectl.providers.shape import Object
 
 SECRET_VAR = "STRIPE_WEBHOOK_SECRET"
 #: Which endpoint the secret on disk belongs to: written beside it, read back on every run.
@@ -72,7 +72,7 @@ def on_disk(env: Env, target: Path | None) -> tuple[bool, str | None]:
 
 
 def on_disk_problems(
-    matches: list[dict[str, Any]], keep_id: str | None, has_secret: bool, recorded: str | None
+    matches: list[Object], keep_id: str | None, has_secret: bool, recorded: str | None
 ) -> list[str]:
     """Why an endpoint that exists on Stripe is not usable by the backend: no secret on disk,
     or a secret recorded for another endpoint. The fix is a new secret: --rotate."""

@@ -7,7 +7,7 @@ and exceeded limits become NetworkError with their stage.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storectl import __version__
 from storectl.errors import NetworkError
@@ -16,9 +16,13 @@ from storectl.net import retry
 from storectl.net.deadline import Deadline
 from storectl.net.limits import LimitExceeded
 from storectl.net.transport import bounded_client
-from storectl.providers.medusa_api import body_message, json_object, request
+from storectl.providers.medusa_api import Query, body_message, json_object, request
 from storectl.providers.medusa_settings import preflight
 from storectl.providers.probe import tls_context
+from storectl.providers.shape import Object
+
+if TYPE_CHECKING:
+    import httpx
 
 _RETRY_STATUSES = (429, 502, 503, 504)
 
@@ -55,10 +59,10 @@ class Store:
     def __exit__(self, *_exc: object) -> None:
         self.http.close()
 
-    def send(self, method: str, path: str, **kwargs: Any) -> Any:
+    def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One request within the deadline; a GET meeting 429/502-504 is tried again."""
 
-        def once() -> Any:
+        def once() -> httpx.Response:
             try:
                 return request(self.http, method, path, **kwargs)
             except LimitExceeded as exc:
@@ -70,14 +74,14 @@ class Store:
                     else "is this a Medusa backend?",
                 ) from None
 
-        def again(response: Any) -> retry.Again | None:
+        def again(response: httpx.Response) -> retry.Again | None:
             if method != "GET" or response.status_code not in _RETRY_STATUSES:
                 return None
             return retry.Again(retry.retry_after(response.headers))
 
         return retry.call(once, self.deadline, on_result=again)
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    def get(self, path: str, params: Query | None = None) -> Object:
         """A store API GET with the publishable key, which must answer 200 with JSON."""
         response = self.send(
             "GET", path, params=params or {}, headers={"x-publishable-api-key": self.key}

@@ -7,7 +7,6 @@ records its checks on the probe's Steps.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from storectl.env import Env
 from storectl.errors import NetworkError
@@ -17,6 +16,7 @@ from storectl.providers.base import ProbeOptions
 from storectl.providers.medusa_api import Admin
 from storectl.providers.medusa_settings import cors_allows, cors_value, is_production, origin_of
 from storectl.providers.probe import Steps
+from storectl.providers.shape import JSON, Object, obj, objects
 from storectl.providers.storefront.client import Store
 from storectl.providers.storefront.lint import (
     BASE_URL,
@@ -50,9 +50,9 @@ def health(store: Store, url: BackendUrl, steps: Steps) -> bool:
     return False
 
 
-def store_regions(store: Store, steps: Steps) -> list[dict[str, Any]]:
+def store_regions(store: Store, steps: Steps) -> list[Object]:
     data = store.get("/store/regions", {"fields": "id,name,*countries", "limit": 100})
-    regions = [r for r in data.get("regions") or [] if isinstance(r, dict)]
+    regions = objects(data.get("regions"))
     if not regions:
         steps.fail(
             "publishable-key",
@@ -75,14 +75,14 @@ def store_regions(store: Store, steps: Steps) -> list[dict[str, Any]]:
     return regions
 
 
-def regions_quiet(store: Store) -> list[dict[str, Any]]:
+def regions_quiet(store: Store) -> list[Object]:
     try:
         data = store.get("/store/regions", {"fields": "id", "limit": 100})
     except NetworkError as exc:
         if exc.stage is Stage.AUTH:
             return []  # the key is not this backend's: certainly another backend
         raise
-    return [r for r in data.get("regions") or [] if isinstance(r, dict)]
+    return objects(data.get("regions"))
 
 
 def cors(
@@ -129,16 +129,11 @@ def images(production: bool, store: Store, steps: Steps) -> None:
     """Product image URLs a visitor's browser can load (not localhost, not plain http)."""
     data = store.get("/store/products", {"fields": "id,thumbnail,*images", "limit": IMAGE_LIMIT})
     urls: list[str] = []
-    for product in data.get("products") or []:
-        if not isinstance(product, dict):
-            continue
-        if isinstance(product.get("thumbnail"), str):
-            urls.append(product["thumbnail"])
-        urls += [
-            i["url"]
-            for i in product.get("images") or []
-            if isinstance(i, dict) and isinstance(i.get("url"), str)
-        ]
+    for product in objects(data.get("products")):
+        thumbnail = product.get("thumbnail")
+        if isinstance(thumbnail, str):
+            urls.append(thumbnail)
+        urls += [u for i in objects(product.get("images")) if isinstance(u := i.get("url"), str)]
     if not urls:
         # nothing was proven: a skip with its reason, not a pass (issue 21 C)
         steps.add("product-images", Status.SKIP, "no product images to check: the store lists none")
@@ -164,7 +159,7 @@ def images(production: bool, store: Store, steps: Steps) -> None:
 
 
 def key_sales_channel(
-    env: Env, key_var: str, regions: list[dict[str, Any]], deadline: Deadline, steps: Steps
+    env: Env, key_var: str, regions: list[Object], deadline: Deadline, steps: Steps
 ) -> None:
     """With admin credentials: the key is live, its sales channel can sell and ship."""
     with Admin(env, deadline.remaining(), deadline) as admin:
@@ -202,7 +197,7 @@ def key_sales_channel(
                 "create a new publishable key and put it in " + key_var,
             )
             return
-        channels = [c for c in key.get("sales_channels") or [] if isinstance(c, dict)]
+        channels = objects(key.get("sales_channels"))
         if not channels:
             steps.fail(
                 "key-sales-channel",
@@ -226,7 +221,7 @@ def key_sales_channel(
         stock_and_shipping(admin, channels, regions, steps)
 
 
-def _in_future(value: Any) -> bool:
+def _in_future(value: JSON) -> bool:
     """Whether a revoked_at is still ahead: Medusa refuses a key only once revoked_at <= now
     (POST /admin/api-keys/{id}/revoke takes `revoke_in`); an unreadable date counts as past."""
     try:
@@ -239,7 +234,7 @@ def _in_future(value: Any) -> bool:
 
 
 def stock_and_shipping(
-    admin: Admin, channels: list[dict[str, Any]], regions: list[dict[str, Any]], steps: Steps
+    admin: Admin, channels: list[Object], regions: list[Object], steps: Steps
 ) -> None:
     countries: set[str] = set()
     missing: list[str] = []
@@ -263,9 +258,9 @@ def stock_and_shipping(
                 100,
             )
             for option in options:
-                zone = option.get("service_zone") or {}
-                for geo in zone.get("geo_zones") or []:
-                    if isinstance(geo, dict) and geo.get("country_code"):
+                zone = obj(option.get("service_zone")) or {}
+                for geo in objects(zone.get("geo_zones")):
+                    if geo.get("country_code"):
                         countries.add(str(geo["country_code"]).lower())
     if missing:
         steps.fail(
@@ -279,11 +274,7 @@ def stock_and_shipping(
     steps.ok("stock-location", "every sales channel of the key has a stock location")
     unserved = []
     for region in regions:
-        codes = {
-            str(c.get("iso_2", "")).lower()
-            for c in region.get("countries") or []
-            if isinstance(c, dict)
-        }
+        codes = {str(c.get("iso_2", "")).lower() for c in objects(region.get("countries"))}
         if not codes & countries:
             unserved.append(str(region.get("name") or region.get("id")))
     if unserved:
@@ -334,7 +325,7 @@ def probe(env: Env, options: ProbeOptions) -> list[Check]:
 def _same_backend(
     env: Env,
     url: BackendUrl,
-    regions: list[dict[str, Any]],
+    regions: list[Object],
     deadline: Deadline,
     steps: Steps,
 ) -> None:
