@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storectl import output
-from storectl.env import Env
+from storectl.env import FILES_READ_CODES, Env
 from storectl.model import FileState, Finding, Severity
 from storectl.output import Painter, StatusFormat, columns
 from storectl.output.checks import fix_lines
@@ -163,7 +163,6 @@ def quiet_table(report: StatusReport, paint: Painter) -> str:
     the summary line: nothing to read when all is well."""
     failing = {Severity.ERROR} | ({Severity.WARNING} if report.strict else set())
     out: list[str] = []
-    from storectl.env import FILES_READ_CODES  # never hidden: they change what was read
 
     for f in report.findings:
         if f.severity in failing or f.code in FILES_READ_CODES:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from storectl.env import Env
 from storectl.model import Check, Stage, Status
 from storectl.net.deadline import Deadline
+from storectl.providers import catalog_audit
 from storectl.providers.catalog_audit import FAIL, KINDS, Gap
 from storectl.providers.shape import objects
 
@@ -36,8 +37,6 @@ class CatalogReport:
 
 def build(env: Env, timeout: float) -> CatalogReport:
     """Audit the catalogue under one deadline; a read that fails is a NetworkError."""
-    from storectl.providers import catalog_audit
-
     started = time.monotonic()
     snap, gaps = catalog_audit.audit(env, Deadline(timeout))
     variants = {

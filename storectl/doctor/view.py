@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import assert_never
 
 from storectl.doctor.runner import CheckCatalog, CheckEntry, DoctorReport
+from storectl.env import FILES_READ_CODES
 from storectl.fsutil import atomic_write, ensure_parent
 from storectl.model import Check, Status
 from storectl.output import DoctorFormat, Painter, columns, sanitize, to_json, use_color, write
@@ -88,8 +89,6 @@ def provider_lines(
 ) -> list[str]:
     """A verdict line per provider and, under it, what is not ok (`verbose`: every check;
     `quiet`: only the providers that fail the run, and only what fails it)."""
-    from storectl.env import FILES_READ_CODES  # never hidden by -q: they change what was read
-
     failing = {Status.FAIL, Status.ERROR} | ({Status.WARN} if report.strict else set())
     shown = set(Status) if verbose else failing if quiet else PROBLEMS
     out: list[str] = []

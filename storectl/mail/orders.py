@@ -8,17 +8,19 @@ from datetime import datetime
 from pathlib import Path
 
 from storectl.env import Env
-from storectl.errors import ConfigError, UsageError
+from storectl.errors import ConfigError, NetworkError, StorectlError, UsageError
+from storectl.mail import address
 from storectl.mail import render as mail
+from storectl.model import Stage
 from storectl.providers import medusa_api
 from storectl.providers.shape import Object, objects
+from storectl.providers.spelling import missing_hint
+from storectl.since import since
 
 
 def sender(env: Env) -> str:
     value = env.value("SMTP_FROM")
     if not value:
-        from storectl.providers.spelling import missing_hint
-
         hint = missing_hint(env, "SMTP_FROM", "set SMTP_FROM")
         raise ConfigError("SMTP_FROM is not set: mail has no sender", hint=hint)
     return value
@@ -36,8 +38,6 @@ def store_name(env: Env) -> str:
 
 def templates(env: Env, folder: Path | None, locale: str | None) -> mail.Templates:
     """The store's templates; amounts in --locale, else each order's (see Templates)."""
-    from storectl.mail import address
-
     override = folder or (
         Path(env.value("STORECTL_TEMPLATES_DIR")) if env.is_set("STORECTL_TEMPLATES_DIR") else None
     )
@@ -60,9 +60,6 @@ def templates(env: Env, folder: Path | None, locale: str | None) -> mail.Templat
 
 
 def fetch_one(env: Env, order_id: str, timeout: float) -> Object:
-    from storectl.errors import NetworkError
-    from storectl.model import Stage
-
     with admin_api(env, timeout) as admin:
         try:
             return admin.order(order_id, mail.ORDER_FIELDS)
@@ -79,8 +76,6 @@ NEWEST = 5
 
 def _newest(admin: medusa_api.Admin) -> list[str]:
     """The newest orders' ids (best effort: a hint, never the error)."""
-    from storectl.errors import StorectlError
-
     try:
         answer = admin.call(
             "GET",
@@ -95,8 +90,6 @@ def _newest(admin: medusa_api.Admin) -> list[str]:
 
 def newest_ids(env: Env, timeout: float) -> list[str]:
     """The newest orders' ids, or none when the admin API cannot be read (a hint's detail)."""
-    from storectl.errors import StorectlError
-
     try:
         with admin_api(env, timeout) as admin:
             return _newest(admin)
@@ -134,8 +127,6 @@ def admin_api(env: Env, timeout: float) -> medusa_api.Admin:
 
 def parse_since(value: str, now: datetime | None = None) -> str:
     """--since as an ISO time, in the one grammar every command shares (storectl/since.py)."""
-    from storectl.since import since
-
     return since(value, now).isoformat(timespec="seconds")
 
 

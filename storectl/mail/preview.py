@@ -9,6 +9,7 @@ from pathlib import Path
 from storectl.env import Env
 from storectl.errors import ConfigError, UsageError
 from storectl.fsutil import atomic_write, ensure_parent
+from storectl.mail import browser
 from storectl.mail import render as mail
 from storectl.mail.orders import choose_order_hint, fetch_one, sender, store_name, unusable
 from storectl.mail.page import Screenshot
@@ -116,8 +117,6 @@ def preview(
             files.append(str(eml))
     measured = None
     if shot is not None:
-        from storectl.mail import browser
-
         measured = browser.screenshot(rendered.html, *shot, timeout=timeout)
         files.append(measured["path"])
     size = len(rendered.html.encode())

@@ -10,6 +10,7 @@ from storectl.env import Env
 from storectl.errors import NetworkError
 from storectl.model import Check, Finding, Stage, Status
 from storectl.net.deadline import Deadline
+from storectl.providers import catalog_audit
 from storectl.providers.base import ProbeCheck, ProbeOptions, Provider
 from storectl.providers.catalog_audit import FAIL, Gap
 from storectl.providers.probe import Steps
@@ -37,8 +38,6 @@ def lint(_env: Env) -> Iterator[Finding]:
 
 
 def probe(env: Env, options: ProbeOptions) -> list[Check]:
-    from storectl.providers import catalog_audit
-
     steps = Steps(NAME)
     deadline = Deadline(options.timeout)
     try:

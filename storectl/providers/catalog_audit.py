@@ -20,7 +20,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from storectl.env import Env
+from storectl.errors import NetworkError
+from storectl.model import Stage
 from storectl.net.deadline import Deadline
+from storectl.providers import catalog_read
 from storectl.providers.catalog_read import Snapshot
 from storectl.providers.shape import JSON, Object, objects
 
@@ -242,10 +245,6 @@ def rules(snap: Snapshot) -> list[Gap]:
 def audit(env: Env, deadline: Deadline) -> tuple[Snapshot, list[Gap]]:
     """Read the catalogue as the storefront's key sells it and apply the rules. Raises
     NetworkError (with its stage) when a read fails or nothing can be read."""
-    from storectl.errors import NetworkError
-    from storectl.model import Stage
-    from storectl.providers import catalog_read
-
     admin, store, token, var = catalog_read.open_clients(env, deadline)
     with admin, store:
         if admin.login() is None:

@@ -17,11 +17,14 @@ from typing import TYPE_CHECKING
 from storectl.env import Env
 from storectl.errors import NetworkError
 from storectl.model import Stage
+from storectl.net import limits
 from storectl.net.deadline import Deadline
+from storectl.providers.medusa_api import Admin, limit_error
 from storectl.providers.shape import JSON, Object, count, is_objects, objects
+from storectl.providers.storefront.lint import KEY, backend_own, storefront_backend
 
 if TYPE_CHECKING:
-    from storectl.providers.medusa_api import Admin, Query
+    from storectl.providers.medusa_api import Query
     from storectl.providers.storefront.client import Store
 
 #: Items per page: Medusa's lists take up to 100 without complaint (medusa-2.21-admin.md).
@@ -97,8 +100,6 @@ class Reader:
     ) -> list[Object]:
         """Every item of a list (limit/offset/count), within the page cap: a page or a count
         of the wrong shape is a PROTOCOL error, never guessed at."""
-        from storectl.net import limits
-        from storectl.providers.medusa_api import limit_error
 
         def fetch(offset: int | None) -> tuple[list[Object], int | None]:
             start = offset or 0
@@ -159,7 +160,7 @@ def read(reader: Reader, token: str, var: str, deadline: Deadline) -> Snapshot:
     """One snapshot of the catalogue as the key's storefront sells it. After the key and the
     regions, the lists are independent: they are read side by side (net/parallel.py), each in
     pages, under the one deadline; the requests are the same as one after the other."""
-    from storectl.net import parallel
+    from storectl.net import parallel  # threads: off status's start-up path, which loads this
 
     title, channels = key_channels(reader, token, var)
     regions = reader.admin_list(
@@ -263,9 +264,7 @@ def _when(text: str) -> datetime:
 def open_clients(env: Env, deadline: Deadline) -> tuple[Admin, Store, str, str]:
     """(admin, store, the key, the variable naming the backend) for the storefront's key; a
     CONFIG error when a piece is missing. The admin client must still log in."""
-    from storectl.providers.medusa_api import Admin
     from storectl.providers.storefront.client import Store
-    from storectl.providers.storefront.lint import KEY, backend_own, storefront_backend
 
     url = storefront_backend(env) or backend_own(env)
     if url is None or not env.is_set(KEY):

@@ -18,6 +18,7 @@ from storectl.env import Env
 from storectl.errors import NetworkError
 from storectl.model import Stage
 from storectl.net.deadline import Deadline
+from storectl.providers import stripe_api
 from storectl.providers.medusa_api import Admin, Query, body_message, parse
 from storectl.providers.shape import JSON, Object, obj, objects
 from storectl.providers.storefront.client import Store
@@ -135,15 +136,11 @@ class StripeCalls:
     cancel, refund. Test mode only: the caller refuses a live key before it gets here."""
 
     def __init__(self, env: Env, deadline: Deadline, meter: Meter) -> None:
-        from storectl.providers import stripe_api
-
         self.deadline = deadline
         self.client = stripe_api.client(env, deadline.seconds, deadline)
         self.meter = meter
 
     def _do(self, label: str, fn: Callable[[], stripe.StripeObject]) -> Object:
-        from storectl.providers import stripe_api
-
         try:
             found = self.meter.timed(label, lambda: stripe_api.call(fn, self.deadline))
         except Exception as exc:  # noqa: BLE001 - every SDK error is classified here

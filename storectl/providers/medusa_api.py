@@ -11,7 +11,7 @@ from storectl.env import Env
 from storectl.errors import NetworkError
 from storectl.model import Stage
 from storectl.net import deadline as budget
-from storectl.net import retry
+from storectl.net import limits, retry
 from storectl.net.deadline import Deadline
 from storectl.providers.probe import TRUST_HINT, network_stage, tls_context
 from storectl.providers.shape import JSON, Object, is_objects, obj
@@ -100,8 +100,6 @@ def request(http: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.R
 
 def limit_error(exc: limits.LimitExceeded, where: str) -> NetworkError:
     """A limit the backend (or a URL) exceeded, as a NetworkError with its stage."""
-    from storectl.net import limits
-
     if exc.stage == limits.TIMEOUT:
         return NetworkError(
             Stage.TIMEOUT,
@@ -287,7 +285,6 @@ class Admin:
         """Every item of a paginated admin list (limit/offset/count), at most limits.MAX_PAGES
         pages: a `count` that never ends is a PROTOCOL error naming the loop, as is a page or
         a count of the wrong shape (never guessed at)."""
-        from storectl.net import limits
 
         def fetch(offset: int | None) -> tuple[list[Object], int | None]:
             start = offset or 0

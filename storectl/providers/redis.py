@@ -8,6 +8,7 @@ from typing import Any
 
 from storectl.env import Env
 from storectl.model import Check, Finding, Severity, Stage, Status, finding
+from storectl.net import limits
 from storectl.net.deadline import Deadline
 from storectl.providers.base import Endpoint, EnvVar, ProbeCheck, ProbeOptions, Provider
 from storectl.providers.probe import TRUST_HINT, Steps, network_stage
@@ -122,8 +123,6 @@ def classify(exc: Exception, url: str) -> tuple[Stage, str, str]:
     """(stage, summary, hint) for a redis-py or socket error (public: the workers provider
     classifies its queue reads with it)."""
     from redis import exceptions as rx
-
-    from storectl.net import limits
 
     parts = split_url(url)
     where = f"{parts.hostname}:{parts.port or 6379}" if parts and parts.hostname else mask_url(url)

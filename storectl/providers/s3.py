@@ -7,6 +7,7 @@ from typing import Any
 
 from storectl.env import Env
 from storectl.model import Check, Finding, Severity, Stage, Status, finding
+from storectl.net import limits
 from storectl.net.deadline import Deadline
 from storectl.providers.base import Endpoint, EnvVar, ProbeCheck, ProbeOptions, Provider
 from storectl.providers.probe import Steps, network_stage
@@ -193,8 +194,6 @@ def _public_read(http: Any, env: Env, key: str, body: bytes, steps: Steps) -> No
     connection to the same host is reused; the GET itself carries no credentials): a drip or
     an endless body at S3_FILE_URL ends at the deadline or at limits.MAX_BODY."""
     import httpx
-
-    from storectl.net import limits
 
     url = f"{env.value('S3_FILE_URL').rstrip('/')}/{key}"
     try:

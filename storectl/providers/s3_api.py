@@ -8,6 +8,7 @@ from typing import Any
 
 from storectl.env import Env
 from storectl.model import Stage
+from storectl.net import limits
 from storectl.net.deadline import Deadline
 from storectl.providers.probe import TRUST_HINT, network_stage, tls_context
 from storectl.providers.values import split_url
@@ -114,8 +115,6 @@ def error_parts(exc: Any) -> tuple[int, str, dict[str, str]]:
 
 def classify(exc: Exception, env: Env) -> tuple[Stage, str, str]:
     """(stage, summary, hint) for a botocore or socket error (or a limit S3 broke)."""
-    from storectl.net import limits
-
     if isinstance(exc, limits.LimitExceeded):
         return (
             Stage(exc.stage),

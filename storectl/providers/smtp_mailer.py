@@ -12,6 +12,7 @@ from storectl.net import limits
 from storectl.net.deadline import for_command
 from storectl.providers.probe import Steps, network_stage
 from storectl.providers.smtp_session import connect, converse, peer_text, port, secure
+from storectl.providers.spelling import missing_hint
 
 if TYPE_CHECKING:
     import smtplib
@@ -22,8 +23,6 @@ def open_session(env: Env, timeout: float) -> smtplib.SMTP:
     """A connected, TLS-protected, authenticated smtplib session, or NetworkError."""
     host, number, tls = env.value("SMTP_HOST"), port(env), secure(env)
     if not host:
-        from storectl.providers.spelling import missing_hint
-
         hint = missing_hint(env, "SMTP_HOST", "set SMTP_HOST")
         raise NetworkError(Stage.CONFIG, "SMTP_HOST is not set: no mail server", hint)
     if number is None or tls is None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from storectl.env import Env
 from storectl.model import Stage, Status
+from storectl.net import limits
 from storectl.net.deadline import Deadline
 from storectl.net.limits import left
 from storectl.providers.probe import TRUST_HINT, Steps, network_stage, tls_context
@@ -150,8 +151,6 @@ def _connect_failure(
 
 def limit_stage(exc: BaseException) -> tuple[Stage, str] | None:
     """(stage, reason) when `exc` is a limit the server broke (deadline, MAX_REPLY_LINES, ...)."""
-    from storectl.net import limits
-
     if isinstance(exc, limits.LimitExceeded):
         return Stage(exc.stage), exc.message
     return None
@@ -172,8 +171,6 @@ def converse(
     With probe=False the session is left open, ready to send."""
     import smtplib
     import ssl
-
-    from storectl.net import limits
 
     def budget() -> None:
         if session.sock is not None:

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 
 from storectl.env import Env
 from storectl.model import Finding, Severity
+from storectl.providers.registry import PROVIDERS, variable_names
 
 #: At most this many single-character edits (insert, delete, replace, swap two neighbours).
 MAX_EDITS = 2
@@ -41,8 +42,6 @@ def _close(name: str, known: Iterable[str]) -> str | None:
 
 
 def known_names() -> frozenset[str]:
-    from storectl.providers.registry import variable_names  # lazy: the registry imports us
-
     return variable_names()
 
 
@@ -60,8 +59,6 @@ def misspellings(env: Env) -> Iterator[tuple[str, str, str]]:
 
 
 def owner(name: str) -> str | None:
-    from storectl.providers.registry import PROVIDERS
-
     for provider in PROVIDERS:
         if name == provider.activation or any(v.name == name for v in provider.env_vars):
             return provider.name

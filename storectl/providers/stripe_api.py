@@ -11,7 +11,7 @@ from storectl.env import Env
 from storectl.errors import ConfigError, NetworkError
 from storectl.model import Stage
 from storectl.net import deadline as budget
-from storectl.net import retry
+from storectl.net import limits, retry
 from storectl.net.deadline import Deadline
 from storectl.providers.probe import network_stage
 from storectl.providers.shape import JSON, Object
@@ -98,8 +98,6 @@ def classify(exc: Exception) -> tuple[Stage, str, str]:
     """(stage, summary, hint) for a stripe-python error (or a limit Stripe's answer broke)."""
     import stripe
 
-    from storectl.net import limits
-
     if isinstance(exc, limits.LimitExceeded):
         return _limit(exc)
     message = clean_text(getattr(exc, "user_message", None) or str(exc))
@@ -147,8 +145,6 @@ def classify(exc: Exception) -> tuple[Stage, str, str]:
 
 def _limit(exc: LimitExceeded) -> tuple[Stage, str, str]:
     """A deadline or a size cap that Stripe's answer broke."""
-    from storectl.net import limits
-
     if exc.stage == limits.TIMEOUT:
         return (
             Stage.TIMEOUT,
@@ -222,7 +218,6 @@ def list_endpoints(stripe_client: stripe.StripeClient, deadline: Deadline) -> li
     """Every webhook endpoint on the account (all pages, at most limits.MAX_PAGES), as plain
     dicts; a list that always has more, or points back to a page already read, raises
     LimitExceeded (PROTOCOL) naming the loop."""
-    from storectl.net import limits
 
     def fetch(after: str | None) -> tuple[list[Object], str | None]:
         params: stripe.params.WebhookEndpointListParams = {"limit": 100}

@@ -22,6 +22,7 @@ from storectl.env import Env
 from storectl.model import Check, Finding, Severity, Status, finding
 from storectl.net.deadline import Deadline
 from storectl.providers import medusa_version, workers_live
+from storectl.providers import redis as redis_provider
 from storectl.providers.base import ProbeCheck, ProbeOptions, Provider
 from storectl.providers.probe import Steps
 from storectl.providers.workers_live import EVENTS_QUEUE, Config, Queue
@@ -254,8 +255,6 @@ def blocked_clients(client: Any) -> int | None:  # redis-py's execute_command is
 
 
 def probe(env: Env, options: ProbeOptions) -> list[Check]:
-    from storectl.providers import redis as redis_provider
-
     steps = Steps(NAME, "REDIS_URL")
     found = config(env)
     names = {"events-queue": f"{EVENTS_PREFIX}:{found.queue_name if found else EVENTS_QUEUE}"}

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import assert_never
 
+from storectl.fsutil import atomic_write, ensure_parent
 from storectl.model import Status
 from storectl.output import DoctorFormat, Painter, sanitize, to_json, use_color, write
 from storectl.output.color import STATUS_MARK
@@ -112,7 +113,6 @@ def render(report: SmokeReport, fmt: DoctorFormat, output: Path | None = None) -
     if output is None:
         write(text, structured=structured)
         return
-    from storectl.fsutil import atomic_write, ensure_parent
 
     ensure_parent(output)
     if not structured:

@@ -14,6 +14,7 @@ from storectl.errors import ConfigError, NetworkError, StorectlError, UsageError
 from storectl.guard import Action
 from storectl.model import Stage, Status
 from storectl.providers import medusa, medusa_api, stripe, stripe_api, values
+from storectl.providers.values import path_fix
 from storectl.webhooks import plan as webhooks
 from storectl.webhooks import rotation
 from storectl.webhooks.executor import Executor
@@ -70,7 +71,6 @@ def check_route(env: Env, url: str, force: bool, timeout: float) -> str | None:
     if status is Status.FAIL:
         if force:
             return f"--force: registering anyway, although {summary}"
-        from storectl.providers.values import path_fix
 
         raise StorectlError(
             summary, hint=f"{path_fix(env, hint)}; or pass --force to register anyway"

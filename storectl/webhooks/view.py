@@ -8,6 +8,7 @@ from storectl.model import Status
 from storectl.output import Painter, Row, columns
 from storectl.output.color import STATUS_MARK
 from storectl.output.wrap import flow, terminal_width
+from storectl.providers.values import DOCUMENT_PATH_FIX, is_document_path
 
 if TYPE_CHECKING:
     from storectl.webhooks.events import EventTests, WebhookTest
@@ -60,8 +61,6 @@ def webhook_list_text(result: WebhookList, paint: Painter) -> str:
 def _no_match_fix(result: WebhookList) -> str:
     """The fix for a URL no endpoint matches: the document's path needs the env edit first
     (register refuses a route a stock backend does not serve), any other URL registering."""
-    from storectl.providers.values import DOCUMENT_PATH_FIX, is_document_path
-
     if result.expected_url and is_document_path(result.expected_url):
         return DOCUMENT_PATH_FIX
     return "run 'storectl webhooks register'"
