@@ -98,6 +98,7 @@ def test_a_project_option_wins_over_the_fleet_file_in_the_folder(tmp_path: Path)
             "project folder",
         ),
         ("stores = 1\n", 1, "unknown key 'stores'"),
+        ("store = [1]\n", 1, "store number 1 is not a table"),
         (
             '[[store]]\nname = "a"\nproject = "a"\nrequire = ["stripe", "paypal"]\n',
             4,

@@ -10,7 +10,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from storectl.errors import ConfigError, UsageError
 
@@ -63,7 +62,7 @@ def _bad(path: Path, line: int | None, message: str, hint: str) -> ConfigError:
     return ConfigError(f"{where}: {message}", hint=hint)
 
 
-def _strings(value: Any, key: str, where: tuple[Path, int | None]) -> tuple[str, ...]:
+def _strings(value: object, key: str, where: tuple[Path, int | None]) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
@@ -82,7 +81,7 @@ def parse(text: str, path: Path, providers: Sequence[str]) -> list[Store]:
     ]
 
 
-def _tables(text: str, path: Path) -> list[Any]:
+def _tables(text: str, path: Path) -> list[dict[str, object]]:
     """The [[store]] tables of valid TOML that holds nothing else."""
     import tomllib
 
@@ -106,11 +105,19 @@ def _tables(text: str, path: Path) -> list[Any]:
     tables = data.get("store", [])
     if not isinstance(tables, list) or not tables:
         raise _bad(path, 1, "no stores", 'add one [[store]] table per store (name = "...")')
+    for index, table in enumerate(tables):
+        if not isinstance(table, dict):
+            raise _bad(
+                path,
+                _line_of(text, r"^\s*store\b") or 1,
+                f"store number {index + 1} is not a table",
+                'write each store as a [[store]] table (name = "...")',
+            )
     return tables
 
 
 def _store(
-    table: dict[str, Any],
+    table: dict[str, object],
     start: int | None,
     text: str,
     path: Path,
@@ -142,13 +149,13 @@ def _guess(word: str, choices: Sequence[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def _check_keys(tables: list[Any], text: str, path: Path, providers: Sequence[str]) -> None:
+def _check_keys(
+    tables: list[dict[str, object]], text: str, path: Path, providers: Sequence[str]
+) -> None:
     """Every unknown key and every unknown provider in `require`, of every store, in one
     error (issue 21 D: a user fixes them all at once), each with its line and a suggestion."""
     bad: list[tuple[int | None, str]] = []
     for index, table in enumerate(tables):
-        if not isinstance(table, dict):
-            continue
         start = _store_line(text, index)
         for key in table:
             if key not in STORE_KEYS:
@@ -177,7 +184,7 @@ def _check_keys(tables: list[Any], text: str, path: Path, providers: Sequence[st
 
 
 def _store_name(
-    table: dict[str, Any], start: int | None, text: str, path: Path, seen: dict[str, int | None]
+    table: dict[str, object], start: int | None, text: str, path: Path, seen: dict[str, int | None]
 ) -> str:
     """The store's name: present, well-formed, and not used by an earlier store."""
     name = table.get("name")
@@ -200,7 +207,7 @@ def _store_name(
 
 
 def _location(
-    table: dict[str, Any], name: str, start: int | None, text: str, path: Path
+    table: dict[str, object], name: str, start: int | None, text: str, path: Path
 ) -> tuple[Path | None, tuple[Path, ...]]:
     """(project folder, env files), relative to the fleet file: exactly one of them is given."""
     where = (path, start)

@@ -115,9 +115,13 @@ class BoundedSMTPSSL(BoundedReplies, smtplib.SMTP_SSL):
         super().__init__(*args, **kwargs)
 
 
+#: A bounded session, plain or implicit TLS.
+Session = BoundedSMTP | BoundedSMTPSSL
+
+
 def bounded_smtp(
     deadline: DeadlineLike, *args: Any, implicit_tls: bool = False, **kwargs: Any
-) -> smtplib.SMTP:
+) -> Session:
     """smtplib.SMTP (SMTP_SSL with implicit_tls) whose replies are bounded: at most
     MAX_REPLY_LINES lines of MAX_LINE bytes each, every read and send by `deadline`. Arguments
     after the deadline are smtplib's (host, port, timeout=..., context=...); the connect gets
@@ -142,7 +146,7 @@ def adopt(
     *,
     implicit_tls: bool = False,
     context: ssl.SSLContext | None = None,
-) -> tuple[smtplib.SMTP, int, bytes]:
+) -> tuple[Session, int, bytes]:
     """A bounded_smtp session on `raw`, a TCP connection to host already open, and the
     greeting (code, text); `raw` is closed on failure.
 
@@ -155,7 +159,7 @@ def adopt(
         session = bounded_smtp(deadline, implicit_tls=implicit_tls, timeout=raw.gettimeout(), **tls)
         # smtplib verifies the certificate (implicit TLS now, STARTTLS later) against the host
         # its constructor was given: connect() does not record it (nor does anything public).
-        session._host = host  # type: ignore[attr-defined]
+        session._host = host  # type: ignore[union-attr]
         if isinstance(session, BoundedSMTPSSL):
             session.sock = session.context.wrap_socket(raw, server_hostname=host)
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storectl.env import Env
 from storectl.model import Check, Finding, Severity, Stage, Status, finding
@@ -14,6 +14,10 @@ from storectl.providers.base import Endpoint, EnvVar, ProbeCheck, ProbeOptions, 
 from storectl.providers.probe import TRUST_HINT, Steps, network_stage
 from storectl.providers.values import is_loopback, split_url, url_unparseable
 from storectl.redact import clean_peer_text, mask_url
+
+if TYPE_CHECKING:  # redis-py loads only when a probe connects
+    from redis import Redis
+    from redis.client import Pipeline
 
 NAME = "redis"
 SCHEMES = ("redis", "rediss", "unix")
@@ -179,7 +183,7 @@ def classify(exc: Exception, url: str) -> tuple[Stage, str, str]:
     return Stage.PROTOCOL, f"{where}: unexpected reply: {message}", "is that a Redis server?"
 
 
-def _no_setinfo(cls: Any) -> dict[str, None]:
+def _no_setinfo(cls: type[Redis]) -> dict[str, None]:
     """The keyword that turns CLIENT SETINFO off: driver_info=None since redis-py 7.1/8,
     lib_name/lib_version=None before (now deprecated)."""
     import inspect
@@ -211,7 +215,7 @@ def _probe_url(url: str, names: list[str], deadline: Deadline) -> list[Check]:
     return steps.checks
 
 
-def connect(url: str, names: list[str], steps: Steps, deadline: Deadline) -> Any | None:
+def connect(url: str, names: list[str], steps: Steps, deadline: Deadline) -> Redis | None:
     """A bounded redis-py client for `url` (every read by the deadline, replies capped, no
     retries), or None with the failed `connect` check recorded in `steps`. Public: the
     workers provider reads the queues through it."""
@@ -232,7 +236,7 @@ def connect(url: str, names: list[str], steps: Steps, deadline: Deadline) -> Any
     try:
         # Every socket read by the deadline (a drip cannot hold it), one reply capped at
         # limits.MAX_BODY (an endless bulk reply cannot fill memory), no retries.
-        options: dict[str, Any] = {
+        options: dict[str, Any] = {  # redis-py keywords, passed through
             "protocol": 2,  # no HELLO round trip
             **_no_setinfo(redis.Redis),  # no CLIENT SETINFO round trips
         }
@@ -244,7 +248,9 @@ def connect(url: str, names: list[str], steps: Steps, deadline: Deadline) -> Any
         return None
 
 
-def _pipeline(client: Any, names: list[str], value: str) -> tuple[Any, list[tuple[str, int]]]:
+def _pipeline(
+    client: Redis, names: list[str], value: str
+) -> tuple[Pipeline, list[tuple[str, int]]]:
     """The pipeline of every check the URL's uses need, and (check, how many replies it reads)."""
     import uuid
 

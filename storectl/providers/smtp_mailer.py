@@ -31,7 +31,7 @@ def open_session(env: Env, timeout: float) -> smtplib.SMTP:
         )
     steps = Steps("smtp")
     deadline = for_command(timeout)  # the command's one deadline
-    session: smtplib.SMTP | None = connect(host, number, tls, steps, deadline)
+    session = connect(host, number, tls, steps, deadline)
     if session is not None:
         converse(session, env, host, number, tls, steps, deadline, probe=False)
     failed = next((c for c in steps.checks if c.status is Status.FAIL), None)

@@ -5,7 +5,7 @@ MAIL FROM, each recorded as a check with its stage."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from storectl.env import Env
 from storectl.model import Stage, Status
@@ -15,6 +15,9 @@ from storectl.net.limits import left
 from storectl.providers.probe import TRUST_HINT, Steps, network_stage, tls_context
 from storectl.providers.values import ascii_number, is_loopback
 from storectl.redact import clean_peer_text
+
+if TYPE_CHECKING:  # smtplib loads only when a session starts
+    from storectl.net.sdk_smtp import Session
 
 DEFAULT_PORT = 587
 
@@ -51,7 +54,7 @@ _AUTH_ORDER = ("CRAM-MD5", "PLAIN", "LOGIN")
 _TLS_SNIFF = 0.8
 
 
-def connect(host: str, number: int, tls: bool, steps: Steps, deadline: Deadline) -> Any:
+def connect(host: str, number: int, tls: bool, steps: Steps, deadline: Deadline) -> Session | None:
     """Connect and read the greeting; on failure record a classified check and return None.
 
     The TCP connection opens before anything else is set up: the greeting travels while
@@ -63,7 +66,7 @@ def connect(host: str, number: int, tls: bool, steps: Steps, deadline: Deadline)
     # The greeting must come before the sniff's reserve; later replies by the whole deadline.
     greeting_by = Deadline(0)
     greeting_by.end = deadline.end - reserve
-    session: Any
+    session: Session
     try:
         cap = left(greeting_by, f"connecting to {host}", deadline.remaining() - reserve)
         raw = socket.create_connection((host, number), timeout=cap)
@@ -157,7 +160,7 @@ def limit_stage(exc: BaseException) -> tuple[Stage, str] | None:
 
 
 def converse(
-    session: Any,
+    session: Session,
     env: Env,
     host: str,
     number: int,
@@ -201,15 +204,17 @@ def converse(
         _session_failed(exc, step, env, host, number, steps)
 
 
-def _tls_step(session: Any, host: str, tls: bool, steps: Steps, budget: Callable[[], None]) -> None:
+def _tls_step(
+    session: Session, host: str, tls: bool, steps: Steps, budget: Callable[[], None]
+) -> None:
     """Implicit TLS, STARTTLS, or why none (fine on loopback, a warning anywhere else)."""
     if tls:
-        steps.ok("tls", f"{session.sock.version()}, certificate verified for {host}")
+        steps.ok("tls", f"{_tls_version(session)}, certificate verified for {host}")
     elif session.has_extn("starttls"):
         session.starttls(context=tls_context())
         budget()
         session.ehlo()
-        steps.ok("tls", f"STARTTLS, {session.sock.version()}, certificate verified for {host}")
+        steps.ok("tls", f"STARTTLS, {_tls_version(session)}, certificate verified for {host}")
     elif is_loopback(host):
         steps.ok("tls", "no TLS offered (a loopback server: nothing crosses a network)")
     else:
@@ -222,7 +227,13 @@ def _tls_step(session: Any, host: str, tls: bool, steps: Steps, budget: Callable
         )
 
 
-def _auth_step(session: Any, env: Env, steps: Steps, budget: Callable[[], None]) -> None:
+def _tls_version(session: Session) -> str:
+    """The negotiated TLS version: the session's socket is an SSLSocket once TLS is up."""
+    version = getattr(session.sock, "version", None)
+    return str(version()) if callable(version) else "TLS"
+
+
+def _auth_step(session: Session, env: Env, steps: Steps, budget: Callable[[], None]) -> None:
     """Log in with SMTP_USER/SMTP_PASS, or skip when there is no user."""
     user, password = env.value("SMTP_USER"), env.get("SMTP_PASS") or ""
     if not user:
@@ -235,7 +246,7 @@ def _auth_step(session: Any, env: Env, steps: Steps, budget: Callable[[], None])
     steps.ok("auth", f"AUTH {mechanism} accepted for {user}")
 
 
-def _sender_step(session: Any, env: Env, steps: Steps, budget: Callable[[], None]) -> None:
+def _sender_step(session: Session, env: Env, steps: Steps, budget: Callable[[], None]) -> None:
     """MAIL FROM with SMTP_FROM: whether this login may send as that address (nothing is sent)."""
     sender = parseaddr_address(env.value("SMTP_FROM"))
     budget()
