@@ -7,7 +7,7 @@ and the cleanup). Every peer sits behind bench/delayproxy.py holding each chunk 
 each way. Runs alternate; medians and min/max are reported.
 
 Needs Debian's redis-tools (redis-cli) and swaks, and awscli (pip) on PATH or in --aws.
-Usage: python bench/compare.py [--runs 5] [--delay 0.1] [--aws PATH]
+Usage: python bench/compare.py [--runs 5] [--delay 0.1] [--aws PATH] [--baseline OLD_CHECKOUT]
 """
 
 from __future__ import annotations
@@ -80,6 +80,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--delay", type=float, default=0.1, help="seconds per chunk, each way")
     parser.add_argument("--aws", default=shutil.which("aws") or "aws")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout of storectl (git worktree) whose doctor runs in the same rounds",
+    )
     args = parser.parse_args()
     for tool in ("redis-cli", "swaks"):
         if shutil.which(tool) is None:
@@ -109,13 +114,19 @@ def main() -> None:
             "--timeout",
             "30",
         ]
+        base_env = {**env, "PYTHONPATH": str(args.baseline)} if args.baseline else env
+        base_doctor = [sys.executable, "-m", "storectl", *doctor[len(storectl) :]]
         for argv in (*steps.values(), doctor):  # warm-up: caches, moto's first request
             timed(argv, env)
+        if args.baseline:
+            timed(base_doctor, base_env)
         alone: dict[str, list[float]] = {name: [] for name in steps}
         sequence: list[float] = []
         ours: list[float] = []
         for _ in range(args.runs):
             ours.append(timed(doctor, env))
+            if args.baseline:
+                alone.setdefault("baseline doctor", []).append(timed(base_doctor, base_env))
             total = 0.0
             for name, argv in steps.items():
                 took = timed(argv, env)
@@ -147,6 +158,20 @@ def _report(
     print(
         f"ratio storectl / sequence: median {median(ratios):.2f}x "
         f"(min {min(ratios):.2f}x, max {max(ratios):.2f}x)"
+    )
+    # doctor's floor, as issue 22 F defines it: the slowest provider's conversation plus the
+    # interpreter's start. SMTP is the slowest: swaks's conversation (connect, banner, EHLO,
+    # STARTTLS, TLS, EHLO, AUTH) plus the MAIL FROM storectl adds, one round trip (2 x delay).
+    floors = [t + 2 * delay for t in alone["swaks --quit-after AUTH"]]
+    if "baseline doctor" in alone:
+        versus = [a / b for a, b in zip(ours, alone["baseline doctor"], strict=True)]
+        print(f"storectl / baseline doctor: median {median(versus):.2f}x")
+    at_floor = [a / f for a, f in zip(ours, floors, strict=True)]
+    floor_share = [f / b for f, b in zip(floors, sequence, strict=True)]
+    print(
+        f"floor (swaks + one round trip) {median(floors) * 1000:.0f}ms = "
+        f"{median(floor_share):.2f}x the sequence; storectl / floor: median "
+        f"{median(at_floor):.2f}x (min {min(at_floor):.2f}x, max {max(at_floor):.2f}x)"
     )
 
 

@@ -302,11 +302,4 @@ def _stdout_to_devnull() -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    import atexit
-    import gc
-
-    # What is still alive at exit is freed by the OS anyway: freezing it spares the
-    # interpreter's final collections over the SDKs' object graphs (~130 ms after doctor
-    # loaded botocore, redis and httpx; bench/compare.py). Runs after every other atexit hook.
-    atexit.register(gc.freeze)
     app()
