@@ -221,3 +221,49 @@ def test_lower_rooms_name_no_provider_variable() -> None:
                 if pattern.search(text):
                     found.append(f"{path.relative_to(REPO)}: {text[:60]!r}")
     assert found == []
+
+
+#: A function body's most lines (issue 22 B: files sized by concept, functions kept short).
+MAX_BODY_LINES = 60
+
+
+def _long_bodies(source: str) -> list[tuple[str, int]]:
+    """(name, lines) of each function whose body, docstring aside, is longer than the cap;
+    a declaration (a body that is one `return` of a literal) is exempt."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        body = node.body
+        if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            body = body[1:]
+        if not body:
+            continue
+        literal = ast.Dict | ast.List | ast.Tuple | ast.Set
+        if (
+            len(body) == 1
+            and isinstance(body[0], ast.Return)
+            and isinstance(body[0].value, literal)
+        ):
+            continue
+        lines = (body[-1].end_lineno or body[-1].lineno) - body[0].lineno + 1
+        if lines > MAX_BODY_LINES:
+            found.append((node.name, lines))
+    return found
+
+
+def test_function_bodies_stay_short() -> None:
+    offenders = [
+        f"{path.relative_to(REPO)}: {name} ({lines} lines)"
+        for path in sorted((REPO / "storectl").rglob("*.py"))
+        for name, lines in _long_bodies(path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders, f"bodies over {MAX_BODY_LINES} lines: " + "; ".join(offenders)
+
+
+def test_a_long_body_is_seen_and_a_declaration_is_not() -> None:
+    step = "    x = 1\n"
+    long = f'def f():\n    """Why."""\n{step * (MAX_BODY_LINES + 1)}'
+    table = "def g():\n    return {\n" + '        "k": 1,\n' * (MAX_BODY_LINES + 1) + "    }\n"
+    assert _long_bodies(long) == [("f", MAX_BODY_LINES + 1)]
+    assert _long_bodies(table) == []
