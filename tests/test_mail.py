@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import socket
 from email.message import EmailMessage
 from html import unescape
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from storectl.errors import ConfigError
 from storectl.mail import render as mail
+from testing import hostile
 from testing.certs import Certs
 from testing.medusa_server import (
     API_KEY,
@@ -224,6 +226,30 @@ def test_mail_test_wrong_password(smtp_servers: SmtpServers, certs: Certs) -> No
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: 535")
     assert "SMTP_PASS" in result.stderr
+
+
+def _refuses_data(conn: socket.socket, peer: hostile.Peer) -> None:
+    """A server that accepts the envelope and refuses DATA itself (554, no 354)."""
+    conn.sendall(b"220 shop.example.com ready\r\n")
+    replies = {b"EHLO": b"250 shop.example.com\r\n", b"DATA": b"554 5.7.1 no mail today\r\n"}
+    for line in conn.makefile("rb"):
+        if peer.stopping.is_set() or line.upper().startswith(b"QUIT"):
+            return
+        conn.sendall(replies.get(line[:4].upper(), b"250 ok\r\n"))
+
+
+def test_mail_test_data_refused_is_an_error_not_a_traceback() -> None:
+    with hostile.Peer("refuses-data", _refuses_data) as peer:
+        env = {
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(peer.port),
+            "SMTP_SECURE": "false",
+            "SMTP_FROM": "orders@example.com",
+        }
+        result = run("mail", "test", "--to", "dev@example.com", env=env)
+    assert result.exit_code == 1, result.stderr
+    assert "the message was refused: 554 5.7.1 no mail today" in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
 
 
 def test_mail_test_tls_mismatch(smtp_servers: SmtpServers, certs: Certs) -> None:

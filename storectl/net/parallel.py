@@ -61,16 +61,18 @@ def gather(
     for thread in threads:
         thread.start()
     results: dict[K, T] = {}
-    while len(results) < len(tasks):
-        left = None if until is None else max(0.0, until - time.monotonic())
-        try:
-            key, result = finished.get(timeout=left)
-        except queue.Empty:
-            break
-        results[key] = result
-        if on_done is not None and on_done(key, result):
-            break
-    stop.set()
+    try:
+        while len(results) < len(tasks):
+            left = None if until is None else max(0.0, until - time.monotonic())
+            try:
+                key, result = finished.get(timeout=left)
+            except queue.Empty:
+                break
+            results[key] = result
+            if on_done is not None and on_done(key, result):
+                break
+    finally:  # also on Ctrl-C: no queued task starts after this
+        stop.set()
     if settle:
         for thread in threads:
             thread.join()

@@ -118,6 +118,8 @@ class SmtpMailer:
         raise AssertionError("unreachable")
 
     def _send_once(self, session: smtplib.SMTP, raw: bytes, sender: str, recipient: str) -> str:
+        import smtplib  # loaded already: the session is smtplib's
+
         code, reply = session.mail(sender)
         if code != 250:
             session.rset()
@@ -134,7 +136,12 @@ class SmtpMailer:
                 f"RCPT TO:<{recipient}> refused: {code} {peer_text(reply)}",
                 "check the recipient address",
             )
-        code, reply = session.data(raw)
+        try:
+            code, reply = session.data(raw)
+        except smtplib.SMTPDataError as exc:  # DATA itself refused (no 354)
+            error = exc.smtp_error
+            code, reply = exc.smtp_code, error.encode() if isinstance(error, str) else error
+            session.rset()
         text = f"{code} {peer_text(reply)}"
         if code != 250:
             raise NetworkError(Stage.PROTOCOL, f"the message was refused: {text}", "see the reply")

@@ -142,8 +142,10 @@ def payments_by_session(
             params: list[tuple[str, str | int]] = [("payment_session_id", s) for s in batch]
             params += [("fields", PAYMENT_FIELDS), ("limit", len(batch)), ("offset", offset or 0)]
             data = client.call("GET", "/admin/payments", params=params)
-            page = objects(data.get("payments"))
-            seen = (offset or 0) + len(page)
+            raw = data.get("payments")
+            page = objects(raw)
+            # the next offset counts what Medusa sent, objects or not (a stray item is skipped)
+            seen = (offset or 0) + (len(raw) if isinstance(raw, list) else 0)
             return page, seen if page and seen < whole(data.get("count")) else None
 
         for payment in limits.pages(fetch, what="Medusa's payments", deadline=deadline):
