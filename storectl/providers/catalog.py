@@ -5,16 +5,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from storectl.env import Env
 from storectl.errors import NetworkError
 from storectl.model import Check, Finding, Stage, Status
 from storectl.net.deadline import Deadline
-from storectl.providers import catalog_audit
 from storectl.providers.base import ProbeCheck, ProbeOptions, Provider
-from storectl.providers.catalog_audit import FAIL, Gap
 from storectl.providers.probe import Steps
 from storectl.providers.shape import objects
+
+if TYPE_CHECKING:
+    from storectl.providers.catalog_audit import Gap
 
 NAME = "catalog"
 KEY = "NEXT_PUBLIC_MEDUSA_PUBLISHABLE_KEY"
@@ -38,6 +40,9 @@ def lint(_env: Env) -> Iterator[Finding]:
 
 
 def probe(env: Env, options: ProbeOptions) -> list[Check]:
+    # the audit and its readers load here: status loads every provider's declaration (~9 ms)
+    from storectl.providers import catalog_audit
+
     steps = Steps(NAME)
     deadline = Deadline(options.timeout)
     try:
@@ -71,7 +76,7 @@ def _summary(steps: Steps, check: str, proves: str, gaps: list[Gap]) -> None:
     more = f" (and {len(gaps) - 1} more)" if len(gaps) > 1 else ""
     summary = f"{len(gaps)} found: {gaps[0].summary}{more}"
     hint = f"{gaps[0].fix}; 'storectl catalog' lists every one"
-    if gaps[0].status == FAIL:
+    if gaps[0].stops_sale:
         steps.fail(check, Stage.CONFIG, summary, hint)
     else:
         steps.warn(check, Stage.CONFIG, summary, hint)

@@ -47,6 +47,11 @@ class Gap:
     variant_id: str | None = None
     variant: str | None = None
 
+    @property
+    def stops_sale(self) -> bool:
+        """A FAIL (the sale cannot happen), not a WARN (it happens, spoiled)."""
+        return self.status == FAIL
+
 
 def _name(item: Object | None, *keys: str) -> str:
     if not item:

@@ -9,7 +9,9 @@ from collections.abc import Iterator, Sequence
 
 from storectl.env import Env, EnvFile, gitindex
 from storectl.model import Finding, Severity
+from storectl.providers import spelling
 from storectl.providers.base import Provider
+from storectl.providers.spelling import missing_hint
 from storectl.providers.values import stripe_mode
 from storectl.redact import is_secret_name, is_switch, looks_secret, secret_shaped, url_password
 
@@ -24,10 +26,7 @@ def run(env: Env, providers: Sequence[Provider]) -> list[Finding]:
         findings.extend(inactive_vars(env, provider))
     findings.extend(next_public_secrets(env))
     findings.extend(file_hygiene(env))
-    # a name that resembles a known one (issue 21 B); imported here: status loads this module
-    # and never runs the full lint, so spelling stays off its start-up path
-    from storectl.providers import spelling
-
+    # a name that resembles a known one (issue 21 B)
     findings.extend(spelling.findings(env))
     return findings
 
@@ -53,8 +52,6 @@ def inactive_vars(env: Env, provider: Provider) -> Iterator[Finding]:
 
 
 def _activation_hint(env: Env, provider: Provider) -> str:
-    from storectl.providers.spelling import missing_hint  # off status's start-up path
-
     fallback = f"set {provider.activation} to turn {provider.title} on, or remove those vars"
     return missing_hint(env, provider.activation, fallback)
 

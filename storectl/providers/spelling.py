@@ -5,7 +5,8 @@ status, doctor and mail can say "rename SMPT_HOST (backend/.env:3) to SMTP_HOST"
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import functools
+from collections.abc import Iterator
 
 from storectl.env import Env
 from storectl.model import Finding, Severity
@@ -31,11 +32,19 @@ def distance(a: str, b: str) -> int:
     return rows[-1][-1]
 
 
-def _close(name: str, known: Iterable[str]) -> str | None:
-    """The known name `name` most likely meant, if any is within MAX_EDITS (case ignored)."""
+@functools.cache
+def _close(name: str, known: frozenset[str]) -> str | None:
+    """The known name `name` most likely meant, if any is within MAX_EDITS (case ignored).
+    Names whose lengths differ by more than MAX_EDITS are never compared (status runs this
+    for every entry of every env file, and hints ask again)."""
     if len(name) < MIN_LENGTH:
         return None
-    scored = sorted((distance(name.upper(), k), k) for k in known if len(k) >= MIN_LENGTH)
+    upper = name.upper()
+    scored = sorted(
+        (distance(upper, k), k)
+        for k in known
+        if len(k) >= MIN_LENGTH and abs(len(k) - len(upper)) <= MAX_EDITS
+    )
     if scored and scored[0][0] <= MAX_EDITS:
         return scored[0][1]
     return None
