@@ -52,6 +52,8 @@ from storectl.env.grammar import (
 
 __all__ = ["NEXT_DEFAULT_VERSION", "next_env", "next_files", "next_load", "next_version"]
 
+#: In the reversed text: a `$` not followed by a backslash (not preceded by one, read forward).
+_UNESCAPED_REVERSED = re.compile(r"\$(?!\\)")
 _SUBST10 = re.compile(r"((?<!\\)\$\{?([A-Za-z0-9_]+)(?::-([^}\\]*))?\}?)")
 # Where node 20 (default --stack-size) overflows: nested interpolate() calls of dotenv-expand 11,
 # replacements of dotenv-expand 10's tail recursion (measured; node's limit shifts a little with
@@ -192,6 +194,17 @@ def _expand_file(
     return expanded
 
 
+def _last_dollar(e: str) -> int:
+    """dotenv-expand 10's `lastIndexOf('$')` loop: the last `$` not right after a backslash
+    (one at the very start counts), or -1. A run of escaped ones is skipped in one search of the
+    reversed text, not one `rfind` each (a value full of `\\$` made that quadratic)."""
+    last = e.rfind("$")
+    if last <= 0 or e[last - 1] != "\\":
+        return last
+    found = _UNESCAPED_REVERSED.search(e[last - 2 :: -1]) if last >= 2 else None
+    return -1 if found is None else last - 2 - found.start()
+
+
 def _interpolate10(value: str, env: Mapping[str, str], parsed: Mapping[str, str]) -> str:
     """dotenv-expand 10 ``_interpolate`` (tail recursion) as a loop; a value met again means
     node would recurse until its stack overflows."""
@@ -199,9 +212,7 @@ def _interpolate10(value: str, env: Mapping[str, str], parsed: Mapping[str, str]
     e = value
     steps = 0
     while True:
-        last = e.rfind("$")
-        while last > 0 and e[last - 1] == "\\":
-            last = e.rfind("$", 0, last - 1)
+        last = _last_dollar(e)
         if last == -1:
             return e
         found = _SUBST10.search(e, last)
