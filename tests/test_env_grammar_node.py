@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from storectl.env import expand as ex
@@ -169,6 +169,8 @@ SETTINGS = settings(
 
 @SETTINGS
 @given(data=env_file())
+# JS ends a line at U+2028/U+2029: dotenv strips a quote pair after one (found by this test)
+@example(data="A=a\u2028''\nB=x\u2029'q'\nC='a'\u2028b\nD=\"d\"\u2028\"e\"\n".encode())
 def test_parse_matches_dotenv(oracle: Oracle, data: bytes) -> None:
     """Every binding and value dotenv.parse returns, in its order, for 1,000 generated files."""
     pairs = oracle.ask(kind="parse", bytes=b64(data))["pairs"]

@@ -124,7 +124,10 @@ def parse_file(text: str) -> tuple[list[Binding], list[IgnoredLine]]:
             end += bisect_left(folded, end)
         value = raw.strip(_JS_WS_CHARS)
         first = value[:1]
-        value = _UNQUOTE.sub(_group2, value) if first in "'\"`" and first else value
+        # dotenv strips a quote pair from every "line" of the value (`/^(['"`])…\1$/mg`): JS
+        # ends a line at U+2028 and U+2029 as well, which a bare value may hold
+        if (first and first in "'\"`") or "\u2028" in value or "\u2029" in value:
+            value = _UNQUOTE.sub(_group2, value)
         if first == '"':
             value = value.replace("\\n", "\n").replace("\\r", "\r")
         notes = _notes(m, src, key, raw, value, first)
