@@ -57,6 +57,18 @@ def test_fleet_file_in_the_current_folder_runs_every_store_in_order(tmp_path: Pa
     assert data["summary"]["stores"] == 3 and data["summary"]["ok"] == 3
 
 
+def test_a_fleet_report_is_written_into_a_folder_made_for_it(tmp_path: Path) -> None:
+    """--output makes its folder for a fleet as for one store (one delivery for every report)."""
+    three_stores(tmp_path)
+    target = tmp_path / "reports" / "nightly" / "doctor.txt"
+    result = run("doctor", "--ignore-environment", "--output", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert f"report written to {target}" in result.stdout
+    written = target.read_text()
+    assert all(f" {name} " in written for name in ("eu", "us", "asia")), written
+    assert "3 stores" in written
+
+
 def test_tag_and_store_select(tmp_path: Path) -> None:
     three_stores(tmp_path)
     result = run("status", "--tag", "emea", "--tag", "amer", "-f", "json")

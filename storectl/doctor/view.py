@@ -10,15 +10,22 @@ from typing import assert_never
 
 from storectl.doctor.runner import CheckCatalog, CheckEntry, DoctorReport
 from storectl.env import FILES_READ_CODES
-from storectl.fsutil import atomic_write, ensure_parent
 from storectl.model import Check, Status
-from storectl.output import DoctorFormat, Painter, columns, sanitize, to_json, use_color, write
+from storectl.output import (
+    DoctorFormat,
+    Painter,
+    columns,
+    deliver,
+    sanitize,
+    to_json,
+    use_color,
+)
 from storectl.output.checks import PROBLEMS, area_lines
 from storectl.output.github import append_step_summary, workflow_commands
 from storectl.output.junit import junit
 from storectl.output.wrap import flow, terminal_width
 from storectl.providers.registry import PROVIDERS
-from storectl.redact import scrub, scrub_data
+from storectl.redact import scrub_data
 
 
 def _title(provider: str) -> str:
@@ -56,15 +63,7 @@ def render(
         case _:
             assert_never(fmt)
     structured = fmt is not DoctorFormat.TABLE
-    if output is None:
-        write(text, structured=structured)
-        return
-
-    ensure_parent(output)
-    if not structured:
-        text = sanitize.lines(scrub(text))
-    atomic_write(output, (text if text.endswith("\n") else text + "\n").encode())
-    write(f"{summary_line(report)} · report written to {output}")
+    deliver(text, structured=structured, output=output, done=summary_line(report))
 
 
 def summary_line(report: DoctorReport) -> str:

@@ -13,16 +13,15 @@ from pathlib import Path
 from typing import Generic, TypeVar, assert_never
 
 from storectl.fleet.report import FleetReport, StoreResult
-from storectl.fsutil import atomic_write
 from storectl.model import Check, Status
-from storectl.output import DoctorFormat, Painter, sanitize, to_json, use_color, write
+from storectl.output import DoctorFormat, Painter, deliver, sanitize, to_json, use_color
 from storectl.output.checks import PROBLEMS
 from storectl.output.checks import check_lines as block
 from storectl.output.color import STATUS_MARK
 from storectl.output.github import append_fleet_summary, workflow_commands
 from storectl.output.junit import junit_suites
 from storectl.output.wrap import flow, narrowed, terminal_width
-from storectl.redact import scrub, scrub_data
+from storectl.redact import scrub_data
 
 R = TypeVar("R")
 #: How far an adapter may indent a store's lines (the view narrows their width by as much).
@@ -148,11 +147,4 @@ def render(
         case _:
             assert_never(fmt)
     structured = fmt is not DoctorFormat.TABLE
-    if output is None:
-        write(text, structured=structured)
-        return
-
-    if not structured:
-        text = sanitize.lines(scrub(text))
-    atomic_write(output, (text if text.endswith("\n") else text + "\n").encode())
-    write(f"{summary_line(report)} · report written to {output}")
+    deliver(text, structured=structured, output=output, done=summary_line(report))

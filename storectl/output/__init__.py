@@ -6,7 +6,7 @@ view (status.py, doctor/view.py, webhooks/view.py, ...) built from these pieces.
 """
 
 from storectl.output.color import Painter, use_color
-from storectl.output.console import Progress, error, note, render, write
+from storectl.output.console import Progress, deliver, error, note, render, write
 from storectl.output.formats import DoctorFormat, StatusFormat
 from storectl.output.json import to_json
 from storectl.output.table import Row, columns, label
@@ -18,6 +18,7 @@ __all__ = [
     "Row",
     "StatusFormat",
     "columns",
+    "deliver",
     "error",
     "label",
     "note",

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import IO, TypeVar, assert_never
 
+from storectl.fsutil import atomic_write, ensure_parent
 from storectl.output import sanitize
 from storectl.output.color import Painter, use_color
 from storectl.output.formats import StatusFormat
@@ -26,6 +28,19 @@ def write(text: str, stream: IO[str] | None = None, *, structured: bool = False)
         text = sanitize.lines(scrub(text))
     target.write(text if text.endswith("\n") else text + "\n")
     target.flush()
+
+
+def deliver(text: str, *, structured: bool, output: Path | None, done: str) -> None:
+    """A report to stdout, or into `output` (--output: its folder made, written atomically,
+    human text scrubbed and guarded as on stdout), then a line: `done` and where it went."""
+    if output is None:
+        write(text, structured=structured)
+        return
+    ensure_parent(output)
+    if not structured:
+        text = sanitize.lines(scrub(text))
+    atomic_write(output, (text if text.endswith("\n") else text + "\n").encode())
+    write(f"{done} · report written to {output}")
 
 
 def write_bytes(data: bytes) -> None:

@@ -7,14 +7,13 @@ import sys
 from pathlib import Path
 from typing import assert_never
 
-from storectl.fsutil import atomic_write, ensure_parent
 from storectl.model import Status
-from storectl.output import DoctorFormat, Painter, sanitize, to_json, use_color, write
+from storectl.output import DoctorFormat, Painter, deliver, sanitize, to_json, use_color
 from storectl.output.color import STATUS_MARK
 from storectl.output.github import append_step_summary, workflow_commands
 from storectl.output.junit import junit
 from storectl.output.table import hanging, row_lines
-from storectl.redact import scrub, scrub_data
+from storectl.redact import scrub_data
 from storectl.smoke.plan import SmokeReport
 
 
@@ -110,15 +109,7 @@ def render(report: SmokeReport, fmt: DoctorFormat, output: Path | None = None) -
         case _:
             assert_never(fmt)
     structured = fmt is not DoctorFormat.TABLE
-    if output is None:
-        write(text, structured=structured)
-        return
-
-    ensure_parent(output)
-    if not structured:
-        text = sanitize.lines(scrub(text))
-    atomic_write(output, (text if text.endswith("\n") else text + "\n").encode())
-    write(f"{summary_line(report)} · report written to {output}")
+    deliver(text, structured=structured, output=output, done=summary_line(report))
 
 
 def fleet_lines(report: SmokeReport, paint: Painter, verbose: bool) -> list[str]:
